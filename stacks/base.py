@@ -1,0 +1,77 @@
+"""What every stack of this app shares: pinned zones, removal policy and log retention from config."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from stacks.config import EnvironmentConfig
+
+#: CloudWatch Logs accepts these retention periods only.
+RETENTION_DAYS: dict[int, logs.RetentionDays] = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+
+class RegionalStack(cdk.Stack):
+    """A stack of one environment in one region.
+
+    Availability zones come from the config, so synthesis never asks AWS for them (the CLI would
+    otherwise look them up, and offline they come out as ``dummy1a``).
+    """
+
+    def __init__(
+        self, scope: Construct, id: str, *, config: EnvironmentConfig, region: str, description: str
+    ) -> None:
+        super().__init__(
+            scope,
+            id,
+            env=cdk.Environment(account=config.account, region=region),
+            description=f"{config.app_name} {config.name}: {description}",
+            termination_protection=config.retain_data,
+        )
+        self.config = config
+        self._zones = (
+            list(config.region_config(region).availability_zones)
+            if region
+            in (
+                config.primary.region,
+                config.dr.region,
+            )
+            else []
+        )
+
+    @property
+    def availability_zones(self) -> list[str]:
+        return self._zones or super().availability_zones
+
+    @property
+    def removal_policy(self) -> cdk.RemovalPolicy:
+        """prod keeps data, keys and logs; dev and stg tear down cleanly."""
+        return cdk.RemovalPolicy.RETAIN if self.config.retain_data else cdk.RemovalPolicy.DESTROY
+
+    @property
+    def log_retention(self) -> logs.RetentionDays:
+        return RETENTION_DAYS[self.config.log_retention_days]

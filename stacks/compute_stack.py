@@ -1,0 +1,72 @@
+"""Compute layer of one region: the auto-healing web service and the environment's pause switch."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from constructs_lib.web_service import AutoHealingWebService, NightlyStop, TargetHealthCheck
+from stacks.base import RegionalStack
+from stacks.config import EnvironmentConfig
+
+
+class ComputeStack(RegionalStack):
+    def __init__(
+        self, scope: Construct, id: str, *, config: EnvironmentConfig, region: str, vpc: ec2.IVpc
+    ) -> None:
+        super().__init__(scope, id, config=config, region=region, description="compute (ALB, Auto Scaling)")
+        rc = config.region_config(region)
+        capacity = config.capacity_for(region)
+        hc = config.health_check
+
+        # The environment-wide pause switch (per region): planned stops, maintenance and drills set it
+        # to "true"; healing, alarm actions and DR automation do nothing while it is.
+        self.pause_parameter = ssm.StringParameter(
+            self,
+            "PauseSwitch",
+            parameter_name=config.pause_parameter_name,
+            string_value="false",
+            description="true while a planned stop, maintenance or drill is under way: no healing, no paging",
+        )
+        nightly = (
+            NightlyStop(
+                stop_cron=config.schedule.stop_cron,
+                start_cron=config.schedule.start_cron,
+                timezone=config.schedule.timezone,
+            )
+            if config.schedule is not None and region == config.active_region
+            else None
+        )
+        self.web = AutoHealingWebService(
+            self,
+            "Web",
+            vpc=vpc,
+            instance_type=config.instance_type,
+            min_capacity=capacity.min,
+            max_capacity=capacity.max,
+            desired_capacity=capacity.desired,
+            app_port=config.app_port,
+            service_unit=config.service_unit,
+            health_check=TargetHealthCheck(
+                path=hc.path,
+                interval_seconds=hc.interval_seconds,
+                timeout_seconds=hc.timeout_seconds,
+                healthy_threshold=hc.healthy_threshold,
+                unhealthy_threshold=hc.unhealthy_threshold,
+            ),
+            health_check_grace=cdk.Duration.seconds(hc.grace_period_seconds),
+            certificate_arn=rc.certificate_arn,
+            warm_pool_size=config.warm_pool_size if region == config.active_region else 0,
+            nightly_stop=nightly,
+            pause_parameter_name=config.pause_parameter_name if nightly else None,
+            removal_policy=self.removal_policy,
+        )
+        if nightly:
+            for schedule in self.web.pause_schedules:
+                schedule.node.add_dependency(self.pause_parameter)
+
+        cdk.CfnOutput(self, "LoadBalancerDnsName", value=self.web.load_balancer.load_balancer_dns_name)
+        cdk.CfnOutput(self, "AutoScalingGroupName", value=self.web.auto_scaling_group_name)
+        cdk.CfnOutput(self, "TargetGroupArn", value=self.web.target_group.target_group_arn)

@@ -1,0 +1,207 @@
+"""The environment config: defaults, and a clear message for every kind of bad value."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from stacks.application import ROOT, project_context
+from stacks.config import ConfigError, load_config
+
+
+@pytest.fixture
+def context() -> dict:
+    ctx = project_context(ROOT)
+    return {k: copy.deepcopy(ctx[k]) for k in ("app_name", "environments", "defaults")}
+
+
+def test_shipped_config_has_three_environments_in_tokyo_and_osaka(context):
+    config = load_config(context)
+    assert list(config.environments) == ["dev", "stg", "prod"]
+    for env in config.environments.values():
+        assert env.primary.region == "ap-northeast-1"
+        assert env.dr.region == "ap-northeast-3"
+        assert env.alarm_thresholds.cpu_percent == 80
+        assert env.alarm_thresholds.memory_percent == 85
+        assert env.alarm_thresholds.latency_p95_ms == 500
+        assert env.alarm_thresholds.error_rate_5xx_percent == 1
+    prod = config.environments["prod"]
+    assert len(prod.primary.availability_zones) == 3
+    assert prod.dr_strategy == "warm_standby" and prod.dr_capacity.min >= 1
+    assert config.environments["dev"].dr_strategy == "backup_restore"
+    assert config.environments["dev"].nat_gateways == 0
+
+
+def test_config_is_frozen(context):
+    config = load_config(context)
+    with pytest.raises(AttributeError):
+        config.environments["dev"].instance_type = "m7i.48xlarge"
+
+
+def test_defaults_block_is_inherited_and_environment_wins(context):
+    context["defaults"]["health_check"]["interval_seconds"] = 15
+    context["environments"]["prod"]["health_check"] = {"interval_seconds": 6}
+    config = load_config(context)
+    assert config.environments["dev"].health_check.interval_seconds == 15
+    assert config.environments["prod"].health_check.interval_seconds == 6
+    assert config.environments["prod"].health_check.unhealthy_threshold == 2
+
+
+def test_selecting_one_environment(context):
+    config = load_config(context)
+    assert [e.name for e in config.selected("stg")] == ["stg"]
+    assert [e.name for e in config.selected(None)] == ["dev", "stg", "prod"]
+
+
+def test_fails_when_selecting_an_unknown_environment(context):
+    with pytest.raises(ConfigError, match=r"-c env='qa': unknown environment\. Use one of: dev, stg, prod"):
+        load_config(context).selected("qa")
+
+
+def _set(ctx: dict, dotted: str, value) -> None:
+    node = ctx
+    *parents, last = dotted.split(".")
+    for p in parents:
+        node = node.setdefault(p, {})
+    node[last] = value
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        (
+            "environments.prod.capacity.min",
+            12,
+            r"environments\.prod\.capacity\.min \(12\) must be <= environments\.prod\.capacity\.max \(9\): "
+            r"lower min or raise max",
+        ),
+        (
+            "environments.dev.capacity.desired",
+            5,
+            r"environments\.dev\.capacity\.desired \(5\) must be between min \(1\) and max \(2\)",
+        ),
+        (
+            "environments.stg.primary.vpc_cidr",
+            "10.30.128.0/17",
+            r"environments\.prod\.primary\.vpc_cidr \(10\.30\.0\.0/16\) overlaps "
+            r"environments\.stg\.primary\.vpc_cidr \(10\.30\.128\.0/17\): give every VPC its own range",
+        ),
+        (
+            "environments.dev.primary.availability_zones",
+            ["ap-northeast-1a", "ap-northeast-3b"],
+            r"environments\.dev\.primary\.availability_zones contains 'ap-northeast-3b', which is not a zone "
+            r"of ap-northeast-1",
+        ),
+        (
+            "environments.prod.alarm_thresholds.cpu_percent",
+            180,
+            r"environments\.prod\.alarm_thresholds\.cpu_percent is 180: it must be between 1 and 100",
+        ),
+        (
+            "environments.prod.alarm_thresholds.latency_p95_ms",
+            -5,
+            r"environments\.prod\.alarm_thresholds\.latency_p95_ms is -5: it must be between 1 and 60000",
+        ),
+        (
+            "environments.dev.notifications.high.emails",
+            ["oncall-at-example.com"],
+            r"environments\.dev\.notifications\.high\.emails contains 'oncall-at-example\.com', which is not "
+            r"an email address: write it as name@example\.com",
+        ),
+        (
+            "environments.prod.notifications.critical.sms",
+            ["090-0000-0000"],
+            r"environments\.prod\.notifications\.critical\.sms contains '090-0000-0000': phone numbers must "
+            r"be E\.164",
+        ),
+        (
+            "environments.prod.notifications.urgent",
+            {"emails": ["a@example.com"]},
+            r"environments\.prod\.notifications\.urgent: unknown severity 'urgent'",
+        ),
+        (
+            "environments.dev.dr_strategy",
+            "hot_hot",
+            r"environments\.dev\.dr_strategy is 'hot_hot': "
+            r"use one of backup_restore, pilot_light, warm_standby",
+        ),
+        (
+            "environments.prod.dr_capacity.min",
+            0,
+            r"environments\.prod\.dr_capacity\.min is 0: warm_standby keeps at least one instance",
+        ),
+        (
+            "environments.dev.account",
+            "1234",
+            r"environments\.dev\.account is '1234': an AWS account id is 12 digits",
+        ),
+        (
+            "environments.dev.health_check.timeout_seconds",
+            10,
+            r"environments\.dev\.health_check\.timeout_seconds \(10\) must be less than "
+            r"environments\.dev\.health_check\.interval_seconds \(10\)",
+        ),
+        (
+            "environments.dev.nat_gateways",
+            3,
+            r"environments\.dev\.nat_gateways is 3 but only 2 zones are configured",
+        ),
+        (
+            "environments.dev.active_region",
+            "us-west-2",
+            r"environments\.dev\.active_region is 'us-west-2': it must be the primary \(ap-northeast-1\)",
+        ),
+        (
+            "environments.dev.log_retention_days",
+            10,
+            r"environments\.dev\.log_retention_days is 10: CloudWatch Logs accepts only 1, 3, 5",
+        ),
+        (
+            "environments.dev.capacty",
+            {"min": 1},
+            r"environments\.dev: unknown key\(s\) capacty\. Check the spelling",
+        ),
+        (
+            "environments.prod.primary.certificate_arn",
+            "arn:aws:acm:us-east-1:333333333333:certificate/abc-123",
+            r"environments\.prod\.primary\.certificate_arn is in us-east-1 but the ALB is in ap-northeast-1",
+        ),
+        (
+            "environments.dev.schedule.stop_cron",
+            "at ten",
+            r"environments\.dev\.schedule\.stop_cron is 'at ten': use 5 cron fields",
+        ),
+        (
+            "environments.dev.instance_type",
+            "large",
+            r"environments\.dev\.instance_type is 'large': expected e\.g\. t3\.micro",
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) and v.startswith("environments.") else None,
+)
+def test_fails_when_a_value_is_bad(context, key, value, message):
+    _set(context, key, value)
+    with pytest.raises(ConfigError, match=message):
+        load_config(context)
+
+
+def test_fails_when_an_environment_name_is_unknown(context):
+    context["environments"]["qa"] = context["environments"]["dev"]
+    with pytest.raises(ConfigError, match=r"environments\.qa: unknown environment name\. Use dev, stg, prod"):
+        load_config(context)
+
+
+def test_fails_when_a_required_key_is_missing(context):
+    del context["environments"]["stg"]["instance_type"]
+    with pytest.raises(
+        ConfigError, match=r"environments\.stg\.instance_type is missing: add it to cdk\.json"
+    ):
+        load_config(context)
+
+
+def test_active_region_flips_production_capacity_to_osaka(context):
+    context["environments"]["prod"]["active_region"] = "ap-northeast-3"
+    prod = load_config(context).environments["prod"]
+    assert prod.capacity_for("ap-northeast-3").min == 3
+    assert prod.capacity_for("ap-northeast-1").min == 1

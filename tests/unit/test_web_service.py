@@ -1,0 +1,312 @@
+"""AutoHealingWebService: ALB, target group, launch template, Auto Scaling group, nightly stop."""
+
+from __future__ import annotations
+
+import json
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk.assertions import Match, Template
+
+from constructs_lib.web_service import AutoHealingWebService, NightlyStop, TargetHealthCheck
+
+ENV = cdk.Environment(account="111111111111", region="ap-northeast-1")
+CERT = "arn:aws:acm:ap-northeast-1:111111111111:certificate/0000-1111"
+
+
+def _stack():
+    stack = cdk.Stack(cdk.App(), "Web", env=ENV)
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        availability_zones=["ap-northeast-1a", "ap-northeast-1c"],
+        nat_gateways=0,
+        subnet_configuration=[
+            ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC),
+            ec2.SubnetConfiguration(name="Private", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+        ],
+    )
+    return stack, vpc
+
+
+@pytest.fixture(scope="module")
+def https_service():
+    stack, vpc = _stack()
+    web = AutoHealingWebService(
+        stack,
+        "Web",
+        vpc=vpc,
+        instance_type="t3.small",
+        min_capacity=2,
+        max_capacity=6,
+        desired_capacity=3,
+        certificate_arn=CERT,
+        warm_pool_size=1,
+        nightly_stop=NightlyStop(),
+        pause_parameter_name="/webapp/test/pause",
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+    )
+    return web, Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def http_service():
+    stack, vpc = _stack()
+    web = AutoHealingWebService(
+        stack,
+        "Web",
+        vpc=vpc,
+        instance_type="t3.micro",
+        min_capacity=1,
+        max_capacity=2,
+        health_check=TargetHealthCheck(interval_seconds=15, unhealthy_threshold=3),
+    )
+    return web, Template.from_stack(stack)
+
+
+def test_group_uses_elb_health_checks_and_never_carries_a_desired_capacity(https_service):
+    _, t = https_service
+    t.has_resource_properties(
+        "AWS::AutoScaling::AutoScalingGroup",
+        {
+            "HealthCheckType": "ELB",
+            "HealthCheckGracePeriod": 120,
+            "MinSize": "2",
+            "MaxSize": "6",
+            "DesiredCapacity": Match.absent(),
+            "InstanceMaintenancePolicy": {"MinHealthyPercentage": 100, "MaxHealthyPercentage": 200},
+        },
+    )
+
+
+def test_target_group_detects_a_dead_instance_faster_than_the_seed(https_service, http_service):
+    _, t = https_service
+    t.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::TargetGroup",
+        {
+            "HealthCheckPath": "/health",
+            "HealthCheckPort": "8080",
+            "HealthCheckIntervalSeconds": 10,
+            "UnhealthyThresholdCount": 2,
+            "Port": 8080,
+        },
+    )
+    _, t2 = http_service
+    t2.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::TargetGroup",
+        {"HealthCheckIntervalSeconds": 15, "UnhealthyThresholdCount": 3},
+    )
+
+
+def test_launch_template_is_al2023_imdsv2_encrypted_gp3_with_detailed_monitoring(https_service):
+    _, t = https_service
+    t.has_resource_properties(
+        "AWS::EC2::LaunchTemplate",
+        {
+            "LaunchTemplateData": Match.object_like(
+                {
+                    "MetadataOptions": Match.object_like({"HttpTokens": "required"}),
+                    "Monitoring": {"Enabled": True},
+                    "BlockDeviceMappings": [
+                        {
+                            "DeviceName": "/dev/xvda",
+                            "Ebs": Match.object_like({"Encrypted": True, "VolumeType": "gp3"}),
+                        }
+                    ],
+                    "ImageId": {"Ref": Match.string_like_regexp("SsmParameterValue.*al2023.*")},
+                }
+            )
+        },
+    )
+    params = t.to_json()["Parameters"]
+    al2023 = [p for k, p in params.items() if "al2023" in k]
+    assert al2023 and al2023[0]["Type"] == "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"
+
+
+def test_user_data_runs_the_app_as_a_systemd_unit_and_the_cloudwatch_agent_by_group(https_service):
+    _, t = https_service
+    lt = next(iter(t.find_resources("AWS::EC2::LaunchTemplate").values()))
+    script = json.loads(json.dumps(lt["Properties"]["LaunchTemplateData"]["UserData"]))["Fn::Base64"]
+    assert isinstance(script, str)  # nothing to resolve at deploy time
+    assert "systemctl enable --now webapp.service" in script
+    assert "Restart=always" in script
+    assert "HEALTH_PATH=/health" in script
+    assert "dnf install -y amazon-cloudwatch-agent" in script
+    agent = json.loads(script.split("<<'CWA'\n", 1)[1].split("\nCWA", 1)[0])
+    assert agent["metrics"]["aggregation_dimensions"] == [["AutoScalingGroupName"]]
+    assert agent["metrics"]["metrics_collected"]["mem"]["measurement"] == ["mem_used_percent"]
+
+
+def test_only_the_alb_reaches_instances_and_https_redirects(https_service):
+    _, t = https_service
+    t.has_resource_properties(
+        "AWS::EC2::SecurityGroupIngress",
+        {"FromPort": 8080, "ToPort": 8080, "SourceSecurityGroupId": Match.any_value()},
+    )
+    ingress = [
+        r
+        for r in t.find_resources("AWS::EC2::SecurityGroupIngress").values()
+        if r["Properties"].get("CidrIp") == "0.0.0.0/0"
+    ]
+    assert ingress == []  # world-open rules live only on the ALB's own group
+    t.has_resource_properties(
+        "AWS::EC2::SecurityGroup",
+        {
+            "GroupDescription": "Internet-facing ALB: HTTP and HTTPS from anywhere",
+            "SecurityGroupIngress": [
+                Match.object_like({"CidrIp": "0.0.0.0/0", "FromPort": 80}),
+                Match.object_like({"CidrIp": "0.0.0.0/0", "FromPort": 443}),
+            ],
+        },
+    )
+    t.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener",
+        {"Port": 443, "Protocol": "HTTPS", "Certificates": [{"CertificateArn": CERT}]},
+    )
+    t.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener",
+        {"Port": 80, "DefaultActions": [Match.object_like({"Type": "redirect"})]},
+    )
+
+
+def test_without_certificate_the_listener_forwards_http(http_service):
+    _, t = http_service
+    t.resource_count_is("AWS::ElasticLoadBalancingV2::Listener", 1)
+    t.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener",
+        {"Port": 80, "Protocol": "HTTP", "DefaultActions": [Match.object_like({"Type": "forward"})]},
+    )
+
+
+def test_scales_by_target_tracking_on_cpu_and_requests(https_service):
+    _, t = https_service
+    t.has_resource_properties(
+        "AWS::AutoScaling::ScalingPolicy",
+        {
+            "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingConfiguration": Match.object_like(
+                {
+                    "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
+                    "TargetValue": 70,
+                }
+            ),
+        },
+    )
+    t.has_resource_properties(
+        "AWS::AutoScaling::ScalingPolicy",
+        {
+            "TargetTrackingConfiguration": Match.object_like(
+                {
+                    "PredefinedMetricSpecification": Match.object_like(
+                        {"PredefinedMetricType": "ALBRequestCountPerTarget"}
+                    ),
+                    "TargetValue": 1000,
+                }
+            )
+        },
+    )
+
+
+def test_warm_pool_and_instance_role_limits(https_service):
+    _, t = https_service
+    t.has_resource_properties("AWS::AutoScaling::WarmPool", {"MinSize": 1, "PoolState": "Stopped"})
+    role = [
+        r
+        for r in t.find_resources("AWS::IAM::Role").values()
+        if "ec2.amazonaws.com" in str(r["Properties"]["AssumeRolePolicyDocument"])
+    ]
+    assert len(role) == 1
+    policies = str(role[0]["Properties"]["ManagedPolicyArns"])
+    assert "AmazonSSMManagedInstanceCore" in policies and "CloudWatchAgentServerPolicy" in policies
+    assert "Policies" not in role[0]["Properties"]
+
+
+def test_nightly_stop_scales_to_zero_and_sets_the_pause_switch_around_it(https_service):
+    _, t = https_service
+    t.has_resource_properties(
+        "AWS::AutoScaling::ScheduledAction",
+        {
+            "Recurrence": "0 22 * * MON-FRI",
+            "TimeZone": "Asia/Tokyo",
+            "MinSize": 0,
+            "MaxSize": 0,
+            "DesiredCapacity": 0,
+        },
+    )
+    t.has_resource_properties(
+        "AWS::AutoScaling::ScheduledAction",
+        {"Recurrence": "0 8 * * MON-FRI", "MinSize": 2, "MaxSize": 6, "DesiredCapacity": 3},
+    )
+    t.has_resource_properties(
+        "AWS::Scheduler::Schedule",
+        {
+            "ScheduleExpression": "cron(55 21 ? * MON-FRI *)",
+            "ScheduleExpressionTimezone": "Asia/Tokyo",
+            "Target": Match.object_like(
+                {"Input": '{"Name":"/webapp/test/pause","Value":"true","Type":"String","Overwrite":true}'}
+            ),
+        },
+    )
+    t.has_resource_properties(
+        "AWS::Scheduler::Schedule",
+        {
+            "ScheduleExpression": "cron(15 8 ? * MON-FRI *)",
+            "Target": Match.object_like({"Input": Match.string_like_regexp('"Value":"false"')}),
+        },
+    )
+
+
+def test_access_logs_bucket_is_encrypted_and_torn_down_with_destroy(https_service):
+    _, t = https_service
+    t.has_resource(
+        "AWS::S3::Bucket",
+        {
+            "DeletionPolicy": "Delete",
+            "UpdateReplacePolicy": "Delete",
+            "Properties": Match.object_like(
+                {"BucketEncryption": Match.any_value(), "PublicAccessBlockConfiguration": Match.any_value()}
+            ),
+        },
+    )
+    t.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        {
+            "LoadBalancerAttributes": Match.array_with(
+                [{"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"}]
+            )
+        },
+    )
+    t.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        {"LoadBalancerAttributes": Match.array_with([{"Key": "access_logs.s3.enabled", "Value": "true"}])},
+    )
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({"min_capacity": 5, "max_capacity": 2}, r"min_capacity \(5\) must be <= max_capacity \(2\)"),
+        (
+            {"desired_capacity": 9},
+            r"desired_capacity \(9\) must be between min_capacity \(1\) and max_capacity \(3\)",
+        ),
+        ({"health_check": TargetHealthCheck(timeout_seconds=10)}, r"health_check\.timeout_seconds \(10\)"),
+        ({"nightly_stop": NightlyStop()}, r"nightly_stop needs pause_parameter_name"),
+        (
+            {"nightly_stop": NightlyStop(stop_cron="*/5 * * * *"), "pause_parameter_name": "/a/b/pause"},
+            r"nightly_stop\.stop_cron: the pause switch needs a fixed minute and hour",
+        ),
+        (
+            {"certificate_arn": "arn:aws:acm:us-east-1:111111111111:certificate/x"},
+            r"certificate_arn .* is not in the stack's region \(ap-northeast-1\)",
+        ),
+        ({"cpu_target_percent": 0}, r"cpu_target_percent \(0\) must be 1-100"),
+        ({"service_unit": "web app; rm -rf /"}, r"service_unit .* must be a plain systemd unit name"),
+    ],
+)
+def test_fails_when_props_are_bad(props, message):
+    stack, vpc = _stack()
+    base = {"vpc": vpc, "instance_type": "t3.micro", "min_capacity": 1, "max_capacity": 3}
+    with pytest.raises(ValueError, match=message):
+        AutoHealingWebService(stack, "Web", **{**base, **props})
