@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Wall time and peak memory of `python app.py` (every environment) against an empty one-stack app,
+# both with built-in validation and cdk-nag, as `make synth` runs them.
+# Usage: scripts/measure_synth.sh [runs]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-3}
+log=$(mktemp)
+measure() {
+  local label=$1
+  shift
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -v -o "$log" "$@" >/dev/null 2>&1
+    awk -v l="$label" '/Elapsed \(wall clock\)/{w=$NF} /Maximum resident/{m=$NF}
+      END{printf "%-6s wall %s  peak RSS %.0f MB\n", l, w, m/1024}' "$log"
+  done
+}
+measure empty .venv/bin/python -m scripts.empty_app "$(mktemp -d)"
+measure app .venv/bin/python app.py
+rm -f "$log"
