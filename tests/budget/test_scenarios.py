@@ -1,0 +1,621 @@
+"""Every scenario derived from small hand-built stages with known answers.
+
+Defaults in force unless a test overrides them: ASG poll 60 s, boot 120 s, EventBridge 5 s, Lambda cold
+start 10 s, healing action 5 s, metric ingestion 60 s, alarm evaluation 60 s, operator 900 s.
+"""
+
+from __future__ import annotations
+
+import pytest
+from budget_templates import (
+    GLOBAL,
+    OSAKA,
+    TOKYO,
+    alarm,
+    alarm_rule,
+    backup_plan,
+    cpu_target_tracking,
+    database,
+    ec2_state_rule,
+    failover_records,
+    group,
+    healing_function,
+    health_check,
+    launch_template,
+    merge,
+    runbook,
+    stage,
+    target_group,
+    topic,
+    warm_pool,
+    web_tier,
+)
+
+from tools.recovery_budget.budget import budget_for_stage, detect_regions
+from tools.recovery_budget.inventory import build_inventory
+from tools.recovery_budget.latencies import Latencies
+from tools.recovery_budget.model import MET, MISSED, NO_TARGET, NOT_COVERED
+
+
+def _budget(stacks, *, latencies=None, targets=None, name="Prod"):
+    return budget_for_stage(stage(name, stacks), latencies=latencies or Latencies(), target_overrides=targets)
+
+
+def _tokyo(*parts):
+    return {"Tokyo-Compute": (TOKYO, merge(*parts))}
+
+
+# --- process hung ----------------------------------------------------------------------------
+
+
+def test_process_hung_is_detected_by_the_alb_and_replaced_by_the_group():
+    # given an ELB-checked group behind a 10 s x 2 + 5 s target group, healthy after 2 checks
+    env = _budget(_tokyo(web_tier()))
+    hung = env["process_hung"]
+
+    # then detection = 10 x 2 + 5 + ASG poll 60; recovery = boot 120 + 10 x 2
+    assert hung.detection_seconds == 85
+    assert hung.recovery_seconds == 140
+    assert hung.total_seconds == 225
+    assert hung.data_loss_seconds == 0
+    assert hung.status == MET
+
+
+def test_changing_the_health_check_interval_moves_the_number_as_expected():
+    fast = _budget(_tokyo(web_tier(interval=10)))["process_hung"]
+    slow = _budget(_tokyo(web_tier(interval=30)))["process_hung"]
+
+    # interval enters detection x UnhealthyThresholdCount (2) and recovery x HealthyThresholdCount (2)
+    assert slow.detection_seconds - fast.detection_seconds == 20 * 2
+    assert slow.recovery_seconds - fast.recovery_seconds == 20 * 2
+
+
+def test_fails_when_the_group_ignores_the_alb_health_check():
+    # given a group with EC2 health checks only and no unhealthy-host alarm
+    hung = _budget(_tokyo(web_tier(health="EC2")))["process_hung"]
+
+    assert hung.status == MISSED
+    assert "HealthCheckType ELB" in hung.reason
+    assert any("never replaced automatically" in w for w in hung.warnings)
+
+
+def test_process_hung_without_elb_checks_falls_back_to_paging_on_unhealthy_hosts():
+    # given EC2 health checks and an unhealthy-host alarm that notifies (1 of 1 datapoint of 60 s)
+    hosts = alarm(
+        "Unhealthy",
+        name="webapp-prod-web-unhealthyhosts-high",
+        metric="UnHealthyHostCount",
+        namespace="AWS/ApplicationELB",
+        evaluation=1,
+        threshold=0,
+        actions=[{"Ref": "HighTopic"}],
+    )
+    hung = _budget(_tokyo(web_tier(health="EC2"), hosts, topic()))["process_hung"]
+
+    # then detection = 60 + 60 + 60 + 60 (alarm) + 900 (on-call): the 5-minute target is missed
+    assert hung.detection_seconds == 240 + 900
+    assert hung.status == MISSED
+    assert "RTO 5m00s" in hung.reason
+
+
+# --- instance crash ----------------------------------------------------------------------------
+
+
+def test_instance_crash_takes_the_fastest_of_the_asg_check_state_event_and_alb():
+    # without a rule: Auto Scaling sees "not running" at its next check (60 s)
+    plain = _budget(_tokyo(web_tier()))["instance_crash"]
+    assert plain.detection_seconds == 60
+    assert {p.seconds for p in plain.alternatives} == {85}  # the ALB path, slower
+
+    # with an EC2 state-change rule reaching the healing function: 5 + 10 + 5
+    healed = _budget(_tokyo(web_tier(), healing_function(), ec2_state_rule()))["instance_crash"]
+    assert healed.detection_seconds == 20
+    assert "EC2 state-change event" in healed.detection.name
+
+
+def test_instance_crash_recovery_uses_a_running_warm_pool():
+    crash = _budget(_tokyo(web_tier(), warm_pool("Running", 1)))["instance_crash"]
+    # warm pool 10 s + 10 x 2
+    assert crash.recovery_seconds == 30
+
+
+def test_grace_period_shorter_than_readiness_is_reported():
+    crash = _budget(_tokyo(web_tier(grace=60)))["instance_crash"]
+    assert any("HealthCheckGracePeriod=60s is shorter" in w for w in crash.warnings)
+
+
+# --- CPU saturation ------------------------------------------------------------------------------
+
+
+def test_cpu_saturation_with_target_tracking_and_detailed_monitoring():
+    cpu = _budget(_tokyo(web_tier(), cpu_target_tracking()))["cpu_saturation"]
+
+    # managed alarm: 60 + 3 x 60 + 60 + 60; new capacity: boot 120 + 10 x 2
+    assert cpu.detection_seconds == 360
+    assert cpu.recovery_seconds == 140
+    assert cpu.status == MISSED  # 8m20s > 5 min: the honest result with a cold boot
+
+
+def test_cpu_saturation_without_target_tracking_uses_the_healing_function():
+    cpu_alarm = alarm(
+        "Cpu",
+        name="webapp-prod-web-cpu-medium",
+        metric="CPUUtilization",
+        namespace="AWS/EC2",
+        evaluation=2,
+        dimensions={"AutoScalingGroupName": {"Ref": "WebAsg"}},
+    )
+    cpu = _budget(_tokyo(web_tier(), cpu_alarm, healing_function(), alarm_rule()))["cpu_saturation"]
+
+    # alarm 60 + 2 x 60 + 60 + 60, then 5 + 10 + 5 for the function
+    assert cpu.detection_seconds == 300 + 20
+    assert "scales out by one" in cpu.detection.name
+
+
+def test_cpu_alarm_routed_to_the_function_does_not_count_when_target_tracking_owns_scaling():
+    cpu_alarm = alarm(
+        "Cpu",
+        name="webapp-prod-web-cpu-medium",
+        metric="CPUUtilization",
+        namespace="AWS/EC2",
+        evaluation=1,
+        dimensions={"AutoScalingGroupName": {"Ref": "WebAsg"}},
+    )
+    cpu = _budget(_tokyo(web_tier(), cpu_target_tracking(), cpu_alarm, healing_function(), alarm_rule()))[
+        "cpu_saturation"
+    ]
+    assert "target tracking" in cpu.detection.name
+
+
+def test_seed_cpu_alarm_with_basic_monitoring_takes_17_minutes_to_fire():
+    # given the seed: 5-minute CPU alarm, 2 datapoints, basic monitoring, notification only
+    seed_alarm = alarm(
+        "Cpu",
+        name="webapp-prod-web-cpu-medium",
+        metric="CPUUtilization",
+        namespace="AWS/EC2",
+        period=300,
+        evaluation=2,
+        dimensions={"AutoScalingGroupName": {"Ref": "WebAsg"}},
+        actions=[{"Ref": "HighTopic"}],
+    )
+    parts = merge(target_group(), group(), launch_template(detailed=False), seed_alarm, topic())
+    cpu = _budget({"Tokyo-Compute": (TOKYO, parts)})["cpu_saturation"]
+
+    # 300 + 2 x 300 + 60 + 60 = 17 min until the alarm, then the on-call
+    assert cpu.detection_seconds == 1020 + 900
+
+
+def test_fails_when_the_group_has_no_room_to_scale_out():
+    cpu = _budget(_tokyo(web_tier(min_size=2, max_size=2), cpu_target_tracking()))["cpu_saturation"]
+    assert cpu.status == MISSED
+    assert "MaxSize=2" in cpu.reason
+
+
+# --- memory pressure ---------------------------------------------------------------------------
+
+
+def test_memory_pressure_restarts_the_service_through_the_healing_function():
+    memory = alarm(
+        "Mem",
+        name="webapp-prod-web-memory-medium",
+        metric="mem_used_percent",
+        namespace="CWAgent",
+        threshold=85,
+        dimensions={"AutoScalingGroupName": {"Ref": "WebAsg"}},
+    )
+    result = _budget(_tokyo(web_tier(), memory, healing_function(), alarm_rule()))["memory_pressure"]
+
+    # agent 60 + 3 x 60 + 60 + 60, then 5 + 10 + 5; restart 30 + 10 x 2
+    assert result.detection_seconds == 360 + 20
+    assert result.recovery_seconds == 50
+    assert result.status == MISSED  # 7m10s > 5 min
+
+
+def test_fails_when_nothing_watches_memory():
+    result = _budget(_tokyo(web_tier()))["memory_pressure"]
+    assert result.status == MISSED
+    assert "no memory alarm" in result.reason
+
+
+def test_alarm_without_a_literal_name_is_never_assumed_to_reach_a_rule():
+    memory = alarm(
+        "Mem",
+        name=None,
+        metric="mem_used_percent",
+        namespace="CWAgent",
+        dimensions={"AutoScalingGroupName": {"Ref": "WebAsg"}},
+    )
+    result = _budget(_tokyo(web_tier(), memory, healing_function(), alarm_rule()))["memory_pressure"]
+    assert result.detection is None
+    assert any("no literal AlarmName" in w for w in result.warnings)
+
+
+# --- AZ loss -------------------------------------------------------------------------------------
+
+
+def test_az_loss_replaces_the_lost_share_in_rounds():
+    # given 6 instances over 3 AZs, no maintenance policy: 2 lost, replaced one at a time
+    result = _budget(_tokyo(web_tier(min_size=6, max_size=9, azs=3)))["az_loss"]
+
+    # detection 10 x 2 + 5 + 60; recovery (120 + 20) + one more round of 140
+    assert result.detection_seconds == 85
+    assert result.recovery_seconds == 280
+    assert result.status == MISSED  # 6m05s: one at a time is too slow
+
+
+def test_az_loss_in_one_round_with_a_wide_instance_maintenance_policy():
+    # given the same group with MinHealthyPercentage 100 / MaxHealthyPercentage 200: all 2 at once
+    result = _budget(_tokyo(web_tier(min_size=6, max_size=12, azs=3, maintenance=(100, 200))))["az_loss"]
+    assert result.recovery_seconds == 140
+    assert result.status == MET
+
+
+def test_az_loss_takes_the_slower_of_compute_and_a_multi_az_database():
+    # a single instance per AZ; the database failover (120 + 60) is slower than... nothing: compute is 225
+    result = _budget(
+        {
+            "Tokyo-Compute": (TOKYO, web_tier()),
+            "Tokyo-Data": (TOKYO, database(multi_az=True)),
+        }
+    )["az_loss"]
+    assert result.total_seconds == 225
+    assert [p.seconds for p in result.alternatives] == [180]
+    assert result.data_loss_seconds == 0
+
+
+def test_fails_when_the_group_lives_in_one_az():
+    result = _budget(_tokyo(web_tier(azs=1)))["az_loss"]
+    assert result.status == MISSED
+    assert "spans 1 AZ" in result.reason
+
+
+def test_az_loss_with_a_single_az_database_loses_data():
+    result = _budget({"Tokyo-Compute": (TOKYO, web_tier()), "Tokyo-Data": (TOKYO, database(multi_az=False))})[
+        "az_loss"
+    ]
+    assert result.data_loss_seconds == 300
+    assert result.status == MISSED
+
+
+# --- database --------------------------------------------------------------------------------------
+
+
+def test_multi_az_database_fails_over_within_target():
+    result = _budget({"Tokyo-Data": (TOKYO, database(multi_az=True))})["db_primary_failure"]
+    # RDS failover 120 + client DNS cache 60
+    assert result.total_seconds == 180
+    assert result.data_loss_seconds == 0
+    assert result.status == MET
+
+
+def test_single_az_database_needs_a_restore_and_misses_rto_and_rpo():
+    result = _budget({"Tokyo-Data": (TOKYO, database(multi_az=False))})["db_primary_failure"]
+    # on-call 900; by hand 1800 + restore 1800 + DNS 60
+    assert result.detection_seconds == 900
+    assert result.recovery_seconds == 3660
+    assert result.data_loss_seconds == 300
+    assert result.status == MISSED
+
+
+def test_no_database_is_not_covered_and_not_a_miss():
+    env = _budget(_tokyo(web_tier()))
+    assert env["db_primary_failure"].status == NOT_COVERED
+    assert env["data_deletion"].status == NOT_COVERED
+    assert "no primary RDS DB instance" in env["db_primary_failure"].reason
+    assert env["db_primary_failure"] not in env.missed
+
+
+# --- accidental deletion ---------------------------------------------------------------------------
+
+
+def test_data_deletion_with_a_pitr_runbook_meets_one_hour():
+    result = _budget(
+        {"Tokyo-Data": (TOKYO, merge(database(), runbook("PitrRestore", "RestoreDBInstanceToPointInTime")))}
+    )["data_deletion"]
+    # runbook 60 + restore 1800 + DNS 60; loss = log upload interval
+    assert result.detection_seconds == 0
+    assert result.recovery_seconds == 1920
+    assert result.data_loss_seconds == 300
+    assert result.status == MET
+
+
+def test_data_deletion_by_hand_misses_one_hour():
+    result = _budget({"Tokyo-Data": (TOKYO, database())})["data_deletion"]
+    assert result.recovery_seconds == 1800 + 1800 + 60
+    assert result.status == MISSED
+
+
+def test_data_deletion_without_pitr_falls_back_to_daily_snapshots():
+    result = _budget({"Tokyo-Data": (TOKYO, merge(database(retention=0), backup_plan("cron(0 3 * * ? *)")))})[
+        "data_deletion"
+    ]
+    assert result.data_loss_seconds == 86400
+    assert result.status == MISSED
+
+
+def test_fails_when_the_database_has_no_backups_at_all():
+    result = _budget({"Tokyo-Data": (TOKYO, database(retention=0))})["data_deletion"]
+    assert result.status == MISSED
+    assert "no backups" in result.reason
+
+
+# --- region --------------------------------------------------------------------------------------
+
+
+def _warm_standby(*, lag_alarm: bool = False, trigger: str | None = None):
+    hc_alarm = alarm(
+        "HealthAlarm",
+        name="webapp-prod-global-availability-critical",
+        metric="HealthCheckStatus",
+        namespace="AWS/Route53",
+        evaluation=1,
+        threshold=1,
+        dimensions={"HealthCheckId": {"Ref": "PrimaryHealthCheck"}},
+        actions=[{"Ref": "CriticalTopic"}],
+    )
+    global_parts = [health_check(10, 3), failover_records(), hc_alarm, topic("CriticalTopic")]
+    if trigger is not None:
+        global_parts += [healing_function("FailoverFn"), alarm_rule("webapp-prod-global-")]
+        arn: dict = {"Fn::GetAtt": ["FailoverFn", "Arn"]}
+        if trigger == "runbook":
+            account = {"Ref": "AWS::AccountId"}
+            arn = {
+                "Fn::Join": ["", ["arn:aws:ssm:ap-northeast-3:", account, ":automation-definition/failover"]]
+            }
+        global_parts[-1]["AlarmStateRule"]["Properties"]["Targets"][0]["Arn"] = arn
+    osaka = [
+        web_tier(min_size=1),
+        database("Replica", source="arn:aws:rds:ap-northeast-1:111111111111:db:webapp"),
+    ]
+    osaka.append(runbook("RegionFailover", "PromoteReadReplica"))
+    if lag_alarm:
+        osaka.append(
+            alarm(
+                "Lag",
+                name="webapp-prod-db-replicalag-high",
+                metric="ReplicaLag",
+                namespace="AWS/RDS",
+                threshold=60,
+            )
+        )
+    return {
+        "Tokyo-Compute": (TOKYO, web_tier(min_size=2)),
+        "Tokyo-Data": (TOKYO, database()),
+        "Osaka-Compute": (OSAKA, merge(*osaka)),
+        "Global": (GLOBAL, merge(*global_parts)),
+    }
+
+
+def test_region_loss_with_warm_standby_and_a_human_decision():
+    result = _budget(_warm_standby())["region_loss"]
+
+    # detection: Route 53 10 x 3 + 6, alarm 60 + 60 + 60 + 60, on-call 900
+    assert result.detection_seconds == 36 + 240 + 900
+    # recovery: runbook 60 + max(promotion 600, scale 1 -> 2: 120 + 20) + DNS 60 + alias TTL 60
+    assert result.recovery_seconds == 60 + 600 + 120
+    # data loss: replica lag without an alarm bounding it
+    assert result.data_loss_seconds == 300
+    assert result.status == MET
+
+
+def test_region_loss_data_loss_is_bounded_by_the_replica_lag_alarm():
+    result = _budget(_warm_standby(lag_alarm=True))["region_loss"]
+    assert result.data_loss_seconds == 60
+
+
+def test_region_loss_with_a_rule_starting_the_failover_runbook_skips_the_human():
+    result = _budget(_warm_standby(trigger="runbook"))["region_loss"]
+    assert result.detection_seconds == 36 + 240 + 5
+    assert "automatic failover" in result.detection.name
+
+
+def test_a_function_hearing_the_health_alarm_is_not_taken_for_an_automatic_failover():
+    result = _budget(_warm_standby(trigger="function"))["region_loss"]
+    assert result.detection_seconds == 36 + 240 + 900
+
+
+def test_region_loss_with_backup_restore_loses_a_day_of_data():
+    # given daily backups copied to Osaka, no replica, no web tier in Osaka
+    stacks = {
+        "Tokyo-Compute": (TOKYO, web_tier()),
+        "Tokyo-Data": (TOKYO, merge(database(), backup_plan("cron(0 3 * * ? *)", copy_to=OSAKA))),
+        "Osaka-Network": (OSAKA, {}),
+        "Global": (GLOBAL, merge(health_check(), failover_records())),
+    }
+    result = _budget(stacks)["region_loss"]
+
+    # RPO: one day between backups + 1 h for the backup and its copy
+    assert result.data_loss_seconds == 86400 + 3600
+    assert result.status == MISSED
+    assert "data loss 25h00m > RPO 1h00m" in result.reason
+    # recovery: by hand 1800 + max(restore 1800, deploy 1800 + boot 120) + 120
+    assert result.recovery_seconds == 1800 + 1920 + 120
+    assert any("nobody is paged" in w for w in result.warnings)
+
+
+def test_fails_when_no_copy_of_the_database_leaves_the_region():
+    stacks = {
+        "Tokyo-Compute": (TOKYO, web_tier()),
+        "Tokyo-Data": (TOKYO, database()),
+        "Osaka-Compute": (OSAKA, web_tier()),
+    }
+    result = _budget(stacks)["region_loss"]
+    assert result.status == MISSED
+    assert "no copy of" in result.reason
+
+
+def test_fails_when_no_failover_record_sends_clients_to_osaka():
+    stacks = _warm_standby()
+    stacks["Global"] = (GLOBAL, health_check())
+    result = _budget(stacks)["region_loss"]
+    assert result.status == MISSED
+    assert "no Route 53 failover record" in result.reason
+
+
+# --- targets and regions -------------------------------------------------------------------------
+
+
+def test_target_overrides_per_environment_and_null_removes_a_target():
+    targets = {
+        "*": {"process_hung": {"rto_seconds": 60, "rpo_seconds": 0}},
+        "prod": {"memory_pressure": None},
+    }
+    env = _budget(_tokyo(web_tier()), targets=targets)
+    assert env["process_hung"].status == MISSED  # 225 s > 60 s
+    assert env["memory_pressure"].status == NOT_COVERED  # no alarm, but no target either
+    assert env["instance_crash"].target.rto_seconds == 300
+
+    other = _budget(_tokyo(web_tier()), targets={"dev": {"process_hung": None}})
+    assert other["process_hung"].status == MET
+
+
+def test_no_target_is_reported_not_judged():
+    env = _budget(_tokyo(web_tier()), targets={"*": {"process_hung": None}})
+    assert env["process_hung"].status == NO_TARGET
+
+
+@pytest.mark.parametrize(
+    ("primary_db_region", "expected"),
+    [(TOKYO, (TOKYO, OSAKA)), (OSAKA, (OSAKA, TOKYO))],
+)
+def test_primary_region_follows_the_primary_database(primary_db_region, expected):
+    replica_region = OSAKA if primary_db_region == TOKYO else TOKYO
+    built = stage(
+        "Prod",
+        {
+            "A-Data": (primary_db_region, database()),
+            "B-Data": (replica_region, database("Replica", source="arn:aws:rds:x:1:db:webapp")),
+        },
+    )
+    assert detect_regions(build_inventory(built)) == expected
+
+
+def test_explicit_regions_win_and_a_missing_dr_region_is_none():
+    built = stage("Dev", {"Tokyo-Compute": (TOKYO, web_tier())})
+    assert detect_regions(build_inventory(built)) == (TOKYO, None)
+    assert detect_regions(build_inventory(built), "ap-northeast-1", "us-west-2") == (TOKYO, None)
+
+
+def test_a_child_alarm_pages_through_the_composite_that_includes_it():
+    # given a memory alarm with no actions of its own, in a composite that pages (CDK's rendering)
+    memory = alarm(
+        "Mem",
+        name="webapp-prod-web-memory-medium",
+        metric="mem_used_percent",
+        namespace="CWAgent",
+        dimensions={"AutoScalingGroupName": {"Ref": "WebAsg"}},
+    )
+    composite = {
+        "MediumComposite": {
+            "Type": "AWS::CloudWatch::CompositeAlarm",
+            "Properties": {
+                "AlarmRule": {"Fn::Join": ["", ['(ALARM("', {"Fn::GetAtt": ["Mem", "Arn"]}, '"))']]},
+                "AlarmActions": [{"Ref": "HighTopic"}],
+            },
+        }
+    }
+    result = _budget(_tokyo(web_tier(), memory, composite, topic()))["memory_pressure"]
+
+    # then the on-call is paged: 60 + 3 x 60 + 60 + 60 + 900
+    assert result.detection_seconds == 360 + 900
+    assert "notification -> on-call" in result.detection.name
+
+
+def test_region_detection_ignores_a_calculated_switch_and_uses_the_endpoint_check():
+    stacks = _warm_standby()
+    region, resources = stacks["Global"]
+    resources = dict(resources)
+    resources["Switch"] = {
+        "Type": "AWS::Route53::HealthCheck",
+        "Properties": {
+            "HealthCheckConfig": {"Type": "CALCULATED", "HealthThreshold": 1, "ChildHealthChecks": []}
+        },
+    }
+    primary = dict(resources["PrimaryRecord"])
+    primary["Properties"] = {**primary["Properties"], "HealthCheckId": {"Ref": "Switch"}}
+    resources["PrimaryRecord"] = primary
+    stacks["Global"] = (region, resources)
+
+    result = _budget(stacks)["region_loss"]
+    assert "PrimaryHealthCheck" in result.detection.steps[0].source
+    assert result.detection_seconds == 36 + 240 + 900
+
+
+def test_a_runbook_calling_the_api_from_a_script_step_counts():
+    script_runbook = {
+        "Pitr": {
+            "Type": "AWS::SSM::Document",
+            "Properties": {
+                "DocumentType": "Automation",
+                "Content": {
+                    "mainSteps": [
+                        {
+                            "action": "aws:executeScript",
+                            "inputs": {"Script": "rds.restore_db_instance_to_point_in_time(**a)"},
+                        }
+                    ]
+                },
+            },
+        }
+    }
+    result = _budget({"Tokyo-Data": (TOKYO, merge(database(), script_runbook))})["data_deletion"]
+    assert result.recovery.steps[0].seconds == 60
+    assert "start runbook" in result.recovery.steps[0].label
+
+
+def test_az_loss_assumes_two_zones_when_the_subnets_are_not_visible():
+    tier = web_tier(min_size=4, max_size=8, maintenance=(100, 200))
+    tier["WebAsg"]["Properties"]["VPCZoneIdentifier"] = {"Fn::Split": [",", {"Fn::ImportValue": "Subnets"}]}
+    result = _budget(_tokyo(tier))["az_loss"]
+    assert "replace 2 instance(s)" in result.recovery.name
+    assert any("assumed 2" in w for w in result.warnings)
+
+
+def test_region_detection_follows_the_primary_switch_to_its_endpoint_check():
+    # given RegionalFailover's shape: each record tied to a CALCULATED switch whose child is that
+    # region's endpoint check; Osaka's endpoint check is faster, so picking it would show
+    def endpoint(interval, host):
+        config = {
+            "Type": "HTTPS",
+            "FullyQualifiedDomainName": host,
+            "RequestInterval": interval,
+            "FailureThreshold": 3,
+        }
+        return {"Type": "AWS::Route53::HealthCheck", "Properties": {"HealthCheckConfig": config}}
+
+    def switch(child):
+        config = {
+            "Type": "CALCULATED",
+            "HealthThreshold": 0,
+            "ChildHealthChecks": [{"Fn::GetAtt": [child, "HealthCheckId"]}],
+        }
+        return {"Type": "AWS::Route53::HealthCheck", "Properties": {"HealthCheckConfig": config}}
+
+    stacks = _warm_standby()
+    region, resources = stacks["Global"]
+    resources = {k: v for k, v in resources.items() if k != "PrimaryHealthCheck"}
+    resources.update(
+        {
+            "TokyoEndpoint": endpoint(30, "tokyo-alb-1.ap-northeast-1.elb.amazonaws.com"),
+            "OsakaEndpoint": endpoint(10, "osaka-alb-1.ap-northeast-3.elb.amazonaws.com"),
+            "TokyoSwitch": switch("TokyoEndpoint"),
+            "OsakaSwitch": switch("OsakaEndpoint"),
+        }
+    )
+    for name, target in (("PrimaryRecord", "TokyoSwitch"), ("SecondaryRecord", "OsakaSwitch")):
+        record = dict(resources[name])
+        props = dict(record["Properties"], HealthCheckId={"Ref": target})
+        props["AliasTarget"] = dict(props["AliasTarget"], DNSName={"Fn::ImportValue": "not-resolvable"})
+        resources[name] = dict(record, Properties=props)
+    resources["HealthAlarm"]["Properties"]["Dimensions"] = [
+        {"Name": "HealthCheckId", "Value": {"Fn::GetAtt": ["TokyoEndpoint", "HealthCheckId"]}}
+    ]
+    stacks["Global"] = (region, resources)
+
+    result = _budget(stacks)["region_loss"]
+
+    # then the Tokyo endpoint check (30 x 3 + 6) feeds the alarm (240) and the on-call (900)
+    assert "TokyoEndpoint" in result.detection.steps[0].source
+    assert result.detection_seconds == 96 + 240 + 900
+    assert "SecondaryRecord" in result.recovery.steps[-1].source
