@@ -128,6 +128,70 @@ class ScheduleConfig:
 
 
 @dataclass(frozen=True)
+class HealingConfig:
+    """The auto-healing function's safety settings."""
+
+    dry_run: bool = False
+    max_actions_per_resource_per_hour: int = 3
+    incident_window_seconds: int = 900
+    #: Reserved concurrency of the healing function; ``None`` leaves it unreserved (accounts that
+    #: still have the default concurrency quota of 10 cannot reserve any).
+    reserved_concurrency: int | None = None
+
+
+@dataclass(frozen=True)
+class EscalationTierConfig:
+    """One tier of the staged escalation: tell ``severity``'s topic after ``after_minutes`` in ALARM."""
+
+    name: str
+    severity: str
+    after_minutes: int
+
+
+#: The ops plan's escalation policy: 15 min -> email on-call, 30 min -> SMS, 60 min -> team lead.
+DEFAULT_ESCALATION: tuple[EscalationTierConfig, ...] = (
+    EscalationTierConfig("on-call-email", "high", 15),
+    EscalationTierConfig("on-call-sms", "critical", 30),
+    EscalationTierConfig("team-lead", "critical", 60),
+)
+
+
+@dataclass(frozen=True)
+class MonitoringConfig:
+    slo_availability_percent: float = 99.9
+    escalation: tuple[EscalationTierConfig, ...] = DEFAULT_ESCALATION
+    #: AWS Config managed rules for the ops guide's audit items.
+    audit_rules: bool = False
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    """The PostgreSQL database of the environment."""
+
+    instance_class: str = "t4g.micro"
+    allocated_storage_gib: int = 20
+    backup_retention_days: int = 7
+    multi_az: bool = False
+    deletion_protection: bool = False
+
+
+@dataclass(frozen=True)
+class BackupConfig:
+    """AWS Backup: daily, copied to the DR region (the ops plan keeps 14 days)."""
+
+    retention_days: int = 14
+
+
+@dataclass(frozen=True)
+class DnsConfig:
+    """Route 53 failover for ``record_name`` in an existing public hosted zone."""
+
+    hosted_zone_id: str
+    zone_name: str
+    record_name: str
+
+
+@dataclass(frozen=True)
 class EnvironmentConfig:
     """Everything one environment (dev, stg or prod) needs, validated."""
 
@@ -151,6 +215,13 @@ class EnvironmentConfig:
     log_retention_days: int
     app_port: int = 8080
     service_unit: str = "webapp"
+    healing: HealingConfig = field(default_factory=HealingConfig)
+    monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    backup: BackupConfig = field(default_factory=BackupConfig)
+    dns: DnsConfig | None = None
+    #: Per-metric overrides of the alarm table, e.g. ``{"cpu": {"evaluation_periods": 5}}``.
+    alarm_overrides: Mapping[str, Any] = field(default_factory=dict)
     extra_tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -164,6 +235,22 @@ class EnvironmentConfig:
     @property
     def pause_parameter_name(self) -> str:
         return f"/{self.app_name}/{self.name}/pause"
+
+    def alarm_table(self):
+        """The alarm threshold table: the library's defaults, the ops plan's thresholds from
+        ``alarm_thresholds``, then per-metric ``alarms`` overrides."""
+        from constructs_lib.alarms import thresholds_with_overrides
+
+        t = self.alarm_thresholds
+        base = thresholds_with_overrides(
+            {
+                "cpu": {"threshold": t.cpu_percent},
+                "memory": {"threshold": t.memory_percent},
+                "latency": {"threshold": t.latency_p95_ms / 1000},
+                "5xx-rate": {"threshold": t.error_rate_5xx_percent},
+            }
+        )
+        return thresholds_with_overrides(self.alarm_overrides, base=base) if self.alarm_overrides else base
 
     def region_config(self, region: str) -> RegionConfig:
         for r in self.regions:
@@ -444,6 +531,122 @@ def _parse_schedule(r: _Reader) -> ScheduleConfig:
     return sc
 
 
+def _parse_healing(r: _Reader) -> HealingConfig:
+    d = HealingConfig()
+    reserved = r.raw("reserved_concurrency", None)
+    if reserved is not None and (isinstance(reserved, bool) or not isinstance(reserved, int) or reserved < 1):
+        raise ConfigError(
+            f"{r.key('reserved_concurrency')} is {reserved!r}: use a whole number >= 1, or null for none."
+        )
+    h = HealingConfig(
+        dry_run=r.bool("dry_run", d.dry_run),
+        max_actions_per_resource_per_hour=r.int(
+            "max_actions_per_resource_per_hour", d.max_actions_per_resource_per_hour, low=1, high=60
+        ),
+        incident_window_seconds=r.int(
+            "incident_window_seconds", d.incident_window_seconds, low=60, high=86400
+        ),
+        reserved_concurrency=reserved,
+    )
+    r.done()
+    return h
+
+
+def _parse_monitoring(r: _Reader) -> MonitoringConfig:
+    d = MonitoringConfig()
+    tiers = d.escalation
+    raw_tiers = r.raw("escalation", None)
+    if raw_tiers is not None:
+        if not isinstance(raw_tiers, list) or not raw_tiers:
+            raise ConfigError(f"{r.key('escalation')} must be a non-empty list of tiers, got {raw_tiers!r}.")
+        parsed = []
+        for i, raw in enumerate(raw_tiers):
+            t = _Reader(raw, f"{r.key('escalation')}[{i}]")
+            tier = EscalationTierConfig(
+                name=t.str("name"),
+                severity=t.str("severity"),
+                after_minutes=t.int("after_minutes", low=1, high=1440),
+            )
+            if tier.severity not in SEVERITIES:
+                raise ConfigError(
+                    f"{t.key('severity')} is {tier.severity!r}: use one of {', '.join(SEVERITIES)}."
+                )
+            if parsed and tier.after_minutes <= parsed[-1].after_minutes:
+                raise ConfigError(
+                    f"{t.key('after_minutes')} ({tier.after_minutes}) must be later than the previous tier's "
+                    f"({parsed[-1].after_minutes}): list tiers in escalation order."
+                )
+            t.done()
+            parsed.append(tier)
+        tiers = tuple(parsed)
+    m = MonitoringConfig(
+        slo_availability_percent=r.number(
+            "slo_availability_percent", d.slo_availability_percent, low=90, high=99.999
+        ),
+        escalation=tiers,
+        audit_rules=r.bool("audit_rules", d.audit_rules),
+    )
+    r.done()
+    return m
+
+
+def _parse_database(r: _Reader) -> DatabaseConfig:
+    d = DatabaseConfig()
+    db = DatabaseConfig(
+        instance_class=r.str("instance_class", d.instance_class),
+        allocated_storage_gib=r.int("allocated_storage_gib", d.allocated_storage_gib, low=20, high=65536),
+        backup_retention_days=r.int("backup_retention_days", d.backup_retention_days, low=1, high=35),
+        multi_az=r.bool("multi_az", d.multi_az),
+        deletion_protection=r.bool("deletion_protection", d.deletion_protection),
+    )
+    if not re.fullmatch(r"[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+", db.instance_class):
+        raise ConfigError(
+            f"{r.key('instance_class')} is {db.instance_class!r}: expected e.g. t4g.micro or r7g.large "
+            "(without the 'db.' prefix)."
+        )
+    r.done()
+    return db
+
+
+def _parse_backup(r: _Reader) -> BackupConfig:
+    b = BackupConfig(retention_days=r.int("retention_days", BackupConfig().retention_days, low=1, high=3650))
+    r.done()
+    return b
+
+
+def _parse_dns(r: _Reader) -> DnsConfig:
+    dns = DnsConfig(
+        hosted_zone_id=r.str("hosted_zone_id"), zone_name=r.str("zone_name"), record_name=r.str("record_name")
+    )
+    if not re.fullmatch(r"Z[A-Z0-9]{4,32}", dns.hosted_zone_id):
+        raise ConfigError(
+            f"{r.key('hosted_zone_id')} is {dns.hosted_zone_id!r}: a Route 53 hosted zone id looks like "
+            "Z0123456789ABCDEFGHIJ."
+        )
+    zone = dns.zone_name.rstrip(".")
+    if not (dns.record_name == zone or dns.record_name.endswith("." + zone)):
+        raise ConfigError(
+            f"{r.key('record_name')} is {dns.record_name!r}, which is not inside {r.key('zone_name')} "
+            f"({dns.zone_name!r}): use a name such as www.{zone}."
+        )
+    r.done()
+    return dns
+
+
+def _parse_alarm_overrides(r: _Reader) -> dict[str, Any]:
+    """``alarms``: the typed threshold table's overrides, checked against the library's table."""
+    raw = r.raw("alarms", {})
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{r.key('alarms')} must be an object keyed by metric, got {raw!r}.")
+    from constructs_lib.alarms import thresholds_with_overrides
+
+    try:
+        thresholds_with_overrides(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{r.key('alarms')}: {exc}") from None
+    return dict(raw)
+
+
 def parse_environment(name: str, raw: Mapping[str, Any], *, app_name: str) -> EnvironmentConfig:
     """Parse and validate one environment block. Raises :class:`ConfigError`."""
     r = _Reader(raw, f"environments.{name}")
@@ -517,6 +720,12 @@ def parse_environment(name: str, raw: Mapping[str, Any], *, app_name: str) -> En
         log_retention_days=r.int("log_retention_days", 30, low=1, high=3653),
         app_port=r.int("app_port", 8080, low=1024, high=65535),
         service_unit=r.str("service_unit", "webapp"),
+        healing=_parse_healing(r.child("healing", {})),
+        monitoring=_parse_monitoring(r.child("monitoring", {})),
+        database=_parse_database(r.child("database", {})),
+        backup=_parse_backup(r.child("backup", {})),
+        dns=_parse_dns(r.child("dns")) if r.raw("dns", None) is not None else None,
+        alarm_overrides=_parse_alarm_overrides(r),
         extra_tags=dict(r.raw("tags", {})),
     )
     if config.log_retention_days not in LOG_RETENTION_DAYS:

@@ -7,6 +7,7 @@ from constructs import Construct
 
 from stacks.compute_stack import ComputeStack
 from stacks.config import EnvironmentConfig
+from stacks.monitoring_stack import MonitoringStack
 from stacks.network_stack import NetworkStack
 
 
@@ -18,12 +19,17 @@ class EnvironmentStage(cdk.Stage):
         self.config = config
         self.network: dict[str, NetworkStack] = {}
         self.compute: dict[str, ComputeStack] = {}
+        self.monitoring: dict[str, MonitoringStack] = {}
         for rc in config.regions:
             label = rc.label
             network = NetworkStack(self, f"{label}-Network", config=config, region=rc.region)
             compute = ComputeStack(self, f"{label}-Compute", config=config, region=rc.region, vpc=network.vpc)
+            monitoring = MonitoringStack(
+                self, f"{label}-Monitoring", config=config, region=rc.region, web=compute.web
+            )
             self.network[rc.region] = network
             self.compute[rc.region] = compute
+            self.monitoring[rc.region] = monitoring
 
         cdk.Tags.of(self).add("Application", config.app_name)
         cdk.Tags.of(self).add("Environment", config.name)

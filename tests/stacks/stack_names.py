@@ -15,7 +15,7 @@ def all_stack_paths() -> list[str]:
             "defaults": ctx.get("defaults", {}),
         }
     )
-    layers = ("Network", "Compute")
+    layers = ("Network", "Compute", "Monitoring")
     return [
         f"{env.stage_name}/{REGION_LABELS[rc.region]}-{layer}"
         for env in config.environments.values()

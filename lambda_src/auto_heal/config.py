@@ -1,0 +1,225 @@
+"""Configuration of the auto-healing function: the environment-variable contract.
+
+Everything the function needs comes from environment variables set by the ``AutoHealing``
+construct (``constructs_lib/healing.py``). They are parsed once, validated, into the frozen
+:class:`Config`. A missing or bad value never crashes the import: :func:`load_config` raises
+:class:`ConfigError` naming every problem, and the handler then *fails closed* (logs the problems,
+emits a ``ConfigInvalid`` metric and acts on nothing).
+
+Required:
+
+- ``APP_NAME``: application name, e.g. ``webapp``.
+- ``ENVIRONMENT_NAME``: environment, e.g. ``prod``; the tag value a resource must carry before
+  the function touches it.
+- ``LEDGER_TABLE_NAME``: DynamoDB table with ``pk``/``sk`` strings and TTL ``expires_at``
+  (item layout in :mod:`ledger`).
+- ``PAUSE_PARAMETER_NAME``: SSM String parameter; ``true`` pauses all healing (a missing
+  parameter or any other value than ``false`` also pauses: fail closed).
+- ``TOPIC_ARNS``: JSON object severity -> SNS topic ARN, severities ``low``, ``medium``,
+  ``high``, ``critical``. At least one; a severity without a topic goes to the next higher
+  severity that has one (then the next lower).
+
+Optional (default in brackets):
+
+- ``ENVIRONMENT_TAG_KEY`` [``Environment``].
+- ``SUPPRESS_TAG_KEY`` [``autoheal:suppress``]: an instance or group carrying this tag with any
+  value but ``false`` is left alone.
+- ``DRY_RUN`` [``false``]: ``true`` decides, records and notifies, but makes no mutating call.
+- ``MAX_ACTIONS_PER_RESOURCE_PER_HOUR`` [``3``, 1-100]: past it, no action and an escalation.
+- ``INCIDENT_WINDOW_SECONDS`` [``900``, 60-86400]: events about the same resource and incident
+  kind within this time of the first one are one incident (one action).
+- ``WEB_SERVICE_UNIT`` [``webapp``]: systemd unit restarted on a memory alarm.
+- ``HEALTH_CHECK_PORT`` [``8080``] and ``HEALTH_CHECK_PATH`` [``/health``]: probed on the
+  instance as ``http://127.0.0.1:<port><path>`` after a restart.
+- ``RECOVERY_RUNBOOK_NAME`` [empty: escalate to a human instead]: SSM Automation document started
+  where the quick fix did not help. Parameters passed: ``InstanceId``, ``AutomationAssumeRole``,
+  ``TopicArn``, ``ServiceUnit``, ``HealthCheckPort``, ``HealthCheckPath`` (``RetryCount`` is
+  left to the document's default, which the runbook construct sets).
+- ``RECOVERY_RUNBOOK_ROLE_ARN`` [required when the runbook is set]: its ``AutomationAssumeRole``.
+- ``ALARM_NAME_PREFIX`` [``<APP_NAME>-<ENVIRONMENT_NAME>-``]: only alarms whose name starts with
+  it are this environment's; ``<APP_NAME>-<ENVIRONMENT_NAME>-autoheal-*`` (the construct's own
+  alarms) are never acted upon.
+- ``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_METRICS_NAMESPACE`` [``<APP_NAME>/AutoHeal``],
+  ``POWERTOOLS_LOG_LEVEL``: read by Powertools (logger service, EMF namespace, log level).
+
+Values that end up in shell commands (unit, port, path) are checked against strict patterns, so a
+bad deployment cannot turn configuration into command injection on the instances.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
+"""Severities, lowest first."""
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_TAG_KEY = re.compile(r"[A-Za-z0-9 _.:/=+@-]{1,128}")
+_TABLE = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+_PARAMETER = re.compile(r"/?[A-Za-z0-9_.\-/]{1,1011}")
+_SNS_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}")
+_UNIT = re.compile(r"[A-Za-z0-9_.@-]{1,128}")
+_HEALTH_PATH = re.compile(r"/[A-Za-z0-9_./~-]{0,200}")
+_DOCUMENT = re.compile(r"[A-Za-z0-9_.:/-]{3,128}")
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}")
+_ALARM_PREFIX = re.compile(r"[^\s]{1,200}")
+
+
+class ConfigError(ValueError):
+    """The environment variables do not form a valid configuration; ``problems`` lists each one."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("invalid auto-healing configuration: " + "; ".join(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Validated configuration (see the module docstring for each value's source and default)."""
+
+    app_name: str
+    environment_name: str
+    ledger_table_name: str
+    pause_parameter_name: str
+    topic_arns: Mapping[str, str]
+    environment_tag_key: str = "Environment"
+    suppress_tag_key: str = "autoheal:suppress"
+    dry_run: bool = False
+    max_actions_per_resource_per_hour: int = 3
+    incident_window_seconds: int = 900
+    web_service_unit: str = "webapp"
+    health_check_port: int = 8080
+    health_check_path: str = "/health"
+    recovery_runbook_name: str | None = None
+    recovery_runbook_role_arn: str | None = None
+    alarm_name_prefix: str = ""
+    metrics_namespace: str = field(default="")
+
+    def topic_for(self, severity: str) -> str:
+        """The topic ARN for ``severity``: its own, else the next higher, else the next lower one."""
+        index = SEVERITIES.index(severity)
+        for candidate in (*SEVERITIES[index:], *reversed(SEVERITIES[:index])):
+            if candidate in self.topic_arns:
+                return self.topic_arns[candidate]
+        raise LookupError("no notification topic configured")  # unreachable: load_config requires one
+
+    @property
+    def own_alarm_prefix(self) -> str:
+        """Alarms of the healing construct itself (``<app>-<env>-autoheal-``): never acted upon."""
+        return f"{self.app_name}-{self.environment_name}-autoheal-"
+
+
+def load_config(environ: Mapping[str, str]) -> Config:
+    """Parse and validate ``environ``; raise :class:`ConfigError` listing every problem found."""
+    problems: list[str] = []
+
+    def text(name: str, pattern: re.Pattern[str], default: str | None = None, fix: str = "") -> str:
+        raw = environ.get(name)
+        value = raw.strip() if isinstance(raw, str) else ""
+        if not value:
+            if default is not None:
+                return default
+            problems.append(f"{name} is missing: set it{fix or ''}")
+            return ""
+        if not pattern.fullmatch(value):
+            problems.append(f"{name} ({value!r}) is invalid: it must match {pattern.pattern}{fix}")
+        return value
+
+    def integer(name: str, default: int, low: int, high: int) -> int:
+        raw = (environ.get(name) or "").strip()
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            problems.append(f"{name} ({raw!r}) is not an integer: set a whole number {low}-{high}")
+            return default
+        if not low <= value <= high:
+            problems.append(f"{name} ({value}) is out of range: set a whole number {low}-{high}")
+        return value
+
+    def boolean(name: str, default: bool) -> bool:
+        raw = (environ.get(name) or "").strip().lower()
+        if not raw:
+            return default
+        if raw not in ("true", "false"):
+            problems.append(f"{name} ({raw!r}) must be 'true' or 'false'")
+            return True  # a typo in DRY_RUN must not turn acting on
+        return raw == "true"
+
+    app_name = text("APP_NAME", _NAME)
+    environment_name = text("ENVIRONMENT_NAME", _NAME)
+    environment_tag_key = text("ENVIRONMENT_TAG_KEY", _TAG_KEY, default="Environment")
+    suppress_tag_key = text("SUPPRESS_TAG_KEY", _TAG_KEY, default="autoheal:suppress")
+    ledger_table_name = text("LEDGER_TABLE_NAME", _TABLE)
+    pause_parameter_name = text("PAUSE_PARAMETER_NAME", _PARAMETER, fix=" (e.g. /webapp/prod/pause)")
+    topic_arns = _topic_arns(environ.get("TOPIC_ARNS"), problems)
+    dry_run = boolean("DRY_RUN", False)
+    max_actions = integer("MAX_ACTIONS_PER_RESOURCE_PER_HOUR", 3, 1, 100)
+    window = integer("INCIDENT_WINDOW_SECONDS", 900, 60, 86_400)
+    unit = text("WEB_SERVICE_UNIT", _UNIT, default="webapp")
+    port = integer("HEALTH_CHECK_PORT", 8080, 1, 65_535)
+    path = text("HEALTH_CHECK_PATH", _HEALTH_PATH, default="/health")
+    runbook = text("RECOVERY_RUNBOOK_NAME", _DOCUMENT, default="") or None
+    runbook_role = text("RECOVERY_RUNBOOK_ROLE_ARN", _ROLE_ARN, default="") or None
+    if runbook and not runbook_role:
+        problems.append(
+            f"RECOVERY_RUNBOOK_ROLE_ARN is missing while RECOVERY_RUNBOOK_NAME ({runbook!r}) is set: "
+            "set the runbook's automation role ARN, or clear both"
+        )
+    alarm_prefix = text(
+        "ALARM_NAME_PREFIX", _ALARM_PREFIX, default=f"{app_name}-{environment_name}-" if app_name else ""
+    )
+    namespace = (environ.get("POWERTOOLS_METRICS_NAMESPACE") or "").strip() or f"{app_name}/AutoHeal"
+
+    if problems:
+        raise ConfigError(problems)
+    return Config(
+        app_name=app_name,
+        environment_name=environment_name,
+        environment_tag_key=environment_tag_key,
+        suppress_tag_key=suppress_tag_key,
+        ledger_table_name=ledger_table_name,
+        pause_parameter_name=pause_parameter_name,
+        topic_arns=topic_arns,
+        dry_run=dry_run,
+        max_actions_per_resource_per_hour=max_actions,
+        incident_window_seconds=window,
+        web_service_unit=unit,
+        health_check_port=port,
+        health_check_path=path,
+        recovery_runbook_name=runbook,
+        recovery_runbook_role_arn=runbook_role if runbook else None,
+        alarm_name_prefix=alarm_prefix,
+        metrics_namespace=namespace,
+    )
+
+
+def _topic_arns(raw: str | None, problems: list[str]) -> Mapping[str, str]:
+    example = '{"high": "arn:aws:sns:ap-northeast-1:123456789012:webapp-prod-high"}'
+    if not raw or not raw.strip():
+        problems.append(f"TOPIC_ARNS is missing: set a JSON object severity -> topic ARN, e.g. {example}")
+        return MappingProxyType({})
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        problems.append(f"TOPIC_ARNS ({raw[:80]!r}) is not JSON: set an object like {example}")
+        return MappingProxyType({})
+    if not isinstance(parsed, dict) or not parsed:
+        problems.append(f"TOPIC_ARNS ({raw[:80]!r}) must be a non-empty JSON object like {example}")
+        return MappingProxyType({})
+    topics: dict[str, str] = {}
+    for severity, arn in parsed.items():
+        if severity not in SEVERITIES:
+            problems.append(
+                f"TOPIC_ARNS has an unknown severity {severity!r}: use one of {', '.join(SEVERITIES)}"
+            )
+        elif not isinstance(arn, str) or not _SNS_ARN.fullmatch(arn):
+            problems.append(f"TOPIC_ARNS[{severity!r}] ({arn!r}) is not an SNS topic ARN")
+        else:
+            topics[severity] = arn
+    return MappingProxyType(topics)

@@ -1,0 +1,590 @@
+"""What to do about an event: pure functions over plain data (no AWS calls, no clock, no I/O).
+
+Two steps per event:
+
+1. :func:`triage` turns a parsed event into *targets* (which resource, which incident kind, how
+   severe) or :class:`~events.Ignored` — using only the event and the configuration.
+2. ``decide_*`` turn a target plus the facts read from AWS into a :class:`~model.Plan`:
+   ignore it (and why), notify only, or act (and how).
+
+The rules, in order, for every resource: unknown resource -> nothing; not tagged with this
+environment -> nothing; the group is doing its job (lifecycle) -> nothing; suppress tag -> nothing;
+pause switch on -> nothing. Only then the event's own logic, below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .config import SEVERITIES, Config
+from .events import (
+    AlarmStateChange,
+    DatabaseEvent,
+    Event,
+    GroupActivityFailed,
+    Ignored,
+    InstanceHealthEvent,
+    InstanceStateChange,
+    MetricRef,
+)
+from .model import (
+    Action,
+    CaptureDiagnostics,
+    CommandResult,
+    DatabaseFacts,
+    GroupFacts,
+    InstanceFacts,
+    MarkUnhealthy,
+    Plan,
+    RebootInstance,
+    ResourceRef,
+    RestartService,
+    ScaleOut,
+    StartInstance,
+    StartRecoveryRunbook,
+    Status,
+    StopStartInstance,
+)
+
+DIAGNOSTIC_INSTANCES = 2
+"""How many of the hottest instances get diagnostics on a CPU alarm."""
+
+HEALTH_AUTO_RECOVERY_SUCCESS = "AWS_EC2_SIMPLIFIED_AUTO_RECOVERY_SUCCESS"
+HEALTH_AUTO_RECOVERY_FAILURE = "AWS_EC2_SIMPLIFIED_AUTO_RECOVERY_FAILURE"
+HEALTH_RETIREMENT = frozenset(
+    {"AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED", "AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED"}
+)
+
+# Auto Scaling lifecycle states in which the group, not healing, owns the instance.
+_GROUP_BUSY_PREFIXES = ("Pending", "Terminating", "Terminated", "Warmed:", "Detaching", "Detached")
+_GROUP_BUSY_STATES = frozenset({"Standby", "EnteringStandby", "Quarantined"})
+
+
+# --------------------------------------------------------------------------------------------
+# Targets
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class InstanceTarget:
+    """An instance that stopped, is impaired, retiring, terminated or was recovered by EC2.
+
+    ``trigger``: stopping, stopped, terminated, impaired-system, impaired-instance, retirement,
+    recovered.
+    """
+
+    instance_id: str
+    trigger: str
+    severity: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupAlarmTarget:
+    """A group-level alarm in ALARM: ``signal`` is ``cpu`` or ``memory``."""
+
+    group_name: str
+    signal: str
+    severity: str
+    alarm_name: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupActivityTarget:
+    event: GroupActivityFailed
+    severity: str
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseTarget:
+    event: DatabaseEvent
+    incident_kind: str  # database-failover | database-failure
+    severity: str
+
+
+Target = InstanceTarget | GroupAlarmTarget | GroupActivityTarget | DatabaseTarget
+
+
+# --------------------------------------------------------------------------------------------
+# Severity helpers
+# --------------------------------------------------------------------------------------------
+def escalate(severity: str, steps: int = 1) -> str:
+    """``severity`` raised by ``steps`` levels, capped at critical."""
+    return SEVERITIES[min(SEVERITIES.index(severity) + steps, len(SEVERITIES) - 1)]
+
+
+def at_least(severity: str, floor: str) -> str:
+    return SEVERITIES[max(SEVERITIES.index(severity), SEVERITIES.index(floor))]
+
+
+def alarm_severity(alarm_name: str) -> str | None:
+    """The severity suffix of ``{app}-{env}-{component}-{signal}-{severity}`` (any case)."""
+    suffix = alarm_name.rsplit("-", 1)[-1].lower()
+    return suffix if suffix in SEVERITIES else None
+
+
+# --------------------------------------------------------------------------------------------
+# Step 1: triage (event + config only)
+# --------------------------------------------------------------------------------------------
+def triage(event: Event, config: Config) -> tuple[Target | Ignored, ...]:
+    """The resources ``event`` is about and the incident each would be; never raises."""
+    match event:
+        case InstanceStateChange():
+            return (_triage_state_change(event),)
+        case InstanceHealthEvent():
+            return _triage_health(event)
+        case AlarmStateChange():
+            return (_triage_alarm(event, config),)
+        case GroupActivityFailed():
+            severity = "high" if event.activity == "launch" else "medium"
+            return (GroupActivityTarget(event=event, severity=severity),)
+        case DatabaseEvent():
+            return (_triage_database(event),)
+    return (Ignored(f"no triage for {type(event).__name__}"),)
+
+
+def _triage_state_change(event: InstanceStateChange) -> InstanceTarget | Ignored:
+    if event.state in ("pending", "running"):
+        return Ignored(f"instance {event.instance_id} is {event.state}: nothing to heal", event.event_id)
+    trigger = "terminated" if event.state in ("shutting-down", "terminated") else event.state
+    severity = "high" if trigger == "terminated" else "medium"
+    return InstanceTarget(event.instance_id, trigger, severity, f"EC2 reports instance {event.state}")
+
+
+def _triage_health(event: InstanceHealthEvent) -> tuple[InstanceTarget | Ignored, ...]:
+    code = event.type_code
+    if code == HEALTH_AUTO_RECOVERY_SUCCESS:
+        trigger, severity, summary = "recovered", "low", "EC2 simplified automatic recovery succeeded"
+    elif code == HEALTH_AUTO_RECOVERY_FAILURE:
+        trigger, severity, summary = "impaired-system", "high", "EC2 simplified automatic recovery failed"
+    elif code in HEALTH_RETIREMENT:
+        if event.status_code.lower() == "closed":
+            return (Ignored(f"{code} is closed: the retirement already happened", event.event_id),)
+        trigger, severity, summary = "retirement", "medium", "EC2 scheduled the instance's retirement"
+    else:
+        return (Ignored(f"AWS Health event {code} is not one healing acts on", event.event_id),)
+    return tuple(InstanceTarget(i, trigger, severity, f"{summary} ({code})") for i in event.instance_ids)
+
+
+def classify_alarm_metric(metric: MetricRef) -> tuple[str, str] | None:
+    """``(signal, resource id)`` for metrics healing acts on, else ``None``.
+
+    - ``cpu``: ``AWS/EC2 CPUUtilization`` with an ``AutoScalingGroupName`` dimension
+    - ``memory``: ``CWAgent mem_used_percent`` with an ``AutoScalingGroupName`` dimension
+    - ``status-system`` / ``status-instance``: ``AWS/EC2 StatusCheckFailed_System`` /
+      ``StatusCheckFailed_Instance`` or ``StatusCheckFailed`` with an ``InstanceId`` dimension
+    """
+    group = metric.dimension("AutoScalingGroupName")
+    instance = metric.dimension("InstanceId")
+    if metric.namespace == "AWS/EC2" and metric.name == "CPUUtilization" and group:
+        return "cpu", group
+    if metric.namespace == "CWAgent" and metric.name == "mem_used_percent" and group:
+        return "memory", group
+    if metric.namespace == "AWS/EC2" and instance:
+        if metric.name == "StatusCheckFailed_System":
+            return "status-system", instance
+        if metric.name in ("StatusCheckFailed_Instance", "StatusCheckFailed"):
+            return "status-instance", instance
+    return None
+
+
+def _triage_alarm(event: AlarmStateChange, config: Config) -> Target | Ignored:
+    name = event.alarm_name
+    if event.state != "ALARM":
+        return Ignored(f"alarm {name!r} went to {event.state}, not ALARM", event.event_id)
+    if not name.startswith(config.alarm_name_prefix):
+        return Ignored(
+            f"alarm {name!r} is not this environment's (prefix {config.alarm_name_prefix!r})", event.event_id
+        )
+    if name.startswith(config.own_alarm_prefix):
+        return Ignored(f"alarm {name!r} is the healing function's own", event.event_id)
+    if event.composite:
+        return Ignored(f"alarm {name!r} is a composite alarm: escalation handles it", event.event_id)
+    classified = [c for c in (classify_alarm_metric(m) for m in event.metrics) if c is not None]
+    if not classified:
+        watched = ", ".join(f"{m.namespace}/{m.name}" for m in event.metrics) or "no metric"
+        return Ignored(f"alarm {name!r} watches {watched}: no healing for it", event.event_id)
+    if len(set(classified)) > 1:
+        return Ignored(f"alarm {name!r} mixes metrics of several resources: ambiguous", event.event_id)
+    signal, resource_id = classified[0]
+    severity = alarm_severity(name) or "medium"
+    summary = f"alarm {name} is in ALARM"
+    if signal in ("cpu", "memory"):
+        return GroupAlarmTarget(resource_id, signal, severity, name, summary)
+    trigger = "impaired-system" if signal == "status-system" else "impaired-instance"
+    return InstanceTarget(resource_id, trigger, severity, summary)
+
+
+def _triage_database(event: DatabaseEvent) -> DatabaseTarget | Ignored:
+    if "failure" in event.categories:
+        return DatabaseTarget(event, "database-failure", "critical")
+    if "failover" in event.categories:
+        return DatabaseTarget(event, "database-failover", "high")
+    categories = ", ".join(event.categories) or "none"
+    return Ignored(f"RDS event {event.event_code} (categories {categories}) needs no healing", event.event_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Step 2: decisions (target + facts)
+# --------------------------------------------------------------------------------------------
+def is_owned(tags: Mapping[str, str], config: Config) -> bool:
+    return tags.get(config.environment_tag_key) == config.environment_name
+
+
+def is_suppressed(tags: Mapping[str, str], config: Config) -> bool:
+    value = tags.get(config.suppress_tag_key)
+    return value is not None and value.strip().lower() != "false"
+
+
+def lifecycle_reason(instance: InstanceFacts) -> str | None:
+    """Why the group, not healing, owns ``instance`` right now; ``None`` when healing may act."""
+    state = instance.lifecycle_state
+    if state is not None and (state.startswith(_GROUP_BUSY_PREFIXES) or state in _GROUP_BUSY_STATES):
+        return f"instance {instance.instance_id} is {state} in group {instance.group_name}: the group's job"
+    if instance.group is not None and instance.group.refresh_in_progress:
+        return f"group {instance.group.name} is in an instance refresh: it replaces instances itself"
+    if instance.group_name is None and instance.group_tag:
+        return f"instance {instance.instance_id} has left group {instance.group_tag}: the group's job"
+    return None
+
+
+def _not_owned(resource: ResourceRef, config: Config) -> Plan:
+    return Plan(
+        Status.NOT_OWNED,
+        f"{resource.kind} {resource.id} (or its group) is not tagged "
+        f"{config.environment_tag_key}={config.environment_name}: not this environment's",
+        resource,
+    )
+
+
+def _gate(
+    resource: ResourceRef, tags: Iterable[Mapping[str, str]], paused: bool, config: Config
+) -> Plan | None:
+    """The plan that stops here for ownership, suppress tag or pause; ``None`` to go on."""
+    tag_sets = list(tags)
+    if not all(is_owned(t, config) for t in tag_sets):
+        return _not_owned(resource, config)
+    if any(is_suppressed(t, config) for t in tag_sets):
+        return Plan(
+            Status.SUPPRESSED, f"{resource.kind} {resource.id} carries {config.suppress_tag_key}", resource
+        )
+    if paused:
+        return Plan(Status.PAUSED, f"healing is paused ({config.pause_parameter_name})", resource)
+    return None
+
+
+def decide_instance(
+    target: InstanceTarget, instance: InstanceFacts | None, *, paused: bool, config: Config
+) -> Plan:
+    """Stopped, impaired, retiring, terminated or recovered instance."""
+    resource = ResourceRef("instance", target.instance_id)
+    if instance is None:
+        return Plan(Status.NOT_FOUND, f"instance {target.instance_id} does not exist (any more)", resource)
+    if not is_owned(instance.tags, config):  # before anything else: another environment's business
+        return _not_owned(resource, config)
+    tag_sets = [instance.tags] + ([instance.group.tags] if instance.group is not None else [])
+    busy = lifecycle_reason(instance)
+    if busy is not None:
+        return Plan(Status.LIFECYCLE, busy, resource)
+    gated = _gate(resource, tag_sets, paused, config)
+    if gated is not None:
+        return gated
+    facts = {"instance state": instance.state, "trigger": target.trigger}
+    if instance.group_name:
+        facts["group"] = instance.group_name
+    plan = _instance_plan(target, instance)
+    return Plan(
+        plan.status,
+        f"{target.summary}; {plan.reason}",
+        resource,
+        plan.incident_kind,
+        plan.severity,
+        plan.actions,
+        facts,
+    )
+
+
+def _instance_plan(target: InstanceTarget, instance: InstanceFacts) -> Plan:
+    trigger, state, iid = target.trigger, instance.state, instance.instance_id
+    recovery, severity = "instance-recovery", target.severity
+
+    def act(reason: str, action: Action) -> Plan:
+        return Plan(Status.ACT, reason, incident_kind=recovery, severity=severity, actions=(action,))
+
+    if trigger == "recovered":
+        return Plan(
+            Status.NOTIFY, "EC2 recovered it; nothing to do", incident_kind="instance-notice", severity="low"
+        )
+
+    if instance.group_name is not None:  # a group member: the group's to replace, never restarted here
+        group = instance.group_name
+        if trigger == "terminated" or state in ("shutting-down", "terminated"):
+            return Plan(Status.LIFECYCLE, f"the group {group} replaces terminated members itself")
+        if instance.health_status == "Unhealthy":
+            return Plan(Status.LIFECYCLE, f"already unhealthy in group {group}: it is being replaced")
+        if trigger in ("stopping", "stopped") and state in ("pending", "running"):
+            return Plan(Status.IGNORED, f"instance is {state} again")
+        return act(
+            f"member of group {group}: mark it unhealthy so the group replaces it", MarkUnhealthy(group, iid)
+        )
+
+    # A standalone instance: healing brings it back itself.
+    if trigger == "terminated" or state in ("shutting-down", "terminated"):
+        return Plan(
+            Status.NOTIFY,
+            "standalone instance terminated: it cannot be healed, recreate it",
+            incident_kind="instance-terminated",
+            severity=at_least(severity, "high"),
+        )
+    if state == "pending":
+        return Plan(Status.IGNORED, "instance is starting")
+    if trigger in ("stopping", "stopped"):
+        if state == "stopped":
+            return act("standalone: start it", StartInstance(iid))
+        if state == "stopping":
+            return Plan(Status.DEFERRED, "still stopping: the stopped event starts it")
+        return Plan(Status.IGNORED, f"instance is {state} again")
+    if trigger == "impaired-instance":
+        if state == "stopped":
+            return act("standalone, stopped: start it", StartInstance(iid))
+        return act("standalone, instance status check failed: reboot it", RebootInstance(iid))
+    # impaired-system, retirement: a host problem; a reboot stays on the same host.
+    if state == "stopped":
+        return act("standalone, stopped: start it", StartInstance(iid))
+    return act(
+        "standalone, host problem: stop and start it to move it to healthy hardware", StopStartInstance(iid)
+    )
+
+
+def rank_hottest(values: Mapping[str, float], candidates: Iterable[str], limit: int) -> tuple[str, ...]:
+    """Up to ``limit`` of ``candidates`` with the highest value, highest first (ties by id)."""
+    known = [(values[c], c) for c in candidates if c in values]
+    return tuple(c for _, c in sorted(known, key=lambda vc: (-vc[0], vc[1]))[:limit])
+
+
+def decide_group_alarm(
+    target: GroupAlarmTarget,
+    group: GroupFacts | None,
+    *,
+    utilisation: Mapping[str, float],
+    memory_threshold_percent: float | None,
+    paused: bool,
+    config: Config,
+) -> Plan:
+    """CPU or memory alarm of a group; ``utilisation`` is the recent value per instance id."""
+    resource = ResourceRef("group", target.group_name)
+    if group is None:
+        return Plan(Status.NOT_FOUND, f"group {target.group_name} does not exist", resource)
+    gated = _gate(resource, [group.tags], paused, config)
+    if gated is not None:
+        return gated
+    facts = {
+        "alarm": target.alarm_name,
+        "capacity": f"desired {group.desired_capacity}, min {group.min_size}, max {group.max_size}",
+        "scaling": "target tracking" if group.target_tracking else "no target tracking",
+    }
+    if target.signal == "memory":
+        return _memory_plan(target, group, utilisation, memory_threshold_percent, resource, facts)
+    return _cpu_plan(target, group, utilisation, resource, facts)
+
+
+def _cpu_plan(
+    target: GroupAlarmTarget,
+    group: GroupFacts,
+    cpu: Mapping[str, float],
+    resource: ResourceRef,
+    facts: dict[str, str],
+) -> Plan:
+    hottest = rank_hottest(cpu, group.in_service, DIAGNOSTIC_INSTANCES)
+    if hottest:
+        facts["hottest"] = ", ".join(f"{i} ({cpu[i]:.0f}%)" for i in hottest)
+    else:
+        hottest = tuple(sorted(group.in_service)[:DIAGNOSTIC_INSTANCES])
+        facts["hottest"] = "no per-instance CPU data"
+    actions: list[Action] = [CaptureDiagnostics(hottest)] if hottest else []
+    severity = target.severity
+    at_max = group.desired_capacity >= group.max_size
+    if group.target_tracking:
+        if at_max:
+            severity = escalate(severity)
+            reason = "target tracking is at max capacity: a human must raise the max or find the cause"
+        else:
+            reason = "target tracking is scaling the group: no manual capacity change"
+    elif at_max:
+        severity = escalate(severity)
+        reason = f"already at max capacity ({group.max_size}): a human must raise the max or find the cause"
+    else:
+        actions.append(ScaleOut(group.name, group.desired_capacity + 1, group.desired_capacity))
+        reason = "no target tracking: scale out by one within the max"
+    return Plan(
+        Status.ACT if actions else Status.NOTIFY,
+        f"{target.summary}; {reason}",
+        resource,
+        "cpu",
+        severity,
+        tuple(actions),
+        facts,
+    )
+
+
+def _memory_plan(
+    target: GroupAlarmTarget,
+    group: GroupFacts,
+    memory: Mapping[str, float],
+    threshold: float | None,
+    resource: ResourceRef,
+    facts: dict[str, str],
+) -> Plan:
+    hottest = rank_hottest(memory, group.in_service, 1)
+    if not hottest:
+        return Plan(
+            Status.NOTIFY,
+            f"{target.summary}; no per-instance memory data: cannot tell which instance, no action",
+            resource,
+            "memory",
+            target.severity,
+            (),
+            facts,
+        )
+    instance_id = hottest[0]
+    facts["hottest"] = f"{instance_id} ({memory[instance_id]:.0f}% memory used)"
+    return Plan(
+        Status.ACT,
+        f"{target.summary}; restart the web service on the instance using most memory",
+        resource,
+        "memory",
+        target.severity,
+        (RestartService(instance_id, group.name, threshold),),
+        facts,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """What to do after a service restart: ``resolved`` or further ``actions`` (and why)."""
+
+    resolved: bool
+    reason: str
+    actions: tuple[Action, ...] = ()
+
+
+def decide_after_restart(
+    action: RestartService, result: CommandResult, *, runbook_configured: bool
+) -> FollowUp:
+    """Judge a service restart: healthy and memory below the threshold -> resolved.
+
+    Memory still high -> the group replaces the instance (a restart did not free it). Unhealthy
+    or unverifiable -> the recovery runbook (reboot, diagnostics, restart, verify, replace), or,
+    without one, replacement by the group.
+    """
+    iid = action.instance_id
+    replace = (MarkUnhealthy(action.group_name, iid),) if action.group_name else ()
+    if result.status != "Success" or result.health != "ok":
+        why = (
+            f"the restart command ended {result.status}"
+            if result.status != "Success"
+            else f"the health check after the restart is {result.health}"
+        )
+        if runbook_configured:
+            return FollowUp(False, f"{why}: starting the recovery runbook", (StartRecoveryRunbook(iid),))
+        return FollowUp(False, f"{why}: no recovery runbook configured, replacing the instance", replace)
+    threshold, used = action.memory_threshold_percent, result.mem_used_percent
+    if threshold is not None and used is not None and used >= threshold:
+        return FollowUp(
+            False,
+            f"memory still {used:.0f}% (threshold {threshold:.0f}%) after the restart: replace",
+            replace,
+        )
+    level = f"{used:.0f}%" if used is not None else "not reported"
+    return FollowUp(True, f"service healthy after the restart, memory {level}")
+
+
+def classify_launch_failure(status_message: str) -> str:
+    """``quota``, ``capacity``, ``availability-zone``, ``configuration`` or ``unknown``."""
+    text = status_message.lower()
+    if any(k in text for k in ("limit", "quota", "vcpulimitexceeded", "instancelimitexceeded")):
+        return "quota"
+    if "capacity" in text or "insufficientinstancecapacity" in text:
+        return "capacity"
+    if "availability zone" in text and ("not supported" in text or "unsupported" in text):
+        return "availability-zone"
+    if any(k in text for k in ("invalid", "not found", "does not exist", "not authorized", "denied")):
+        return "configuration"
+    return "unknown"
+
+
+def decide_group_activity(
+    target: GroupActivityTarget, group: GroupFacts | None, *, paused: bool, config: Config
+) -> Plan:
+    """Launch/terminate unsuccessful: notify with the cause, record."""
+    event = target.event
+    resource = ResourceRef("group", event.group_name)
+    if group is None:
+        return Plan(Status.NOT_FOUND, f"group {event.group_name} does not exist", resource)
+    gated = _gate(resource, [group.tags], paused, config)
+    if gated is not None:
+        return gated
+    cause = classify_launch_failure(event.status_message)
+    facts = {
+        "cause": cause,
+        "status message": event.status_message or "(none)",
+        "availability zone": event.availability_zone or "(unknown)",
+        "capacity": (
+            f"desired {group.desired_capacity}, in service {len(group.in_service)}, max {group.max_size}"
+        ),
+    }
+    return Plan(
+        Status.NOTIFY,
+        f"Auto Scaling could not {event.activity} an instance in {event.group_name} ({cause})",
+        resource,
+        f"{event.activity}-failure",
+        target.severity,
+        (),
+        facts,
+    )
+
+
+def decide_database(
+    target: DatabaseTarget, database: DatabaseFacts | None, *, paused: bool, config: Config
+) -> Plan:
+    """RDS failover or failure: record and notify (database recovery is the DR runbook's)."""
+    event = target.event
+    resource = ResourceRef("database", event.db_identifier)
+    if database is None:
+        return Plan(Status.NOT_FOUND, f"DB instance {event.db_identifier} does not exist", resource)
+    gated = _gate(resource, [database.tags], paused, config)
+    if gated is not None:
+        return gated
+    facts = {
+        "event": f"{event.event_code} ({', '.join(event.categories)})",
+        "message": event.message or "(none)",
+        "current status": database.status,
+        "multi-AZ": "yes" if database.multi_az else "no",
+    }
+    return Plan(
+        Status.NOTIFY,
+        f"RDS {target.incident_kind.removeprefix('database-')} on {event.db_identifier}: "
+        f"{event.message or event.event_code}",
+        resource,
+        target.incident_kind,
+        target.severity,
+        (),
+        facts,
+    )
+
+
+def apply_rate_limit(plan: Plan, *, allowed: bool, limit: int) -> Plan:
+    """``plan`` unchanged when within the hourly budget; else no action and an escalation."""
+    if allowed or not plan.actions:
+        return plan
+    withheld = "; ".join(a.describe() for a in plan.actions)
+    return Plan(
+        Status.RATE_LIMITED,
+        f"{plan.reason}; NOT done, over {limit} actions this hour on this resource "
+        f"(a human should look): {withheld}",
+        plan.resource,
+        plan.incident_kind,
+        at_least(escalate(plan.severity), "high"),
+        (),
+        plan.facts,
+    )

@@ -1,0 +1,396 @@
+"""Parse every event shape the function receives into plain, validated dataclasses.
+
+:func:`parse_event` never raises: anything it does not recognise, or recognises but finds
+malformed (a missing field, a wrong type, an id that is not an id), becomes :class:`Ignored` with
+the reason. Identifiers are checked against their AWS formats here, so later code can put them in
+API calls and ledger keys without further checks.
+
+Supported shapes:
+
+- EventBridge ``EC2 Instance State-change Notification`` (``aws.ec2``)
+- EventBridge ``AWS Health Event`` for service ``EC2`` (``aws.health``)
+- EventBridge ``CloudWatch Alarm State Change`` (``aws.cloudwatch``)
+- SNS-delivered CloudWatch alarm notifications (``Records[].Sns.Message`` is the alarm as JSON);
+  one invocation may carry several records, so :func:`parse_event` returns a tuple
+- EventBridge ``EC2 Instance Launch Unsuccessful`` / ``EC2 Instance Terminate Unsuccessful``
+  (``aws.autoscaling``)
+- EventBridge ``RDS DB Instance Event`` (``aws.rds``)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+INSTANCE_ID = re.compile(r"i-(?:[0-9a-f]{8}|[0-9a-f]{17})")
+GROUP_NAME = re.compile(r"[^:\x00-\x1f\x7f]{1,255}")
+DB_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,62}")
+ALARM_NAME = re.compile(r"[^\x00-\x1f\x7f]{1,255}")
+EVENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[0-9.:+Z-]*")
+_EC2_STATES = frozenset({"pending", "running", "stopping", "stopped", "shutting-down", "terminated"})
+_MAX_INSTANCES_PER_EVENT = 25
+_MAX_SNS_RECORDS = 10
+_MAX_MESSAGE_CHARS = 262_144  # SNS message size limit
+
+
+# --------------------------------------------------------------------------------------------
+# Parsed events
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """Not an event this function handles, or a malformed one: log it, do nothing."""
+
+    reason: str
+    event_id: str = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceStateChange:
+    """EC2 instance state change (EventBridge)."""
+
+    event_id: str
+    time: str
+    instance_id: str
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceHealthEvent:
+    """AWS Health event about EC2 instances (automatic recovery, scheduled retirement)."""
+
+    event_id: str
+    time: str
+    type_code: str
+    status_code: str
+    instance_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MetricRef:
+    """One metric an alarm watches; dimensions as sorted ``(name, value)`` pairs."""
+
+    namespace: str
+    name: str
+    dimensions: tuple[tuple[str, str], ...]
+
+    def dimension(self, name: str) -> str | None:
+        return next((value for key, value in self.dimensions if key == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmStateChange:
+    """A CloudWatch alarm changed state, delivered by EventBridge or SNS."""
+
+    event_id: str
+    time: str
+    alarm_name: str
+    state: str
+    previous_state: str
+    reason: str
+    metrics: tuple[MetricRef, ...]
+    composite: bool
+    delivered_by: str  # "eventbridge" | "sns"
+
+
+@dataclass(frozen=True, slots=True)
+class GroupActivityFailed:
+    """Auto Scaling could not launch or terminate an instance."""
+
+    event_id: str
+    time: str
+    activity: str  # "launch" | "terminate"
+    group_name: str
+    status_message: str
+    cause: str
+    availability_zone: str
+    subnet_id: str
+    instance_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseEvent:
+    """RDS DB instance event (failover, failure, ...)."""
+
+    event_id: str
+    time: str
+    db_identifier: str
+    source_arn: str
+    event_code: str
+    categories: tuple[str, ...]
+    message: str
+
+
+Event = InstanceStateChange | InstanceHealthEvent | AlarmStateChange | GroupActivityFailed | DatabaseEvent
+Parsed = Event | Ignored
+
+
+# --------------------------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------------------------
+def parse_event(raw: Any) -> tuple[Parsed, ...]:
+    """All events carried by one invocation payload ``raw``; never raises."""
+    try:
+        if not isinstance(raw, Mapping):
+            return (Ignored(f"payload is a {type(raw).__name__}, not an object"),)
+        if "Records" in raw:
+            return _parse_sns(raw["Records"])
+        return (_parse_eventbridge(raw),)
+    except Exception as error:  # defensive: the parsers below are written not to raise
+        return (Ignored(f"unparseable payload ({type(error).__name__})"),)
+
+
+def _parse_eventbridge(raw: Mapping[str, Any]) -> Parsed:
+    event_id = _text(raw, "id", EVENT_ID)
+    if event_id is None:
+        return Ignored("EventBridge event without a valid id")
+    source, detail_type = raw.get("source"), raw.get("detail-type")
+    time = _text(raw, "time", _TIME)
+    detail = raw.get("detail")
+    if not isinstance(detail, Mapping):
+        return Ignored(
+            f"no detail object (source {_short(source)}, detail-type {_short(detail_type)})", event_id
+        )
+    if time is None:
+        return Ignored("EventBridge event without a valid time", event_id)
+    parser = None
+    if isinstance(source, str) and isinstance(detail_type, str):
+        parser = _EVENTBRIDGE_PARSERS.get((source, detail_type))
+        if source == "aws.autoscaling" and detail_type in _GROUP_ACTIVITIES:
+            parser = _parse_group_activity
+    if parser is None:
+        return Ignored(
+            f"unsupported event (source {_short(source)}, detail-type {_short(detail_type)})", event_id
+        )
+    return parser(event_id, time, detail, raw)
+
+
+def _parse_instance_state(event_id: str, time: str, detail: Mapping[str, Any], _raw: Mapping) -> Parsed:
+    instance_id = _text(detail, "instance-id", INSTANCE_ID)
+    state = detail.get("state")
+    if instance_id is None:
+        return Ignored("EC2 state change without a valid instance-id", event_id)
+    if not isinstance(state, str) or state not in _EC2_STATES:
+        return Ignored(f"EC2 state change with unknown state {_short(state)}", event_id)
+    return InstanceStateChange(event_id=event_id, time=time, instance_id=instance_id, state=state)
+
+
+def _parse_health(event_id: str, time: str, detail: Mapping[str, Any], raw: Mapping) -> Parsed:
+    if detail.get("service") != "EC2":
+        return Ignored(f"AWS Health event for service {_short(detail.get('service'))}", event_id)
+    type_code = _text(detail, "eventTypeCode", re.compile(r"[A-Z0-9_]{1,128}"))
+    if type_code is None:
+        return Ignored("AWS Health event without a valid eventTypeCode", event_id)
+    status = detail.get("statusCode")
+    candidates: list[Any] = []
+    entities = detail.get("affectedEntities")
+    if isinstance(entities, list):
+        candidates += [e.get("entityValue") for e in entities if isinstance(e, Mapping)]
+    resources = raw.get("resources")
+    if isinstance(resources, list):
+        candidates += [r.rsplit("/", 1)[-1] for r in resources if isinstance(r, str)]
+    instance_ids: list[str] = []
+    for candidate in candidates:
+        if isinstance(candidate, str) and INSTANCE_ID.fullmatch(candidate) and candidate not in instance_ids:
+            instance_ids.append(candidate)
+    if not instance_ids:
+        return Ignored(f"AWS Health event {type_code} names no EC2 instance", event_id)
+    return InstanceHealthEvent(
+        event_id=event_id,
+        time=time,
+        type_code=type_code,
+        status_code=status if isinstance(status, str) else "",
+        instance_ids=tuple(instance_ids[:_MAX_INSTANCES_PER_EVENT]),
+    )
+
+
+def _parse_alarm_eventbridge(event_id: str, time: str, detail: Mapping[str, Any], _raw: Mapping) -> Parsed:
+    alarm_name = _text(detail, "alarmName", ALARM_NAME)
+    state, previous = detail.get("state"), detail.get("previousState")
+    if alarm_name is None:
+        return Ignored("alarm state change without a valid alarmName", event_id)
+    if not isinstance(state, Mapping) or not isinstance(state.get("value"), str):
+        return Ignored(f"alarm {alarm_name!r}: no state value", event_id)
+    configuration = detail.get("configuration")
+    configuration = configuration if isinstance(configuration, Mapping) else {}
+    metrics: list[MetricRef] = []
+    raw_metrics = configuration.get("metrics")
+    for item in raw_metrics if isinstance(raw_metrics, list) else []:
+        stat = item.get("metricStat") if isinstance(item, Mapping) else None
+        metric = stat.get("metric") if isinstance(stat, Mapping) else None
+        if isinstance(metric, Mapping):
+            ref = _metric_ref(metric.get("namespace"), metric.get("name"), metric.get("dimensions"))
+            if ref is not None:
+                metrics.append(ref)
+    return AlarmStateChange(
+        event_id=event_id,
+        time=time,
+        alarm_name=alarm_name,
+        state=state["value"],
+        previous_state=_value(previous),
+        reason=_clip(state.get("reason")),
+        metrics=tuple(metrics),
+        composite="alarmRule" in configuration,
+        delivered_by="eventbridge",
+    )
+
+
+def _parse_group_activity(event_id: str, time: str, detail: Mapping[str, Any], raw: Mapping) -> Parsed:
+    group_name = _text(detail, "AutoScalingGroupName", GROUP_NAME)
+    if group_name is None:
+        return Ignored("Auto Scaling event without a valid AutoScalingGroupName", event_id)
+    details = detail.get("Details")
+    details = details if isinstance(details, Mapping) else {}
+    instance_id = _text(detail, "EC2InstanceId", INSTANCE_ID) or ""
+    return GroupActivityFailed(
+        event_id=event_id,
+        time=time,
+        activity=_GROUP_ACTIVITIES[raw["detail-type"]],
+        group_name=group_name,
+        status_message=_clip(detail.get("StatusMessage")),
+        cause=_clip(detail.get("Cause")),
+        availability_zone=_clip(details.get("Availability Zone"), 64),
+        subnet_id=_clip(details.get("Subnet ID"), 64),
+        instance_id=instance_id,
+    )
+
+
+def _parse_rds(event_id: str, time: str, detail: Mapping[str, Any], _raw: Mapping) -> Parsed:
+    db_identifier = _text(detail, "SourceIdentifier", DB_IDENTIFIER)
+    if db_identifier is None:
+        return Ignored("RDS event without a valid SourceIdentifier", event_id)
+    source_type = detail.get("SourceType")
+    if source_type not in (None, "DB_INSTANCE"):
+        return Ignored(f"RDS event for source type {_short(source_type)}", event_id)
+    categories = detail.get("EventCategories")
+    if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
+        return Ignored(f"RDS event for {db_identifier}: EventCategories is not a list of strings", event_id)
+    source_arn = detail.get("SourceArn")
+    return DatabaseEvent(
+        event_id=event_id,
+        time=time,
+        db_identifier=db_identifier,
+        source_arn=source_arn if isinstance(source_arn, str) and source_arn.startswith("arn:") else "",
+        event_code=_clip(detail.get("EventID"), 64),
+        categories=tuple(c.lower() for c in categories[:10]),
+        message=_clip(detail.get("Message")),
+    )
+
+
+_EVENTBRIDGE_PARSERS = {
+    ("aws.ec2", "EC2 Instance State-change Notification"): _parse_instance_state,
+    ("aws.health", "AWS Health Event"): _parse_health,
+    ("aws.cloudwatch", "CloudWatch Alarm State Change"): _parse_alarm_eventbridge,
+    ("aws.rds", "RDS DB Instance Event"): _parse_rds,
+}
+_GROUP_ACTIVITIES = {
+    "EC2 Instance Launch Unsuccessful": "launch",
+    "EC2 Instance Terminate Unsuccessful": "terminate",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# SNS
+# --------------------------------------------------------------------------------------------
+def _parse_sns(records: Any) -> tuple[Parsed, ...]:
+    if not isinstance(records, list) or not records:
+        return (Ignored("Records is not a non-empty list"),)
+    parsed = [_parse_sns_record(record) for record in records[:_MAX_SNS_RECORDS]]
+    if len(records) > _MAX_SNS_RECORDS:
+        parsed.append(
+            Ignored(f"{len(records) - _MAX_SNS_RECORDS} records beyond the first {_MAX_SNS_RECORDS}")
+        )
+    return tuple(parsed)
+
+
+def _parse_sns_record(record: Any) -> Parsed:
+    sns = record.get("Sns") if isinstance(record, Mapping) else None
+    if not isinstance(sns, Mapping) or record.get("EventSource") != "aws:sns":
+        return Ignored("record is not an SNS notification")
+    event_id = _text(sns, "MessageId", EVENT_ID)
+    if event_id is None:
+        return Ignored("SNS record without a valid MessageId")
+    message = sns.get("Message")
+    if not isinstance(message, str) or len(message) > _MAX_MESSAGE_CHARS:
+        return Ignored("SNS message is not a string", event_id)
+    try:
+        alarm = json.loads(message)
+    except ValueError:
+        return Ignored("SNS message is not JSON (not an alarm notification)", event_id)
+    if not isinstance(alarm, Mapping) or "AlarmName" not in alarm:
+        return Ignored("SNS message is not a CloudWatch alarm notification", event_id)
+    alarm_name = _text(alarm, "AlarmName", ALARM_NAME)
+    state = alarm.get("NewStateValue")
+    if alarm_name is None or not isinstance(state, str):
+        return Ignored("alarm notification without a valid AlarmName and NewStateValue", event_id)
+    time = _text(alarm, "StateChangeTime", _TIME) or _text(sns, "Timestamp", _TIME)
+    if time is None:
+        return Ignored(f"alarm notification {alarm_name!r} without a valid time", event_id)
+    trigger = alarm.get("Trigger")
+    metrics: list[MetricRef] = []
+    if isinstance(trigger, Mapping):
+        single = _metric_ref(trigger.get("Namespace"), trigger.get("MetricName"), trigger.get("Dimensions"))
+        if single is not None:
+            metrics.append(single)
+        queries = trigger.get("Metrics")
+        for query in queries if isinstance(queries, list) else []:
+            stat = query.get("MetricStat") if isinstance(query, Mapping) else None
+            metric = stat.get("Metric") if isinstance(stat, Mapping) else None
+            if isinstance(metric, Mapping):
+                ref = _metric_ref(metric.get("Namespace"), metric.get("MetricName"), metric.get("Dimensions"))
+                if ref is not None:
+                    metrics.append(ref)
+    return AlarmStateChange(
+        event_id=event_id,
+        time=time,
+        alarm_name=alarm_name,
+        state=state,
+        previous_state=alarm.get("OldStateValue") if isinstance(alarm.get("OldStateValue"), str) else "",
+        reason=_clip(alarm.get("NewStateReason")),
+        metrics=tuple(metrics),
+        composite="AlarmRule" in alarm or not isinstance(trigger, Mapping),
+        delivered_by="sns",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+def _metric_ref(namespace: Any, name: Any, dimensions: Any) -> MetricRef | None:
+    """A metric from EventBridge (dimensions as an object) or SNS (a list of name/value)."""
+    if not isinstance(namespace, str) or not isinstance(name, str) or not namespace or not name:
+        return None
+    pairs: list[tuple[str, str]] = []
+    if isinstance(dimensions, Mapping):
+        pairs = [(k, v) for k, v in dimensions.items() if isinstance(k, str) and isinstance(v, str)]
+    elif isinstance(dimensions, list):
+        for item in dimensions:
+            if isinstance(item, Mapping):
+                key = item.get("name", item.get("Name"))
+                value = item.get("value", item.get("Value"))
+                if isinstance(key, str) and isinstance(value, str):
+                    pairs.append((key, value))
+    elif dimensions is not None:
+        return None
+    return MetricRef(namespace=namespace[:255], name=name[:255], dimensions=tuple(sorted(pairs)[:30]))
+
+
+def _text(mapping: Mapping[str, Any], key: str, pattern: re.Pattern[str]) -> str | None:
+    value = mapping.get(key)
+    return value if isinstance(value, str) and pattern.fullmatch(value) else None
+
+
+def _value(state: Any) -> str:
+    value = state.get("value") if isinstance(state, Mapping) else None
+    return value if isinstance(value, str) else ""
+
+
+def _clip(value: Any, limit: int = 500) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _short(value: Any) -> str:
+    return repr(value)[:80]

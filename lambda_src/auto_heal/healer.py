@@ -1,0 +1,588 @@
+"""Orchestration of one event: gather facts, decide, lock, rate-limit, act, record, notify.
+
+The order, for each resource an event is about:
+
+1. read the facts (instance, group, metrics, database, pause switch) through :mod:`aws`;
+2. decide (:mod:`decisions`, pure); stop here, with a log line and a metric, unless the plan is
+   to act or to notify;
+3. take the incident lock (one incident per resource and kind per window) — a second event
+   about the same incident is recorded on the first one's incident and does nothing;
+4. count the action against the resource's hourly budget; past it, escalate instead;
+5. act, skipping actions an earlier attempt of the same event completed;
+6. record the outcome and notify the severity's topic.
+
+Failures: a transient AWS fault (throttling, 5xx, timeout) is recorded and notified, the lock is
+released and the fault re-raised, so Lambda retries the event (then hands it to the DLQ). A
+permanent fault (access denied, validation, refusal to touch an untagged resource) is recorded
+and notified and the event is done.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from . import messages
+from .aws import AwsGateway
+from .config import Config
+from .decisions import (
+    DatabaseTarget,
+    FollowUp,
+    GroupActivityTarget,
+    GroupAlarmTarget,
+    InstanceTarget,
+    Target,
+    apply_rate_limit,
+    at_least,
+    decide_after_restart,
+    decide_database,
+    decide_group_activity,
+    decide_group_alarm,
+    decide_instance,
+    escalate,
+    is_owned,
+    triage,
+)
+from .errors import AwsError, PermanentAwsError, TransientAwsError
+from .events import Event, Ignored, Parsed
+from .ledger import IncidentRef, Ledger
+from .model import (
+    Action,
+    ActionResult,
+    CaptureDiagnostics,
+    CommandResult,
+    MarkUnhealthy,
+    Plan,
+    RebootInstance,
+    RestartService,
+    ScaleOut,
+    StartInstance,
+    StartRecoveryRunbook,
+    Status,
+    StopStartInstance,
+)
+
+
+class Telemetry(Protocol):
+    """Where counters go (EMF metrics in Lambda)."""
+
+    def count(self, name: str, **dimensions: str) -> None: ...
+
+
+class NullTelemetry:
+    def count(self, name: str, **dimensions: str) -> None:
+        return None
+
+
+class Healer:
+    """Handles parsed events for one environment.
+
+    :param config: Validated configuration.
+    :param aws: The AWS adapter (tag checks and dry run live there).
+    :param ledger: Incident ledger.
+    :param logger: A ``logging.Logger``-compatible logger (Powertools ``Logger`` in Lambda).
+    :param telemetry: Counters. Default: none.
+    :param region: Shown in notifications. Default: unknown.
+    :param clock: Wall-clock seconds. Default: ``time.time``.
+    """
+
+    def __init__(
+        self,
+        *,
+        config: Config,
+        aws: AwsGateway,
+        ledger: Ledger,
+        logger: Any,
+        telemetry: Telemetry | None = None,
+        region: str = "",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.aws = aws
+        self.ledger = ledger
+        self.logger = logger
+        self.telemetry = telemetry or NullTelemetry()
+        self.region = region
+        self.clock = clock
+        self._paused: bool | None = None
+
+    @property
+    def app_env(self) -> str:
+        return f"{self.config.app_name} {self.config.environment_name}"
+
+    # --- entry ---------------------------------------------------------------------------------
+    def handle(self, event: Parsed, *, deadline: float) -> list[dict[str, Any]]:
+        """Handle one parsed event; ``deadline`` is a ``time.monotonic()`` value to finish by.
+
+        Returns one JSON-serialisable summary per resource. Raises
+        :class:`~errors.TransientAwsError` when the event should be retried.
+        """
+        self._paused = None  # read the pause switch at most once per event
+        if isinstance(event, Ignored):
+            self._log_ignored(event.reason, event.event_id)
+            return [{"event_id": event.event_id, "status": Status.IGNORED, "reason": event.reason}]
+        summaries: list[dict[str, Any]] = []
+        for target in triage(event, self.config):
+            if isinstance(target, Ignored):
+                self._log_ignored(target.reason, event.event_id)
+                summaries.append(
+                    {"event_id": event.event_id, "status": Status.IGNORED, "reason": target.reason}
+                )
+            else:
+                summaries.append(self._handle_target(event, target, deadline))
+        return summaries
+
+    def _log_ignored(self, reason: str, event_id: str) -> None:
+        self.logger.info("event ignored", extra={"reason": reason, "event_id": event_id})
+        self.telemetry.count("EventIgnored")
+
+    # --- one resource ----------------------------------------------------------------------------
+    def _handle_target(self, event: Event, target: Target, deadline: float) -> dict[str, Any]:
+        try:
+            plan = self._decide(target)
+        except PermanentAwsError as error:
+            return self._cannot_evaluate(event, target, error)
+        summary: dict[str, Any] = {
+            "event_id": event.event_id,
+            "resource": plan.resource.key if plan.resource else None,
+            "status": plan.status,
+            "reason": plan.reason,
+        }
+        if not plan.recorded or plan.resource is None:
+            self.logger.info("no action", extra={"status": plan.status, "reason": plan.reason})
+            self.telemetry.count("Decision", Status=plan.status)
+            return summary
+
+        now = self.clock()
+        incident = IncidentRef.for_event(event.event_id, event.time, plan.resource, plan.incident_kind)
+        lock = self.ledger.acquire_lock(
+            plan.resource,
+            plan.incident_kind,
+            incident,
+            event_id=event.event_id,
+            now=now,
+            window_seconds=self.config.incident_window_seconds,
+        )
+        if not lock.acquired:
+            if lock.holder is not None:
+                self.ledger.note_duplicate(lock.holder, event_id=event.event_id, now=now)
+            holder_id = lock.holder.incident_id if lock.holder else ""
+            self.logger.info(
+                "same incident already handled",
+                extra={
+                    "incident_id": holder_id,
+                    "holder_event_id": lock.holder_event_id,
+                    "reason": plan.reason,
+                },
+            )
+            self.telemetry.count("DuplicateIncident")
+            return {**summary, "status": "duplicate", "incident_id": holder_id}
+
+        if hasattr(self.logger, "append_keys"):  # Powertools Logger: every later line carries it
+            self.logger.append_keys(incident_id=incident.incident_id)
+        completed = self.ledger.open_incident(
+            incident,
+            plan,
+            event_id=event.event_id,
+            trigger=_describe(event),
+            dry_run=self.config.dry_run,
+            now=now,
+        )
+        results: list[ActionResult] = []
+        notes: list[str] = []
+        try:
+            if plan.actions and not all(a.key in completed for a in plan.actions):
+                allowed = self.ledger.consume_action(
+                    plan.resource, now=now, limit=self.config.max_actions_per_resource_per_hour
+                )
+                plan = apply_rate_limit(
+                    plan, allowed=allowed, limit=self.config.max_actions_per_resource_per_hour
+                )
+                if not allowed:
+                    self.telemetry.count("RateLimited")
+            resolved = self._execute(plan, incident, completed, deadline, results, notes)
+        except TransientAwsError as error:
+            self._transient_failure(event, plan, incident, results, notes, error)
+            raise
+        status, severity = self._outcome(plan, results, resolved)
+        self._finish(event, plan, incident, status=status, severity=severity, results=results, notes=notes)
+        return {
+            **summary,
+            "status": status,
+            "severity": severity,
+            "incident_id": incident.incident_id,
+            "actions": [{"action": r.action.kind, "outcome": r.outcome, "detail": r.detail} for r in results],
+        }
+
+    def _decide(self, target: Target) -> Plan:
+        config = self.config
+        match target:
+            case InstanceTarget():
+                instance = self.aws.describe_instance(target.instance_id)
+                paused = (
+                    self._pause_switch()
+                    if instance is not None and is_owned(instance.tags, config)
+                    else False
+                )
+                return decide_instance(target, instance, paused=paused, config=config)
+            case GroupAlarmTarget():
+                group = self.aws.describe_group(target.group_name)
+                utilisation: dict[str, float] = {}
+                threshold = None
+                paused = False
+                if group is not None and is_owned(group.tags, config):
+                    paused = self._pause_switch()
+                    if not paused and target.signal == "cpu":
+                        utilisation = self.aws.recent_cpu_percent(group.in_service)
+                    elif not paused:
+                        utilisation = self.aws.recent_memory_percent(group.name, group.in_service)
+                        threshold = self.aws.alarm_threshold(target.alarm_name)
+                return decide_group_alarm(
+                    target,
+                    group,
+                    utilisation=utilisation,
+                    memory_threshold_percent=threshold,
+                    paused=paused,
+                    config=config,
+                )
+            case GroupActivityTarget():
+                group = self.aws.describe_group(target.event.group_name)
+                paused = self._pause_switch() if group is not None and is_owned(group.tags, config) else False
+                return decide_group_activity(target, group, paused=paused, config=config)
+            case DatabaseTarget():
+                database = self.aws.describe_database(target.event.db_identifier)
+                owned = database is not None and is_owned(database.tags, config)
+                paused = self._pause_switch() if owned else False
+                return decide_database(target, database, paused=paused, config=config)
+        raise TypeError(f"unknown target {type(target).__name__}")  # pragma: no cover
+
+    def _pause_switch(self) -> bool:
+        """The pause switch; a missing parameter or an unknown value counts as paused (fail closed)."""
+        if self._paused is None:
+            name = self.config.pause_parameter_name
+            value = self.aws.get_parameter(name)
+            normalized = (value or "").strip().lower()
+            if value is None:
+                self.logger.error("pause parameter missing: treating as paused", extra={"parameter": name})
+                self.telemetry.count("PauseSwitchInvalid")
+            elif normalized not in ("true", "false"):
+                self.logger.error(
+                    "pause parameter is neither true nor false: treating as paused",
+                    extra={"parameter": name, "value": value[:50]},
+                )
+                self.telemetry.count("PauseSwitchInvalid")
+            self._paused = normalized != "false"
+        return self._paused
+
+    # --- acting --------------------------------------------------------------------------------
+    def _execute(
+        self,
+        plan: Plan,
+        incident: IncidentRef,
+        completed: frozenset[str],
+        deadline: float,
+        results: list[ActionResult],
+        notes: list[str],
+    ) -> bool:
+        """Run the plan's actions (and follow-ups) in order; ``False`` if a quick fix did not help."""
+        resolved = True
+        queue: list[Action] = list(plan.actions)
+        while queue:
+            action = queue.pop(0)
+            if action.key in completed:
+                results.append(ActionResult(action, "skipped", "done by an earlier attempt of this event"))
+                continue
+            follow_up: FollowUp | None = None
+            try:
+                result, follow_up = self._run(action, incident, deadline)
+            except TransientAwsError as error:
+                failed = ActionResult(action, "failed", f"{error} (the event will be retried)")
+                results.append(failed)
+                self.telemetry.count("HealingAction", Action=action.kind, Outcome="retrying")
+                self._best_effort(
+                    "record action",
+                    self.ledger.record_action,
+                    incident,
+                    failed,
+                    completed=False,
+                    now=self.clock(),
+                )
+                raise
+            except PermanentAwsError as error:
+                result = ActionResult(action, "failed", str(error))
+                if isinstance(action, RestartService):  # the quick fix could not even be applied
+                    follow_up = decide_after_restart(
+                        action,
+                        CommandResult("", "Failed"),
+                        runbook_configured=self.config.recovery_runbook_name is not None,
+                    )
+            results.append(result)
+            self.telemetry.count("HealingAction", Action=action.kind, Outcome=result.outcome)
+            self.logger.info(
+                "action done",
+                extra={"action": action.kind, "outcome": result.outcome, "detail": result.detail},
+            )
+            if follow_up is not None:
+                notes.append(follow_up.reason)
+                if not follow_up.resolved:
+                    resolved = False
+                    queue[0:0] = [a for a in follow_up.actions if a.key not in completed]
+            done = result.outcome in ("succeeded", "dry-run") and (follow_up is None or follow_up.resolved)
+            self.ledger.record_action(incident, result, completed=done, now=self.clock())
+        return resolved
+
+    def _run(
+        self, action: Action, incident: IncidentRef, deadline: float
+    ) -> tuple[ActionResult, FollowUp | None]:
+        aws, config = self.aws, self.config
+        ok = "dry-run" if config.dry_run else "succeeded"
+        match action:
+            case StartInstance():
+                return ActionResult(action, ok, aws.start_instance(action.instance_id)), None
+            case StopStartInstance():
+                return ActionResult(
+                    action, ok, aws.stop_start_instance(action.instance_id, deadline=deadline)
+                ), None
+            case RebootInstance():
+                return ActionResult(action, ok, aws.reboot_instance(action.instance_id)), None
+            case MarkUnhealthy():
+                return ActionResult(
+                    action, ok, aws.set_unhealthy(action.group_name, action.instance_id)
+                ), None
+            case ScaleOut():
+                detail = aws.set_desired_capacity(action.group_name, action.desired_capacity)
+                return ActionResult(action, ok, detail), None
+            case CaptureDiagnostics():
+                detail, command_id = aws.send_diagnostics(
+                    action.instance_ids, comment=f"autoheal {incident.incident_id} diagnostics"
+                )
+                return ActionResult(action, ok, detail, {"command_id": command_id}), None
+            case RestartService():
+                result = aws.restart_service(
+                    action.instance_id,
+                    unit=config.web_service_unit,
+                    port=config.health_check_port,
+                    path=config.health_check_path,
+                    comment=f"autoheal {incident.incident_id} restart {config.web_service_unit}",
+                    deadline=deadline,
+                )
+                if result is None:
+                    return ActionResult(
+                        action, "dry-run", f"dry run: would restart {config.web_service_unit}"
+                    ), None
+                follow_up = decide_after_restart(
+                    action, result, runbook_configured=config.recovery_runbook_name is not None
+                )
+                memory = (
+                    f"{result.mem_used_percent:.0f}%" if result.mem_used_percent is not None else "unknown"
+                )
+                detail = (
+                    f"command {result.command_id}: {result.status}, health {result.health}, memory {memory}"
+                )
+                outcome = "succeeded" if follow_up.resolved else "did-not-help"
+                return ActionResult(action, outcome, detail, {"command_id": result.command_id}), follow_up
+            case StartRecoveryRunbook():
+                if config.recovery_runbook_name is None or config.recovery_runbook_role_arn is None:
+                    raise PermanentAwsError("no recovery runbook configured", code="NoRunbook")
+                execution_id = aws.start_runbook(
+                    config.recovery_runbook_name,
+                    instance_id=action.instance_id,
+                    parameters={
+                        "AutomationAssumeRole": config.recovery_runbook_role_arn,
+                        "TopicArn": config.topic_for("high"),
+                        "ServiceUnit": config.web_service_unit,
+                        "HealthCheckPort": str(config.health_check_port),
+                        "HealthCheckPath": config.health_check_path,
+                    },
+                )
+                detail = (
+                    f"automation execution {execution_id}"
+                    if execution_id
+                    else f"dry run: would start {config.recovery_runbook_name}"
+                )
+                return ActionResult(action, ok, detail, {"execution_id": execution_id}), None
+        raise TypeError(f"unknown action {type(action).__name__}")  # pragma: no cover
+
+    # --- outcome, records, notifications ----------------------------------------------------------
+    def _outcome(self, plan: Plan, results: Sequence[ActionResult], resolved: bool) -> tuple[str, str]:
+        if plan.status == Status.RATE_LIMITED:
+            return "rate-limited", plan.severity
+        if plan.status == Status.NOTIFY:
+            return "notified", plan.severity
+        if any(r.outcome == "failed" for r in results):
+            return "failed", at_least(escalate(plan.severity), "high")
+        if self.config.dry_run:
+            return "dry-run", plan.severity
+        if not resolved:
+            return "unresolved", escalate(plan.severity)
+        return "acted", plan.severity
+
+    def _finish(
+        self,
+        event: Event,
+        plan: Plan,
+        incident: IncidentRef,
+        *,
+        status: str,
+        severity: str,
+        results: Sequence[ActionResult],
+        notes: Sequence[str],
+    ) -> None:
+        outcome = "; ".join([f"{r.action.kind}: {r.outcome}" for r in results] + list(notes)) or plan.reason
+        self.ledger.close_incident(
+            incident, status=status, severity=severity, outcome=outcome, now=self.clock()
+        )
+        self.telemetry.count("Incident", Status=status, Kind=plan.incident_kind)
+        self.logger.info(
+            "incident handled",
+            extra={"status": status, "severity": severity, "reason": plan.reason, "outcome": outcome},
+        )
+        self._notify(event, plan, incident, status=status, severity=severity, results=results, notes=notes)
+
+    def _transient_failure(
+        self,
+        event: Event,
+        plan: Plan,
+        incident: IncidentRef,
+        results: Sequence[ActionResult],
+        notes: Sequence[str],
+        error: TransientAwsError,
+    ) -> None:
+        """Record and report a fault worth retrying, then free the lock for the retry."""
+        self.logger.warning("transient failure: the event will be retried", extra={"error": str(error)})
+        self.telemetry.count("HealingFailure", Kind="transient")
+        now = self.clock()
+        outcome = f"transient failure, retrying: {error}"
+        self._best_effort(
+            "close incident",
+            self.ledger.close_incident,
+            incident,
+            status="retrying",
+            severity=plan.severity,
+            outcome=outcome,
+            now=now,
+        )
+        self._best_effort(
+            "notify",
+            self._notify,
+            event,
+            plan,
+            incident,
+            status="retrying",
+            severity=plan.severity,
+            results=results,
+            notes=[*notes, outcome],
+        )
+        if plan.resource is not None:
+            self._best_effort(
+                "release lock",
+                self.ledger.release_lock,
+                plan.resource,
+                plan.incident_kind,
+                event_id=event.event_id,
+            )
+
+    def _cannot_evaluate(self, event: Event, target: Target, error: PermanentAwsError) -> dict[str, Any]:
+        """A permanent fault while reading facts (e.g. access denied): report, do not retry."""
+        self.logger.error("cannot evaluate the event", extra={"error": str(error)})
+        self.telemetry.count("HealingFailure", Kind="permanent")
+        severity = at_least(getattr(target, "severity", "high"), "high")
+        subject = messages.subject(
+            severity=severity,
+            status="failed",
+            app_env=self.app_env,
+            resource="",
+            kind="evaluation",
+            dry_run=self.config.dry_run,
+        )
+        text = (
+            f"Auto-healing - {self.app_env} ({self.region or 'region unknown'})\n\n"
+            f"Could not evaluate event {event.event_id} ({_describe(event)}):\n  {error}\n\n"
+            "Nothing was changed. Check the function's permissions and the resource, then handle it by hand."
+        )
+        self._best_effort(
+            "notify",
+            self.aws.publish,
+            self.config.topic_for(severity),
+            subject=subject,
+            message=text,
+            attributes=self._attributes(severity, "failed", ""),
+        )
+        return {"event_id": event.event_id, "status": "error", "reason": str(error)}
+
+    def _notify(
+        self,
+        event: Event,
+        plan: Plan,
+        incident: IncidentRef,
+        *,
+        status: str,
+        severity: str,
+        results: Sequence[ActionResult],
+        notes: Sequence[str],
+    ) -> None:
+        resource = plan.resource.id if plan.resource else ""
+        subject = messages.subject(
+            severity=severity,
+            status=status,
+            app_env=self.app_env,
+            resource=resource,
+            kind=plan.incident_kind,
+            dry_run=self.config.dry_run,
+        )
+        text = messages.body(
+            plan=plan,
+            status=status,
+            severity=severity,
+            incident_id=incident.incident_id,
+            event_id=event.event_id,
+            app_env=self.app_env,
+            region=self.region,
+            results=results,
+            notes=notes,
+            ledger=f"table {self.ledger.table_name}, pk={incident.pk}, sk={incident.sk}",
+            dry_run=self.config.dry_run,
+        )
+        try:
+            self.aws.publish(
+                self.config.topic_for(severity),
+                subject=subject,
+                message=text,
+                attributes=self._attributes(severity, status, incident.incident_id),
+            )
+        except PermanentAwsError as error:
+            self.logger.error("notification failed", extra={"error": str(error), "severity": severity})
+            self.telemetry.count("NotificationFailed")
+            return
+        self.telemetry.count("Notification", Severity=severity)
+
+    def _attributes(self, severity: str, status: str, incident_id: str) -> dict[str, str]:
+        return {
+            "severity": severity,
+            "status": status,
+            "incident_id": incident_id,
+            "application": self.config.app_name,
+            "environment": self.config.environment_name,
+        }
+
+    def _best_effort(self, what: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        try:
+            function(*args, **kwargs)
+        except AwsError as error:
+            self.logger.error(f"{what} failed while reporting another failure", extra={"error": str(error)})
+
+
+def _describe(event: Event) -> str:
+    """A short human description of the triggering event."""
+    kind = type(event).__name__
+    detail = (
+        getattr(event, "state", "") or getattr(event, "type_code", "") or getattr(event, "event_code", "")
+    )
+    name = (
+        getattr(event, "alarm_name", "")
+        or getattr(event, "group_name", "")
+        or getattr(event, "instance_id", "")
+    )
+    via = getattr(event, "delivered_by", "eventbridge")
+    return " ".join(part for part in (kind, name, detail, f"via {via}") if part)

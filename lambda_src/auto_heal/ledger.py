@@ -1,0 +1,230 @@
+"""The incident ledger: one DynamoDB table (``pk``/``sk`` strings, TTL attribute ``expires_at``).
+
+Item layout (every item expires through the table's TTL on ``expires_at``, epoch seconds):
+
+=================  =================================  ===============================  ==========
+item               pk                                 sk                               kept
+=================  =================================  ===============================  ==========
+idempotency        ``idempotency#<function name>``    ``<function>#<md5 of event id>``  6 hours
+incident lock      ``LOCK#<kind>#<resource id>``      ``KIND#<incident kind>``          window + 1 day
+action counter     ``RATE#<kind>#<resource id>``      ``HOUR#<YYYY-MM-DDTHH>`` (UTC)    1 day
+incident record    ``INCIDENT#<kind>#<resource id>``  ``INCIDENT#<incident id>``        90 days
+=================  =================================  ===============================  ==========
+
+(``<kind>`` is ``instance``, ``group`` or ``database``.)
+
+- **Idempotency** items belong to Powertools (``status``, ``data``, ``in_progress_expires_at``):
+  a redelivered event (same EventBridge id / SNS MessageId) returns the stored result.
+- **Incident lock**: a conditional put succeeds when no lock exists, the previous one has
+  expired (``lock_until`` < now), or the same event holds it (a retry of that event). Different
+  events about the same resource and incident kind inside the window (stopping then stopped, an
+  alarm by SNS and by EventBridge, the detector and the event path) find it held: they are
+  added to the holder's incident record (``event_ids``, ``duplicate_deliveries``) and do nothing.
+  Attributes: ``incident_pk``, ``incident_sk``, ``incident_id``, ``owner_event_id``,
+  ``acquired_at``, ``lock_until``.
+- **Action counter**: ``action_count`` is incremented with the condition
+  ``action_count < limit``; when that fails the resource is over its hourly budget.
+- **Incident record**: ``incident_id`` (``<event time>-<hash>``, sortable, the same for retries
+  of one event), ``incident_kind``, ``resource_kind``, ``resource_id``, ``severity``, ``status``
+  (open, acted, notified, rate-limited, dry-run, failed, retrying), ``reason``, ``trigger``,
+  ``event_ids`` (string set), ``actions`` (list of maps: ``action``, ``key``, ``outcome``,
+  ``detail``, ``at``), ``completed_actions`` (string set of action keys done, so a retry never
+  repeats them), ``outcome``, ``dry_run``, ``opened_at``/``updated_at`` (ISO 8601 UTC).
+  Query one resource's history with ``pk = INCIDENT#instance#i-...``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .aws import AwsGateway
+from .model import ActionResult, Plan, ResourceRef
+
+INCIDENT_RETENTION_SECONDS = 90 * 24 * 3600
+LOCK_RETENTION_SECONDS = 24 * 3600
+COUNTER_RETENTION_SECONDS = 24 * 3600
+IDEMPOTENCY_SECONDS = 6 * 3600
+"""How long a delivered event id is remembered: Lambda's longest asynchronous event age."""
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRef:
+    incident_id: str
+    pk: str
+    sk: str
+
+    @classmethod
+    def for_event(cls, event_id: str, event_time: str, resource: ResourceRef, kind: str) -> IncidentRef:
+        """Deterministic: the same event about the same resource always gives the same incident."""
+        digest = hashlib.sha256(f"{event_id}|{resource.key}|{kind}".encode()).hexdigest()[:10]
+        stamp = re.sub(r"[^0-9T]", "", event_time.split(".")[0])[:15] or "unknown"
+        incident_id = f"{stamp}-{digest}"
+        return cls(incident_id, f"INCIDENT#{resource.key}", f"INCIDENT#{incident_id}")
+
+
+@dataclass(frozen=True, slots=True)
+class LockResult:
+    acquired: bool
+    holder: IncidentRef | None = None  # the incident holding the lock when not acquired
+    holder_event_id: str = ""
+
+
+class Ledger:
+    """Reads and writes ledger items through :class:`~aws.AwsGateway` (which owns the calls)."""
+
+    def __init__(self, aws: AwsGateway, table_name: str) -> None:
+        self._aws = aws
+        self.table_name = table_name
+
+    # --- incident lock ---------------------------------------------------------------------------
+    def acquire_lock(
+        self,
+        resource: ResourceRef,
+        kind: str,
+        incident: IncidentRef,
+        *,
+        event_id: str,
+        now: float,
+        window_seconds: int,
+    ) -> LockResult:
+        until = int(now) + window_seconds
+        acquired, current = self._aws.ddb_put(
+            self.table_name,
+            {
+                "pk": f"LOCK#{resource.key}",
+                "sk": f"KIND#{kind}",
+                "incident_pk": incident.pk,
+                "incident_sk": incident.sk,
+                "incident_id": incident.incident_id,
+                "owner_event_id": event_id,
+                "acquired_at": int(now),
+                "lock_until": until,
+                "expires_at": until + LOCK_RETENTION_SECONDS,
+            },
+            condition="attribute_not_exists(pk) OR lock_until < :now OR owner_event_id = :event",
+            values={":now": int(now), ":event": event_id},
+        )
+        if acquired:
+            return LockResult(True)
+        current = current or {}
+        holder = None
+        if current.get("incident_pk") and current.get("incident_sk"):
+            holder = IncidentRef(
+                str(current.get("incident_id", "")), current["incident_pk"], current["incident_sk"]
+            )
+        return LockResult(False, holder, str(current.get("owner_event_id", "")))
+
+    def release_lock(self, resource: ResourceRef, kind: str, *, event_id: str) -> bool:
+        """Give the lock up (after a transient failure) so the retry of this event may act."""
+        return self._aws.ddb_delete(
+            self.table_name,
+            {"pk": f"LOCK#{resource.key}", "sk": f"KIND#{kind}"},
+            condition="owner_event_id = :event",
+            values={":event": event_id},
+        )
+
+    # --- rate limit ------------------------------------------------------------------------------
+    def consume_action(self, resource: ResourceRef, *, now: float, limit: int) -> bool:
+        """Count one action on ``resource`` this hour; ``False`` (nothing counted) past ``limit``."""
+        hour = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H")
+        allowed, _ = self._aws.ddb_update(
+            self.table_name,
+            {"pk": f"RATE#{resource.key}", "sk": f"HOUR#{hour}"},
+            update="ADD action_count :one SET expires_at = :expires",
+            values={":one": 1, ":limit": limit, ":expires": int(now) + COUNTER_RETENTION_SECONDS},
+            condition="attribute_not_exists(action_count) OR action_count < :limit",
+        )
+        return allowed
+
+    def actions_this_hour(self, resource: ResourceRef, *, now: float) -> int:
+        hour = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H")
+        item = self._aws.ddb_get(self.table_name, {"pk": f"RATE#{resource.key}", "sk": f"HOUR#{hour}"})
+        return int(item.get("action_count", 0)) if item else 0
+
+    # --- incident records ------------------------------------------------------------------------
+    def open_incident(
+        self, incident: IncidentRef, plan: Plan, *, event_id: str, trigger: str, dry_run: bool, now: float
+    ) -> frozenset[str]:
+        """Create (or, on a retry, refresh) the record; returns the keys of actions already done."""
+        if plan.resource is None:
+            raise ValueError("an incident needs a plan with a resource")
+        _, item = self._aws.ddb_update(
+            self.table_name,
+            {"pk": incident.pk, "sk": incident.sk},
+            update=(
+                "SET incident_id = :id, incident_kind = :kind, resource_kind = :rkind, resource_id = :rid, "
+                "severity = :severity, #status = :status, reason = :reason, #trigger = :trigger, "
+                "dry_run = :dry, opened_at = if_not_exists(opened_at, :now), updated_at = :now, "
+                "expires_at = :expires, actions = if_not_exists(actions, :empty) ADD event_ids :events"
+            ),
+            names={"#status": "status", "#trigger": "trigger"},
+            values={
+                ":id": incident.incident_id,
+                ":kind": plan.incident_kind,
+                ":rkind": plan.resource.kind,
+                ":rid": plan.resource.id,
+                ":severity": plan.severity,
+                ":status": "open",
+                ":reason": plan.reason[:2000],
+                ":trigger": trigger[:500],
+                ":dry": dry_run,
+                ":now": _iso(now),
+                ":expires": int(now) + INCIDENT_RETENTION_SECONDS,
+                ":empty": [],
+                ":events": {event_id},
+            },
+            return_new=True,
+        )
+        return frozenset((item or {}).get("completed_actions", set()))
+
+    def record_action(
+        self, incident: IncidentRef, result: ActionResult, *, completed: bool, now: float
+    ) -> None:
+        entry = {
+            "action": result.action.describe(),
+            "key": result.action.key,
+            "outcome": result.outcome,
+            "detail": result.detail[:1000],
+            "at": _iso(now),
+            **{k: str(v) for k, v in result.data.items() if v},
+        }
+        update = "SET actions = list_append(if_not_exists(actions, :empty), :entry), updated_at = :now"
+        values: dict[str, object] = {":entry": [entry], ":empty": [], ":now": _iso(now)}
+        if completed:
+            update += " ADD completed_actions :key"
+            values[":key"] = {result.action.key}
+        self._aws.ddb_update(
+            self.table_name, {"pk": incident.pk, "sk": incident.sk}, update=update, values=values
+        )
+
+    def close_incident(
+        self, incident: IncidentRef, *, status: str, severity: str, outcome: str, now: float
+    ) -> None:
+        self._aws.ddb_update(
+            self.table_name,
+            {"pk": incident.pk, "sk": incident.sk},
+            update="SET #status = :status, severity = :severity, outcome = :outcome, updated_at = :now",
+            names={"#status": "status"},
+            values={":status": status, ":severity": severity, ":outcome": outcome[:2000], ":now": _iso(now)},
+        )
+
+    def note_duplicate(self, incident: IncidentRef, *, event_id: str, now: float) -> bool:
+        """Add ``event_id`` to the holder's record; ``False`` if that record does not exist (yet)."""
+        updated, _ = self._aws.ddb_update(
+            self.table_name,
+            {"pk": incident.pk, "sk": incident.sk},
+            update="ADD event_ids :events, duplicate_deliveries :one SET updated_at = :now",
+            values={":events": {event_id}, ":one": 1, ":now": _iso(now)},
+            condition="attribute_exists(pk)",
+        )
+        return updated
+
+    def get_incident(self, incident: IncidentRef) -> dict | None:
+        return self._aws.ddb_get(self.table_name, {"pk": incident.pk, "sk": incident.sk})
+
+
+def _iso(now: float) -> str:
+    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,193 @@
+"""Monitoring layer of one region: severity topics, alarms, composites, escalation, healing, dashboard."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from constructs_lib.alarms import (
+    AvailabilityBurnRateAlarms,
+    CompositeHealthAlarm,
+    DatabaseTarget,
+    PauseSwitchAlarm,
+    ServiceAlarms,
+    SeverityCompositeAlarms,
+    alarm_name,
+)
+from constructs_lib.audit import AuditRules
+from constructs_lib.dashboards import OperationsDashboard
+from constructs_lib.escalation import EscalationPolicy, EscalationTier
+from constructs_lib.healing import AutoHealing
+from constructs_lib.notifications import SeverityEndpoints, SeverityTopics
+from constructs_lib.runbooks import InstanceRecoveryRunbook
+from constructs_lib.web_service import AutoHealingWebService
+from stacks.base import RegionalStack
+from stacks.config import EnvironmentConfig
+
+COMPONENT = "web"
+
+
+class MonitoringStack(RegionalStack):
+    """Everything operators see and are woken by, and the healing that acts before they are."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: EnvironmentConfig,
+        region: str,
+        web: AutoHealingWebService,
+        database: DatabaseTarget | None = None,
+    ) -> None:
+        super().__init__(scope, id, config=config, region=region, description="monitoring and auto-healing")
+        app, env = config.app_name, config.name
+        self.topics = SeverityTopics(
+            self,
+            "Alerts",
+            app_name=app,
+            environment_name=env,
+            severity_endpoints={
+                severity: SeverityEndpoints(
+                    email_addresses=e.emails,
+                    sms_numbers=e.sms,
+                    webhook_urls=e.https,
+                    slack_channel_ids=e.slack_channel_ids,
+                )
+                for severity, e in config.notifications.endpoints.items()
+            },
+            slack_workspace_id=config.notifications.slack_workspace_id,
+            key_removal_policy=self.removal_policy,
+        )
+        topics = self.topics.topics
+
+        # --- healing: EventBridge rules -> function; runbook for what the quick fix cannot cure ----
+        self.runbook = InstanceRecoveryRunbook(
+            self,
+            "InstanceRecovery",
+            environment_name=env,
+            notification_topics=topics,
+            service_unit=web.service_unit,
+            health_check_port=web.app_port,
+            health_check_path=web.health_check.path,
+        )
+        healing = config.healing
+        self.healing = AutoHealing(
+            self,
+            "AutoHealing",
+            app_name=app,
+            environment_name=env,
+            notification_topics=topics,
+            pause_parameter_name=config.pause_parameter_name,
+            recovery_runbook=self.runbook,
+            web_service_unit=web.service_unit,
+            health_check_port=web.app_port,
+            health_check_path=web.health_check.path,
+            auto_scaling_group_names=[web.auto_scaling_group_name],
+            db_instance_identifiers=[database.instance_identifier] if database else None,
+            dry_run=healing.dry_run,
+            max_actions_per_resource_per_hour=healing.max_actions_per_resource_per_hour,
+            incident_window=cdk.Duration.seconds(healing.incident_window_seconds),
+            reserved_concurrency=healing.reserved_concurrency,
+            removal_policy=self.removal_policy,
+            log_retention=self.log_retention,
+        )
+
+        # --- alarms from the threshold table; child alarms carry no actions ------------------------
+        self.alarms = ServiceAlarms(
+            self,
+            "WebAlarms",
+            app_name=app,
+            environment_name=env,
+            component=COMPONENT,
+            auto_scaling_group=web.auto_scaling_group,
+            load_balancer=web.load_balancer,
+            target_group=web.target_group,
+            database=database,
+            thresholds=config.alarm_table(),
+        )
+        self.health = CompositeHealthAlarm(
+            self,
+            "SystemHealth",
+            app_name=app,
+            environment_name=env,
+            component=COMPONENT,
+            saturation_alarms=[self.alarms.alarm("cpu"), self.alarms.alarm("memory")],
+            latency_alarm=self.alarms.alarm("latency-anomaly"),
+        )
+        self.burn_rate = AvailabilityBurnRateAlarms(
+            self,
+            "AvailabilitySlo",
+            app_name=app,
+            environment_name=env,
+            component=COMPONENT,
+            load_balancer=web.load_balancer,
+            slo_target_percent=config.monitoring.slo_availability_percent,
+        )
+        self.pause = PauseSwitchAlarm(
+            self,
+            "PauseSwitch",
+            app_name=app,
+            environment_name=env,
+            pause_parameter_name=config.pause_parameter_name,
+            log_retention=self.log_retention,
+        )
+        # Staged escalation of the composites that page people. Their names are known in advance, so
+        # the escalation (whose own failure alarm feeds the composites) is built first.
+        paging_severities = ("high", "critical")
+        self.escalation = EscalationPolicy(
+            self,
+            "Escalation",
+            app_name=app,
+            environment_name=env,
+            tiers=[
+                EscalationTier(
+                    name=t.name,
+                    topic=topics[t.severity],
+                    escalate_after=cdk.Duration.minutes(t.after_minutes),
+                )
+                for t in config.monitoring.escalation
+            ],
+            alarm_names=[alarm_name(app, env, COMPONENT, "incident", s) for s in paging_severities],
+            pause_parameter_name=config.pause_parameter_name,
+            log_retention=self.log_retention,
+        )
+        # One composite per severity pages once per incident, silenced while the pause switch is on.
+        self.incidents = SeverityCompositeAlarms(
+            self,
+            "Incidents",
+            app_name=app,
+            environment_name=env,
+            component=COMPONENT,
+            sources=[
+                self.alarms,
+                self.health,
+                self.burn_rate,
+                self.escalation,
+                self.healing.alarms_by_severity,
+            ],
+            notification_topics=topics,
+            actions_suppressor=self.pause.alarm,
+        )
+        if config.monitoring.audit_rules:
+            AuditRules(
+                self,
+                "Audit",
+                app_name=app,
+                environment_name=env,
+                notification_topic=topics["medium"],
+                check_cloudtrail=region == config.active_region,
+            )
+
+        self.dashboard = OperationsDashboard(
+            self,
+            "Dashboard",
+            app_name=app,
+            environment_name=env,
+            sources=[self.alarms, self.burn_rate, self.escalation, self.topics],
+            alarms=[*self.incidents.alarms.values(), *self.alarms.alarms],
+            healing_namespace=self.healing.metrics_namespace,
+            healing_log_group=self.healing.log_group,
+        )
+        cdk.CfnOutput(self, "HealingFunctionName", value=self.healing.function.function_name)
+        cdk.CfnOutput(self, "LedgerTableName", value=self.healing.ledger.table_name)

@@ -1,0 +1,323 @@
+"""SeverityTopics: encrypted topics per severity, key policy, routing, validation, cdk-nag, cfn-lint."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sns as sns
+from aws_cdk.assertions import Match, Template
+from cdk_nag import AwsSolutionsChecks
+from cfnlint.api import ManualArgs, lint
+
+from constructs_lib.notifications import (
+    SEVERITIES,
+    NotificationEndpoints,
+    SeverityEndpoints,
+    SeverityTopics,
+    SlackChannel,
+)
+
+ENV = cdk.Environment(account="123456789012", region="ap-northeast-1")
+ENDPOINTS = NotificationEndpoints(
+    email_addresses=["oncall@example.com"],
+    sms_numbers=["+819012345678"],
+    webhook_urls=["https://events.pagerduty.com/integration/abc123/enqueue"],
+    slack=SlackChannel(workspace_id="T07EA123LEP", channel_id="C0123ABCDE"),
+)
+
+
+def synth(app: cdk.App, outdir: Path) -> tuple[dict[str, dict], list[dict]]:
+    """Synthesize with cdk-nag as a validation plugin; return templates by stack name and violations."""
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    try:
+        app.synth()
+    except RuntimeError as error:  # cdk-nag errors make synth raise ValidationFailed
+        if "ValidationFailed" not in str(error):
+            raise
+    report_path = outdir / "validation-report.json"
+    violations = []
+    if report_path.exists():
+        for plugin in json.loads(report_path.read_text())["pluginReports"]:
+            violations += plugin["violations"]
+    templates = {
+        p.name.removesuffix(".template.json"): json.loads(p.read_text())
+        for p in outdir.glob("*.template.json")
+    }
+    return templates, violations
+
+
+def cfn_lint(template: dict) -> list[str]:
+    matches = lint(
+        json.dumps(template), config=ManualArgs(regions=["ap-northeast-1"], ignore_checks=["W3005", "W3010"])
+    )
+    return [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches]
+
+
+@pytest.fixture(scope="module")
+def synthesized(tmp_path_factory):
+    outdir = tmp_path_factory.mktemp("notifications")
+    app = cdk.App(outdir=str(outdir), builtin_cloud_formation_validation=False)
+    stack = cdk.Stack(app, "Notifications", env=ENV)
+    topics = SeverityTopics(stack, "Alerts", app_name="webapp", environment_name="prod", endpoints=ENDPOINTS)
+    publisher = iam.Role(stack, "Publisher", assumed_by=iam.ServicePrincipal("states.amazonaws.com"))
+    topics.grant_publish(publisher, "critical")
+    templates, violations = synth(app, outdir)
+    return topics, Template.from_json(templates["Notifications"]), templates["Notifications"], violations
+
+
+def test_one_topic_per_severity_encrypted_with_the_customer_managed_key(synthesized):
+    # given the construct with the default key / when synthesized
+    _, template, _, _ = synthesized
+    (key_id,) = template.find_resources("AWS::KMS::Key")
+    # then
+    template.resource_count_is("AWS::SNS::Topic", 4)
+    for severity in SEVERITIES:
+        template.has_resource_properties(
+            "AWS::SNS::Topic",
+            {
+                "TopicName": f"webapp-prod-alerts-{severity}",
+                "KmsMasterKeyId": {"Fn::GetAtt": [key_id, "Arn"]},
+            },
+        )
+    template.has_resource_properties(
+        "AWS::KMS::Key", {"EnableKeyRotation": True, "Description": Match.string_like_regexp("webapp-prod")}
+    )
+    template.has_resource_properties("AWS::KMS::Alias", {"AliasName": "alias/webapp-prod-alerts"})
+
+
+def test_key_policy_lets_cloudwatch_and_eventbridge_encrypt_for_the_topics(synthesized):
+    # given the default key
+    _, template, _, _ = synthesized
+    (key,) = template.find_resources("AWS::KMS::Key").values()
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    # then each publishing service can generate data keys and decrypt, else alarm actions are dropped
+    for service in ("cloudwatch.amazonaws.com", "events.amazonaws.com"):
+        granted = [s for s in statements if s.get("Principal", {}).get("Service") == service]
+        assert len(granted) == 1, f"no key policy statement for {service}"
+        assert granted[0]["Effect"] == "Allow"
+        assert sorted(granted[0]["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+
+
+def test_topics_require_tls_and_accept_alarms_and_rules_of_this_account_only(synthesized):
+    _, template, _, _ = synthesized
+    policies = template.find_resources("AWS::SNS::TopicPolicy")
+    assert len(policies) == 4
+    for policy in policies.values():
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        deny_plain = [s for s in statements if s["Effect"] == "Deny"]
+        assert deny_plain and deny_plain[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        (publish,) = [s for s in statements if s.get("Sid") == "AllowAlarmsAndRulesOfThisAccount"]
+        assert sorted(publish["Principal"]["Service"]) == ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
+        assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+
+
+def _subscriptions(template: Template) -> set[tuple[str, str, str]]:
+    topic_names = {
+        logical_id: resource["Properties"]["TopicName"].rsplit("-", 1)[1]
+        for logical_id, resource in template.find_resources("AWS::SNS::Topic").items()
+    }
+    return {
+        (
+            topic_names[s["Properties"]["TopicArn"]["Ref"]],
+            s["Properties"]["Protocol"],
+            s["Properties"]["Endpoint"],
+        )
+        for s in template.find_resources("AWS::SNS::Subscription").values()
+    }
+
+
+def test_default_routing_follows_the_ops_plan(synthesized):
+    # given email, SMS, a pager webhook and Slack / then email->high, SMS+pager->critical, Slack->low+medium
+    _, template, _, _ = synthesized
+    assert _subscriptions(template) == {
+        ("high", "email", "oncall@example.com"),
+        ("critical", "sms", "+819012345678"),
+        ("critical", "https", "https://events.pagerduty.com/integration/abc123/enqueue"),
+    }
+    chat = template.find_resources("AWS::Chatbot::SlackChannelConfiguration")
+    (config,) = chat.values()
+    props = config["Properties"]
+    assert props["SlackWorkspaceId"] == "T07EA123LEP" and props["SlackChannelId"] == "C0123ABCDE"
+    # Chatbot names are account-wide: Tokyo and Osaka must not collide
+    assert props["ConfigurationName"] == "webapp-prod-ap-northeast-1-c0123abcde"
+    topic_names = {
+        logical_id: resource["Properties"]["TopicName"]
+        for logical_id, resource in template.find_resources("AWS::SNS::Topic").items()
+    }
+    assert sorted(topic_names[ref["Ref"]] for ref in props["SnsTopicArns"]) == [
+        "webapp-prod-alerts-low",
+        "webapp-prod-alerts-medium",
+    ]
+    assert props["GuardrailPolicies"] == [
+        {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/CloudWatchReadOnlyAccess"]]}
+    ]
+
+
+def test_routing_can_be_overridden(tmp_path):
+    app = cdk.App(outdir=str(tmp_path), builtin_cloud_formation_validation=False)
+    stack = cdk.Stack(app, "S", env=ENV)
+    SeverityTopics(
+        stack,
+        "Alerts",
+        app_name="webapp",
+        environment_name="dev",
+        endpoints=NotificationEndpoints(
+            email_addresses=["dev@example.com"], email_severities=["medium", "critical"]
+        ),
+    )
+    assert _subscriptions(Template.from_stack(stack)) == {
+        ("medium", "email", "dev@example.com"),
+        ("critical", "email", "dev@example.com"),
+    }
+
+
+def test_endpoints_per_severity_route_each_severity_to_its_own_people():
+    # given different people per severity and two Slack channels
+    stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
+    SeverityTopics(
+        stack,
+        "Alerts",
+        app_name="webapp",
+        environment_name="stg",
+        severity_endpoints={
+            "low": SeverityEndpoints(slack_channel_ids=["C0LOWNOISE1"]),
+            "medium": SeverityEndpoints(slack_channel_ids=["C0LOWNOISE1", "C0OPSTEAM01"]),
+            "high": SeverityEndpoints(email_addresses=["sre@example.com"], slack_channel_ids=["C0OPSTEAM01"]),
+            "critical": SeverityEndpoints(
+                sms_numbers=["+819012345678"], email_addresses=["lead@example.com"]
+            ),
+        },
+        slack_workspace_id="T07EA123LEP",
+    )
+    template = Template.from_stack(stack)
+    # then subscriptions follow the mapping and each channel gets its own severities
+    assert _subscriptions(template) == {
+        ("high", "email", "sre@example.com"),
+        ("critical", "sms", "+819012345678"),
+        ("critical", "email", "lead@example.com"),
+    }
+    topic_names = {
+        k: r["Properties"]["TopicName"] for k, r in template.find_resources("AWS::SNS::Topic").items()
+    }
+    channels = {
+        r["Properties"]["SlackChannelId"]: sorted(
+            topic_names[t["Ref"]] for t in r["Properties"]["SnsTopicArns"]
+        )
+        for r in template.find_resources("AWS::Chatbot::SlackChannelConfiguration").values()
+    }
+    assert channels == {
+        "C0LOWNOISE1": ["webapp-stg-alerts-low", "webapp-stg-alerts-medium"],
+        "C0OPSTEAM01": ["webapp-stg-alerts-high", "webapp-stg-alerts-medium"],
+    }
+
+
+def test_fails_when_slack_channels_come_without_a_workspace():
+    stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
+    with pytest.raises(
+        ValueError, match=r"lists Slack channels \(C0OPSTEAM01\) but slack_workspace_id is not set"
+    ):
+        SeverityTopics(
+            stack,
+            "Alerts",
+            app_name="webapp",
+            environment_name="stg",
+            severity_endpoints={"high": SeverityEndpoints(slack_channel_ids=["C0OPSTEAM01"])},
+        )
+
+
+def test_fails_when_both_ways_of_routing_are_given():
+    stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
+    with pytest.raises(ValueError, match="give endpoints or severity_endpoints, not both"):
+        SeverityTopics(
+            stack,
+            "Alerts",
+            app_name="webapp",
+            environment_name="stg",
+            endpoints=NotificationEndpoints(),
+            severity_endpoints={},
+        )
+
+
+def test_grant_publish_includes_the_key(synthesized):
+    _, template, _, _ = synthesized
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like({"Action": "sns:Publish"}),
+                        Match.object_like({"Action": ["kms:Decrypt", "kms:GenerateDataKey*"]}),
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_topics_mapping_is_keyed_by_severity(synthesized):
+    topics = synthesized[0]
+    assert list(topics.topics) == list(SEVERITIES)
+    assert topics.topic("high") is topics.topics["high"]
+
+
+def test_cdk_nag_has_no_unacknowledged_findings(synthesized):
+    violations = synthesized[3]
+    assert violations == [], json.dumps(violations, indent=1)[:3000]
+
+
+def test_cdk_nag_check_can_fail(tmp_path):
+    # positive control: the same helper reports a planted finding, so an empty list above means clean
+    app = cdk.App(outdir=str(tmp_path), builtin_cloud_formation_validation=False)
+    sns.Topic(cdk.Stack(app, "Planted", env=ENV), "PlainTopic")
+    _, violations = synth(app, tmp_path)
+    assert "AwsSolutions-SNS3" in {v["ruleName"] for v in violations}
+
+
+def test_cfn_lint_is_clean(synthesized):
+    assert cfn_lint(synthesized[2]) == []
+
+
+@pytest.mark.parametrize(
+    ("endpoints", "message"),
+    [
+        (
+            NotificationEndpoints(email_addresses=["oncall-at-example.com"]),
+            "email_addresses: 'oncall-at-example.com'",
+        ),
+        (
+            NotificationEndpoints(sms_numbers=["090-1234-5678"]),
+            "sms_numbers: '090-1234-5678' is not an E.164",
+        ),
+        (NotificationEndpoints(webhook_urls=["http://pager.example.com/x"]), "not an https:// URL"),
+        (
+            NotificationEndpoints(slack=SlackChannel(workspace_id="my-team", channel_id="C0123ABCDE")),
+            "slack.workspace_id ('my-team')",
+        ),
+        (NotificationEndpoints(email_severities=["urgent"]), "email_severities ('urgent') is not a severity"),
+        (
+            {"critical": SeverityEndpoints(sms_numbers=["+81 90"])},
+            "severity_endpoints['critical'].sms_numbers: '+81 90' is not an E.164",
+        ),
+    ],
+)
+def test_fails_when_an_endpoint_is_malformed(endpoints, message):
+    stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
+    routing = (
+        {"endpoints": endpoints}
+        if isinstance(endpoints, NotificationEndpoints)
+        else {"severity_endpoints": endpoints}
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        SeverityTopics(stack, "Alerts", app_name="webapp", environment_name="prod", **routing)
+
+
+def test_fails_when_the_environment_name_is_not_a_resource_name():
+    stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
+    with pytest.raises(ValueError, match=r"environment_name \('Prod env'\) must be 1-31 characters"):
+        SeverityTopics(stack, "Alerts", app_name="webapp", environment_name="Prod env")

@@ -1,0 +1,781 @@
+"""InstanceRecoveryRunbook and the runbook validator (step graph, references, IAM coverage)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from cdk_nag import AwsSolutionsChecks
+from cfnlint.api import ManualArgs, lint
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from constructs_lib.runbook_validation import (
+    granted_iam_actions,
+    missing_iam_actions,
+    required_iam_actions,
+    validate_automation_document,
+)
+from constructs_lib.runbooks import (
+    HEALTH_FAILED_MARKER,
+    HEALTH_PASSED_MARKER,
+    InstanceRecoveryRunbook,
+    instance_recovery_document,
+)
+
+ENV = cdk.Environment(account="123456789012", region="ap-northeast-1")
+PARAMETERS = {
+    "InstanceId",
+    "AutomationAssumeRole",
+    "RetryCount",
+    "TopicArn",
+    "ServiceUnit",
+    "HealthCheckPort",
+    "HealthCheckPath",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# one synthesis for the module
+# --------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def synthesized(tmp_path_factory):
+    outdir = tmp_path_factory.mktemp("runbooks")
+    app = cdk.App(outdir=str(outdir), builtin_cloud_formation_validation=False)
+    stack = cdk.Stack(app, "Runbooks", env=ENV)
+    key = kms.Key(stack, "AlertsKey", enable_key_rotation=True)
+    topics = {
+        s: sns.Topic(stack, f"Alerts{s.title()}", master_key=key, enforce_ssl=True)
+        for s in ("high", "critical")
+    }
+    default = InstanceRecoveryRunbook(stack, "Recovery", environment_name="prod", notification_topics=topics)
+    named = InstanceRecoveryRunbook(
+        stack,
+        "NamedRecovery",
+        environment_name="prod",
+        notification_topics=topics,
+        default_severity="critical",
+        document_name="webapp-prod-InstanceRecovery",
+        diagnostics_log_group=logs.LogGroup(stack, "Diagnostics", retention=logs.RetentionDays.ONE_MONTH),
+        retry_count=0,
+    )
+    caller = iam.Role(stack, "Caller", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    default.grant_start(caller)
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    try:
+        app.synth()
+    except RuntimeError as error:
+        if "ValidationFailed" not in str(error):
+            raise
+    report = outdir / "validation-report.json"
+    violations = (
+        [v for p in json.loads(report.read_text())["pluginReports"] for v in p["violations"]]
+        if report.exists()
+        else []
+    )
+    template = json.loads((outdir / "Runbooks.template.json").read_text())
+
+    def ids(construct) -> tuple[str, str]:
+        return stack.get_logical_id(construct.document), stack.get_logical_id(
+            construct.role.node.default_child
+        )
+
+    return {
+        "template": template,
+        "violations": violations,
+        "default": ids(default),
+        "named": ids(named),
+        "caller": stack.get_logical_id(caller.node.default_child),
+        "topics": {s: stack.get_logical_id(t.node.default_child) for s, t in topics.items()},
+        "runbook": default,
+    }
+
+
+def document(synthesized, which: str = "default") -> dict[str, Any]:
+    document_id, _ = synthesized[which]
+    return synthesized["template"]["Resources"][document_id]["Properties"]
+
+
+def content(synthesized, which: str = "default") -> dict[str, Any]:
+    return document(synthesized, which)["Content"]
+
+
+def step(document_content: dict[str, Any], name: str) -> dict[str, Any]:
+    (found,) = [s for s in document_content["mainSteps"] if s["name"] == name]
+    return found
+
+
+def role_statements(synthesized, role_id: str) -> list[dict[str, Any]]:
+    found = []
+    for resource in synthesized["template"]["Resources"].values():
+        if resource["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in resource["Properties"]["Roles"]:
+            found += resource["Properties"]["PolicyDocument"]["Statement"]
+    return found
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+# --------------------------------------------------------------------------------------------
+# the synthesized runbook
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("which", ["default", "named"])
+def test_synthesized_runbook_passes_the_validator(synthesized, which):
+    assert validate_automation_document(content(synthesized, which)) == []
+
+
+@pytest.mark.parametrize("which", ["default", "named"])
+def test_runbook_role_grants_every_action_the_steps_need(synthesized, which):
+    _, role_id = synthesized[which]
+    required = required_iam_actions(content(synthesized, which))
+    assert required >= {"autoscaling:SetInstanceHealth", "ssm:SendCommand", "ec2:StartInstances"}
+    assert missing_iam_actions(required, granted_iam_actions(synthesized["template"], role_id)) == set()
+
+
+def test_document_is_an_automation_runbook_for_instances(synthesized):
+    properties = document(synthesized)
+    assert properties["DocumentType"] == "Automation"
+    assert properties["DocumentFormat"] == "JSON"
+    assert properties["TargetType"] == "/AWS::EC2::Instance"
+    assert properties["UpdateMethod"] == "NewVersion"
+    assert "Name" not in properties
+    assert document(synthesized, "named")["Name"] == "webapp-prod-InstanceRecovery"
+    assert content(synthesized)["schemaVersion"] == "0.3"
+
+
+def test_parameters_and_their_defaults(synthesized):
+    parameters = content(synthesized)["parameters"]
+    _, role_id = synthesized["default"]
+    assert set(parameters) == PARAMETERS
+    assert parameters["AutomationAssumeRole"]["default"] == {"Fn::GetAtt": [role_id, "Arn"]}
+    assert parameters["TopicArn"]["default"] == {"Ref": synthesized["topics"]["high"]}
+    assert parameters["RetryCount"] == {**parameters["RetryCount"], "type": "Integer", "default": 2}
+    assert parameters["ServiceUnit"]["default"] == "webapp"
+    assert parameters["HealthCheckPort"]["default"] == 8080
+    assert parameters["HealthCheckPath"]["default"] == "/health"
+    assert content(synthesized)["assumeRole"] == "{{ AutomationAssumeRole }}"
+    named = content(synthesized, "named")["parameters"]
+    assert named["TopicArn"]["default"] == {"Ref": synthesized["topics"]["critical"]}
+    assert named["RetryCount"]["default"] == 0
+
+
+@pytest.mark.parametrize(
+    ("parameter", "good", "bad"),
+    [
+        ("InstanceId", "i-0abcd1111aaaa2222", "i-0abc; reboot"),
+        ("ServiceUnit", "nginx.service", "webapp && curl evil"),
+        ("HealthCheckPath", "/health", "/health;id"),
+        ("TopicArn", "arn:aws:sns:ap-northeast-1:123456789012:webapp-prod-alerts-high", "https://evil"),
+    ],
+)
+def test_string_parameters_refuse_shell_metacharacters(synthesized, parameter, good, bad):
+    pattern = re.compile(content(synthesized)["parameters"][parameter]["allowedPattern"])
+    assert pattern.search(good)
+    assert not pattern.search(bad)
+
+
+def test_flow_branches_on_state_and_escalates(synthesized):
+    doc = content(synthesized)
+    names = [s["name"] for s in doc["mainSteps"]]
+    assert names[:3] == ["DescribeInstance", "NotifyStart", "ChooseRecovery"]
+    choices = {c["StringEquals"]: c["NextStep"] for c in step(doc, "ChooseRecovery")["inputs"]["Choices"]}
+    assert choices == {
+        "running": "RebootInstance",
+        "stopped": "StartInstance",
+        "stopping": "WaitUntilStopped",
+    }
+    assert step(doc, "ChooseRecovery")["inputs"]["Default"] == "NotifyNotRecoverable"
+    assert step(doc, "StartInstance")["inputs"]["DesiredState"] == "running"
+    for wait in ("WaitForInstanceStatusOk", "WaitForSystemStatusOk", "WaitForSsmAgent", "VerifyHealth"):
+        assert step(doc, wait)["onFailure"] == "step:MarkUnhealthy"
+    mark = step(doc, "MarkUnhealthy")
+    assert mark["inputs"]["Service"] == "autoscaling"
+    assert mark["inputs"]["Api"] == "SetInstanceHealth"
+    assert mark["inputs"]["HealthStatus"] == "Unhealthy"
+    assert mark["onFailure"] == "step:NotifyManualIntervention"
+    assert mark.get("isCritical", True) is True  # a standalone instance ends the execution Failed
+    evaluate = step(doc, "EvaluateHealth")["inputs"]
+    assert evaluate["Choices"] == [
+        {
+            "NextStep": "NotifyRecovered",
+            "Variable": "{{ VerifyHealth.Output }}",
+            "Contains": HEALTH_PASSED_MARKER,
+        }
+    ]
+    assert evaluate["Default"] == "MarkUnhealthy"
+
+
+def test_diagnostics_capture_top_ps_free_df(synthesized):
+    commands = "\n".join(step(content(synthesized), "CollectDiagnostics")["inputs"]["Parameters"]["commands"])
+    for tool in ("top -b -n 1", "ps -eo", "free -m", "df -h"):
+        assert tool in commands
+    diagnostics = step(content(synthesized), "CollectDiagnostics")
+    assert diagnostics["isCritical"] is False and diagnostics["onFailure"] == "Continue"
+
+
+def test_run_command_output_goes_to_the_log_group_when_given(synthesized):
+    for name in ("CollectDiagnostics", "RestartService", "VerifyHealth"):
+        inputs = step(content(synthesized, "named"), name)["inputs"]
+        assert inputs["CloudWatchOutputConfig"]["CloudWatchOutputEnabled"] is True
+        assert "CloudWatchOutputConfig" not in step(content(synthesized), name)["inputs"]
+
+
+def test_role_is_assumed_by_ssm_for_this_account_only(synthesized):
+    _, role_id = synthesized["default"]
+    (statement,) = synthesized["template"]["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"][
+        "Statement"
+    ]
+    assert statement["Principal"] == {"Service": "ssm.amazonaws.com"}
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+    assert "automation-execution/*" in json.dumps(statement["Condition"]["ArnLike"])
+
+
+def test_role_mutates_only_tagged_resources(synthesized):
+    _, role_id = synthesized["default"]
+    mutating = {"ec2:RebootInstances", "ec2:StartInstances", "autoscaling:SetInstanceHealth"}
+    seen = set()
+    for statement in role_statements(synthesized, role_id):
+        actions = set(as_list(statement["Action"]))
+        if actions & mutating:
+            seen |= actions & mutating
+            assert statement["Condition"] == {"StringEquals": {"aws:ResourceTag/Environment": "prod"}}
+        if "*" in as_list(statement["Resource"]):
+            assert all(re.match(r"^\w+:(Describe|List|Get)", a) for a in actions), actions
+    assert seen == mutating
+
+
+def test_grant_start_scopes_start_and_pass_role(synthesized):
+    document_id, role_id = synthesized["default"]
+    statements = role_statements(synthesized, synthesized["caller"])
+    by_action = {a: s for s in statements for a in as_list(s["Action"])}
+    assert document_id in json.dumps(by_action["ssm:StartAutomationExecution"]["Resource"])
+    assert by_action["iam:PassRole"]["Resource"] == {"Fn::GetAtt": [role_id, "Arn"]}
+    assert by_action["iam:PassRole"]["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}
+    }
+    assert "automation-execution/*" in json.dumps(by_action["ssm:GetAutomationExecution"]["Resource"])
+
+
+def test_cdk_nag_finds_nothing_unacknowledged(synthesized):
+    assert [v["ruleName"] for v in synthesized["violations"]] == []
+
+
+def test_cfn_lint_is_clean(synthesized):
+    matches = lint(
+        json.dumps(synthesized["template"]),
+        config=ManualArgs(regions=["ap-northeast-1"], ignore_checks=["W3005", "W3010"]),
+    )
+    assert [f"{m.rule.id} {m.message}" for m in matches] == []
+
+
+# --------------------------------------------------------------------------------------------
+# the health probe script, run for real with fake curl/systemctl/sleep
+# --------------------------------------------------------------------------------------------
+def render(commands: list[str], values: dict[str, Any]) -> str:
+    script = "\n".join(commands)
+    return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: str(values[m.group(1)]), script)
+
+
+@pytest.fixture
+def fake_host(tmp_path):
+    """A PATH with curl answering from a list of codes, and systemctl/sleep that only log."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (tmp_path / "codes").write_text("")
+    scripts = {
+        "curl": f'echo "$@" >> {tmp_path}/curl.log\n'
+        f"code=$(head -n 1 {tmp_path}/codes); sed -i 1d {tmp_path}/codes\n"
+        'printf "%s" "${code:-000}"\n',
+        "systemctl": f'echo "$@" >> {tmp_path}/systemctl.log\n',
+        "sleep": "exit 0\n",
+    }
+    for name, body in scripts.items():
+        path = bin_dir / name
+        path.write_text("#!/bin/sh\n" + body)
+        path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return tmp_path
+
+
+def probe(fake_host: Path, codes: list[str], retry_count: int) -> tuple[str, list[str]]:
+    (fake_host / "codes").write_text("".join(f"{c}\n" for c in codes))
+    doc = instance_recovery_document(
+        automation_role_arn="arn:aws:iam::123456789012:role/r",
+        default_topic_arn="arn:aws:sns:ap-northeast-1:123456789012:t",
+    )
+    commands = step(doc, "VerifyHealth")["inputs"]["Parameters"]["commands"]
+    script = render(
+        commands,
+        {
+            "RetryCount": retry_count,
+            "HealthCheckPort": 8080,
+            "HealthCheckPath": "/health",
+            "ServiceUnit": "webapp",
+        },
+    )
+    result = subprocess.run(
+        ["bash", "-c", script],
+        env={"PATH": f"{fake_host / 'bin'}:{os.environ['PATH']}"},
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=True,
+    )
+    log = fake_host / "systemctl.log"
+    return result.stdout, log.read_text().splitlines() if log.exists() else []
+
+
+pytestmark_bash = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+
+
+@pytestmark_bash
+def test_probe_passes_at_once_when_healthy(fake_host):
+    output, restarts = probe(fake_host, ["200"], retry_count=2)
+    assert f"{HEALTH_PASSED_MARKER} attempt=1" in output
+    assert restarts == []
+    assert "http://127.0.0.1:8080/health" in (fake_host / "curl.log").read_text()
+
+
+@pytestmark_bash
+def test_probe_restarts_between_failures_and_passes_later(fake_host):
+    output, restarts = probe(fake_host, ["503", "000", "200"], retry_count=2)
+    assert f"{HEALTH_PASSED_MARKER} attempt=3" in output
+    assert restarts == ["restart webapp", "restart webapp"]
+
+
+@pytestmark_bash
+def test_probe_reports_failure_after_one_plus_retry_count_attempts(fake_host):
+    output, restarts = probe(fake_host, ["503"] * 10, retry_count=2)
+    assert output.strip().endswith(HEALTH_FAILED_MARKER)
+    assert HEALTH_PASSED_MARKER not in output
+    assert output.count("attempt ") == 3
+    assert len(restarts) == 2
+
+
+@pytestmark_bash
+def test_probe_caps_retries(fake_host):
+    output, _ = probe(fake_host, ["503"] * 20, retry_count=50)
+    assert output.count("attempt ") == 6
+
+
+# --------------------------------------------------------------------------------------------
+# construct validation
+# --------------------------------------------------------------------------------------------
+def build(**overrides: Any) -> InstanceRecoveryRunbook:
+    stack = cdk.Stack(cdk.App(), "Validation", env=ENV)
+    props: dict[str, Any] = {
+        "environment_name": "prod",
+        "notification_topics": {"high": sns.Topic(stack, "High")},
+        **overrides,
+    }
+    return InstanceRecoveryRunbook(stack, "Recovery", **props)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"environment_name": "Prod"}, r"environment_name \('Prod'\)"),
+        ({"notification_topics": {}}, r"default_severity \('high'\) has no topic"),
+        ({"default_severity": "critical"}, r"default_severity \('critical'\) has no topic"),
+        ({"service_unit": "webapp; reboot"}, r"service_unit \('webapp; reboot'\)"),
+        ({"health_check_port": 70000}, r"health_check_port \(70000\)"),
+        ({"health_check_path": "/health?$(id)"}, r"health_check_path"),
+        ({"retry_count": 6}, r"retry_count \(6\) must be 0-5"),
+        ({"document_name": "AWS-Recovery"}, r"document_name \('AWS-Recovery'\) must not start"),
+        ({"document_name": "a b"}, r"document_name \('a b'\)"),
+    ],
+    ids=lambda value: next(iter(value)) if isinstance(value, dict) else None,
+)
+def test_fails_when_a_prop_is_invalid(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        build(**overrides)
+
+
+# --------------------------------------------------------------------------------------------
+# the validator: each kind of problem is found
+# --------------------------------------------------------------------------------------------
+def valid() -> dict[str, Any]:
+    """A small document that passes; each test below breaks one thing."""
+    return {
+        "schemaVersion": "0.3",
+        "assumeRole": "{{ AutomationAssumeRole }}",
+        "parameters": {
+            "AutomationAssumeRole": {"type": "AWS::IAM::Role::Arn"},
+            "InstanceId": {"type": "String", "allowedPattern": "^i-[a-f0-9]{8,17}$"},
+            "Mode": {"type": "String", "default": "fast", "allowedValues": ["fast", "slow"]},
+        },
+        "mainSteps": [
+            {
+                "name": "Describe",
+                "action": "aws:executeAwsApi",
+                "inputs": {"Service": "ec2", "Api": "DescribeInstances", "InstanceIds": ["{{ InstanceId }}"]},
+                "outputs": [
+                    {
+                        "Name": "State",
+                        "Selector": "$.Reservations[0].Instances[0].State.Name",
+                        "Type": "String",
+                    }
+                ],
+            },
+            {
+                "name": "Choose",
+                "action": "aws:branch",
+                "inputs": {
+                    "Choices": [
+                        {"NextStep": "Run", "Variable": "{{ Describe.State }}", "StringEquals": "running"}
+                    ],
+                    "Default": "Done",
+                },
+            },
+            {
+                "name": "Run",
+                "action": "aws:runCommand",
+                "onFailure": "step:Done",
+                "inputs": {
+                    "DocumentName": "AWS-RunShellScript",
+                    "InstanceIds": ["{{ InstanceId }}"],
+                    "Parameters": {"commands": ["echo {{ InstanceId }} {{ Mode }} {{ global:REGION }}"]},
+                },
+            },
+            {"name": "Wait", "action": "aws:sleep", "inputs": {"Duration": "PT5S"}},
+            {
+                "name": "Done",
+                "action": "aws:executeAwsApi",
+                "isEnd": True,
+                "inputs": {
+                    "Service": "sns",
+                    "Api": "Publish",
+                    "TopicArn": "arn:aws:sns:ap-northeast-1:123456789012:t",
+                    "Message": "{{ Run.Output }} {{ automation:EXECUTION_ID }}",
+                },
+            },
+        ],
+        "outputs": ["Describe.State", "Run.Output"],
+    }
+
+
+def broken(change) -> dict[str, Any]:
+    doc = valid()
+    change(doc)
+    return doc
+
+
+def steps_of(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["name"]: s for s in doc["mainSteps"]}
+
+
+def test_the_base_document_is_valid():
+    assert validate_automation_document(valid()) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d.update(schemaVersion="2.2"), r"schemaVersion is '2.2'"),
+        (lambda d: d.update(mainSteps=[]), r"mainSteps must be a non-empty list"),
+        (lambda d: d["mainSteps"][3].pop("name"), r"step #4 \(action 'aws:sleep'\) has no name"),
+        (lambda d: d["mainSteps"][3].update(name="Run"), r"duplicate step name 'Run'"),
+        (lambda d: d["mainSteps"][3].update(action="aws:nap"), r"step 'Wait' uses unknown action 'aws:nap'"),
+        (lambda d: d["mainSteps"][0].update(nextStep="Ghost"), r"step 'Describe': nextStep targets 'Ghost'"),
+        (
+            lambda d: d["mainSteps"][2].update(onFailure="step:Ghost"),
+            r"step 'Run': onFailure targets 'Ghost'",
+        ),
+        (lambda d: d["mainSteps"][2].update(onFailure="Retry"), r"step 'Run': onFailure is 'Retry'"),
+        (lambda d: d["mainSteps"][2].update(onCancel="step:Ghost"), r"step 'Run': onCancel targets 'Ghost'"),
+        (
+            lambda d: d["mainSteps"][1]["inputs"]["Choices"][0].update(NextStep="Ghost"),
+            r"step 'Choose': choice #1 NextStep targets 'Ghost'",
+        ),
+        (
+            lambda d: d["mainSteps"][1]["inputs"].update(Default="Ghost"),
+            r"step 'Choose': Default targets 'Ghost'",
+        ),
+        (
+            lambda d: d["mainSteps"][1]["inputs"].update(Choices=[]),
+            r"branch step 'Choose' has no inputs.Choices",
+        ),
+        (
+            lambda d: d["mainSteps"][1]["inputs"]["Choices"][0].pop("StringEquals"),
+            r"branch step 'Choose': choice #1 has no operator",
+        ),
+        (
+            lambda d: d["mainSteps"][4].update(nextStep="Wait"),
+            r"step 'Done' sets both isEnd: true and nextStep",
+        ),
+        (
+            lambda d: d["mainSteps"][2]["inputs"]["Parameters"]["commands"].append("echo {{ Missing }}"),
+            r"step 'Run': '\{\{ Missing \}\}' references parameter 'Missing', which is not declared",
+        ),
+        (
+            lambda d: d["mainSteps"][4]["inputs"].update(Subject="{{ Describe.Size }}"),
+            r"references output 'Size' that step 'Describe' does not declare \(declared: State\)",
+        ),
+        (
+            lambda d: d["mainSteps"][4]["inputs"].update(Subject="{{ Ghost.Output }}"),
+            r"references step 'Ghost', which does not exist",
+        ),
+        (
+            lambda d: d.update(outputs=["Run.Nope"]),
+            r"document outputs: .*'Nope' that step 'Run' does not declare",
+        ),
+        (
+            lambda d: d.update(outputs=["RunOutput"]),
+            r"document output 'RunOutput' must be 'StepName.OutputName'",
+        ),
+        (
+            lambda d: d.update(assumeRole="{{ Role }}"),
+            r"assumeRole: .*parameter 'Role', which is not declared",
+        ),
+        (lambda d: d["parameters"]["Mode"].update(type="Text"), r"parameter 'Mode' has unknown type 'Text'"),
+        (
+            lambda d: d["parameters"]["Mode"].update(default="medium"),
+            r"parameter 'Mode': default 'medium' is not in allowedValues",
+        ),
+        (
+            lambda d: d["parameters"]["InstanceId"].update(default="web-1"),
+            r"parameter 'InstanceId': default 'web-1' does not match allowedPattern",
+        ),
+        (
+            lambda d: d["parameters"]["InstanceId"].pop("allowedPattern"),
+            r"String parameter 'InstanceId' is pasted into a shell command without allowedPattern",
+        ),
+        (
+            lambda d: (
+                d["mainSteps"][1]["inputs"].update(Default="Done")
+                or d["mainSteps"][2].update(nextStep="Done", onFailure="Abort")
+            ),
+            r"step 'Wait' is unreachable from the first step 'Describe'",
+        ),
+    ],
+)
+def test_validator_finds(change, expected):
+    problems = validate_automation_document(broken(change))
+    assert any(re.search(expected, p) for p in problems), problems
+
+
+def test_validator_knows_predefined_outputs_and_builtins():
+    doc = valid()
+    steps_of(doc)["Done"]["inputs"]["Message"] = (
+        "{{ Run.CommandId }} {{ Run.Status }} {{ Run.ResponseCode }} {{ global:ACCOUNT_ID }} "
+        "{{ global:AWS_PARTITION }} {{ ssm:/webapp/prod/pause }}"
+    )
+    assert validate_automation_document(doc) == []
+
+
+def loop_document() -> dict[str, Any]:
+    return {
+        "schemaVersion": "0.3",
+        "parameters": {"InstanceIds": {"type": "StringList"}},
+        "mainSteps": [
+            {
+                "name": "EachInstance",
+                "action": "aws:loop",
+                "inputs": {
+                    "Iterators": "{{ InstanceIds }}",
+                    "Steps": [
+                        {
+                            "name": "Stop",
+                            "action": "aws:changeInstanceState",
+                            "inputs": {
+                                "InstanceIds": ["{{ EachInstance.CurrentIteratorValue }}"],
+                                "DesiredState": "stopped",
+                            },
+                            "nextStep": "Pause",
+                        },
+                        {"name": "Pause", "action": "aws:sleep", "inputs": {"Duration": "PT1S"}},
+                    ],
+                },
+            },
+            {"name": "End", "action": "aws:sleep", "inputs": {"Duration": "PT1S"}, "isEnd": True},
+        ],
+    }
+
+
+def test_validator_follows_loops():
+    assert validate_automation_document(loop_document()) == []
+    doc = loop_document()
+    doc["mainSteps"][0]["inputs"]["Steps"][0]["nextStep"] = "End"
+    assert any(
+        "nextStep targets 'End', which is not a step of loop 'EachInstance'" in p
+        for p in validate_automation_document(doc)
+    )
+    doc = loop_document()
+    doc["mainSteps"][0]["inputs"]["Steps"][1]["name"] = "End"
+    doc["mainSteps"][0]["inputs"]["Steps"][0]["nextStep"] = "End"
+    assert any("duplicate step name 'End'" in p for p in validate_automation_document(doc))
+    assert required_iam_actions(loop_document()) == {
+        "ec2:StopInstances",
+        "ec2:DescribeInstances",
+        "ec2:DescribeInstanceStatus",
+    }
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+        lambda children: (
+            st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+        ),
+        max_leaves=25,
+    )
+)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_validator_never_raises_on_arbitrary_json(value):
+    if isinstance(value, dict):
+        assert isinstance(validate_automation_document(value), list)
+        document_like = {"schemaVersion": "0.3", "mainSteps": [value] if value else [{}], "parameters": {}}
+        assert isinstance(validate_automation_document(document_like), list)
+        assert isinstance(required_iam_actions(document_like), set)
+
+
+# --------------------------------------------------------------------------------------------
+# required and granted IAM actions
+# --------------------------------------------------------------------------------------------
+def one_step(action: str, **inputs: Any) -> dict[str, Any]:
+    return {"schemaVersion": "0.3", "mainSteps": [{"name": "S", "action": action, "inputs": inputs}]}
+
+
+@pytest.mark.parametrize(
+    ("document_content", "expected"),
+    [
+        (
+            one_step("aws:executeAwsApi", Service="autoscaling", Api="SetInstanceHealth"),
+            {"autoscaling:SetInstanceHealth"},
+        ),
+        (
+            one_step("aws:executeAwsApi", Service="elbv2", Api="DescribeTargetHealth"),
+            {"elasticloadbalancing:DescribeTargetHealth"},
+        ),
+        (
+            one_step("aws:executeAwsApi", Service="rds", Api="promote_read_replica"),
+            {"rds:PromoteReadReplica"},
+        ),
+        (one_step("aws:executeAwsApi", Service="s3", Api="ListObjectsV2"), {"s3:ListBucket"}),
+        (
+            one_step("aws:waitForAwsResourceProperty", Service="ec2", Api="DescribeInstanceStatus"),
+            {"ec2:DescribeInstanceStatus"},
+        ),
+        (
+            one_step("aws:assertAwsResourceProperty", Service="route53", Api="GetHealthCheckStatus"),
+            {"route53:GetHealthCheckStatus"},
+        ),
+        (
+            one_step("aws:runCommand", DocumentName="AWS-RunShellScript"),
+            {"ssm:SendCommand", "ssm:ListCommands", "ssm:ListCommandInvocations"},
+        ),
+        (
+            one_step("aws:changeInstanceState", DesiredState="running"),
+            {"ec2:StartInstances", "ec2:DescribeInstances", "ec2:DescribeInstanceStatus"},
+        ),
+        (
+            one_step("aws:changeInstanceState", DesiredState="{{ State }}"),
+            {
+                "ec2:StartInstances",
+                "ec2:StopInstances",
+                "ec2:TerminateInstances",
+                "ec2:DescribeInstances",
+                "ec2:DescribeInstanceStatus",
+            },
+        ),
+        (
+            one_step("aws:executeAutomation", DocumentName="Other"),
+            {"ssm:StartAutomationExecution", "ssm:GetAutomationExecution"},
+        ),
+        (one_step("aws:invokeLambdaFunction", FunctionName="f"), {"lambda:InvokeFunction"}),
+        (
+            one_step("aws:executeStateMachine", stateMachineArn="arn"),
+            {"states:StartExecution", "states:DescribeExecution"},
+        ),
+        (one_step("aws:createTags", ResourceType="EC2"), {"ec2:CreateTags"}),
+        (one_step("aws:branch", Choices=[]), set()),
+        (one_step("aws:sleep", Duration="PT1S"), set()),
+        (one_step("aws:executeScript", Runtime="python3.11"), set()),
+        (one_step("aws:executeAwsApi", Service="{{ Service }}", Api="Describe"), set()),
+    ],
+)
+def test_required_iam_actions(document_content, expected):
+    assert required_iam_actions(document_content) == expected
+
+
+def test_granted_iam_actions_reads_inline_and_attached_policies_and_ignores_deny():
+    template = {
+        "Resources": {
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "Policies": [
+                        {
+                            "PolicyDocument": {
+                                "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": "*"}]
+                            }
+                        }
+                    ]
+                },
+            },
+            "Policy": {
+                "Type": "AWS::IAM::Policy",
+                "Properties": {
+                    "Roles": [{"Ref": "Role"}],
+                    "PolicyDocument": {
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": ["ec2:Describe*", "ssm:SendCommand"],
+                                "Resource": "*",
+                            },
+                            {"Effect": "Deny", "Action": "ec2:TerminateInstances", "Resource": "*"},
+                        ]
+                    },
+                },
+            },
+            "OtherPolicy": {
+                "Type": "AWS::IAM::Policy",
+                "Properties": {
+                    "Roles": [{"Ref": "Other"}],
+                    "PolicyDocument": {
+                        "Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]
+                    },
+                },
+            },
+        }
+    }
+    granted = granted_iam_actions(template, "Role")
+    assert granted == {"sns:Publish", "ec2:Describe*", "ssm:SendCommand"}
+    assert missing_iam_actions({"ec2:DescribeInstances", "EC2:describeinstancestatus"}, granted) == set()
+    assert missing_iam_actions({"ec2:TerminateInstances", "iam:PassRole"}, granted) == {
+        "ec2:TerminateInstances",
+        "iam:PassRole",
+    }
+    with pytest.raises(KeyError, match="'Policy' is not an AWS::IAM::Role"):
+        granted_iam_actions(template, "Policy")
+
+
+def test_a_role_missing_a_permission_is_caught(synthesized):
+    """The real runbook against its role with SetInstanceHealth removed: the gap is reported."""
+    _, role_id = synthesized["default"]
+    template = copy.deepcopy(synthesized["template"])
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in resource["Properties"]["Roles"]:
+            for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+                actions = as_list(statement["Action"])
+                statement["Action"] = [a for a in actions if a != "autoscaling:SetInstanceHealth"] or [
+                    "none:None"
+                ]
+    granted = granted_iam_actions(template, role_id)
+    assert missing_iam_actions(required_iam_actions(content(synthesized)), granted) == {
+        "autoscaling:SetInstanceHealth"
+    }
