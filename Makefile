@@ -47,6 +47,11 @@ format: setup
 test: setup lint
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadscope -q $(PYTEST_ARGS)
 
+# Recovery-time budget of every environment, read from what `make synth` produced (not the config).
+# Exits non-zero when a scenario misses its target; budget-overrides.json holds reviewed exceptions.
+budget: synth
+	$(PY) -m tools.recovery_budget --assembly cdk.out --out .budget/ --overrides budget-overrides.json
+
 snapshot-update: setup
 	$(PY) -m pytest tests/stacks -q --snapshot-update
 

@@ -9,7 +9,7 @@ import pytest
 
 from tools.recovery_budget.event_pattern import matches
 
-SHARED_EVENTS = Path(__file__).resolve().parents[3] / "shared" / "events"
+SAMPLE_EVENTS = Path(__file__).resolve().parents[1] / "unit" / "events"  # copies of shared/events
 
 ALARM_EVENT = {
     "source": "aws.cloudwatch",
@@ -47,9 +47,8 @@ def test_pattern_operators(pattern, expected):
     assert matches(pattern, ALARM_EVENT) is expected
 
 
-@pytest.mark.skipif(not SHARED_EVENTS.is_dir(), reason="shared sample events not present")
 def test_shared_ec2_stopped_sample_matches_a_typical_healing_rule_and_not_an_alarm_rule():
-    event = json.loads((SHARED_EVENTS / "ec2-instance-state-change-stopped.json").read_text())
+    event = json.loads((SAMPLE_EVENTS / "ec2-instance-state-change-stopped.json").read_text())
     healing = {
         "source": ["aws.ec2"],
         "detail-type": ["EC2 Instance State-change Notification"],

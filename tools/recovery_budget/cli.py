@@ -78,8 +78,19 @@ def _load_overrides(path: Path | None) -> dict[str, Any]:
         raise ValueError(f"--overrides {path}: no such file") from None
     except json.JSONDecodeError as error:
         raise ValueError(f"--overrides {path}: not valid JSON ({error})") from None
-    if not isinstance(data, dict) or set(data) - {"latencies", "targets"}:
-        raise ValueError(f"--overrides {path}: expected an object with only 'latencies' and 'targets'")
+    if not isinstance(data, dict) or set(data) - {"latencies", "targets", "reasons"}:
+        raise ValueError(
+            f"--overrides {path}: expected an object with only 'latencies', 'targets' and 'reasons'"
+        )
+    # Every overridden target needs its written reason next to it (the file is reviewed like code).
+    reasons = data.get("reasons") or {}
+    for scope, section in (data.get("targets") or {}).items():
+        for scenario in section or {}:
+            if not str(reasons.get(f"{scope}.{scenario}", "")).strip():
+                raise ValueError(
+                    f"--overrides {path}: targets.{scope}.{scenario} is overridden without a reason: "
+                    f"add reasons['{scope}.{scenario}']"
+                )
     return data
 
 
