@@ -90,6 +90,7 @@ def test_latency_and_target_overrides_move_the_numbers(assembly_dir, tmp_path):
             {
                 "latencies": {"INSTANCE_BOOT_SECONDS": 90},
                 "targets": {"prod": {"process_hung": {"rto_seconds": 200, "rpo_seconds": 0}}},
+                "reasons": {"prod.process_hung": "a stricter target for the test"},
             }
         )
     )
@@ -129,9 +130,17 @@ def test_bad_input_exits_2_and_names_the_bad_value(assembly_dir, tmp_path, capsy
     assert message in capsys.readouterr().err
 
 
+def test_fails_when_a_target_is_overridden_without_a_reason(tmp_path, assembly_dir, capsys):
+    overrides = tmp_path / "overrides.json"
+    overrides.write_text(json.dumps({"targets": {"prod": {"process_hung": None}}}))
+    code = _run(assembly_dir, tmp_path / "out", "--overrides", str(overrides), "--no-chart")
+    assert code == 2
+    assert "targets.prod.process_hung is overridden without a reason" in capsys.readouterr().err
+
+
 def test_fails_when_the_overrides_file_has_an_unknown_scenario(assembly_dir, tmp_path, capsys):
     overrides = tmp_path / "overrides.json"
-    overrides.write_text(json.dumps({"targets": {"*": {"meteor": None}}}))
+    overrides.write_text(json.dumps({"targets": {"*": {"meteor": None}}, "reasons": {"*.meteor": "test"}}))
     assert _run(assembly_dir, tmp_path / "out", "--no-chart", "--overrides", str(overrides)) == EXIT_USAGE
     assert "unknown scenario 'meteor'" in capsys.readouterr().err
 
