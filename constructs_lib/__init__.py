@@ -27,7 +27,33 @@ from constructs_lib.alarms import (
 )
 from constructs_lib.audit import AuditRules
 from constructs_lib.dashboards import HealingActivityMonitoring, OperationsDashboard
+from constructs_lib.database import (
+    DEFAULT_ENGINE_VERSION,
+    DatabaseNetwork,
+    DatabaseRole,
+    ResilientDatabase,
+    database_arn,
+)
+from constructs_lib.disaster_recovery import (
+    CrossRegionBackup,
+    DrBackupVault,
+    DrStrategy,
+    FailoverEndpoint,
+    RegionalFailover,
+    backup_vault_arn,
+    health_check_arn,
+    region_switch_states,
+)
+from constructs_lib.dr_runbooks import (
+    BackupRestoreDrillRunbook,
+    DatabaseFailoverDrillRunbook,
+    PitrDrillRunbook,
+    PitrRestoreRunbook,
+    RegionFailbackRunbook,
+    RegionFailoverRunbook,
+)
 from constructs_lib.escalation import EscalationPolicy, EscalationTier, default_tiers
+from constructs_lib.gameday import AzOutageExperiment
 from constructs_lib.healing import AutoHealing
 from constructs_lib.network import ResilientVpc
 from constructs_lib.notifications import (
@@ -47,6 +73,7 @@ from constructs_lib.runbooks import InstanceRecoveryRunbook, instance_recovery_d
 from constructs_lib.web_service import AutoHealingWebService, NightlyStop, TargetHealthCheck
 
 __all__ = [
+    "DEFAULT_ENGINE_VERSION",
     "DEFAULT_THRESHOLDS",
     "FAST_BURN",
     "SEVERITIES",
@@ -56,13 +83,22 @@ __all__ = [
     "AutoHealing",
     "AutoHealingWebService",
     "AvailabilityBurnRateAlarms",
+    "AzOutageExperiment",
+    "BackupRestoreDrillRunbook",
     "BurnRateWindow",
     "CompositeHealthAlarm",
     "CpuEarlyWarning",
+    "CrossRegionBackup",
+    "DatabaseFailoverDrillRunbook",
+    "DatabaseNetwork",
+    "DatabaseRole",
     "DatabaseTarget",
+    "DrBackupVault",
+    "DrStrategy",
     "EndpointAvailabilityCheck",
     "EscalationPolicy",
     "EscalationTier",
+    "FailoverEndpoint",
     "HealingActivityMonitoring",
     "InstanceRecoveryRunbook",
     "LatencyAnomaly",
@@ -70,6 +106,12 @@ __all__ = [
     "NotificationEndpoints",
     "OperationsDashboard",
     "PauseSwitchAlarm",
+    "PitrDrillRunbook",
+    "PitrRestoreRunbook",
+    "RegionFailbackRunbook",
+    "RegionFailoverRunbook",
+    "RegionalFailover",
+    "ResilientDatabase",
     "ResilientVpc",
     "ServiceAlarms",
     "SeverityCompositeAlarms",
@@ -79,10 +121,14 @@ __all__ = [
     "TargetHealthCheck",
     "WebServiceMetricFactory",
     "alarm_name",
+    "backup_vault_arn",
+    "database_arn",
     "default_tiers",
     "granted_iam_actions",
+    "health_check_arn",
     "instance_recovery_document",
     "missing_iam_actions",
+    "region_switch_states",
     "required_iam_actions",
     "thresholds_with_overrides",
     "validate_automation_document",

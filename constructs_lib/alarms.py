@@ -1533,7 +1533,11 @@ class EndpointAvailabilityCheck(Construct):
             "HTTP_STR_MATCH": route53.HealthCheckType.HTTP_STR_MATCH,
         }
         if health_check is None:
-            if not fqdn or not re.match(r"^(?=.{1,253}$)([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}\.?$", fqdn):
+            # A load balancer's DNS name is a token: only literal names can be checked here.
+            literal = fqdn is not None and not cdk.Token.is_unresolved(fqdn)
+            if not fqdn or (
+                literal and not re.match(r"^(?=.{1,253}$)([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}\.?$", fqdn)
+            ):
                 raise ValueError(
                     f"fqdn ({fqdn!r}) must be a fully qualified host name such as 'www.example.com'."
                 )

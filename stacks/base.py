@@ -51,6 +51,9 @@ class RegionalStack(cdk.Stack):
             env=cdk.Environment(account=config.account, region=region),
             description=f"{config.app_name} {config.name}: {description}",
             termination_protection=config.retain_data,
+            # Load balancer names flow to us-east-1 (Route 53) and health-check ids to the DR runbooks:
+            # CDK's SSM-backed cross-region references, not hand-copied ARNs.
+            cross_region_references=True,
         )
         self.config = config
         self._zones = (

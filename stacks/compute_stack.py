@@ -62,6 +62,7 @@ class ComputeStack(RegionalStack):
             nightly_stop=nightly,
             pause_parameter_name=config.pause_parameter_name if nightly else None,
             removal_policy=self.removal_policy,
+            group_name=config.web_group_name,
         )
         if nightly:
             for schedule in self.web.pause_schedules:

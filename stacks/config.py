@@ -164,15 +164,36 @@ class MonitoringConfig:
     audit_rules: bool = False
 
 
+#: Memory of the RDS instance classes this project knows, GiB (turns FreeableMemory into a percentage).
+DB_INSTANCE_MEMORY_GIB: Mapping[str, float] = {
+    "t4g.micro": 1, "t4g.small": 2, "t4g.medium": 4, "t4g.large": 8, "t4g.xlarge": 16,
+    "m7g.large": 8, "m7g.xlarge": 16, "m7g.2xlarge": 32, "r7g.large": 16, "r7g.xlarge": 32, "r7g.2xlarge": 64,
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class DatabaseConfig:
-    """The PostgreSQL database of the environment."""
+    """The PostgreSQL database of the environment.
+
+    ``generations`` (per region, default 1) name the instance of each region:
+    ``{app}-{env}-db-{region label}`` and ``-g<N>`` from generation 2. A database cannot turn from
+    primary back into a replica in place, so after a failover the old primary's region gets the next
+    generation (a fresh replica); see the README's failover procedure.
+    """
 
     instance_class: str = "t4g.micro"
     allocated_storage_gib: int = 20
     backup_retention_days: int = 7
     multi_az: bool = False
     deletion_protection: bool = False
+    generations: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def memory_gib(self) -> float:
+        return DB_INSTANCE_MEMORY_GIB[self.instance_class]
+
+    def generation(self, region: str) -> int:
+        return self.generations.get(region, 1)
 
 
 @dataclass(frozen=True)
@@ -235,6 +256,49 @@ class EnvironmentConfig:
     @property
     def pause_parameter_name(self) -> str:
         return f"/{self.app_name}/{self.name}/pause"
+
+    @property
+    def web_group_name(self) -> str:
+        """Fixed Auto Scaling group name (the same in both regions) for cross-region runbooks."""
+        return f"{self.app_name}-{self.name}-web"
+
+    @property
+    def data_key_alias(self) -> str:
+        return f"alias/{self.app_name}-{self.name}-data"
+
+    def data_key_alias_arn(self, region: str) -> str:
+        return f"arn:aws:kms:{region}:{self.account}:{self.data_key_alias}"
+
+    @property
+    def backup_vault_name(self) -> str:
+        return f"{self.app_name}-{self.name}-backup"
+
+    @property
+    def master_secret_name(self) -> str:
+        return f"{self.app_name}/{self.name}/db-master"
+
+    @property
+    def home_region(self) -> str:
+        """Where the database was first created (the primary region of the config)."""
+        return self.primary.region
+
+    @property
+    def standby_region(self) -> str:
+        return self.dr.region if self.active_region == self.primary.region else self.primary.region
+
+    def database_identifier(self, region: str) -> str:
+        label = REGION_LABELS[region].lower()
+        generation = self.database.generation(region)
+        suffix = f"-g{generation}" if generation > 1 else ""
+        return f"{self.app_name}-{self.name}-db-{label}{suffix}"
+
+    def database_created_as_replica(self, region: str) -> bool:
+        """Only the first generation of the home region's database started life as a primary."""
+        return region != self.home_region or self.database.generation(region) > 1
+
+    def has_database(self, region: str) -> bool:
+        """The active region always has the database; the standby one only with a standby replica."""
+        return region == self.active_region or self.dr_strategy in ("pilot_light", "warm_standby")
 
     def alarm_table(self):
         """The alarm threshold table: the library's defaults, the ops plan's thresholds from
@@ -598,7 +662,14 @@ def _parse_database(r: _Reader) -> DatabaseConfig:
         backup_retention_days=r.int("backup_retention_days", d.backup_retention_days, low=1, high=35),
         multi_az=r.bool("multi_az", d.multi_az),
         deletion_protection=r.bool("deletion_protection", d.deletion_protection),
+        generations=_parse_generations(r),
     )
+    if db.instance_class not in DB_INSTANCE_MEMORY_GIB:
+        raise ConfigError(
+            f"{r.key('instance_class')} is {db.instance_class!r}: use one of "
+            f"{', '.join(DB_INSTANCE_MEMORY_GIB)} (without the 'db.' prefix), or add its memory to "
+            "DB_INSTANCE_MEMORY_GIB."
+        )
     if not re.fullmatch(r"[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+", db.instance_class):
         raise ConfigError(
             f"{r.key('instance_class')} is {db.instance_class!r}: expected e.g. t4g.micro or r7g.large "
@@ -606,6 +677,18 @@ def _parse_database(r: _Reader) -> DatabaseConfig:
         )
     r.done()
     return db
+
+
+def _parse_generations(r: _Reader) -> dict[str, int]:
+    raw = r.raw("generations", {})
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{r.key('generations')} must map regions to generation numbers, got {raw!r}.")
+    for region, gen in raw.items():
+        if region not in REGION_LABELS or isinstance(gen, bool) or not isinstance(gen, int) or gen < 1:
+            raise ConfigError(
+                f"{r.key('generations')}.{region} is {gen!r}: use a region of this app and a number >= 1."
+            )
+    return dict(raw)
 
 
 def _parse_backup(r: _Reader) -> BackupConfig:
@@ -728,6 +811,12 @@ def parse_environment(name: str, raw: Mapping[str, Any], *, app_name: str) -> En
         alarm_overrides=_parse_alarm_overrides(r),
         extra_tags=dict(r.raw("tags", {})),
     )
+    if config.active_region != primary.region and strategy == "backup_restore":
+        raise ConfigError(
+            f"{r.key('active_region')} is {active!r} but dr_strategy is backup_restore: there is no standby "
+            "database to promote. Restore into the DR region with the backup-restore runbook first, or use "
+            "pilot_light / warm_standby."
+        )
     if config.log_retention_days not in LOG_RETENTION_DAYS:
         raise ConfigError(
             f"{r.key('log_retention_days')} is {config.log_retention_days}: CloudWatch Logs accepts "

@@ -17,6 +17,7 @@ from constructs_lib.alarms import (
 from constructs_lib.audit import AuditRules
 from constructs_lib.dashboards import OperationsDashboard
 from constructs_lib.escalation import EscalationPolicy, EscalationTier
+from constructs_lib.gameday import AzOutageExperiment
 from constructs_lib.healing import AutoHealing
 from constructs_lib.notifications import SeverityEndpoints, SeverityTopics
 from constructs_lib.runbooks import InstanceRecoveryRunbook
@@ -177,6 +178,17 @@ class MonitoringStack(RegionalStack):
                 environment_name=env,
                 notification_topic=topics["medium"],
                 check_cloudtrail=region == config.active_region,
+            )
+
+        # Game day: FIS stops this environment's instances in one zone; a page stops the experiment.
+        if region == config.active_region:
+            self.az_outage = AzOutageExperiment(
+                self,
+                "AzOutage",
+                environment_name=env,
+                availability_zone=config.region_config(region).availability_zones[0],
+                stop_condition_alarms=list(self.incidents.alarms.values()),
+                experiment_name=f"{app}-{env}-az-outage",
             )
 
         self.dashboard = OperationsDashboard(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from constructs_lib.network import ResilientVpc
@@ -23,3 +24,14 @@ class NetworkStack(RegionalStack):
             removal_policy=self.removal_policy,
         )
         self.vpc = self.network.vpc
+        # The region's data key (database, secret replicas, replicated backups). It lives here, in
+        # the first stack of each region, so the other region's data stack can name it (by alias)
+        # before its own data stack exists: no cross-region reference, no deploy-order cycle.
+        self.data_key = kms.Key(
+            self,
+            "DataKey",
+            alias=config.data_key_alias,
+            description=f"{config.app_name} {config.name}: database, secrets and backup replicas",
+            enable_key_rotation=True,
+            removal_policy=self.removal_policy,
+        )

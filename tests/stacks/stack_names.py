@@ -15,10 +15,16 @@ def all_stack_paths() -> list[str]:
             "defaults": ctx.get("defaults", {}),
         }
     )
-    layers = ("Network", "Compute", "Monitoring")
+    layers = ("Network", "Compute", "Data", "Monitoring", "DR")
     return [
-        f"{env.stage_name}/{REGION_LABELS[rc.region]}-{layer}"
+        path
         for env in config.environments.values()
-        for rc in env.regions
-        for layer in layers
+        for path in [
+            *(
+                f"{env.stage_name}/{REGION_LABELS[rc.region]}-{layer}"
+                for rc in env.regions
+                for layer in layers
+            ),
+            f"{env.stage_name}/Global",
+        ]
     ]

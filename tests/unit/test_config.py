@@ -177,6 +177,64 @@ def _set(ctx: dict, dotted: str, value) -> None:
             "large",
             r"environments\.dev\.instance_type is 'large': expected e\.g\. t3\.micro",
         ),
+        (
+            "environments.dev.active_region",
+            "ap-northeast-3",
+            r"environments\.dev\.active_region is 'ap-northeast-3' but dr_strategy is backup_restore: "
+            r"there is no standby database to promote",
+        ),
+        (
+            "environments.prod.dns.record_name",
+            "www.example.org",
+            r"environments\.prod\.dns\.record_name is 'www\.example\.org', which is not inside "
+            r"environments\.prod\.dns\.zone_name",
+        ),
+        (
+            "environments.prod.database.instance_class",
+            "db.r7g.large",
+            r"environments\.prod\.database\.instance_class is 'db\.r7g\.large': "
+            r"use one of .*without the 'db\.' prefix",
+        ),
+        (
+            "environments.prod.database.backup_retention_days",
+            40,
+            r"environments\.prod\.database\.backup_retention_days is 40: it must be between 1 and 35",
+        ),
+        (
+            "environments.prod.database.generations",
+            {"ap-northeast-1": 0},
+            r"environments\.prod\.database\.generations\.ap-northeast-1 is 0",
+        ),
+        (
+            "environments.prod.monitoring.escalation",
+            [
+                {"name": "a", "severity": "high", "after_minutes": 30},
+                {"name": "b", "severity": "critical", "after_minutes": 15},
+            ],
+            r"environments\.prod\.monitoring\.escalation\[1\]\.after_minutes \(15\) must be later than the "
+            r"previous tier's \(30\)",
+        ),
+        (
+            "environments.prod.monitoring.escalation",
+            [{"name": "a", "severity": "urgent", "after_minutes": 30}],
+            r"environments\.prod\.monitoring\.escalation\[0\]\.severity is 'urgent'",
+        ),
+        (
+            "environments.prod.alarms",
+            {"cpu": {"period_seconds": -60}},
+            r"environments\.prod\.alarms: .*period",
+        ),
+        (
+            "environments.prod.alarms",
+            {"disk-io": {"threshold": 5}},
+            r"environments\.prod\.alarms: .*disk-io",
+        ),
+        (
+            "environments.prod.healing.max_actions_per_resource_per_hour",
+            0,
+            r"environments\.prod\.healing\.max_actions_per_resource_per_hour is 0: "
+            r"it must be between 1 and 60",
+        ),
     ],
     ids=lambda v: v if isinstance(v, str) and v.startswith("environments.") else None,
 )

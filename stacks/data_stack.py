@@ -1,0 +1,106 @@
+"""Data layer of one region: the database (primary or standby replica), backups and their copies."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from constructs_lib.alarms import DatabaseTarget
+from constructs_lib.database import DatabaseNetwork, ResilientDatabase, database_arn
+from constructs_lib.disaster_recovery import CrossRegionBackup, DrBackupVault
+from stacks.base import RegionalStack
+from stacks.config import EnvironmentConfig
+
+
+class DataStack(RegionalStack):
+    """The active region holds the primary; the standby region a replica (pilot light, warm standby)
+    or only the network to restore into (backup & restore). The home region runs the backup plan,
+    copying to a vault in the other region."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: EnvironmentConfig,
+        region: str,
+        vpc: ec2.IVpc,
+        web_security_group: ec2.ISecurityGroup,
+        data_key: kms.IKey,
+    ) -> None:
+        super().__init__(scope, id, config=config, region=region, description="data (database, backups)")
+        db = config.database
+        active = region == config.active_region
+        other = config.standby_region if active else config.active_region
+        self.database: ResilientDatabase | None = None
+        if config.has_database(region):
+            home = region == config.home_region
+            self.database = ResilientDatabase(
+                self,
+                "Database",
+                vpc=vpc,
+                instance_identifier=config.database_identifier(region),
+                role="primary" if active else "replica",
+                source_database_arn=None
+                if active
+                else database_arn(
+                    account=config.account,
+                    region=config.active_region,
+                    instance_identifier=config.database_identifier(config.active_region),
+                ),
+                source_region=None if active else config.active_region,
+                promoted=active and config.database_created_as_replica(region),
+                client_security_groups=[web_security_group],
+                instance_type=ec2.InstanceType(db.instance_class),
+                # A standby replica runs single-AZ; promotion makes it the primary with the configured HA.
+                multi_az=db.multi_az if active else False,
+                allocated_storage_gib=db.allocated_storage_gib,
+                backup_retention_days=db.backup_retention_days,
+                deletion_protection=db.deletion_protection,
+                master_secret_name=config.master_secret_name,
+                owns_master_secret=home,
+                secret_replica_regions={other: config.data_key_alias_arn(other)} if home else None,
+                encryption_key=data_key,
+                # Automated backups and transaction logs follow to the other region (PITR there too).
+                backup_replication_region=other if active else None,
+                backup_replication_kms_key_arn=config.data_key_alias_arn(other) if active else None,
+                log_retention=self.log_retention,
+                removal_policy=self.removal_policy,
+            )
+            self.network = self.database.network
+        else:
+            # Backup & restore: nothing runs here, but the restore has its subnets and firewall ready.
+            self.network = DatabaseNetwork(
+                self, "DatabaseNetwork", vpc=vpc, client_security_groups=[web_security_group]
+            )
+
+        if region == config.home_region:
+            self.backup = CrossRegionBackup(
+                self,
+                "Backup",
+                vault_name=config.backup_vault_name,
+                destination_region=config.dr.region,
+                selection_tags={"Environment": config.name},
+                retention=cdk.Duration.days(config.backup.retention_days),
+                removal_policy=self.removal_policy,
+            )
+        else:
+            self.backup_vault = DrBackupVault(
+                self,
+                "BackupVault",
+                vault_name=config.backup_vault_name,
+                key_alias=f"alias/{config.app_name}-{config.name}-backup",
+                removal_policy=self.removal_policy,
+            )
+
+    def database_target(self) -> DatabaseTarget | None:
+        """What the monitoring stack alarms on (by name: no cross-stack reference needed)."""
+        if self.database is None:
+            return None
+        return DatabaseTarget(
+            instance_identifier=self.config.database_identifier(self.region),
+            allocated_storage_gib=self.config.database.allocated_storage_gib,
+            memory_gib=self.config.database.memory_gib,
+        )

@@ -1,0 +1,112 @@
+"""us-east-1 of one environment: Route 53 failover records and the availability alarms.
+
+Route 53 publishes health-check metrics in us-east-1 only, so the alarms that still fire when no
+traffic arrives at all (a 5xx rate goes silent in a total outage) live here, with their own topics.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from constructs import Construct
+
+from constructs_lib.alarms import EndpointAvailabilityCheck
+from constructs_lib.disaster_recovery import FailoverEndpoint, RegionalFailover
+from constructs_lib.notifications import SeverityEndpoints, SeverityTopics
+from stacks.base import RegionalStack
+from stacks.config import REGION_LABELS, EnvironmentConfig
+
+GLOBAL_REGION = "us-east-1"
+
+
+class GlobalStack(RegionalStack):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: EnvironmentConfig,
+        load_balancers: dict[str, elbv2.IApplicationLoadBalancer],
+    ) -> None:
+        super().__init__(
+            scope,
+            id,
+            config=config,
+            region=GLOBAL_REGION,
+            description="global (Route 53 failover, availability)",
+        )
+        app, env = config.app_name, config.name
+        self.topics = SeverityTopics(
+            self,
+            "Alerts",
+            app_name=app,
+            environment_name=env,
+            severity_endpoints={
+                severity: SeverityEndpoints(
+                    email_addresses=e.emails, sms_numbers=e.sms, webhook_urls=e.https, slack_channel_ids=()
+                )
+                for severity, e in config.notifications.endpoints.items()
+            },
+            key_removal_policy=self.removal_policy,
+        )
+        https = all(rc.certificate_arn for rc in config.regions)
+        protocol = "HTTPS" if https else "HTTP"
+        self.failover: RegionalFailover | None = None
+        self.availability: dict[str, EndpointAvailabilityCheck] = {}
+        if config.dns is not None:
+            endpoints = [
+                FailoverEndpoint(
+                    region=rc.region,
+                    load_balancer_dns_name=load_balancers[rc.region].load_balancer_dns_name,
+                    load_balancer_hosted_zone_id=load_balancers[
+                        rc.region
+                    ].load_balancer_canonical_hosted_zone_id,
+                )
+                for rc in config.regions
+            ]
+            self.failover = RegionalFailover(
+                self,
+                "Failover",
+                zone_id=config.dns.hosted_zone_id,
+                zone_name=config.dns.zone_name,
+                record_name=config.dns.record_name,
+                primary=endpoints[0],
+                secondary=endpoints[1],
+                active_region=config.active_region,
+                health_check_path=config.health_check.path,
+                health_check_protocol=protocol,
+                name_prefix=f"{app}-{env}",
+            )
+            # The public name users resolve, checked end to end through the failover records.
+            self.availability["public"] = EndpointAvailabilityCheck(
+                self,
+                "PublicEndpoint",
+                app_name=app,
+                environment_name=env,
+                component="public",
+                fqdn=config.dns.record_name,
+                protocol=protocol,
+                path=config.health_check.path,
+                notification_topic=self.topics.topic("critical"),
+            )
+        # Each region's load balancer on its own, so a dead standby is noticed before it is needed.
+        for rc in config.regions:
+            if config.capacity_for(rc.region).min == 0:
+                continue  # a standby at zero instances has nothing to answer (pilot light)
+            label = REGION_LABELS[rc.region].lower()
+            check = EndpointAvailabilityCheck(
+                self,
+                f"{REGION_LABELS[rc.region]}Endpoint",
+                app_name=app,
+                environment_name=env,
+                component=f"{label}-alb",
+                fqdn=load_balancers[rc.region].load_balancer_dns_name,
+                protocol="HTTP",
+                path=config.health_check.path,
+                severity="critical" if rc.region == config.active_region else "high",
+                notification_topic=self.topics.topic(
+                    "critical" if rc.region == config.active_region else "high"
+                ),
+            )
+            self.availability[rc.region] = check
+        cdk.CfnOutput(self, "ActiveRegion", value=config.active_region)

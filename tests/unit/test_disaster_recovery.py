@@ -1,0 +1,366 @@
+"""DR strategies, cross-region backup copies, and Route 53 failover switched by runbooks only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk.assertions import Template
+from cdk_nag import AwsSolutionsChecks
+from cfnlint.api import ManualArgs, lint
+
+from constructs_lib.disaster_recovery import (
+    CrossRegionBackup,
+    DrBackupVault,
+    DrStrategy,
+    FailoverEndpoint,
+    RegionalFailover,
+    backup_vault_arn,
+    region_switch_states,
+)
+
+ACCOUNT = "111111111111"
+TOKYO = cdk.Environment(account=ACCOUNT, region="ap-northeast-1")
+OSAKA = cdk.Environment(account=ACCOUNT, region="ap-northeast-3")
+VAULT = "webapp-prod-backup"
+TOKYO_ALB = FailoverEndpoint(
+    region="ap-northeast-1",
+    load_balancer_dns_name="webapp-prod-1234567890.ap-northeast-1.elb.amazonaws.com",
+    load_balancer_hosted_zone_id="Z14GRHDCWA56QT",
+)
+OSAKA_ALB = FailoverEndpoint(
+    region="ap-northeast-3",
+    load_balancer_dns_name="webapp-prod-0987654321.ap-northeast-3.elb.amazonaws.com",
+    load_balancer_hosted_zone_id="Z5LXEXXYW11ES",
+    health_check_fqdn="osaka.app.example.com",
+)
+
+
+def synth(app: cdk.App, outdir: Path) -> tuple[dict[str, dict], list[dict]]:
+    """Synthesize with cdk-nag as a validation plugin; return templates by stack name and violations."""
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    try:
+        app.synth()
+    except RuntimeError as error:  # cdk-nag errors make synth raise ValidationFailed
+        if "ValidationFailed" not in str(error):
+            raise
+    violations = []
+    report = outdir / "validation-report.json"
+    if report.exists():
+        for plugin in json.loads(report.read_text())["pluginReports"]:
+            violations += plugin["violations"]
+    templates = {
+        p.name.removesuffix(".template.json"): json.loads(p.read_text())
+        for p in outdir.glob("*.template.json")
+    }
+    return templates, violations
+
+
+def cfn_lint(template: dict, region: str) -> list[str]:
+    matches = lint(
+        json.dumps(template), config=ManualArgs(regions=[region], ignore_checks=["W3005", "W3010"])
+    )
+    return [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches]
+
+
+def _flat(value) -> str:
+    """A synthesized ARN as text, with the partition pseudo parameter read as ``aws``."""
+    if isinstance(value, str):
+        return value
+    parts = value["Fn::Join"][1]
+    return "".join("aws" if part == {"Ref": "AWS::Partition"} else part for part in parts)
+
+
+def _failover(stack: cdk.Stack, **props) -> RegionalFailover:
+    return RegionalFailover(
+        stack,
+        "Failover",
+        zone_id="Z0123456789ABCDEFGHIJ",
+        zone_name="example.com",
+        record_name="app",
+        primary=TOKYO_ALB,
+        secondary=OSAKA_ALB,
+        name_prefix="webapp-prod",
+        **props,
+    )
+
+
+@pytest.fixture(scope="module")
+def synthesized(tmp_path_factory):
+    outdir = tmp_path_factory.mktemp("disaster_recovery")
+    app = cdk.App(outdir=str(outdir), builtin_cloud_formation_validation=False)
+    backup_stack = cdk.Stack(app, "Backup", env=TOKYO)
+    backup = CrossRegionBackup(
+        backup_stack,
+        "Backup",
+        vault_name=VAULT,
+        destination_region="ap-northeast-3",
+        selection_tags={"Environment": "prod"},
+    )
+    dr_stack = cdk.Stack(app, "DrVault", env=OSAKA)
+    dr_vault = DrBackupVault(dr_stack, "Vault", vault_name=VAULT, key_alias="alias/webapp-prod-backup")
+
+    failover_stack = cdk.Stack(app, "Failover", env=OSAKA)
+    failover = _failover(failover_stack)
+    runbook_role = iam.Role(
+        failover_stack, "RunbookRole", assumed_by=iam.ServicePrincipal("ssm.amazonaws.com")
+    )
+    failover.grant_switch(runbook_role)
+    after_failover_stack = cdk.Stack(app, "FailoverAfter", env=OSAKA)
+    after = _failover(after_failover_stack, active_region="ap-northeast-3")
+
+    templates, violations = synth(app, outdir)
+    return {
+        "backup": backup,
+        "dr_vault": dr_vault,
+        "failover": failover,
+        "after": after,
+        "templates": templates,
+        "violations": violations,
+    }
+
+
+# -- strategy ----------------------------------------------------------------------------------
+def test_each_strategy_includes_the_one_before():
+    assert [s.value for s in DrStrategy] == ["backup_restore", "pilot_light", "warm_standby"]
+    backup, pilot, warm = DrStrategy
+    assert all(s.copies_backups and s.replicates_automated_backups for s in DrStrategy)
+    assert (backup.has_standby_database, pilot.has_standby_database, warm.has_standby_database) == (
+        False,
+        True,
+        True,
+    )
+    assert (backup.standby_capacity(minimum=2), pilot.standby_capacity(minimum=2)) == (0, 0)
+    assert warm.standby_capacity(minimum=2) == 2
+    assert warm.standby_capacity(minimum=0) == 1  # warm standby always runs at least one instance
+    assert not backup.fails_over_by_promotion and warm.fails_over_by_promotion
+
+
+def test_fails_when_the_strategy_is_unknown():
+    assert DrStrategy.parse("pilot_light") is DrStrategy.PILOT_LIGHT
+    with pytest.raises(ValueError, match="DR strategy 'hot_standby' is not one of 'backup_restore', "):
+        DrStrategy.parse("hot_standby")
+
+
+# -- backups -----------------------------------------------------------------------------------
+def test_vault_is_encrypted_with_a_customer_managed_key(synthesized):
+    raw = synthesized["templates"]["Backup"]
+    template = Template.from_json(raw)
+    (key_id,) = template.find_resources("AWS::KMS::Key", {"Properties": {"EnableKeyRotation": True}})
+    template.has_resource_properties(
+        "AWS::Backup::BackupVault",
+        {"BackupVaultName": VAULT, "EncryptionKeyArn": {"Fn::GetAtt": [key_id, "Arn"]}},
+    )
+
+
+def test_plan_backs_up_daily_keeps_14_days_and_copies_to_the_osaka_vault(synthesized):
+    raw = synthesized["templates"]["Backup"]
+    (plan,) = Template.from_json(raw).find_resources("AWS::Backup::BackupPlan").values()
+    (rule,) = plan["Properties"]["BackupPlan"]["BackupPlanRule"]
+    assert rule["ScheduleExpression"] == "cron(0 18 * * ? *)"
+    assert rule["Lifecycle"] == {"DeleteAfterDays": 14}
+    (copy,) = rule["CopyActions"]
+    expected = backup_vault_arn(account=ACCOUNT, region="ap-northeast-3", vault_name=VAULT)
+    assert _flat(copy["DestinationBackupVaultArn"]) == expected
+    assert copy["Lifecycle"] == {"DeleteAfterDays": 14}
+
+
+def test_copy_destination_is_exactly_the_dr_vault_encrypted_with_an_osaka_key(synthesized):
+    dr_raw = synthesized["templates"]["DrVault"]
+    template = Template.from_json(dr_raw)
+    (key_id,) = template.find_resources("AWS::KMS::Key", {"Properties": {"EnableKeyRotation": True}})
+    template.has_resource_properties(
+        "AWS::Backup::BackupVault",
+        {"BackupVaultName": VAULT, "EncryptionKeyArn": {"Fn::GetAtt": [key_id, "Arn"]}},
+    )
+    template.has_resource_properties("AWS::KMS::Alias", {"AliasName": "alias/webapp-prod-backup"})
+    # The name-derived ARN the Tokyo plan uses is the ARN this Osaka vault will have.
+    dr_vault = synthesized["dr_vault"]
+    assert cdk.Stack.of(dr_vault).region == "ap-northeast-3"
+    backup = synthesized["backup"]
+    assert _flat(cdk.Stack.of(backup).resolve(backup.destination_vault_arn)) == backup_vault_arn(
+        account=ACCOUNT, region=cdk.Stack.of(dr_vault).region, vault_name=dr_vault.vault_name
+    )
+
+
+def test_selection_takes_rds_instances_tagged_with_the_environment(synthesized):
+    raw = synthesized["templates"]["Backup"]
+    (selection,) = Template.from_json(raw).find_resources("AWS::Backup::BackupSelection").values()
+    spec = selection["Properties"]["BackupSelection"]
+    assert json.dumps(spec["Resources"]).count(":db:*") == 1
+    assert spec["Conditions"] == {
+        "StringEquals": [{"ConditionKey": "aws:ResourceTag/Environment", "ConditionValue": "prod"}]
+    }
+    assert "ListOfTags" not in spec  # ListOfTags would OR with Resources; Conditions AND with them
+
+
+def test_fails_when_backup_selection_would_take_everything():
+    stack = cdk.Stack(cdk.App(), "S", env=TOKYO)
+    with pytest.raises(ValueError, match="give selection_tags"):
+        CrossRegionBackup(stack, "B", vault_name=VAULT, destination_region="ap-northeast-3")
+
+
+def test_fails_when_copies_would_stay_in_the_same_region():
+    stack = cdk.Stack(cdk.App(), "S", env=TOKYO)
+    with pytest.raises(ValueError, match=r"destination_region \('ap-northeast-1'\) is this stack's region"):
+        CrossRegionBackup(
+            stack,
+            "B",
+            vault_name=VAULT,
+            destination_region="ap-northeast-1",
+            selection_tags={"Environment": "x"},
+        )
+
+
+def test_fails_when_the_vault_name_is_invalid():
+    stack = cdk.Stack(cdk.App(), "S", env=OSAKA)
+    with pytest.raises(ValueError, match=r"vault_name \('prod vault'\) must be 2-50"):
+        DrBackupVault(stack, "V", vault_name="prod vault")
+
+
+# -- DNS failover ------------------------------------------------------------------------------
+def _by_type(raw: dict, resource_type: str) -> dict[str, dict]:
+    return {k: v for k, v in raw["Resources"].items() if v["Type"] == resource_type}
+
+
+def test_failover_records_alias_each_region_load_balancer_behind_its_switch(synthesized):
+    raw = synthesized["templates"]["Failover"]
+    records = {
+        r["Properties"]["Failover"]: r["Properties"]
+        for r in _by_type(raw, "AWS::Route53::RecordSet").values()
+    }
+    assert set(records) == {"PRIMARY", "SECONDARY"}
+    checks = _by_type(raw, "AWS::Route53::HealthCheck")
+    for failover, endpoint in (("PRIMARY", TOKYO_ALB), ("SECONDARY", OSAKA_ALB)):
+        record = records[failover]
+        assert record["Name"] == "app.example.com."
+        assert record["Type"] == "A"
+        assert record["HostedZoneId"] == "Z0123456789ABCDEFGHIJ"
+        assert record["AliasTarget"] == {
+            "DNSName": endpoint.load_balancer_dns_name,
+            "HostedZoneId": endpoint.load_balancer_hosted_zone_id,
+            "EvaluateTargetHealth": False,  # target health must not move traffic by itself
+        }
+        switch_id = record["HealthCheckId"]["Fn::GetAtt"][0]
+        assert checks[switch_id]["Properties"]["HealthCheckConfig"]["Type"] == "CALCULATED"
+
+
+def test_switches_are_calculated_checks_that_only_a_runbook_flips(synthesized):
+    raw = synthesized["templates"]["Failover"]
+    checks = _by_type(raw, "AWS::Route53::HealthCheck")
+    switches = {
+        next(t["Value"] for t in c["Properties"]["HealthCheckTags"] if t["Key"] == "Name"): c["Properties"]
+        for c in checks.values()
+        if c["Properties"]["HealthCheckConfig"]["Type"] == "CALCULATED"
+    }
+    assert set(switches) == {"webapp-prod-switch-ap-northeast-1", "webapp-prod-switch-ap-northeast-3"}
+    for switch in switches.values():
+        config = switch["HealthCheckConfig"]
+        assert config["HealthThreshold"] == 0  # always healthy unless inverted: nothing observed flips it
+        (child,) = config["ChildHealthChecks"]
+        assert checks[child["Fn::GetAtt"][0]]["Properties"]["HealthCheckConfig"]["Type"] == "HTTPS"
+    # Tokyo is active: its switch is open (not inverted), Osaka's is closed.
+    assert switches["webapp-prod-switch-ap-northeast-1"]["HealthCheckConfig"]["Inverted"] is False
+    assert switches["webapp-prod-switch-ap-northeast-3"]["HealthCheckConfig"]["Inverted"] is True
+
+
+def test_endpoint_health_checks_probe_each_region_for_alarms_and_verification(synthesized):
+    raw = synthesized["templates"]["Failover"]
+    endpoints = [
+        c["Properties"]["HealthCheckConfig"]
+        for c in _by_type(raw, "AWS::Route53::HealthCheck").values()
+        if c["Properties"]["HealthCheckConfig"]["Type"] == "HTTPS"
+    ]
+    assert sorted(e["FullyQualifiedDomainName"] for e in endpoints) == sorted(
+        [TOKYO_ALB.load_balancer_dns_name, "osaka.app.example.com"]
+    )
+    for endpoint in endpoints:
+        assert (endpoint["ResourcePath"], endpoint["Port"], endpoint["EnableSNI"]) == ("/health", 443, True)
+        assert (endpoint["RequestInterval"], endpoint["FailureThreshold"]) == (30, 3)
+
+
+def test_flipping_active_region_changes_only_the_switches(synthesized):
+    before = synthesized["templates"]["Failover"]
+    after = synthesized["templates"]["FailoverAfter"]
+    before_checks = _by_type(before, "AWS::Route53::HealthCheck")
+    after_checks = _by_type(after, "AWS::Route53::HealthCheck")
+    assert set(before_checks) == set(after_checks)  # same logical ids: no replacement
+    changed = {
+        logical_id for logical_id in before_checks if before_checks[logical_id] != after_checks[logical_id]
+    }
+    assert len(changed) == 2
+    for logical_id in changed:
+        b = before_checks[logical_id]["Properties"]["HealthCheckConfig"]
+        a = after_checks[logical_id]["Properties"]["HealthCheckConfig"]
+        assert a == {**b, "Inverted": not b["Inverted"]}
+    assert _by_type(before, "AWS::Route53::RecordSet") == _by_type(after, "AWS::Route53::RecordSet")
+    assert synthesized["after"].switch_open == {"ap-northeast-1": False, "ap-northeast-3": True}
+
+
+def test_grant_switch_lets_flip_only_the_switches_and_read_all_checks(synthesized):
+    raw = synthesized["templates"]["Failover"]
+    (policy,) = _by_type(raw, "AWS::IAM::Policy").values()
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    update = next(s for s in statements if s["Action"] == "route53:UpdateHealthCheck")
+    switch_ids = {
+        k
+        for k, c in _by_type(raw, "AWS::Route53::HealthCheck").items()
+        if c["Properties"]["HealthCheckConfig"]["Type"] == "CALCULATED"
+    }
+    assert {r["Fn::Join"][1][1]["Fn::GetAtt"][0] for r in update["Resource"]} == switch_ids
+
+
+def test_endpoint_metric_lives_in_us_east_1(synthesized):
+    metric = synthesized["failover"].metric_endpoint_health("ap-northeast-3")
+    assert (metric.namespace, metric.metric_name, metric.region) == (
+        "AWS/Route53",
+        "HealthCheckStatus",
+        "us-east-1",
+    )
+
+
+def test_region_switch_states_open_exactly_one_region():
+    assert region_switch_states(regions=["a-b-1", "a-b-3"], active_region="a-b-3") == {
+        "a-b-1": False,
+        "a-b-3": True,
+    }
+    with pytest.raises(
+        ValueError, match=r"active_region \('us-east-1'\) must be one of the failover regions"
+    ):
+        region_switch_states(regions=["ap-northeast-1", "ap-northeast-3"], active_region="us-east-1")
+
+
+def test_fails_when_both_endpoints_are_in_one_region():
+    stack = cdk.Stack(cdk.App(), "S", env=OSAKA)
+    with pytest.raises(ValueError, match="primary and secondary are both in 'ap-northeast-1'"):
+        RegionalFailover(
+            stack,
+            "F",
+            zone_id="Z1",
+            zone_name="example.com",
+            record_name="app",
+            primary=TOKYO_ALB,
+            secondary=TOKYO_ALB,
+        )
+
+
+def test_fails_when_the_health_check_interval_is_not_offered():
+    stack = cdk.Stack(cdk.App(), "S", env=OSAKA)
+    with pytest.raises(ValueError, match=r"request_interval_seconds \(15\) must be 10 or 30"):
+        _failover(stack, request_interval_seconds=15)
+
+
+# -- quality gates -----------------------------------------------------------------------------
+def test_cdk_nag_finds_nothing_unacknowledged(synthesized):
+    assert synthesized["violations"] == []
+
+
+@pytest.mark.parametrize(
+    ("stack", "region"),
+    [("Backup", "ap-northeast-1"), ("DrVault", "ap-northeast-3"), ("Failover", "ap-northeast-3")],
+)
+def test_cfn_lint_is_clean(synthesized, stack, region):
+    assert cfn_lint(synthesized["templates"][stack], region) == []
