@@ -118,7 +118,8 @@ class AutoHealingWebService(Construct):
     :param app_port: Port of the application's HTTP server. Default: 8080.
     :param service_unit: systemd unit name of the application. Default: ``webapp``.
     :param health_check: Target-group health check. Default: see :class:`TargetHealthCheck`.
-    :param health_check_grace: Time after launch before health checks count. Default: 120 s.
+    :param health_check_grace: Time after launch before health checks count. Default: 180 s (boot
+        plus passing the ALB check; a shorter grace kills replacements before they are ready).
     :param certificate_arn: ACM certificate (same region) for HTTPS. Default: HTTP only.
     :param cpu_target_percent: Target-tracking CPU utilisation. Default: 70.
     :param requests_per_target: Target-tracking ALB requests per target per minute. Default: 1000.
@@ -279,7 +280,7 @@ class AutoHealingWebService(Construct):
                 )
             ],
         )
-        grace = health_check_grace or cdk.Duration.seconds(120)
+        grace = health_check_grace or cdk.Duration.seconds(180)
         self.auto_scaling_group = autoscaling.AutoScalingGroup(
             self,
             "Group",

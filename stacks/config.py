@@ -86,7 +86,9 @@ class HealthCheckConfig:
     timeout_seconds: int = 5
     healthy_threshold: int = 2
     unhealthy_threshold: int = 2
-    grace_period_seconds: int = 120
+    #: Boot (~2 min) plus passing the ALB check (interval x healthy threshold) with a margin: a
+    #: shorter grace kills replacements before they are ready (the recovery budget warns of it).
+    grace_period_seconds: int = 180
 
 
 @dataclass(frozen=True)

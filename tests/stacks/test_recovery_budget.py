@@ -32,3 +32,25 @@ def test_every_overridden_target_carries_a_reason():
     for scope, section in OVERRIDES["targets"].items():
         for scenario in section:
             assert len(OVERRIDES["reasons"][f"{scope}.{scenario}"]) > 40, (scope, scenario)
+
+
+def test_every_environment_meets_its_recovery_targets(synthesized_app, tmp_path, capsys):
+    """What `make budget` checks, on the session's synthesized app: CI fails on a missed target."""
+    from tools.recovery_budget.cli import main
+
+    code = main(
+        [
+            "--assembly",
+            str(synthesized_app.outdir),
+            "--out",
+            str(tmp_path),
+            "--overrides",
+            str(ROOT / "budget-overrides.json"),
+            "--no-chart",
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    budget = json.loads((tmp_path / "budget.json").read_text())
+    assert budget["status"] == "met"
+    assert {e.lower() for e in budget["environments"]} == {"dev", "stg", "prod"}

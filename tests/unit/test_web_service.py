@@ -71,7 +71,7 @@ def test_group_uses_elb_health_checks_and_never_carries_a_desired_capacity(https
         "AWS::AutoScaling::AutoScalingGroup",
         {
             "HealthCheckType": "ELB",
-            "HealthCheckGracePeriod": 120,
+            "HealthCheckGracePeriod": 180,
             "MinSize": "2",
             "MaxSize": "6",
             "DesiredCapacity": Match.absent(),
