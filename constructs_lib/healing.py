@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -180,6 +181,35 @@ def _event_pattern(pattern: Mapping[str, Any]) -> events.EventPattern:
 # --------------------------------------------------------------------------------------------
 # The construct
 # --------------------------------------------------------------------------------------------
+DEFAULT_DETECTOR_INTERVAL = cdk.Duration.minutes(5)
+DETECTOR_INCIDENT_KINDS: tuple[str, ...] = (
+    "group-capacity",
+    "database-unavailable",
+    "database-failure",
+    "health-check",
+)
+
+
+class _StartableRunbook(Protocol):
+    document_name: str
+    role: iam.IRole
+
+    def grant_start(self, grantee: iam.IGrantable) -> iam.Grant: ...
+
+
+@dataclass(frozen=True)
+class DetectorRunbook:
+    """An Automation runbook the incident detector starts for one incident kind.
+
+    ``resource_parameter`` is the runbook parameter that receives the affected resource's id;
+    ``parameters`` are fixed values for the others.
+    """
+
+    runbook: _StartableRunbook
+    resource_parameter: str
+    parameters: Mapping[str, str] = field(default_factory=dict)
+
+
 class AutoHealing(Construct):
     """Event-driven self-healing for one application environment in one region.
 
@@ -245,6 +275,13 @@ class AutoHealing(Construct):
     :param memory_size: MiB. Default: 256.
     :param metrics_namespace: Namespace of the function's EMF metrics. Default: ``<app_name>/AutoHeal``.
     :param log_level: ``POWERTOOLS_LOG_LEVEL``. Default: ``INFO``.
+    :param detector_interval: How often the incident detector (``detector.handler`` of the same
+        code) scans for groups below desired in-service, databases not ``available`` and unhealthy
+        Route 53 health checks of this environment. ``None`` deploys no detector.
+        Default: every 5 minutes.
+    :param detector_runbooks: Runbook the detector starts (and follows) per incident kind
+        (``group-capacity``, ``database-unavailable``, ``database-failure``, ``health-check``).
+        Default: none; the detector records and notifies.
     """
 
     def __init__(
@@ -278,6 +315,8 @@ class AutoHealing(Construct):
         memory_size: int = 256,
         metrics_namespace: str | None = None,
         log_level: str = "INFO",
+        detector_interval: cdk.Duration | None = DEFAULT_DETECTOR_INTERVAL,
+        detector_runbooks: Mapping[str, DetectorRunbook] | None = None,
     ) -> None:
         super().__init__(scope, id)
         validate_name(app_name, prop="app_name")
@@ -509,6 +548,79 @@ class AutoHealing(Construct):
         ]
         self.alarms_by_severity: dict[str, list[cloudwatch.Alarm]] = {"high": list(self.alarms)}
 
+        # --- incident detector: the same code's scheduled entry point -------------------------
+        self.detector: lambda_.Function | None = None
+        if detector_interval is not None:
+            self._add_detector(
+                detector_interval, environment, layer_arn, timeout, memory_size, detector_runbooks or {}
+            )
+
+    # ------------------------------------------------------------------------------------------
+    def _add_detector(
+        self,
+        interval: cdk.Duration,
+        environment: dict[str, str],
+        layer_arn: str,
+        timeout: cdk.Duration,
+        memory_size: int,
+        runbooks: Mapping[str, DetectorRunbook],
+    ) -> None:
+        unknown = sorted(set(runbooks) - set(DETECTOR_INCIDENT_KINDS))
+        if unknown:
+            raise ValueError(
+                f"detector_runbooks has unknown incident kind(s) {unknown}: "
+                f"use {', '.join(DETECTOR_INCIDENT_KINDS)}."
+            )
+        stack = cdk.Stack.of(self)
+        mapping = {
+            kind: {
+                "document": rb.runbook.document_name,
+                "role_arn": rb.runbook.role.role_arn,
+                "resource_parameter": rb.resource_parameter,
+                "parameters": dict(rb.parameters),
+            }
+            for kind, rb in sorted(runbooks.items())
+        }
+        for rb in runbooks.values():
+            rb.runbook.grant_start(self.role)
+        self.detector = lambda_.Function(
+            self,
+            "Detector",
+            description="Incident detector: groups below desired, database not available, endpoint unhealthy",
+            runtime=lambda_.Runtime.PYTHON_3_13,
+            architecture=lambda_.Architecture.X86_64,
+            handler="detector.handler",
+            code=lambda_.Code.from_asset(str(_LAMBDA_SOURCE), exclude=["__pycache__", "*.pyc"]),
+            layers=[lambda_.LayerVersion.from_layer_version_arn(self, "DetectorPowertoolsLayer", layer_arn)],
+            # One role for the healing service: the detector records in the same ledger and takes
+            # the same per-resource locks, so it cannot duplicate what the event path does.
+            role=self.role,
+            log_group=self.log_group,
+            environment={
+                **environment,
+                "RUNBOOKS_BY_INCIDENT": stack.to_json_string(mapping) if mapping else "{}",
+            },
+            timeout=timeout,
+            memory_size=memory_size,
+            reserved_concurrent_executions=1,
+            retry_attempts=0,  # the next scan is the retry
+            on_failure=destinations.SqsDestination(self.dead_letter_queue),
+        )
+        acknowledge(
+            self.detector,
+            "AwsSolutions-L1",
+            "Python 3.13 on purpose: same asset and Powertools layer as the healing function.",
+        )
+        self.detector_rule = events.Rule(
+            self,
+            "DetectorSchedule",
+            description=f"{self.environment_name}: scan for incidents every {interval.to_human_string()}",
+            schedule=events.Schedule.rate(interval),
+        )
+        self.detector_rule.add_target(
+            targets.LambdaFunction(self.detector, retry_attempts=0, dead_letter_queue=self.dead_letter_queue)
+        )
+
     # ------------------------------------------------------------------------------------------
     def _grant_permissions(
         self, stack: cdk.Stack, pause_parameter_name: str, runbook: InstanceRecoveryRunbook | None
@@ -532,12 +644,18 @@ class AutoHealing(Construct):
                     "autoscaling:DescribePolicies",
                     "autoscaling:DescribeWarmPool",
                     "autoscaling:DescribeScalingActivities",
+                    "autoscaling:DescribeInstanceRefreshes",
                     "cloudwatch:DescribeAlarms",
                     "cloudwatch:GetMetricData",
                     "ssm:DescribeInstanceInformation",
                     "ssm:ListCommandInvocations",
                     "ssm:GetCommandInvocation",
                     "rds:DescribeDBInstances",
+                    # The incident detector's reads (Route 53 is global; these APIs take no resource).
+                    "route53:ListHealthChecks",
+                    "route53:ListTagsForResource",
+                    "route53:ListTagsForResources",
+                    "route53:GetHealthCheckStatus",
                 ],
                 resources=["*"],
             ),

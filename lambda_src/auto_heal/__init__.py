@@ -1,7 +1,11 @@
-"""Auto-healing function: turns EC2, AWS Health, CloudWatch alarm, Auto Scaling and RDS events into
-safe, idempotent, rate-limited repairs.
+"""Auto-healing: turns EC2, AWS Health, CloudWatch alarm, Auto Scaling and RDS events into safe,
+idempotent, rate-limited repairs, and finds on a schedule what no event reported.
 
-Entry point: ``lambda_src.auto_heal.handler.handler`` (in the Lambda asset: ``handler.handler``).
+Entry points (the Lambda asset is this folder):
+
+- ``handler.handler``: the event-driven healing function (EventBridge rules, SNS alarm topics).
+- ``detector.handler``: the scheduled incident detector (same environment, ledger and rules).
+
 The environment-variable contract is documented in :mod:`config`, the ledger item layout in
-:mod:`ledger`.
+:mod:`ledger`, the decision rules in :mod:`decisions`.
 """

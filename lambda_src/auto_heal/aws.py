@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .errors import AwsError, NotOwnedError, PermanentAwsError, TransientAwsError
-from .model import CommandResult, DatabaseFacts, GroupFacts, InstanceFacts
+from .model import CommandResult, DatabaseFacts, GroupFacts, HealthCheckFacts, InstanceFacts, ResourceRef
 
 TRANSIENT_CODES = frozenset(
     {
@@ -242,23 +242,109 @@ class AwsGateway:
             refreshing = any(
                 r.get("Status") in REFRESH_ACTIVE for r in refreshes.get("InstanceRefreshes", [])
             )
-        return GroupFacts(
-            name=name,
-            min_size=int(raw["MinSize"]),
-            max_size=int(raw["MaxSize"]),
-            desired_capacity=int(raw["DesiredCapacity"]),
-            tags={t["Key"]: t.get("Value", "") for t in raw.get("Tags", [])},
+        return _group_facts(
+            raw,
             target_tracking=any(p.get("PolicyType") == "TargetTrackingScaling" for p in policies),
-            refresh_in_progress=refreshing,
-            in_service=tuple(
-                sorted(
-                    i["InstanceId"]
-                    for i in raw.get("Instances", [])
-                    if i.get("LifecycleState") == "InService"
-                    and i.get("HealthStatus", "Healthy") == "Healthy"
-                )
-            ),
+            refreshing=refreshing,
         )
+
+    # --- scans (incident detector) -----------------------------------------------------------------
+    def list_groups(self) -> list[GroupFacts]:
+        """Every Auto Scaling group of the region (capacity, tags, members; no policies)."""
+        groups: list[GroupFacts] = []
+        token: str | None = None
+        while True:
+            page = self._call(
+                "autoscaling", "describe_auto_scaling_groups", **({"NextToken": token} if token else {})
+            )
+            groups += [_group_facts(raw) for raw in page.get("AutoScalingGroups", [])]
+            token = page.get("NextToken")
+            if not token:
+                return groups
+
+    def impaired_instances(self) -> dict[str, str]:
+        """Running instances whose status checks report impaired: id -> ``system`` or ``instance``."""
+        impaired: dict[str, str] = {}
+        for check, label in (("instance-status.status", "instance"), ("system-status.status", "system")):
+            token: str | None = None
+            while True:
+                page = self._call(
+                    "ec2",
+                    "describe_instance_status",
+                    Filters=[{"Name": check, "Values": ["impaired"]}],
+                    **({"NextToken": token} if token else {}),
+                )
+                for status in page.get("InstanceStatuses", []):
+                    impaired[status["InstanceId"]] = label  # a host problem wins over an OS one
+                token = page.get("NextToken")
+                if not token:
+                    break
+        return impaired
+
+    def list_databases(self) -> list[DatabaseFacts]:
+        databases: list[DatabaseFacts] = []
+        marker: str | None = None
+        while True:
+            page = self._call("rds", "describe_db_instances", **({"Marker": marker} if marker else {}))
+            databases += [_database_facts(raw) for raw in page.get("DBInstances", [])]
+            marker = page.get("Marker")
+            if not marker:
+                return databases
+
+    def list_health_checks(self) -> list[HealthCheckFacts]:
+        """Route 53 health checks tagged with this environment, with their current status."""
+        ids: list[str] = []
+        marker: str | None = None
+        while True:
+            page = self._call("route53", "list_health_checks", **({"Marker": marker} if marker else {}))
+            ids += [
+                c["Id"]
+                for c in page.get("HealthChecks", [])
+                if c.get("HealthCheckConfig", {}).get("Type") in _STATUS_CHECKABLE
+            ]
+            marker = page.get("NextMarker") if page.get("IsTruncated") else None
+            if not marker:
+                break
+        checks: list[HealthCheckFacts] = []
+        for start in range(0, len(ids), 10):  # ListTagsForResources takes up to 10 ids
+            tagged = self._call(
+                "route53",
+                "list_tags_for_resources",
+                ResourceType="healthcheck",
+                ResourceIds=ids[start : start + 10],
+            ).get("ResourceTagSets", [])
+            for tag_set in tagged:
+                tags = _tags(tag_set.get("Tags"))
+                if tags.get(self.environment_tag_key) == self.environment_name:
+                    checks.append(self._health_check_status(tag_set["ResourceId"], tags))
+        return checks
+
+    def describe_health_check(self, health_check_id: str) -> HealthCheckFacts | None:
+        try:
+            tags = self._call(
+                "route53", "list_tags_for_resource", ResourceType="healthcheck", ResourceId=health_check_id
+            )["ResourceTagSet"].get("Tags")
+        except PermanentAwsError as error:
+            if error.code == "NoSuchHealthCheck":
+                return None
+            raise
+        return self._health_check_status(health_check_id, _tags(tags))
+
+    def _health_check_status(self, health_check_id: str, tags: Mapping[str, str]) -> HealthCheckFacts:
+        observations = self._call("route53", "get_health_check_status", HealthCheckId=health_check_id).get(
+            "HealthCheckObservations", []
+        )
+        healthy = sum(
+            1 for o in observations if str(o.get("StatusReport", {}).get("Status", "")).startswith("Success")
+        )
+        return HealthCheckFacts(health_check_id, tags.get("Name", ""), dict(tags), healthy, len(observations))
+
+    def get_automation_execution(self, execution_id: str) -> tuple[str, str]:
+        """``(status, failure message)`` of an Automation execution."""
+        execution = self._call("ssm", "get_automation_execution", AutomationExecutionId=execution_id)[
+            "AutomationExecution"
+        ]
+        return execution.get("AutomationExecutionStatus", "Unknown"), execution.get("FailureMessage", "")
 
     def describe_database(self, identifier: str) -> DatabaseFacts | None:
         try:
@@ -267,15 +353,7 @@ class AwsGateway:
             if error.code in NOT_FOUND_CODES:
                 return None
             raise
-        if not rows:
-            return None
-        raw = rows[0]
-        return DatabaseFacts(
-            identifier=identifier,
-            status=raw.get("DBInstanceStatus", "unknown"),
-            tags=_tags(raw.get("TagList")),
-            multi_az=bool(raw.get("MultiAZ")),
-        )
+        return _database_facts(rows[0]) if rows else None
 
     def alarm_threshold(self, alarm_name: str) -> float | None:
         alarms = self._call("cloudwatch", "describe_alarms", AlarmNames=[alarm_name]).get("MetricAlarms", [])
@@ -347,6 +425,22 @@ class AwsGateway:
             raise PermanentAwsError(f"group {name} does not exist", code="NotFound")
         self._check_tags(f"group {name}", facts.tags)
         return facts
+
+    def require_owned(self, resource: ResourceRef) -> None:
+        """The tag check for any resource kind healing acts on."""
+        if resource.kind == "instance":
+            self.require_owned_instance(resource.id)
+        elif resource.kind == "group":
+            self.require_owned_group(resource.id)
+        else:
+            facts = (
+                self.describe_database(resource.id)
+                if resource.kind == "database"
+                else self.describe_health_check(resource.id)
+            )
+            if facts is None:
+                raise PermanentAwsError(f"{resource.kind} {resource.id} does not exist", code="NotFound")
+            self._check_tags(f"{resource.kind} {resource.id}", facts.tags)
 
     def _check_tags(self, what: str, tags: Mapping[str, str]) -> None:
         value = tags.get(self.environment_tag_key)
@@ -483,14 +577,24 @@ class AwsGateway:
 
     def start_runbook(self, document_name: str, *, instance_id: str, parameters: Mapping[str, str]) -> str:
         """Start the recovery Automation for ``instance_id``; returns the execution id ("" in dry run)."""
-        self.require_owned_instance(instance_id)
+        return self.start_automation(
+            document_name,
+            resource=ResourceRef("instance", instance_id),
+            parameters={"InstanceId": instance_id, **parameters},
+        )
+
+    def start_automation(
+        self, document_name: str, *, resource: ResourceRef, parameters: Mapping[str, str]
+    ) -> str:
+        """Start an Automation about ``resource`` (tag-checked); the execution id ("" in dry run)."""
+        self.require_owned(resource)
         if self.dry_run:
             return ""
         response = self._call(
             "ssm",
             "start_automation_execution",
             DocumentName=document_name,
-            Parameters={"InstanceId": [instance_id], **{k: [v] for k, v in parameters.items()}},
+            Parameters={k: [v] for k, v in parameters.items()},
         )
         return response["AutomationExecutionId"]
 
@@ -551,20 +655,33 @@ class AwsGateway:
         self, table: str, key: Mapping[str, str], *, condition: str, values: Mapping[str, Any]
     ) -> bool:
         """Delete one item if ``condition`` holds; ``False`` when it did not."""
+        params: dict[str, Any] = {
+            "TableName": table,
+            "Key": _serialize(key),
+            "ConditionExpression": condition,
+        }
+        if values:
+            params["ExpressionAttributeValues"] = _serialize(values)
         try:
-            self._call(
-                "dynamodb",
-                "delete_item",
-                TableName=table,
-                Key=_serialize(key),
-                ConditionExpression=condition,
-                ExpressionAttributeValues=_serialize(values),
-            )
+            self._call("dynamodb", "delete_item", **params)
         except PermanentAwsError as error:
             if error.code == "ConditionalCheckFailedException":
                 return False
             raise
         return True
+
+    def ddb_query(self, table: str, pk: str, *, limit: int = 100) -> list[dict[str, Any]]:
+        """Items of one partition (at most ``limit``)."""
+        response = self._call(
+            "dynamodb",
+            "query",
+            TableName=table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=_serialize({":pk": pk}),
+            Limit=limit,
+            ConsistentRead=True,
+        )
+        return [_deserialize(item) for item in response.get("Items", [])]
 
     def ddb_get(self, table: str, key: Mapping[str, str]) -> dict[str, Any] | None:
         response = self._call(
@@ -596,6 +713,42 @@ def translate_client_error(error: Any, label: str) -> AwsError:
     if code in TRANSIENT_CODES or (isinstance(status, int) and status >= 500):
         return TransientAwsError(message, operation=label, code=code, response=error.response)
     return PermanentAwsError(message, operation=label, code=code, response=error.response)
+
+
+_STATUS_CHECKABLE = frozenset({"HTTP", "HTTPS", "HTTP_STR_MATCH", "HTTPS_STR_MATCH", "TCP"})
+"""Health check types GetHealthCheckStatus answers for (not CALCULATED, CLOUDWATCH_METRIC...)."""
+
+
+def _group_facts(
+    raw: Mapping[str, Any], *, target_tracking: bool = False, refreshing: bool = False
+) -> GroupFacts:
+    instances = raw.get("Instances", [])
+    return GroupFacts(
+        name=raw["AutoScalingGroupName"],
+        min_size=int(raw["MinSize"]),
+        max_size=int(raw["MaxSize"]),
+        desired_capacity=int(raw["DesiredCapacity"]),
+        tags={t["Key"]: t.get("Value", "") for t in raw.get("Tags", [])},
+        target_tracking=target_tracking,
+        refresh_in_progress=refreshing,
+        in_service=tuple(
+            sorted(
+                i["InstanceId"]
+                for i in instances
+                if i.get("LifecycleState") == "InService" and i.get("HealthStatus", "Healthy") == "Healthy"
+            )
+        ),
+        pending=sum(1 for i in instances if str(i.get("LifecycleState", "")).startswith("Pending")),
+    )
+
+
+def _database_facts(raw: Mapping[str, Any]) -> DatabaseFacts:
+    return DatabaseFacts(
+        identifier=raw["DBInstanceIdentifier"],
+        status=raw.get("DBInstanceStatus", "unknown"),
+        tags=_tags(raw.get("TagList")),
+        multi_az=bool(raw.get("MultiAZ")),
+    )
 
 
 def _serialize(values: Mapping[str, Any]) -> dict[str, Any]:

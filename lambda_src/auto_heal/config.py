@@ -24,7 +24,8 @@ Optional (default in brackets):
 - ``ENVIRONMENT_TAG_KEY`` [``Environment``].
 - ``SUPPRESS_TAG_KEY`` [``autoheal:suppress``]: an instance or group carrying this tag with any
   value but ``false`` is left alone.
-- ``DRY_RUN`` [``false``]: ``true`` decides, records and notifies, but makes no mutating call.
+- ``DRY_RUN`` [``false``]: ``true`` decides, records and notifies, but makes no mutating call
+  (tag checks still run; would-be actions count against the hourly limit like real ones).
 - ``MAX_ACTIONS_PER_RESOURCE_PER_HOUR`` [``3``, 1-100]: past it, no action and an escalation.
 - ``INCIDENT_WINDOW_SECONDS`` [``900``, 60-86400]: events about the same resource and incident
   kind within this time of the first one are one incident (one action).
@@ -39,6 +40,12 @@ Optional (default in brackets):
 - ``ALARM_NAME_PREFIX`` [``<APP_NAME>-<ENVIRONMENT_NAME>-``]: only alarms whose name starts with
   it are this environment's; ``<APP_NAME>-<ENVIRONMENT_NAME>-autoheal-*`` (the construct's own
   alarms) are never acted upon.
+- ``RUNBOOKS_BY_INCIDENT`` [``{}``: notify only] (incident detector): JSON object incident kind
+  (``group-capacity``, ``database-unavailable``, ``database-failure``, ``health-check``) ->
+  ``{"document": name, "role_arn": arn, "resource_parameter": name, "parameters": {...}}``; the
+  detector starts that Automation with ``AutomationAssumeRole``, the resource id under
+  ``resource_parameter`` and the fixed ``parameters``, and follows it to its end. Instances found
+  impaired get the event path's treatment (and its recovery runbook where a quick fix fails).
 - ``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_METRICS_NAMESPACE`` [``<APP_NAME>/AutoHeal``],
   ``POWERTOOLS_LOG_LEVEL``: read by Powertools (logger service, EMF namespace, log level).
 
@@ -67,6 +74,27 @@ _HEALTH_PATH = re.compile(r"/[A-Za-z0-9_./~-]{0,200}")
 _DOCUMENT = re.compile(r"[A-Za-z0-9_.:/-]{3,128}")
 _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}")
 _ALARM_PREFIX = re.compile(r"[^\s]{1,200}")
+
+
+DETECTOR_RUNBOOK_KINDS: tuple[str, ...] = (
+    "group-capacity",
+    "database-unavailable",
+    "database-failure",
+    "health-check",
+)
+"""Incident kinds of the detector that can have a runbook of their own (RUNBOOKS_BY_INCIDENT)."""
+
+_PARAMETER_NAME = re.compile(r"[A-Za-z0-9]{1,50}")
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookSpec:
+    """An SSM Automation document the detector starts for one incident kind."""
+
+    document: str
+    role_arn: str
+    resource_parameter: str
+    parameters: Mapping[str, str] = field(default_factory=dict)
 
 
 class ConfigError(ValueError):
@@ -98,6 +126,7 @@ class Config:
     recovery_runbook_role_arn: str | None = None
     alarm_name_prefix: str = ""
     metrics_namespace: str = field(default="")
+    runbooks_by_incident: Mapping[str, RunbookSpec] = field(default_factory=dict)
 
     def topic_for(self, severity: str) -> str:
         """The topic ARN for ``severity``: its own, else the next higher, else the next lower one."""
@@ -175,6 +204,7 @@ def load_config(environ: Mapping[str, str]) -> Config:
         "ALARM_NAME_PREFIX", _ALARM_PREFIX, default=f"{app_name}-{environment_name}-" if app_name else ""
     )
     namespace = (environ.get("POWERTOOLS_METRICS_NAMESPACE") or "").strip() or f"{app_name}/AutoHeal"
+    runbooks = _runbooks(environ.get("RUNBOOKS_BY_INCIDENT"), problems)
 
     if problems:
         raise ConfigError(problems)
@@ -196,6 +226,7 @@ def load_config(environ: Mapping[str, str]) -> Config:
         recovery_runbook_role_arn=runbook_role if runbook else None,
         alarm_name_prefix=alarm_prefix,
         metrics_namespace=namespace,
+        runbooks_by_incident=runbooks,
     )
 
 
@@ -223,3 +254,45 @@ def _topic_arns(raw: str | None, problems: list[str]) -> Mapping[str, str]:
         else:
             topics[severity] = arn
     return MappingProxyType(topics)
+
+
+def _runbooks(raw: str | None, problems: list[str]) -> Mapping[str, RunbookSpec]:
+    if not raw or not raw.strip():
+        return MappingProxyType({})
+    example = (
+        '{"group-capacity": {"document": "webapp-prod-capacity", "role_arn": "arn:aws:iam::123456789012:'
+        'role/webapp-prod-automation", "resource_parameter": "AutoScalingGroupName"}}'
+    )
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        problems.append(f"RUNBOOKS_BY_INCIDENT ({raw[:80]!r}) is not JSON: set an object like {example}")
+        return MappingProxyType({})
+    if not isinstance(parsed, dict):
+        problems.append(f"RUNBOOKS_BY_INCIDENT must be a JSON object like {example}")
+        return MappingProxyType({})
+    specs: dict[str, RunbookSpec] = {}
+    for kind, spec in parsed.items():
+        where = f"RUNBOOKS_BY_INCIDENT[{kind!r}]"
+        if kind not in DETECTOR_RUNBOOK_KINDS:
+            problems.append(f"{where}: unknown incident kind; use one of {', '.join(DETECTOR_RUNBOOK_KINDS)}")
+            continue
+        if not isinstance(spec, dict):
+            problems.append(f"{where} must be an object like {example}")
+            continue
+        document, role, parameter = spec.get("document"), spec.get("role_arn"), spec.get("resource_parameter")
+        fixed = spec.get("parameters", {})
+        if not isinstance(document, str) or not _DOCUMENT.fullmatch(document):
+            problems.append(f"{where}.document ({document!r}) is not an SSM document name")
+        elif not isinstance(role, str) or not _ROLE_ARN.fullmatch(role):
+            problems.append(f"{where}.role_arn ({role!r}) is not an IAM role ARN")
+        elif not isinstance(parameter, str) or not _PARAMETER_NAME.fullmatch(parameter):
+            problems.append(f"{where}.resource_parameter ({parameter!r}) is not a parameter name")
+        elif not isinstance(fixed, dict) or not all(
+            isinstance(k, str) and _PARAMETER_NAME.fullmatch(k) and isinstance(v, str)
+            for k, v in fixed.items()
+        ):
+            problems.append(f"{where}.parameters must map parameter names to strings")
+        else:
+            specs[kind] = RunbookSpec(document, role, parameter, MappingProxyType(dict(fixed)))
+    return MappingProxyType(specs)

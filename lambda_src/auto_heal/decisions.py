@@ -21,6 +21,7 @@ from .config import SEVERITIES, Config
 from .events import (
     AlarmStateChange,
     DatabaseEvent,
+    Detection,
     Event,
     GroupActivityFailed,
     Ignored,
@@ -34,6 +35,7 @@ from .model import (
     CommandResult,
     DatabaseFacts,
     GroupFacts,
+    HealthCheckFacts,
     InstanceFacts,
     MarkUnhealthy,
     Plan,
@@ -43,6 +45,7 @@ from .model import (
     ScaleOut,
     StartInstance,
     StartRecoveryRunbook,
+    StartRunbook,
     Status,
     StopStartInstance,
 )
@@ -102,7 +105,15 @@ class DatabaseTarget:
     severity: str
 
 
-Target = InstanceTarget | GroupAlarmTarget | GroupActivityTarget | DatabaseTarget
+@dataclass(frozen=True, slots=True)
+class DetectionTarget:
+    """A group below capacity, a database not available or a health check failing (detector)."""
+
+    detection: Detection
+    severity: str
+
+
+Target = InstanceTarget | GroupAlarmTarget | GroupActivityTarget | DatabaseTarget | DetectionTarget
 
 
 # --------------------------------------------------------------------------------------------
@@ -140,6 +151,8 @@ def triage(event: Event, config: Config) -> tuple[Target | Ignored, ...]:
             return (GroupActivityTarget(event=event, severity=severity),)
         case DatabaseEvent():
             return (_triage_database(event),)
+        case Detection():
+            return (_triage_detection(event),)
     return (Ignored(f"no triage for {type(event).__name__}"),)
 
 
@@ -222,6 +235,151 @@ def _triage_database(event: DatabaseEvent) -> DatabaseTarget | Ignored:
         return DatabaseTarget(event, "database-failover", "high")
     categories = ", ".join(event.categories) or "none"
     return Ignored(f"RDS event {event.event_code} (categories {categories}) needs no healing", event.event_id)
+
+
+def _triage_detection(event: Detection) -> Target | Ignored:
+    if event.kind == "instance-impaired-system":
+        return InstanceTarget(event.resource_id, "impaired-system", "high", event.summary)
+    if event.kind == "instance-impaired-instance":
+        return InstanceTarget(event.resource_id, "impaired-instance", "medium", event.summary)
+    if event.kind in DETECTION_RESOURCE_KINDS:
+        severity = dict(event.facts).get("severity", "high")
+        return DetectionTarget(event, severity if severity in SEVERITIES else "high")
+    return Ignored(f"unknown detection kind {event.kind!r}", event.event_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Incident detector: findings from facts (pure; used to scan and to confirm before acting)
+# --------------------------------------------------------------------------------------------
+DETECTION_RESOURCE_KINDS = {
+    "group-capacity": "group",
+    "database-unavailable": "database",
+    "database-failure": "database",
+    "health-check": "health-check",
+}
+RELATED_INCIDENT_KINDS = {
+    "group-capacity": ("launch-failure",),
+    "database-unavailable": ("database-failover", "database-failure"),
+    "database-failure": ("database-failover",),
+}
+"""Event-path incidents that already cover a detector finding on the same resource: while one of
+these is open (its lock held), the detector records the finding on it instead of a new incident."""
+
+DATABASE_FAILED = frozenset(
+    {
+        "failed",
+        "inaccessible-encryption-credentials",
+        "inaccessible-encryption-credentials-recoverable",
+        "incompatible-credentials",
+        "incompatible-network",
+        "incompatible-option-group",
+        "incompatible-parameters",
+        "incompatible-restore",
+        "insufficient-capacity",
+        "restore-error",
+        "storage-full",
+    }
+)
+DATABASE_UNAVAILABLE = frozenset({"stopped", "stopping", "starting", "rebooting", "deleting"})
+"""Statuses in which the database does not serve. Others (modifying, backing-up, upgrading,
+maintenance, configuring-*...) are the database working normally or being changed on purpose."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A problem seen in the facts: ``kind`` (a Detection kind), resource id, severity, facts."""
+
+    kind: str
+    resource_id: str
+    severity: str
+    summary: str
+    facts: tuple[tuple[str, str], ...] = ()
+
+
+def group_capacity_finding(group: GroupFacts) -> Finding | None:
+    """The group has fewer healthy in-service instances than desired, and none on the way."""
+    in_service = len(group.in_service)
+    if in_service + group.pending >= group.desired_capacity:
+        return None
+    return Finding(
+        "group-capacity",
+        group.name,
+        "critical" if in_service == 0 else "high",
+        f"group {group.name}: {in_service} of {group.desired_capacity} desired instances healthy in service",
+        (
+            ("in service", str(in_service)),
+            ("desired", str(group.desired_capacity)),
+            ("launching", str(group.pending)),
+        ),
+    )
+
+
+def database_finding(database: DatabaseFacts) -> Finding | None:
+    status = database.status
+    if status in DATABASE_FAILED:
+        kind, severity = "database-failure", "critical"
+    elif status in DATABASE_UNAVAILABLE:
+        kind, severity = "database-unavailable", "high"
+    else:
+        return None
+    return Finding(
+        kind,
+        database.identifier,
+        severity,
+        f"database {database.identifier} is {status}",
+        (("status", status), ("multi-AZ", "yes" if database.multi_az else "no")),
+    )
+
+
+def health_check_finding(check: HealthCheckFacts) -> Finding | None:
+    if check.healthy:
+        return None
+    return Finding(
+        "health-check",
+        check.id,
+        "critical",
+        f"Route 53 health check {check.name or check.id} is unhealthy",
+        (("healthy checkers", f"{check.healthy_checkers} of {check.checkers}"),),
+    )
+
+
+def decide_detection(
+    target: DetectionTarget,
+    finding: Finding | None,
+    tags: Mapping[str, str] | None,
+    *,
+    paused: bool,
+    config: Config,
+) -> Plan:
+    """A detector finding, confirmed against fresh facts (``finding``), becomes an incident.
+
+    ``tags`` are the resource's tags (``None``: it no longer exists). The incident kind's runbook
+    (``RUNBOOKS_BY_INCIDENT``) is started when configured; otherwise the incident is notified.
+    """
+    detection = target.detection
+    resource = ResourceRef(DETECTION_RESOURCE_KINDS[detection.kind], detection.resource_id)
+    if tags is None:
+        return Plan(Status.NOT_FOUND, f"{resource.kind} {resource.id} does not exist (any more)", resource)
+    gated = _gate(resource, [tags], paused, config)
+    if gated is not None:
+        return gated
+    if finding is None or finding.kind != detection.kind:
+        return Plan(Status.IGNORED, f"{detection.summary}; no longer so", resource)
+    facts = dict(finding.facts)
+    spec = config.runbooks_by_incident.get(detection.kind)
+    if spec is None:
+        return Plan(Status.NOTIFY, finding.summary, resource, detection.kind, finding.severity, (), facts)
+    action = StartRunbook(
+        spec.document,
+        spec.role_arn,
+        resource,
+        spec.resource_parameter,
+        tuple(sorted(spec.parameters.items())),
+    )
+    return Plan(
+        Status.ACT, f"{finding.summary}; starting runbook {spec.document}", resource, detection.kind,
+        finding.severity, (action,), facts,
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------

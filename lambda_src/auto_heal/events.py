@@ -124,7 +124,32 @@ class DatabaseEvent:
     message: str
 
 
-Event = InstanceStateChange | InstanceHealthEvent | AlarmStateChange | GroupActivityFailed | DatabaseEvent
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """A problem found by the scheduled incident detector (not delivered by AWS).
+
+    ``kind``: ``instance-impaired-system``, ``instance-impaired-instance``, ``group-capacity``,
+    ``database-unavailable``, ``database-failure`` or ``health-check``; ``resource_id`` is the
+    instance id, group name, DB identifier or Route 53 health check id; ``facts`` what was seen.
+    """
+
+    event_id: str
+    time: str
+    kind: str
+    resource_id: str
+    summary: str
+    facts: tuple[tuple[str, str], ...] = ()
+    delivered_by: str = "detector"
+
+
+Event = (
+    InstanceStateChange
+    | InstanceHealthEvent
+    | AlarmStateChange
+    | GroupActivityFailed
+    | DatabaseEvent
+    | Detection
+)
 Parsed = Event | Ignored
 
 

@@ -18,26 +18,10 @@ Import cost: boto3 and Powertools idempotency are imported on the first invocati
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+if not __package__:  # pragma: no cover - the Lambda runtime; run by tests/lambda/test_auto_heal_packaging.py
+    from _bootstrap import as_package_module  # a top-level module of the asset
 
-if not __package__:  # pragma: no cover - run in a subprocess by tests/lambda/test_packaging.py
-    # The Lambda asset is this folder, so the runtime imports this file as the top-level module
-    # "handler". Register the folder as the package "auto_heal" and make this module part of it
-    # (PEP 366), so that the relative imports below resolve inside the asset.
-    import importlib.util
-
-    _folder = Path(__file__).resolve().parent
-    _package_spec = importlib.util.spec_from_file_location(
-        "auto_heal", _folder / "__init__.py", submodule_search_locations=[str(_folder)]
-    )
-    if _package_spec is None or _package_spec.loader is None:
-        raise ImportError(f"cannot load {_folder} as the package auto_heal")
-    _package = importlib.util.module_from_spec(_package_spec)
-    sys.modules.setdefault("auto_heal", _package)
-    _package_spec.loader.exec_module(_package)
-    __spec__ = importlib.util.spec_from_file_location("auto_heal.handler", __file__)
-    __package__ = "auto_heal"
+    __spec__, __package__ = as_package_module(__file__)
 
 import os
 import time
@@ -50,7 +34,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from .config import Config, ConfigError, load_config
 from .errors import RetryableHealingError, TransientAwsError
-from .events import Ignored, parse_event
+from .events import parse_event
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME") or "auto-heal")
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "AutoHeal")
@@ -199,7 +183,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         logger.set_correlation_id(parsed.event_id)
         metrics.add_metric(name="EventReceived", unit=MetricUnit.Count, value=1)
         try:
-            if isinstance(parsed, Ignored):  # nothing to de-duplicate: no ledger write for junk
+            if not runtime.healer.may_act(parsed):  # no ledger write for junk or other envs' events
                 results.extend(runtime.healer.handle(parsed, deadline=deadline))
                 continue
             delivery = {"event_id": parsed.event_id, "kind": type(parsed).__name__}

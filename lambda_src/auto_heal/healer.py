@@ -27,7 +27,10 @@ from . import messages
 from .aws import AwsGateway
 from .config import Config
 from .decisions import (
+    RELATED_INCIDENT_KINDS,
     DatabaseTarget,
+    DetectionTarget,
+    Finding,
     FollowUp,
     GroupActivityTarget,
     GroupAlarmTarget,
@@ -35,17 +38,21 @@ from .decisions import (
     Target,
     apply_rate_limit,
     at_least,
+    database_finding,
     decide_after_restart,
     decide_database,
+    decide_detection,
     decide_group_activity,
     decide_group_alarm,
     decide_instance,
     escalate,
+    group_capacity_finding,
+    health_check_finding,
     is_owned,
     triage,
 )
 from .errors import AwsError, PermanentAwsError, TransientAwsError
-from .events import Event, Ignored, Parsed
+from .events import Detection, Event, Ignored, Parsed
 from .ledger import IncidentRef, Ledger
 from .model import (
     Action,
@@ -59,9 +66,22 @@ from .model import (
     ScaleOut,
     StartInstance,
     StartRecoveryRunbook,
+    StartRunbook,
     Status,
     StopStartInstance,
 )
+
+AUTOMATION_DONE = {
+    "Success": True,
+    "CompletedWithSuccess": True,
+    "Failed": False,
+    "TimedOut": False,
+    "Cancelled": False,
+    "CompletedWithFailure": False,
+    "Rejected": False,
+    "NotFound": False,
+}
+"""Final Automation execution statuses, and whether each means the runbook succeeded."""
 
 
 class Telemetry(Protocol):
@@ -112,6 +132,13 @@ class Healer:
         return f"{self.config.app_name} {self.config.environment_name}"
 
     # --- entry ---------------------------------------------------------------------------------
+    def may_act(self, event: Parsed) -> bool:
+        """Whether ``event`` names any resource to look at (pure: parsing and triage only)."""
+        return not isinstance(event, Ignored) and any(
+            not isinstance(target, Ignored) for target in triage(event, self.config)
+        )
+
+    # --- handling ---------------------------------------------------------------------------------
     def handle(self, event: Parsed, *, deadline: float) -> list[dict[str, Any]]:
         """Handle one parsed event; ``deadline`` is a ``time.monotonic()`` value to finish by.
 
@@ -139,10 +166,19 @@ class Healer:
 
     # --- one resource ----------------------------------------------------------------------------
     def _handle_target(self, event: Event, target: Target, deadline: float) -> dict[str, Any]:
+        results: list[ActionResult] = []
         try:
-            plan = self._decide(target)
-        except PermanentAwsError as error:
-            return self._cannot_evaluate(event, target, error)
+            return self._handle_target_or_raise(event, target, deadline, results)
+        except PermanentAwsError as error:  # reading facts or writing the ledger failed for good
+            return self._cannot_handle(event, target, error, results)
+        finally:
+            if hasattr(self.logger, "remove_keys"):
+                self.logger.remove_keys(["incident_id"])
+
+    def _handle_target_or_raise(
+        self, event: Event, target: Target, deadline: float, results: list[ActionResult]
+    ) -> dict[str, Any]:
+        plan = self._decide(target)
         summary: dict[str, Any] = {
             "event_id": event.event_id,
             "resource": plan.resource.key if plan.resource else None,
@@ -155,6 +191,13 @@ class Healer:
             return summary
 
         now = self.clock()
+        if isinstance(event, Detection):  # already an open event-path incident on this resource?
+            for related in RELATED_INCIDENT_KINDS.get(plan.incident_kind, ()):
+                holder = self.ledger.active_lock(plan.resource, related, now=now)
+                if holder is not None:
+                    self.ledger.note_duplicate(holder, event_id=event.event_id, now=now)
+                    self.telemetry.count("DuplicateIncident")
+                    return {**summary, "status": "duplicate", "incident_id": holder.incident_id}
         incident = IncidentRef.for_event(event.event_id, event.time, plan.resource, plan.incident_kind)
         lock = self.ledger.acquire_lock(
             plan.resource,
@@ -189,7 +232,6 @@ class Healer:
             dry_run=self.config.dry_run,
             now=now,
         )
-        results: list[ActionResult] = []
         notes: list[str] = []
         try:
             if plan.actions and not all(a.key in completed for a in plan.actions):
@@ -255,7 +297,27 @@ class Healer:
                 owned = database is not None and is_owned(database.tags, config)
                 paused = self._pause_switch() if owned else False
                 return decide_database(target, database, paused=paused, config=config)
+            case DetectionTarget():
+                finding, tags = self._confirm(target.detection)
+                paused = self._pause_switch() if tags is not None and is_owned(tags, config) else False
+                return decide_detection(target, finding, tags, paused=paused, config=config)
         raise TypeError(f"unknown target {type(target).__name__}")  # pragma: no cover
+
+    def _confirm(self, detection: Detection) -> tuple[Finding | None, dict[str, str] | None]:
+        """Re-read the resource a detection is about: the finding now, and the resource's tags."""
+        if detection.kind == "group-capacity":
+            group = self.aws.describe_group(detection.resource_id)
+            return (group_capacity_finding(group), dict(group.tags)) if group else (None, None)
+        if detection.kind.startswith("database-"):
+            database = self.aws.describe_database(detection.resource_id)
+            return (database_finding(database), dict(database.tags)) if database else (None, None)
+        check = self.aws.describe_health_check(detection.resource_id)
+        return (health_check_finding(check), dict(check.tags)) if check else (None, None)
+
+    def pause_switch(self) -> bool:
+        """Whether healing is paused (read at most once per event; see :meth:`_pause_switch`)."""
+        self._paused = None
+        return self._pause_switch()
 
     def _pause_switch(self) -> bool:
         """The pause switch; a missing parameter or an unknown value counts as paused (fail closed)."""
@@ -330,6 +392,14 @@ class Healer:
                     queue[0:0] = [a for a in follow_up.actions if a.key not in completed]
             done = result.outcome in ("succeeded", "dry-run") and (follow_up is None or follow_up.resolved)
             self.ledger.record_action(incident, result, completed=done, now=self.clock())
+            if result.data.get("execution_id"):  # the detector follows it to its end
+                self.ledger.follow_execution(
+                    result.data["execution_id"],
+                    incident,
+                    document=result.data.get("document", ""),
+                    severity=plan.severity,
+                    now=self.clock(),
+                )
         return resolved
 
     def _run(
@@ -401,8 +471,78 @@ class Healer:
                     if execution_id
                     else f"dry run: would start {config.recovery_runbook_name}"
                 )
-                return ActionResult(action, ok, detail, {"execution_id": execution_id}), None
+                data = {"execution_id": execution_id, "document": config.recovery_runbook_name}
+                return ActionResult(action, ok, detail, data), None
+            case StartRunbook():
+                parameters = {
+                    "AutomationAssumeRole": action.role_arn,
+                    action.resource_parameter: action.resource.id,
+                    **dict(action.parameters),
+                }
+                execution_id = aws.start_automation(
+                    action.document, resource=action.resource, parameters=parameters
+                )
+                detail = (
+                    f"automation execution {execution_id}"
+                    if execution_id
+                    else f"dry run: would start {action.document}"
+                )
+                return ActionResult(
+                    action, ok, detail, {"execution_id": execution_id, "document": action.document}
+                ), None
         raise TypeError(f"unknown action {type(action).__name__}")  # pragma: no cover
+
+    # --- runbooks started earlier ---------------------------------------------------------------
+    def follow_executions(self) -> list[dict[str, Any]]:
+        """Record and notify the end of every Automation execution started for an incident."""
+        summaries: list[dict[str, Any]] = []
+        for item in self.ledger.executions_to_follow():
+            execution_id = item["sk"]
+            try:
+                status, failure = self.aws.get_automation_execution(execution_id)
+            except PermanentAwsError as error:
+                if "NotFound" not in error.code:
+                    raise
+                status, failure = "NotFound", str(error)
+            if status not in AUTOMATION_DONE:
+                summaries.append({"execution_id": execution_id, "status": status})
+                continue
+            succeeded = AUTOMATION_DONE[status]
+            incident_status = "runbook-succeeded" if succeeded else "runbook-failed"
+            severity = str(item.get("severity", "high"))
+            severity = "low" if succeeded else at_least(escalate(severity), "high")
+            detail = f"runbook {item.get('document', '')} execution {execution_id}: {status}"
+            if failure:
+                detail += f" ({failure})"
+            self.ledger.record_runbook_end(
+                item, status=status, incident_status=incident_status, detail=detail, now=self.clock()
+            )
+            resource = str(item["incident_pk"]).split("#", 2)[-1]
+            text = (
+                f"Auto-healing - {self.app_env} ({self.region or 'region unknown'})\n\n"
+                f"Incident:  {item.get('incident_id', '')}\nResource:  {resource}\n"
+                f"Severity:  {severity}\nStatus:    {incident_status}\n\n{detail}\n"
+            )
+            self._best_effort(
+                "notify",
+                self.aws.publish,
+                self.config.topic_for(severity),
+                subject=messages.subject(
+                    severity=severity,
+                    status=incident_status,
+                    app_env=self.app_env,
+                    resource=resource,
+                    kind="runbook",
+                    dry_run=False,
+                ),
+                message=text,
+                attributes=self._attributes(severity, incident_status, str(item.get("incident_id", ""))),
+            )
+            self.telemetry.count("RunbookFinished", Outcome="succeeded" if succeeded else "failed")
+            summaries.append(
+                {"execution_id": execution_id, "status": status, "incident_status": incident_status}
+            )
+        return summaries
 
     # --- outcome, records, notifications ----------------------------------------------------------
     def _outcome(self, plan: Plan, results: Sequence[ActionResult], resolved: bool) -> tuple[str, str]:
@@ -483,9 +623,11 @@ class Healer:
                 event_id=event.event_id,
             )
 
-    def _cannot_evaluate(self, event: Event, target: Target, error: PermanentAwsError) -> dict[str, Any]:
-        """A permanent fault while reading facts (e.g. access denied): report, do not retry."""
-        self.logger.error("cannot evaluate the event", extra={"error": str(error)})
+    def _cannot_handle(
+        self, event: Event, target: Target, error: PermanentAwsError, results: Sequence[ActionResult]
+    ) -> dict[str, Any]:
+        """A permanent fault outside an action (reading facts, the ledger): report, do not retry."""
+        self.logger.error("cannot handle the event", extra={"error": str(error)})
         self.telemetry.count("HealingFailure", Kind="permanent")
         severity = at_least(getattr(target, "severity", "high"), "high")
         subject = messages.subject(
@@ -493,13 +635,22 @@ class Healer:
             status="failed",
             app_env=self.app_env,
             resource="",
-            kind="evaluation",
+            kind="auto-healing",
             dry_run=self.config.dry_run,
         )
-        text = (
-            f"Auto-healing - {self.app_env} ({self.region or 'region unknown'})\n\n"
-            f"Could not evaluate event {event.event_id} ({_describe(event)}):\n  {error}\n\n"
-            "Nothing was changed. Check the function's permissions and the resource, then handle it by hand."
+        done = [f"  - {r.action.describe()}: {r.outcome} ({r.detail})" for r in results]
+        text = "\n".join(
+            [
+                f"Auto-healing - {self.app_env} ({self.region or 'region unknown'})",
+                "",
+                f"Could not handle event {event.event_id} ({_describe(event)}):",
+                f"  {error}",
+                "",
+                "Actions taken before the fault:" if done else "No action was taken.",
+                *done,
+                "",
+                "Check the function's permissions, the ledger table and the resource; handle it by hand.",
+            ]
         )
         self._best_effort(
             "notify",

@@ -9,6 +9,7 @@ idempotency        ``idempotency#<function name>``    ``<function>#<md5 of event
 incident lock      ``LOCK#<kind>#<resource id>``      ``KIND#<incident kind>``          window + 1 day
 action counter     ``RATE#<kind>#<resource id>``      ``HOUR#<YYYY-MM-DDTHH>`` (UTC)    1 day
 incident record    ``INCIDENT#<kind>#<resource id>``  ``INCIDENT#<incident id>``        90 days
+runbook to follow  ``FOLLOW#automation``              ``<execution id>``                7 days
 =================  =================================  ===============================  ==========
 
 (``<kind>`` is ``instance``, ``group`` or ``database``.)
@@ -31,6 +32,10 @@ incident record    ``INCIDENT#<kind>#<resource id>``  ``INCIDENT#<incident id>``
   ``detail``, ``at``), ``completed_actions`` (string set of action keys done, so a retry never
   repeats them), ``outcome``, ``dry_run``, ``opened_at``/``updated_at`` (ISO 8601 UTC).
   Query one resource's history with ``pk = INCIDENT#instance#i-...``.
+- **Runbook to follow**: an Automation execution started for an incident (``incident_pk``,
+  ``incident_sk``, ``incident_id``, ``document``, ``started_at``, ``severity``); the incident
+  detector reads the partition on each run, records the execution's end on the incident
+  (``runbook_status``) and deletes the item.
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ from .model import ActionResult, Plan, ResourceRef
 
 INCIDENT_RETENTION_SECONDS = 90 * 24 * 3600
 LOCK_RETENTION_SECONDS = 24 * 3600
+FOLLOW_RETENTION_SECONDS = 7 * 24 * 3600
+FOLLOW_PK = "FOLLOW#automation"
 COUNTER_RETENTION_SECONDS = 24 * 3600
 IDEMPOTENCY_SECONDS = 6 * 3600
 """How long a delivered event id is remembered: Lambda's longest asynchronous event age."""
@@ -116,6 +123,13 @@ class Ledger:
                 str(current.get("incident_id", "")), current["incident_pk"], current["incident_sk"]
             )
         return LockResult(False, holder, str(current.get("owner_event_id", "")))
+
+    def active_lock(self, resource: ResourceRef, kind: str, *, now: float) -> IncidentRef | None:
+        """The incident holding ``resource``'s lock of ``kind`` right now, if any."""
+        item = self._aws.ddb_get(self.table_name, {"pk": f"LOCK#{resource.key}", "sk": f"KIND#{kind}"})
+        if not item or int(item.get("lock_until", 0)) < int(now) or not item.get("incident_pk"):
+            return None
+        return IncidentRef(str(item.get("incident_id", "")), item["incident_pk"], item["incident_sk"])
 
     def release_lock(self, resource: ResourceRef, kind: str, *, event_id: str) -> bool:
         """Give the lock up (after a transient failure) so the retry of this event may act."""
@@ -221,6 +235,54 @@ class Ledger:
             condition="attribute_exists(pk)",
         )
         return updated
+
+    # --- runbooks to follow -----------------------------------------------------------------------
+    def follow_execution(
+        self, execution_id: str, incident: IncidentRef, *, document: str, severity: str, now: float
+    ) -> None:
+        self._aws.ddb_put(
+            self.table_name,
+            {
+                "pk": FOLLOW_PK,
+                "sk": execution_id,
+                "incident_pk": incident.pk,
+                "incident_sk": incident.sk,
+                "incident_id": incident.incident_id,
+                "document": document,
+                "severity": severity,
+                "started_at": _iso(now),
+                "expires_at": int(now) + FOLLOW_RETENTION_SECONDS,
+            },
+        )
+
+    def executions_to_follow(self) -> list[dict]:
+        return self._aws.ddb_query(self.table_name, FOLLOW_PK)
+
+    def record_runbook_end(
+        self, item: dict, *, status: str, incident_status: str, detail: str, now: float
+    ) -> None:
+        """Write the execution's end on its incident and stop following it."""
+        self._aws.ddb_update(
+            self.table_name,
+            {"pk": item["incident_pk"], "sk": item["incident_sk"]},
+            update=(
+                "SET runbook_status = :status, #status = :incident_status, "
+                "outcome = :detail, updated_at = :now"
+            ),
+            names={"#status": "status"},
+            values={
+                ":status": f"{item['sk']}: {status}",
+                ":incident_status": incident_status,
+                ":detail": detail[:2000],
+                ":now": _iso(now),
+            },
+        )
+        self._aws.ddb_delete(
+            self.table_name,
+            {"pk": FOLLOW_PK, "sk": item["sk"]},
+            condition="attribute_exists(pk)",
+            values={},
+        )
 
     def get_incident(self, incident: IncidentRef) -> dict | None:
         return self._aws.ddb_get(self.table_name, {"pk": incident.pk, "sk": incident.sk})

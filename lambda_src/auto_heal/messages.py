@@ -23,6 +23,8 @@ _HEADLINES = {
     "failed": "healing FAILED",
     "retrying": "healing failed, retrying",
     "unresolved": "quick fix did not help",
+    "runbook-succeeded": "recovered by runbook",
+    "runbook-failed": "runbook FAILED",
 }
 
 

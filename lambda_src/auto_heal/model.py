@@ -23,6 +23,7 @@ class GroupFacts:
     target_tracking: bool = False
     refresh_in_progress: bool = False
     in_service: tuple[str, ...] = ()
+    pending: int = 0  # instances launching (Pending*): capacity on its way
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,22 @@ class InstanceFacts:
     def group_tag(self) -> str | None:
         """The ``aws:autoscaling:groupName`` tag: set on instances a group launched."""
         return self.tags.get("aws:autoscaling:groupName")
+
+
+@dataclass(frozen=True, slots=True)
+class HealthCheckFacts:
+    """A Route 53 health check and what its checkers report right now."""
+
+    id: str
+    name: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+    healthy_checkers: int = 0
+    checkers: int = 0
+
+    @property
+    def healthy(self) -> bool:
+        """Route 53's rule: healthy while more than 18% of its checkers report healthy."""
+        return self.checkers == 0 or self.healthy_checkers / self.checkers > 0.18
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +216,25 @@ class StartRecoveryRunbook:
         return f"start the recovery runbook for {self.instance_id}"
 
 
+@dataclass(frozen=True, slots=True)
+class StartRunbook:
+    """Start the incident kind's own Automation (RUNBOOKS_BY_INCIDENT) for a group, DB or check."""
+
+    document: str
+    role_arn: str
+    resource: ResourceRef
+    resource_parameter: str
+    parameters: tuple[tuple[str, str], ...] = ()
+    kind: ClassVar[str] = "StartRunbook"
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.document}:{self.resource.id}"
+
+    def describe(self) -> str:
+        return f"start runbook {self.document} for {self.resource.kind} {self.resource.id}"
+
+
 Action = (
     StartInstance
     | StopStartInstance
@@ -208,6 +244,7 @@ Action = (
     | CaptureDiagnostics
     | RestartService
     | StartRecoveryRunbook
+    | StartRunbook
 )
 
 MUTATING_ACTIONS: tuple[type, ...] = (
@@ -219,6 +256,7 @@ MUTATING_ACTIONS: tuple[type, ...] = (
     CaptureDiagnostics,
     RestartService,
     StartRecoveryRunbook,
+    StartRunbook,
 )
 
 

@@ -152,8 +152,18 @@ def only(template: Template, kind: str) -> dict[str, Any]:
     return next(iter(resources.values()))
 
 
+def function_with_handler(template: Template, handler: str = "handler.handler") -> dict[str, Any]:
+    functions = [
+        f
+        for f in template.find_resources("AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"] == handler
+    ]
+    assert len(functions) == 1, f"expected one function with handler {handler}"
+    return functions[0]
+
+
 def function_environment(template: Template) -> dict[str, Any]:
-    return only(template, "AWS::Lambda::Function")["Properties"]["Environment"]["Variables"]
+    return function_with_handler(template)["Properties"]["Environment"]["Variables"]
 
 
 def join(value: Any) -> str:
@@ -189,7 +199,7 @@ def as_list(value: Any) -> list[Any]:
 # the function and its contract
 # --------------------------------------------------------------------------------------------
 def test_function_runs_the_auto_heal_handler_on_python_3_13_with_the_powertools_layer(full):
-    properties = only(full, "AWS::Lambda::Function")["Properties"]
+    properties = function_with_handler(full)["Properties"]
     assert properties["Runtime"] == "python3.13"
     assert properties["Handler"] == "handler.handler"
     assert properties["Architectures"] == ["x86_64"]
@@ -203,7 +213,7 @@ def test_function_runs_the_auto_heal_handler_on_python_3_13_with_the_powertools_
 
 
 def test_reserved_concurrency_none_removes_the_limit(minimal):
-    properties = only(minimal, "AWS::Lambda::Function")["Properties"]
+    properties = function_with_handler(minimal)["Properties"]
     assert "ReservedConcurrentExecutions" not in properties
     assert properties.get("TracingConfig", {"Mode": "PassThrough"}) == {"Mode": "PassThrough"}
 
@@ -299,7 +309,7 @@ def test_log_group_has_explicit_retention_and_is_the_functions(synthesized, full
     log_group = only(full, "AWS::Logs::LogGroup")
     assert log_group["Properties"]["RetentionInDays"] == 90
     assert log_group["DeletionPolicy"] == "Retain"
-    function = only(full, "AWS::Lambda::Function")["Properties"]
+    function = function_with_handler(full)["Properties"]
     assert function["LoggingConfig"]["LogGroup"] == {
         "Ref": logical_id(synthesized, "Full", synthesized["full"].log_group)
     }
@@ -370,7 +380,12 @@ def test_async_invocations_retry_then_go_to_the_dead_letter_queue(synthesized, f
     queue_arn = {
         "Fn::GetAtt": [logical_id(synthesized, "Full", synthesized["full"].dead_letter_queue), "Arn"]
     }
-    config = only(full, "AWS::Lambda::EventInvokeConfig")["Properties"]
+    function_ref = {"Ref": logical_id(synthesized, "Full", synthesized["full"].function)}
+    (config,) = [
+        c["Properties"]
+        for c in full.find_resources("AWS::Lambda::EventInvokeConfig").values()
+        if c["Properties"]["FunctionName"] == function_ref
+    ]
     assert config["MaximumRetryAttempts"] == 2
     assert config["MaximumEventAgeInSeconds"] == 3600
     assert config["DestinationConfig"] == {"OnFailure": {"Destination": queue_arn}}
@@ -381,7 +396,9 @@ def test_every_rule_and_subscription_delivers_failures_to_the_dead_letter_queue(
         "Fn::GetAtt": [logical_id(synthesized, "Full", synthesized["full"].dead_letter_queue), "Arn"]
     }
     function_arn = {"Fn::GetAtt": [logical_id(synthesized, "Full", synthesized["full"].function), "Arn"]}
-    rules = full.find_resources("AWS::Events::Rule")
+    rules = {
+        k: r for k, r in full.find_resources("AWS::Events::Rule").items() if "EventPattern" in r["Properties"]
+    }
     assert len(rules) == 5
     for rule in rules.values():
         (target,) = rule["Properties"]["Targets"]
@@ -615,3 +632,41 @@ def test_custom_alarm_prefix_reaches_the_rule_and_the_function():
     pattern = stack.resolve(healing.rules["AlarmStateChange"].node.default_child.event_pattern)
     assert pattern["detail"]["alarmName"] == [{"prefix": "webapp-prod-web-"}]
     assert healing.alarm_name_prefix == "webapp-prod-web-"  # ALARM_NAME_PREFIX is set from it
+
+
+# -- incident detector ---------------------------------------------------------------------------
+
+
+def test_incident_detector_scans_on_a_schedule_with_the_same_code_and_ledger(full):
+    detector = function_with_handler(full, "detector.handler")["Properties"]
+    healer = function_with_handler(full)["Properties"]
+    assert detector["Code"] == healer["Code"]
+    assert detector["ReservedConcurrentExecutions"] == 1
+    env = detector["Environment"]["Variables"]
+    assert env["LEDGER_TABLE_NAME"] == healer["Environment"]["Variables"]["LEDGER_TABLE_NAME"]
+    assert env["RUNBOOKS_BY_INCIDENT"] == "{}"
+    full.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(5 minutes)"})
+    full.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig", {"Qualifier": "$LATEST", "MaximumRetryAttempts": 0}
+    )
+
+
+def test_detector_can_read_route53_health_checks_and_instance_refreshes(full):
+    statements = json.dumps(full.find_resources("AWS::IAM::Policy"))
+    for action in (
+        "route53:ListHealthChecks",
+        "route53:GetHealthCheckStatus",
+        "route53:ListTagsForResources",
+        "autoscaling:DescribeInstanceRefreshes",
+    ):
+        assert action in statements, action
+
+
+def test_fails_when_a_detector_runbook_names_an_unknown_incident_kind():
+    from types import SimpleNamespace
+
+    from constructs_lib.healing import DetectorRunbook
+
+    runbook = SimpleNamespace(document_name="doc", role=None, grant_start=lambda grantee: None)
+    with pytest.raises(ValueError, match=r"detector_runbooks has unknown incident kind\(s\) \['meteor'\]"):
+        build(detector_runbooks={"meteor": DetectorRunbook(runbook=runbook, resource_parameter="InstanceId")})

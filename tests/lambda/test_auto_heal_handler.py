@@ -1,0 +1,427 @@
+"""The handler against moto: every action, asserting what changed in the emulated account.
+
+Where moto cannot play AWS (it runs no Run Command, has no Automation executions or instance
+refreshes, and applies an accepted call at once), a botocore ``before-call`` hook stands in;
+those tests say ``via_botocore_hook`` in their names.
+"""
+
+from __future__ import annotations
+
+import pytest
+from auto_heal_world import (
+    GROUP,
+    RUNBOOK,
+    RUNBOOK_ROLE,
+    execution_id,
+    group_alarm_eventbridge,
+    group_alarm_sns,
+    health_event,
+    launch_unsuccessful,
+    rds_event,
+    state_change,
+    topic_arn,
+)
+
+
+def statuses(result):
+    return [r["status"] for r in result["results"]]
+
+
+# --- instances ----------------------------------------------------------------------------------
+def test_standalone_instance_stopped_is_started_recorded_and_notified(world):
+    world.stop(world.standalone)
+
+    result = world.invoke(state_change(world.standalone, "stopped"))
+
+    assert world.state(world.standalone) == "running"
+    assert world.hooks.mutations() == ["ec2.StartInstances"]
+    assert statuses(result) == ["acted"]
+    (note,) = world.published("medium")
+    assert note["Subject"] == f"[MEDIUM] webapp prod instance-recovery: healed {world.standalone}"
+    assert "start instance" in note["Message"] and "succeeded" in note["Message"]
+    assert note["MessageAttributes"]["severity"]["Value"] == "medium"
+    (incident,) = world.incidents()
+    assert (incident["status"], incident["severity"], incident["incident_kind"]) == (
+        "acted",
+        "medium",
+        "instance-recovery",
+    )
+    assert incident["completed_actions"] == {f"StartInstance:{world.standalone}"}
+    assert incident["event_ids"] == {result["results"][0]["event_id"]}
+
+
+def test_group_member_stopped_is_marked_unhealthy_and_never_started(world):
+    member = world.members()[0]
+    world.stop(member)
+
+    world.invoke(state_change(member, "stopped"))
+
+    assert world.health(member) == "Unhealthy"
+    assert world.state(member) == "stopped"
+    assert world.hooks.mutations() == ["autoscaling.SetInstanceHealth"]
+    assert world.hooks.params("autoscaling.SetInstanceHealth")[0]["ShouldRespectGracePeriod"] is False
+
+
+def test_standalone_instance_with_failed_automatic_recovery_is_stopped_and_started(world):
+    world.invoke(health_event(world.standalone))
+
+    assert world.hooks.mutations() == ["ec2.StopInstances", "ec2.StartInstances"]
+    assert world.state(world.standalone) == "running"
+    (note,) = world.published("high")
+    assert "stop and start instance" in note["Message"]
+
+
+def test_automatic_recovery_success_is_a_low_notice_without_action(world):
+    world.invoke(health_event(world.standalone, "AWS_EC2_SIMPLIFIED_AUTO_RECOVERY_SUCCESS"))
+
+    assert world.hooks.mutations() == []
+    assert len(world.published("low")) == 1
+
+
+def test_standalone_instance_terminated_is_reported_high(world):
+    world.client("ec2").terminate_instances(InstanceIds=[world.standalone])
+
+    world.invoke(state_change(world.standalone, "terminated"))
+
+    assert world.hooks.mutations() == []
+    (note,) = world.published("high")
+    assert "cannot be healed" in note["Message"]
+
+
+def test_instance_in_standby_is_left_to_the_group(world):
+    member = world.members()[0]
+    world.client("autoscaling").enter_standby(
+        InstanceIds=[member], AutoScalingGroupName=GROUP, ShouldDecrementDesiredCapacity=True
+    )
+    world.stop(member)
+
+    result = world.invoke(state_change(member, "stopped"))
+
+    assert statuses(result) == ["lifecycle"]
+    assert world.hooks.mutations() == [] and world.all_published() == {} and world.incidents() == []
+
+
+def test_instance_replaced_by_an_instance_refresh_is_left_to_the_group_via_botocore_hook(world):
+    member = world.members()[0]
+    world.hooks.refreshes[GROUP] = "InProgress"  # moto 5.2.5 has no instance refreshes
+    world.stop(member)
+
+    result = world.invoke(state_change(member, "stopped"))
+
+    assert statuses(result) == ["lifecycle"]
+    assert world.health(member) == "Healthy"
+    assert world.hooks.mutations() == []
+
+
+# --- safety gates --------------------------------------------------------------------------------
+@pytest.mark.parametrize("which", ["untagged", "other_env"])
+def test_instance_of_no_or_another_environment_is_not_touched(world, which):
+    instance = getattr(world, which)
+    world.stop(instance)
+
+    result = world.invoke(state_change(instance, "stopped"))
+
+    assert statuses(result) == ["not-owned"]
+    assert world.state(instance) == "stopped"
+    assert world.hooks.mutations() == [] and world.all_published() == {} and world.incidents() == []
+
+
+def test_unknown_instance_is_not_touched(world):
+    result = world.invoke(state_change("i-0123456789abcdef0", "stopped"))
+    assert statuses(result) == ["not-found"]
+    assert world.hooks.mutations() == []
+
+
+@pytest.mark.parametrize("value", ["true", "TRUE", "maybe", None])
+def test_pause_switch_on_missing_or_garbled_means_no_action(world, value):
+    world.set_pause(value)
+    world.stop(world.standalone)
+
+    result = world.invoke(state_change(world.standalone, "stopped"))
+
+    assert statuses(result) == ["paused"]
+    assert world.state(world.standalone) == "stopped"
+    assert world.hooks.mutations() == [] and world.incidents() == []
+
+
+def test_suppress_tag_means_no_action(world):
+    world.client("ec2").create_tags(
+        Resources=[world.standalone], Tags=[{"Key": "autoheal:suppress", "Value": "true"}]
+    )
+    world.stop(world.standalone)
+
+    result = world.invoke(state_change(world.standalone, "stopped"))
+
+    assert statuses(result) == ["suppressed"]
+    assert world.state(world.standalone) == "stopped"
+
+
+def test_dry_run_changes_nothing_but_records_and_notifies_what_it_would_do(world):
+    world.configure(DRY_RUN="true")
+    member = world.members()[0]
+    world.stop(world.standalone)
+    world.stop(member)
+
+    world.invoke(state_change(world.standalone, "stopped"))
+    world.invoke(group_alarm_eventbridge("webapp-prod-web-cpu-medium"))
+    world.invoke(state_change(member, "stopping"))
+
+    assert world.hooks.mutations() == []
+    assert world.state(world.standalone) == "stopped"
+    assert world.group()["DesiredCapacity"] == 2
+    assert world.health(member) == "Healthy"
+    notes = world.published("medium")
+    assert len(notes) == 3 and all("[DRY RUN]" in n["Subject"] for n in notes)
+    assert {i["status"] for i in world.incidents()} == {"dry-run"}
+
+
+# --- idempotency, incident lock, rate limit ----------------------------------------------------
+def test_duplicate_delivery_of_one_event_acts_once(world):
+    world.stop(world.standalone)
+    event = state_change(world.standalone, "stopped")
+
+    first = world.invoke(event)
+    world.stop(world.standalone)  # even if the instance stopped again meanwhile
+    second = world.invoke(event)
+
+    assert world.hooks.mutations() == ["ec2.StartInstances"]
+    assert second["results"] == [{**first["results"][0], "delivery": "duplicate"}]
+    assert len(world.published("medium")) == 1
+
+
+def test_stopping_then_stopped_is_one_action_by_the_incident_lock_via_botocore_hook(world):
+    # The group takes a moment to show the instance unhealthy: the second event still sees it
+    # healthy, so only the incident lock keeps it from acting twice.
+    world.hooks.accepted_without_effect.add("autoscaling.SetInstanceHealth")
+    member = world.members()[0]
+    world.stop(member)
+
+    first = world.invoke(state_change(member, "stopping"))
+    second = world.invoke(state_change(member, "stopped"))
+
+    assert statuses(first) == ["acted"] and statuses(second) == ["duplicate"]
+    assert world.hooks.mutations() == ["autoscaling.SetInstanceHealth"]
+    (incident,) = world.incidents()
+    assert incident["event_ids"] == {first["results"][0]["event_id"], second["results"][0]["event_id"]}
+    assert incident["duplicate_deliveries"] == 1
+
+
+def test_same_alarm_by_sns_and_eventbridge_is_one_incident_and_one_scale_out(world):
+    by_eventbridge = world.invoke(group_alarm_eventbridge("webapp-prod-web-cpu-medium"))
+    by_sns = world.invoke(group_alarm_sns("webapp-prod-web-cpu-medium"))
+
+    assert statuses(by_eventbridge) == ["acted"] and statuses(by_sns) == ["duplicate"]
+    assert world.group()["DesiredCapacity"] == 3
+    assert world.hooks.mutations().count("autoscaling.SetDesiredCapacity") == 1
+    assert len(world.incidents()) == 1
+    assert len(world.published("medium")) == 1
+
+
+def test_after_the_incident_window_the_same_resource_is_a_new_incident(world):
+    world.stop(world.standalone)
+    world.invoke(state_change(world.standalone, "stopped"))
+    world.now += 901
+    world.stop(world.standalone)
+
+    world.invoke(state_change(world.standalone, "stopped"))
+
+    assert world.hooks.mutations() == ["ec2.StartInstances", "ec2.StartInstances"]
+    assert len(world.incidents()) == 2
+
+
+def test_past_the_hourly_limit_no_action_and_escalation_to_a_human(world):
+    for _ in range(3):
+        world.stop(world.standalone)
+        world.invoke(state_change(world.standalone, "stopped"))
+        world.now += 901  # a new incident window, same hour
+    world.published("medium")
+    world.stop(world.standalone)
+
+    result = world.invoke(state_change(world.standalone, "stopped"))
+
+    assert statuses(result) == ["rate-limited"]
+    assert world.state(world.standalone) == "stopped"
+    assert world.hooks.mutations() == ["ec2.StartInstances"] * 3
+    (note,) = world.published("high")
+    assert "NOT healed, action limit reached" in note["Subject"]
+    assert "over 3 actions this hour" in note["Message"]
+    assert world.published("medium") == []
+
+
+# --- alarms ---------------------------------------------------------------------------------------
+def test_cpu_alarm_on_a_target_tracking_group_captures_diagnostics_on_the_hottest_and_keeps_capacity(world):
+    members = world.create_group("webapp-prod-api", desired=3, max_size=4, target_tracking=True)
+    for instance, cpu in zip(members, (20.0, 97.0, 91.0), strict=True):
+        world.put_metric("AWS/EC2", "CPUUtilization", {"InstanceId": instance}, cpu)
+
+    world.invoke(group_alarm_eventbridge("webapp-prod-api-cpu-medium", group="webapp-prod-api"))
+
+    assert world.hooks.mutations() == ["ssm.SendCommand"]
+    (command,) = world.hooks.params("ssm.SendCommand")  # moto lists every instance as a target
+    assert command["InstanceIds"] == [members[1], members[2]]
+    assert command["DocumentName"] == "AWS-RunShellScript"
+    assert any("top -b" in line for line in command["Parameters"]["commands"])
+    assert world.group("webapp-prod-api")["DesiredCapacity"] == 3
+    (note,) = world.published("medium")
+    assert f"{members[1]} (97%)" in note["Message"]
+
+
+def test_cpu_alarm_on_a_target_tracking_group_at_max_escalates(world):
+    world.create_group("webapp-prod-api", desired=2, max_size=2, target_tracking=True)
+
+    world.invoke(group_alarm_eventbridge("webapp-prod-api-cpu-medium", group="webapp-prod-api"))
+
+    assert world.group("webapp-prod-api")["DesiredCapacity"] == 2
+    (note,) = world.published("high")
+    assert "at max capacity" in note["Message"]
+
+
+def test_cpu_alarm_on_a_group_without_target_tracking_scales_out_by_one_within_max(world):
+    world.invoke(group_alarm_eventbridge("webapp-prod-web-cpu-medium"))
+
+    assert world.group()["DesiredCapacity"] == 3
+    assert len(world.members()) == 3
+
+
+def memory_alarm(world, threshold=90.0):
+    world.client("cloudwatch").put_metric_alarm(
+        AlarmName="webapp-prod-web-memory-high",
+        Namespace="CWAgent",
+        MetricName="mem_used_percent",
+        Dimensions=[{"Name": "AutoScalingGroupName", "Value": GROUP}],
+        Statistic="Average",
+        Period=60,
+        EvaluationPeriods=3,
+        Threshold=threshold,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    members = world.members()
+    for instance, used in zip(members, (55.0, 96.0), strict=True):
+        world.put_metric(
+            "CWAgent", "mem_used_percent", {"AutoScalingGroupName": GROUP, "InstanceId": instance}, used
+        )
+    return members[1]  # the hottest
+
+
+def test_memory_alarm_restarts_the_service_on_the_hottest_and_verifies_health_via_botocore_hook(world):
+    hottest = memory_alarm(world)
+    world.hooks.command_output = "AUTOHEAL_RESTART_RC=0\nAUTOHEAL_HEALTH=ok\nAUTOHEAL_MEM_USED_PERCENT=41.5\n"
+
+    result = world.invoke(group_alarm_eventbridge("webapp-prod-web-memory-high", signal="memory"))
+
+    assert statuses(result) == ["acted"]
+    assert world.hooks.mutations() == ["ssm.SendCommand"]
+    (command,) = world.hooks.params("ssm.SendCommand")
+    assert command["InstanceIds"] == [hottest]
+    assert "systemctl restart 'webapp'" in command["Parameters"]["commands"][0]
+    assert world.health(hottest) == "Healthy"
+    (note,) = world.published("high")
+    assert "health ok, memory 42%" in note["Message"]
+
+
+def test_memory_still_high_after_restart_has_the_group_replace_the_instance_via_botocore_hook(world):
+    hottest = memory_alarm(world)
+    world.hooks.command_output = "AUTOHEAL_HEALTH=ok\nAUTOHEAL_MEM_USED_PERCENT=93.0\n"
+
+    result = world.invoke(group_alarm_eventbridge("webapp-prod-web-memory-high", signal="memory"))
+
+    assert statuses(result) == ["unresolved"]
+    assert world.hooks.mutations() == ["ssm.SendCommand", "autoscaling.SetInstanceHealth"]
+    assert world.health(hottest) == "Unhealthy"
+    (note,) = world.published("critical")  # high, escalated: the quick fix did not help
+    assert "memory still 93%" in note["Message"]
+
+
+def test_unhealthy_after_restart_starts_the_recovery_runbook_via_botocore_hook(world):
+    hottest = memory_alarm(world)
+    world.hooks.command_output = "AUTOHEAL_HEALTH=fail\nAUTOHEAL_MEM_USED_PERCENT=30.0\n"
+
+    world.invoke(group_alarm_eventbridge("webapp-prod-web-memory-high", signal="memory"))
+
+    assert world.hooks.mutations() == ["ssm.SendCommand", "ssm.StartAutomationExecution"]
+    (execution,) = world.hooks.automations
+    assert execution["DocumentName"] == RUNBOOK
+    assert execution["Parameters"] == {
+        "InstanceId": [hottest],
+        "AutomationAssumeRole": [RUNBOOK_ROLE],
+        "TopicArn": [topic_arn("high")],
+        "ServiceUnit": ["webapp"],
+        "HealthCheckPort": ["8080"],
+        "HealthCheckPath": ["/health"],
+    }
+    (incident,) = world.incidents()
+    assert [a["outcome"] for a in incident["actions"]] == ["did-not-help", "succeeded"]
+    assert incident["actions"][1]["execution_id"] == execution_id(1)
+
+
+def test_unhealthy_after_restart_without_a_runbook_replaces_the_instance_via_botocore_hook(world):
+    world.configure(RECOVERY_RUNBOOK_NAME="", RECOVERY_RUNBOOK_ROLE_ARN="")
+    hottest = memory_alarm(world)
+    world.hooks.command_output = "AUTOHEAL_HEALTH=fail\n"
+
+    world.invoke(group_alarm_eventbridge("webapp-prod-web-memory-high", signal="memory"))
+
+    assert world.hooks.mutations() == ["ssm.SendCommand", "autoscaling.SetInstanceHealth"]
+    assert world.health(hottest) == "Unhealthy"
+
+
+def test_restart_with_no_verifiable_output_counts_as_not_helped(world):
+    # moto's Run Command returns Success with empty output: health unknown -> runbook.
+    memory_alarm(world)
+    world.invoke(group_alarm_eventbridge("webapp-prod-web-memory-high", signal="memory"))
+    assert world.hooks.mutations() == ["ssm.SendCommand", "ssm.StartAutomationExecution"]
+
+
+def test_alarm_of_another_environment_or_a_composite_alarm_is_ignored_without_any_call(world):
+    world.invoke(group_alarm_eventbridge("webapp-stg-web-cpu-high"))
+    world.invoke(group_alarm_eventbridge("webapp-prod-autoheal-errors-high"))
+    assert world.hooks.operations() == []
+
+
+# --- groups and databases -------------------------------------------------------------------------
+def test_launch_unsuccessful_notifies_high_with_the_cause(world):
+    world.invoke(launch_unsuccessful())
+
+    (note,) = world.published("high")
+    assert "cause: capacity" in note["Message"]
+    assert "ap-northeast-1c" in note["Message"]
+    assert world.hooks.mutations() == []
+    (incident,) = world.incidents()
+    assert (incident["incident_kind"], incident["status"]) == ("launch-failure", "notified")
+
+
+def test_launch_unsuccessful_in_an_untagged_group_is_ignored(world):
+    world.create_group("someone-elses", desired=1, max_size=1, tags={})
+    world.invoke(launch_unsuccessful("someone-elses"))
+    assert world.all_published() == {}
+
+
+@pytest.mark.parametrize(("categories", "severity"), [(["failover"], "high"), (["failure"], "critical")])
+def test_database_failover_and_failure_are_recorded_and_notified(world, categories, severity):
+    world.create_database("webapp-prod-db")
+
+    world.invoke(rds_event("webapp-prod-db", categories=categories))
+
+    (note,) = world.published(severity)
+    assert "webapp-prod-db" in note["Subject"]
+    assert world.incidents()[0]["incident_kind"] == f"database-{categories[0]}"
+    assert world.hooks.mutations() == []
+
+
+# --- input the handler must survive ---------------------------------------------------------------
+@pytest.mark.parametrize("event", [{}, {"foo": 1}, [], "text", None, {"Records": "x"}, {"detail-type": 7}])
+def test_malformed_payload_is_logged_and_dropped_without_any_aws_call(world, event):
+    result = world.invoke(event)
+    assert statuses(result) == ["ignored"]
+    assert world.hooks.operations() == []
+
+
+def test_invalid_configuration_fails_closed_without_any_aws_call(world):
+    world.configure(TOPIC_ARNS="")
+    world.stop(world.standalone)
+
+    result = world.invoke(state_change(world.standalone, "stopped"))
+
+    assert result["status"] == "config-invalid"
+    assert world.hooks.operations() == []
+    assert world.state(world.standalone) == "stopped"
