@@ -425,6 +425,8 @@ class AutoHealing(Construct):
             "POWERTOOLS_LOG_LEVEL": log_level,
             "POWERTOOLS_TRACE_DISABLED": "false" if tracing else "true",
         }
+        self._code = lambda_.Code.from_asset(str(_LAMBDA_SOURCE), exclude=["__pycache__", "*.pyc"])
+        self._layer = lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", layer_arn)
         self.function = lambda_.Function(
             self,
             "Resource",
@@ -432,8 +434,8 @@ class AutoHealing(Construct):
             runtime=lambda_.Runtime.PYTHON_3_13,
             architecture=lambda_.Architecture.X86_64,
             handler="handler.handler",
-            code=lambda_.Code.from_asset(str(_LAMBDA_SOURCE), exclude=["__pycache__", "*.pyc"]),
-            layers=[lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", layer_arn)],
+            code=self._code,
+            layers=[self._layer],
             role=self.role,
             log_group=self.log_group,
             environment=environment,
@@ -551,16 +553,13 @@ class AutoHealing(Construct):
         # --- incident detector: the same code's scheduled entry point -------------------------
         self.detector: lambda_.Function | None = None
         if detector_interval is not None:
-            self._add_detector(
-                detector_interval, environment, layer_arn, timeout, memory_size, detector_runbooks or {}
-            )
+            self._add_detector(detector_interval, environment, timeout, memory_size, detector_runbooks or {})
 
     # ------------------------------------------------------------------------------------------
     def _add_detector(
         self,
         interval: cdk.Duration,
         environment: dict[str, str],
-        layer_arn: str,
         timeout: cdk.Duration,
         memory_size: int,
         runbooks: Mapping[str, DetectorRunbook],
@@ -590,8 +589,8 @@ class AutoHealing(Construct):
             runtime=lambda_.Runtime.PYTHON_3_13,
             architecture=lambda_.Architecture.X86_64,
             handler="detector.handler",
-            code=lambda_.Code.from_asset(str(_LAMBDA_SOURCE), exclude=["__pycache__", "*.pyc"]),
-            layers=[lambda_.LayerVersion.from_layer_version_arn(self, "DetectorPowertoolsLayer", layer_arn)],
+            code=self._code,  # the same asset: one package, two entry points
+            layers=[self._layer],
             # One role for the healing service: the detector records in the same ledger and takes
             # the same per-resource locks, so it cannot duplicate what the event path does.
             role=self.role,

@@ -124,3 +124,13 @@ def test_dashboard_name_carries_the_region(synthesized_app):
             ]
             region = "ap-northeast-1" if "/Tokyo-" in path else "ap-northeast-3"
             assert names and all(region in n for n in names), names
+
+
+def test_prod_audits_the_ops_guide_items_with_aws_config(prod_tokyo, synthesized_app):
+    rules = [
+        r["Properties"]["Source"]["SourceIdentifier"]
+        for r in _of_type(prod_tokyo, "AWS::Config::ConfigRule").values()
+    ]
+    assert {"RESTRICTED_INCOMING_TRAFFIC", "ENCRYPTED_VOLUMES", "CLOUD_TRAIL_ENABLED"} <= set(rules), rules
+    dev = synthesized_app.template("Dev/Tokyo-Monitoring")
+    assert _of_type(dev, "AWS::Config::ConfigRule") == {}
