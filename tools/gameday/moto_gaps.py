@@ -1,0 +1,675 @@
+"""What moto 5.2.5 lacks for the game day, filled in one place and nowhere else.
+
+The game day deploys the synthesized templates into moto (server mode) and rehearses the healing
+path against it. moto models most of what the drills touch, but not everything; each gap below
+is filled the way AWS documents the behaviour, never by deciding a drill's outcome. Every fill is
+listed in :data:`GAPS` (the README prints the same table) and unit-tested in
+``tests/gameday/test_moto_gaps.py`` against moto itself.
+
+:func:`applied` (or :func:`install` / :func:`uninstall`) patches moto's classes in this process,
+which is where :class:`moto.server.ThreadedMotoServer` serves requests from, so the fills apply to
+the emulator the game day starts, and to ``mock_aws`` in the same process while applied. Removing
+them restores moto exactly, so other tests in the same process see plain moto.
+
+Resource types that moto cannot create and the drills do not use are *skipped* at deploy time
+instead (see :data:`SKIPPED_TYPES` and :func:`tools.gameday.deploy.prepare_template`).
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import moto
+
+__all__ = [
+    "GAPS",
+    "MOTO_VERSION",
+    "SKIPPED_TYPES",
+    "Gap",
+    "applied",
+    "install",
+    "installed",
+    "supported_resource_types",
+    "uninstall",
+]
+
+MOTO_VERSION = "5.2.5"
+"""The moto version these fills were written and tested against; :func:`install` refuses others."""
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """One thing moto lacks and how the game day fills it.
+
+    :param name: Short identifier, e.g. ``cfn:AWS::CloudWatch::Alarm``.
+    :param lacks: What moto does (or does not do) without the fill.
+    :param fill: What the fill does, in AWS's terms.
+    :param reference: The AWS documentation the filled behaviour follows.
+    """
+
+    name: str
+    lacks: str
+    fill: str
+    reference: str
+
+
+GAPS: tuple[Gap, ...] = (
+    Gap(
+        "cfn:AWS::CloudWatch::Alarm",
+        "CloudFormation skips the type, then fails on any Ref/GetAtt to the alarm.",
+        "Creates the alarm through moto's own CloudWatch backend (PutMetricAlarm fields, metric "
+        "math included); Ref is the alarm name, GetAtt Arn its ARN. Alarms are stored, never "
+        "evaluated (moto does not evaluate alarms).",
+        "AWS::CloudWatch::Alarm (CloudFormation User Guide)",
+    ),
+    Gap(
+        "cfn:AWS::CloudWatch::CompositeAlarm",
+        "CloudFormation skips the type.",
+        "Creates the composite alarm (AlarmRule, actions) through the CloudWatch backend, which "
+        "already stores composite alarms; Ref is the name, GetAtt Arn its ARN.",
+        "AWS::CloudWatch::CompositeAlarm (CloudFormation User Guide)",
+    ),
+    Gap(
+        "api:cloudwatch:PutCompositeAlarm",
+        "The API is missing, although the backend stores AlarmRule.",
+        "Routes PutCompositeAlarm to moto's PutMetricAlarm handler, which reads AlarmRule.",
+        "PutCompositeAlarm (CloudWatch API Reference)",
+    ),
+    Gap(
+        "cfn:AWS::AutoScaling::ScalingPolicy",
+        "CloudFormation skips the type: the group has no scaling policies, so healing would "
+        "wrongly see a group without target tracking.",
+        "Creates the policy through moto's Auto Scaling backend (PutScalingPolicy fields); Ref "
+        "and GetAtt Arn are the policy ARN.",
+        "AWS::AutoScaling::ScalingPolicy (CloudFormation User Guide)",
+    ),
+    Gap(
+        "cfn:AWS::SSM::Parameter Tags",
+        "Crashes (HTTP 500) on the template's Tags, which AWS::SSM::Parameter takes as a JSON "
+        "object (key -> value), unlike most types.",
+        "Converts the object to the Key/Value list moto's PutParameter expects.",
+        "AWS::SSM::Parameter, property Tags (CloudFormation User Guide)",
+    ),
+    Gap(
+        "cfn:AWS::KMS::Key Tags and KeyPolicy",
+        "Crashes (HTTP 500) on the template's Key/Value tags: moto's model expects the KMS API's "
+        "TagKey/TagValue; the key policy stays a JSON object where the API takes a string.",
+        "Converts the tags to TagKey/TagValue and the policy to its JSON text.",
+        "AWS::KMS::Key, properties Tags and KeyPolicy (CloudFormation User Guide)",
+    ),
+    Gap(
+        "cfn:ELBv2 GetAtt",
+        "Target groups have no GetAtt at all (create_stack fails with HTTP 500); load balancers "
+        "lack LoadBalancerFullName, CanonicalHostedZoneID and SecurityGroups.",
+        "TargetGroupFullName (targetgroup/<name>/<id> from the ARN), TargetGroupName, "
+        "TargetGroupArn, LoadBalancerArns; LoadBalancerFullName (app/<name>/<id>), "
+        "CanonicalHostedZoneID (the region's ALB zone), SecurityGroups.",
+        "AWS::ElasticLoadBalancingV2::TargetGroup / ::LoadBalancer return values",
+    ),
+    Gap(
+        "behaviour:autoscaling:SetInstanceHealth",
+        "Stores Unhealthy and does nothing else: the instance stays InService for ever.",
+        "As AWS documents it: a member marked Unhealthy is terminated (and deregistered from its "
+        "target groups, which then report it draining) and a replacement is launched to keep the "
+        "desired capacity. moto does all at once; in AWS it takes minutes.",
+        "Amazon EC2 Auto Scaling User Guide, 'Replace unhealthy instances' / SetInstanceHealth",
+    ),
+    Gap(
+        "api:autoscaling:DescribeInstanceRefreshes",
+        "The API is missing (moto cannot start an instance refresh either).",
+        "Returns an empty list: no refresh can exist in the emulator, which is the true answer.",
+        "DescribeInstanceRefreshes (Amazon EC2 Auto Scaling API Reference)",
+    ),
+)
+
+SKIPPED_TYPES: Mapping[str, str] = {
+    "Custom::*": "needs its provider Lambda to run (moto cannot run Lambda functions without docker): "
+    "the stack would never finish",
+    "AWS::CloudFormation::CustomResource": "a custom resource: needs its provider Lambda to run, the "
+    "stack would never finish",
+    "AWS::EC2::SecurityGroupEgress": "no moto model; the drills send no traffic",
+    "AWS::SNS::Subscription": "no moto model; the drills subscribe their own SQS queue to observe topics",
+    "AWS::SNS::TopicPolicy": "no moto model; moto does not enforce resource policies",
+    "AWS::SQS::QueuePolicy": "no moto model; moto does not enforce resource policies",
+    "AWS::S3::BucketPolicy": "no moto model; moto does not enforce resource policies",
+    "AWS::Lambda::EventInvokeConfig": "no moto model; the drills invoke the handler directly, so "
+    "asynchronous retries and the on-failure destination are not exercised",
+    "AWS::Lambda::Alias": "no moto model; the drills use the function's configuration",
+    "AWS::Scheduler::Schedule": "no moto model; the nightly stop/start schedule is not a drill",
+    "AWS::AutoScaling::LifecycleHook": "no moto model; no drill waits on a lifecycle hook",
+    "AWS::AutoScaling::WarmPool": "no moto model; replacements launch directly",
+    "AWS::FIS::ExperimentTemplate": "no moto model; a Fault Injection Service experiment is for a real "
+    "account, the game day injects its failures itself",
+    "AWS::Logs::QueryDefinition": "no moto model; saved Logs Insights queries of the dashboard, no drill "
+    "reads them",
+}
+"""Resource types :func:`tools.gameday.deploy.prepare_template` strips before a deploy, and why.
+
+A type moto cannot create that is *not* in this table stops the deploy with an error naming it:
+decide whether to fill it here or skip it (with a reason) before the game day goes on."""
+
+_lock = threading.RLock()
+_depth = 0
+_undo: list[Callable[[], None]] = []
+_MODELS: list[type] = []
+"""The CloudFormation models defined here, added to moto's model list while the fills are applied.
+
+They are not direct subclasses of ``CloudFormationModel`` (moto lists those as its models for as
+long as they live), so removing the fills removes them from moto's view at once."""
+_BASE: list[type] = []
+
+
+def installed() -> bool:
+    """Whether the fills are applied in this process right now."""
+    return _depth > 0
+
+
+def install() -> None:
+    """Apply every fill of :data:`GAPS` to moto in this process, until :func:`uninstall`.
+
+    Calls nest: each :func:`install` needs its :func:`uninstall`; the fills come off with the last.
+    Prefer :func:`applied`.
+
+    :raises RuntimeError: moto is not version :data:`MOTO_VERSION` (the fills patch its
+        internals: re-check each one against the new version, then update the pin here).
+    """
+    global _depth
+    with _lock:
+        if _depth == 0:
+            if moto.__version__ != MOTO_VERSION:
+                raise RuntimeError(
+                    f"tools.gameday.moto_gaps was written for moto {MOTO_VERSION}, found "
+                    f"{moto.__version__}: re-run tests/gameday/test_moto_gaps.py against it and update "
+                    "MOTO_VERSION."
+                )
+            try:
+                for fill in _FILLS:
+                    fill()
+            except Exception:
+                _remove_all()
+                raise
+            _refresh_model_caches()
+        _depth += 1
+
+
+def uninstall() -> None:
+    """Undo one :func:`install`; the last one restores moto exactly as it was."""
+    global _depth
+    with _lock:
+        if _depth == 0:
+            return
+        _depth -= 1
+        if _depth == 0:
+            _remove_all()
+
+
+@contextmanager
+def applied() -> Iterator[None]:
+    """The fills, applied for the duration of the block (other moto users in the process, such
+    as unit tests sharing a pytest worker, get plain moto back afterwards)."""
+    install()
+    try:
+        yield
+    finally:
+        uninstall()
+
+
+def _remove_all() -> None:
+    while _undo:
+        _undo.pop()()
+    _MODELS.clear()
+    _refresh_model_caches()
+
+
+def _model_base() -> type:
+    """The base of the models defined here: CloudFormationModel's defaults, one level removed."""
+    if not _BASE:
+        from moto.core.common_models import CloudFormationModel
+
+        class GameDayModel(CloudFormationModel):
+            @staticmethod
+            def cloudformation_type() -> str:
+                return "GameDay::Internal::ModelBase"  # never in a template
+
+        _BASE.append(GameDayModel)
+    return _BASE[0]
+
+
+def _register_models() -> None:
+    """Make moto's model list include :data:`_MODELS` (it only scans direct subclasses)."""
+    from moto.cloudformation import parsing
+
+    original = parsing.get_model_list
+
+    @functools.lru_cache
+    def get_model_list() -> list[type]:
+        return [*original(), *_MODELS]
+
+    _patch(parsing, "get_model_list", get_model_list)
+
+
+def _patch(owner: Any, name: str, value: Any) -> None:
+    """Set ``owner.name`` to ``value``, remembering how to undo it."""
+    missing = object()
+    previous = owner.__dict__.get(name, missing)
+
+    def undo() -> None:
+        if previous is missing:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, previous)
+
+    setattr(owner, name, value)
+    _undo.append(undo)
+
+
+def supported_resource_types() -> frozenset[str]:
+    """CloudFormation types moto can create (with the fills, while they are applied)."""
+    from moto.cloudformation.parsing import NULL_MODELS, get_model_map
+
+    return frozenset(get_model_map()) | frozenset(NULL_MODELS)
+
+
+# ----------------------------------------------------------------------------------------------
+# helpers
+# ----------------------------------------------------------------------------------------------
+def _refresh_model_caches() -> None:
+    """moto finds CloudFormation models through cached scans of ``__subclasses__``: rescan."""
+    from moto.cloudformation import parsing
+
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()
+
+
+def _tags_list(tags: Any) -> list[dict[str, str]]:
+    """CloudFormation tags (a Key/Value list, or a key -> value object) as a Key/Value list."""
+    if isinstance(tags, Mapping):
+        return [{"Key": str(k), "Value": str(v)} for k, v in tags.items()]
+    return [{"Key": t["Key"], "Value": t.get("Value", "")} for t in tags or []]
+
+
+def _alarm_arn(account_id: str, region_name: str, name: str) -> str:
+    from moto.utilities.utils import get_partition
+
+    return f"arn:{get_partition(region_name)}:cloudwatch:{region_name}:{account_id}:alarm:{name}"
+
+
+# ----------------------------------------------------------------------------------------------
+# CloudWatch
+# ----------------------------------------------------------------------------------------------
+def _metric_data_queries(metrics: list[Mapping[str, Any]] | None) -> list[Any] | None:
+    """CloudFormation ``Metrics`` (metric math) as moto's ``MetricDataQuery`` objects."""
+    if not metrics:
+        return None
+    from moto.cloudwatch.models import Dimension, Metric, MetricDataQuery, MetricStat
+
+    queries = []
+    for query in metrics:
+        stat = query.get("MetricStat")
+        metric_stat = None
+        if stat:
+            metric = stat.get("Metric", {})
+            metric_stat = MetricStat(
+                metric=Metric(
+                    metric_name=metric.get("MetricName"),
+                    namespace=metric.get("Namespace"),
+                    dimensions=[
+                        Dimension(d.get("Name"), d.get("Value")) for d in metric.get("Dimensions", [])
+                    ],
+                ),
+                period=stat.get("Period"),
+                stat=stat.get("Stat"),
+                unit=stat.get("Unit"),
+            )
+        queries.append(
+            MetricDataQuery(
+                query_id=query.get("Id"),
+                label=query.get("Label"),
+                period=query.get("Period"),
+                return_data=query.get("ReturnData", True),
+                expression=query.get("Expression"),
+                metric_stat=metric_stat,
+            )
+        )
+    return queries
+
+
+def _cloudwatch_models() -> None:
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    class _AlarmResource(_model_base()):  # type: ignore[misc]
+        """A CloudFormation-created alarm: a handle on the alarm stored in the CloudWatch backend."""
+
+        def __init__(self, name: str, arn: str) -> None:
+            self.name = name
+            self.arn = arn
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.name
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "AlarmName"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Arn"
+
+        def get_cfn_attribute(self, attribute_name: str) -> Any:
+            from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+            if attribute_name == "Arn":
+                return self.arn
+            raise UnformattedGetAttTemplateException()
+
+        @classmethod
+        def delete_from_cloudformation_json(  # type: ignore[misc]
+            cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+        ) -> None:
+            cloudwatch_backends[account_id][region_name].delete_alarms([resource_name])
+
+    class MetricAlarmModel(_AlarmResource):
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::CloudWatch::Alarm"
+
+        @classmethod
+        def create_from_cloudformation_json(  # type: ignore[misc]
+            cls,
+            resource_name: str,
+            cloudformation_json: Any,
+            account_id: str,
+            region_name: str,
+            **kwargs: Any,
+        ) -> MetricAlarmModel:
+            p = cloudformation_json["Properties"]
+            name = p.get("AlarmName") or resource_name
+            cloudwatch_backends[account_id][region_name].put_metric_alarm(
+                name=name,
+                namespace=p.get("Namespace"),
+                metric_name=p.get("MetricName"),
+                metric_data_queries=_metric_data_queries(p.get("Metrics")),
+                comparison_operator=p.get("ComparisonOperator"),
+                evaluation_periods=p.get("EvaluationPeriods"),
+                datapoints_to_alarm=p.get("DatapointsToAlarm"),
+                period=p.get("Period"),
+                threshold=p.get("Threshold"),
+                statistic=p.get("Statistic"),
+                extended_statistic=p.get("ExtendedStatistic"),
+                description=p.get("AlarmDescription"),
+                dimensions=[{"Name": d["Name"], "Value": d["Value"]} for d in p.get("Dimensions", [])],
+                alarm_actions=p.get("AlarmActions", []),
+                ok_actions=p.get("OKActions", []),
+                insufficient_data_actions=p.get("InsufficientDataActions", []),
+                unit=p.get("Unit"),
+                actions_enabled=p.get("ActionsEnabled", True),
+                treat_missing_data=p.get("TreatMissingData"),
+                evaluate_low_sample_count_percentile=p.get("EvaluateLowSampleCountPercentile"),
+                threshold_metric_id=p.get("ThresholdMetricId"),
+                tags=_tags_list(p.get("Tags")),
+            )
+            return cls(name, _alarm_arn(account_id, region_name, name))
+
+    class CompositeAlarmModel(_AlarmResource):
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::CloudWatch::CompositeAlarm"
+
+        @classmethod
+        def create_from_cloudformation_json(  # type: ignore[misc]
+            cls,
+            resource_name: str,
+            cloudformation_json: Any,
+            account_id: str,
+            region_name: str,
+            **kwargs: Any,
+        ) -> CompositeAlarmModel:
+            p = cloudformation_json["Properties"]
+            name = p.get("AlarmName") or resource_name
+            cloudwatch_backends[account_id][region_name].put_metric_alarm(
+                name=name,
+                namespace=None,  # type: ignore[arg-type]
+                metric_name=None,  # type: ignore[arg-type]
+                comparison_operator=None,  # type: ignore[arg-type]
+                evaluation_periods=None,  # type: ignore[arg-type]
+                period=None,  # type: ignore[arg-type]
+                threshold=None,  # type: ignore[arg-type]
+                statistic=None,  # type: ignore[arg-type]
+                description=p.get("AlarmDescription"),
+                dimensions=[],
+                alarm_actions=p.get("AlarmActions", []),
+                ok_actions=p.get("OKActions", []),
+                insufficient_data_actions=p.get("InsufficientDataActions", []),
+                actions_enabled=p.get("ActionsEnabled", True),
+                rule=p["AlarmRule"],
+                tags=_tags_list(p.get("Tags")),
+            )
+            return cls(name, _alarm_arn(account_id, region_name, name))
+
+    _MODELS.extend([MetricAlarmModel, CompositeAlarmModel])
+
+
+def _put_composite_alarm_api() -> None:
+    from moto.cloudwatch.responses import CloudWatchResponse
+
+    _patch(CloudWatchResponse, "put_composite_alarm", CloudWatchResponse.put_metric_alarm)
+
+
+# ----------------------------------------------------------------------------------------------
+# Auto Scaling
+# ----------------------------------------------------------------------------------------------
+def _scaling_policy_model() -> None:
+    from moto.autoscaling.models import autoscaling_backends
+
+    class ScalingPolicyModel(_model_base()):  # type: ignore[misc]
+        def __init__(self, arn: str, name: str, group_name: str) -> None:
+            self.arn = arn
+            self.name = name
+            self.group_name = group_name
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.arn
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "PolicyName"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::AutoScaling::ScalingPolicy"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr in ("Arn", "PolicyName")
+
+        def get_cfn_attribute(self, attribute_name: str) -> Any:
+            from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+            if attribute_name == "Arn":
+                return self.arn
+            if attribute_name == "PolicyName":
+                return self.name
+            raise UnformattedGetAttTemplateException()
+
+        @classmethod
+        def create_from_cloudformation_json(  # type: ignore[misc]
+            cls,
+            resource_name: str,
+            cloudformation_json: Any,
+            account_id: str,
+            region_name: str,
+            **kwargs: Any,
+        ) -> ScalingPolicyModel:
+            p = cloudformation_json["Properties"]
+            name = p.get("PolicyName") or resource_name
+            policy = autoscaling_backends[account_id][region_name].put_scaling_policy(
+                name=name,
+                policy_type=p.get("PolicyType", "SimpleScaling"),
+                metric_aggregation_type=p.get("MetricAggregationType"),
+                adjustment_type=p.get("AdjustmentType"),
+                as_name=p["AutoScalingGroupName"],
+                min_adjustment_magnitude=p.get("MinAdjustmentMagnitude"),
+                scaling_adjustment=_int_or_none(p.get("ScalingAdjustment")),
+                cooldown=_int_or_none(p.get("Cooldown")),
+                target_tracking_config=p.get("TargetTrackingConfiguration", {}),
+                step_adjustments=p.get("StepAdjustments", []),
+                estimated_instance_warmup=p.get("EstimatedInstanceWarmup"),
+                predictive_scaling_configuration=p.get("PredictiveScalingConfiguration", {}),
+            )
+            return cls(policy.arn, name, p["AutoScalingGroupName"])
+
+        @classmethod
+        def delete_from_cloudformation_json(  # type: ignore[misc]
+            cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+        ) -> None:
+            autoscaling_backends[account_id][region_name].policies.pop(resource_name, None)
+
+    _MODELS.append(ScalingPolicyModel)
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _replace_unhealthy_instances() -> None:
+    from moto.autoscaling.models import AutoScalingBackend
+
+    original: Callable[..., None] = AutoScalingBackend.set_instance_health
+
+    def set_instance_health(self: AutoScalingBackend, instance_id: str, health_status: str) -> None:
+        original(self, instance_id, health_status)
+        if health_status != "Unhealthy":
+            return
+        # AWS: "Amazon EC2 Auto Scaling ... terminates the unhealthy instance and launches a
+        # replacement" - the desired capacity stays, so the group launches one to make up for it.
+        self.terminate_instance(instance_id, should_decrement=False)
+        # moto deregisters terminated instances from load balancers only on the EC2 API path
+        # (TerminateInstances); a group terminating one must do the same (the target drains).
+        self.elbv2_backend.notify_terminate_instances([instance_id])
+
+    _patch(AutoScalingBackend, "set_instance_health", set_instance_health)
+
+
+def _describe_instance_refreshes_api() -> None:
+    from moto.autoscaling.responses import AutoScalingResponse
+    from moto.core.responses import ActionResult
+
+    def describe_instance_refreshes(self: AutoScalingResponse) -> ActionResult:
+        return ActionResult({"InstanceRefreshes": []})
+
+    _patch(AutoScalingResponse, "describe_instance_refreshes", describe_instance_refreshes)
+
+
+# ----------------------------------------------------------------------------------------------
+# property shapes moto's own models misread (SSM parameter, KMS key)
+# ----------------------------------------------------------------------------------------------
+def _wrap_create(model: type, transform: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """Make ``model.create_from_cloudformation_json`` see ``transform(Properties)``."""
+    original = model.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create_from_cloudformation_json(
+        cls: type,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        properties = dict(cloudformation_json.get("Properties", {}))
+        fixed = {**cloudformation_json, "Properties": transform(properties)}
+        return original(cls, resource_name, fixed, account_id, region_name, **kwargs)
+
+    _patch(model, "create_from_cloudformation_json", classmethod(create_from_cloudformation_json))
+
+
+def _ssm_parameter_tags() -> None:
+    from moto.ssm.models import Parameter
+
+    def transform(properties: dict[str, Any]) -> dict[str, Any]:
+        if isinstance(properties.get("Tags"), Mapping):
+            properties["Tags"] = _tags_list(properties["Tags"])
+        return properties
+
+    _wrap_create(Parameter, transform)
+
+
+def _kms_key_properties() -> None:
+    import json
+
+    from moto.kms.models import Key
+
+    def transform(properties: dict[str, Any]) -> dict[str, Any]:
+        properties["Tags"] = [
+            {"TagKey": t["Key"], "TagValue": t["Value"]} for t in _tags_list(properties.get("Tags"))
+        ]
+        if isinstance(properties.get("KeyPolicy"), Mapping):
+            properties["KeyPolicy"] = json.dumps(properties["KeyPolicy"])
+        return properties
+
+    _wrap_create(Key, transform)
+
+
+# ----------------------------------------------------------------------------------------------
+# Elastic Load Balancing v2
+# ----------------------------------------------------------------------------------------------
+ALB_CANONICAL_HOSTED_ZONES: Mapping[str, str] = {
+    "ap-northeast-1": "Z14GRHDCWA56QT",
+    "ap-northeast-3": "Z5LXEXXYW11ES",
+    "us-east-1": "Z35SXDOTRQ7X7K",
+}
+"""Route 53 hosted zone ids of Application Load Balancers per region (Elastic Load Balancing
+endpoints and quotas, AWS General Reference)."""
+
+
+def _elbv2_attributes() -> None:
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+    from moto.elbv2.models import FakeLoadBalancer, FakeTargetGroup
+
+    def target_group_attribute(self: FakeTargetGroup, attribute_name: str) -> Any:
+        if attribute_name == "TargetGroupFullName":
+            return self.arn.split(":", 5)[5]  # targetgroup/<name>/<id>
+        if attribute_name == "TargetGroupName":
+            return self.name
+        if attribute_name == "TargetGroupArn":
+            return self.arn
+        if attribute_name == "LoadBalancerArns":
+            return list(self.load_balancer_arns)
+        raise UnformattedGetAttTemplateException()
+
+    _patch(FakeTargetGroup, "get_cfn_attribute", target_group_attribute)
+    original = FakeLoadBalancer.get_cfn_attribute
+
+    def load_balancer_attribute(self: FakeLoadBalancer, attribute_name: str) -> Any:
+        if attribute_name == "LoadBalancerFullName":
+            return self.arn.split(":loadbalancer/", 1)[1]  # app/<name>/<id>
+        if attribute_name == "CanonicalHostedZoneID":
+            region = self.arn.split(":")[3]
+            zone = ALB_CANONICAL_HOSTED_ZONES.get(region)
+            if zone is None:
+                raise NotImplementedError(f"no ALB hosted zone id known for {region}: add it")
+            return zone
+        if attribute_name == "SecurityGroups":
+            return list(self.security_groups)
+        return original(self, attribute_name)
+
+    _patch(FakeLoadBalancer, "get_cfn_attribute", load_balancer_attribute)
+
+
+_FILLS: tuple[Callable[[], None], ...] = (
+    _register_models,
+    _cloudwatch_models,
+    _put_composite_alarm_api,
+    _scaling_policy_model,
+    _ssm_parameter_tags,
+    _kms_key_properties,
+    _elbv2_attributes,
+    _replace_unhealthy_instances,
+    _describe_instance_refreshes_api,
+)
