@@ -43,6 +43,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 import lambda_src
@@ -90,12 +91,12 @@ COMPONENT = "autoheal"
 ENVIRONMENT_TAG_KEY = "Environment"
 SUPPRESS_TAG_KEY = "autoheal:suppress"
 
-POWERTOOLS_LAYER_ACCOUNT = "017000801446"
-POWERTOOLS_LAYER_VERSION = 27
-"""Version of ``AWSLambdaPowertoolsPythonV3-python313-x86_64`` used by default: the newest one the
-Powertools documentation lists that could be checked offline. Check the newest with
-``aws lambda list-layer-versions --layer-name arn:aws:lambda:<region>:017000801446:layer:
-AWSLambdaPowertoolsPythonV3-python313-x86_64`` and pass ``powertools_layer_arn`` to pin another."""
+POWERTOOLS_VERSION = "3.37.0"
+"""Powertools release the handler is tested with (``requirements-dev.txt`` pins the same)."""
+POWERTOOLS_LAYER_PARAMETER = f"/aws/service/powertools/python/x86_64/python3.13/{POWERTOOLS_VERSION}"
+"""Public SSM parameter the Powertools team publishes in every commercial region with the ARN of the
+layer holding that release: resolved by CloudFormation at deploy time, so the deployed layer is the
+tested release, with no version number to guess and no lookup at synth time."""
 
 _LAMBDA_SOURCE = Path(lambda_src.__file__).resolve().parent / "auto_heal"
 _UNIT = re.compile(r"[A-Za-z0-9_.@-]{1,128}")
@@ -260,9 +261,9 @@ class AutoHealing(Construct):
     :param db_instance_identifiers: Limit RDS events to these DB instances. Default: every instance.
     :param removal_policy: For the ledger table and the log group. Default: ``RETAIN``.
     :param log_retention: Default: three months.
-    :param powertools_layer_arn: Powertools layer to use. Default: the public
-        ``AWSLambdaPowertoolsPythonV3-python313-x86_64`` layer of the stack's region, version
-        :data:`POWERTOOLS_LAYER_VERSION` (commercial partition only: set it in China/GovCloud).
+    :param powertools_layer_arn: Powertools layer to use. Default: the public Powertools layer of
+        release :data:`POWERTOOLS_VERSION` in the stack's region, read at deploy time from
+        :data:`POWERTOOLS_LAYER_PARAMETER` (commercial partition only: set it in China/GovCloud).
     :param tracing: Active X-Ray tracing. Default: false.
     :param reserved_concurrency: At most this many runs at once, a brake on mass events (excess
         asynchronous events wait and are retried by Lambda). ``None`` removes the limit, for
@@ -397,9 +398,8 @@ class AutoHealing(Construct):
         )
         self.log_group.grant_write(self.role)
 
-        layer_arn = powertools_layer_arn or (
-            f"arn:aws:lambda:{stack.region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
-            f"AWSLambdaPowertoolsPythonV3-python313-x86_64:{POWERTOOLS_LAYER_VERSION}"
+        layer_arn = powertools_layer_arn or ssm.StringParameter.value_for_string_parameter(
+            self, POWERTOOLS_LAYER_PARAMETER
         )
         environment = {
             "APP_NAME": app_name,

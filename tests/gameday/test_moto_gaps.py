@@ -413,3 +413,19 @@ def test_the_readme_documents_every_fill_and_every_skipped_type():
     missing = [g.name for g in moto_gaps.GAPS if f"`{g.name}`" not in readme]
     missing += [t for t in moto_gaps.SKIPPED_TYPES if f"`{t}`" not in readme]
     assert not missing, f"tools/gameday/README.md does not mention {missing}"
+
+
+def test_public_powertools_parameter_can_be_published_and_resolved():
+    import boto3
+    from moto import mock_aws
+
+    name = "/aws/service/powertools/python/x86_64/python3.13/3.37.0"
+    arn = "arn:aws:lambda:ap-northeast-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-x86_64:1"
+    with mock_aws():
+        ssm = boto3.client("ssm", region_name="ap-northeast-1")
+        with pytest.raises(ssm.exceptions.ClientError, match="reserved parameter name"):
+            ssm.put_parameter(Name=name, Value=arn, Type="String")  # what moto refuses
+        moto_gaps.publish_public_parameter("123456789012", "ap-northeast-1", name, arn)
+        assert ssm.get_parameter(Name=name)["Parameter"]["Value"] == arn
+    with pytest.raises(ValueError, match="not a public AWS parameter"):
+        moto_gaps.publish_public_parameter("123456789012", "ap-northeast-1", "/webapp/dev/pause", "x")

@@ -15,7 +15,7 @@ from aws_cdk.assertions import Match, Template
 from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import ManualArgs, lint
 
-from constructs_lib.healing import POWERTOOLS_LAYER_VERSION, AutoHealing
+from constructs_lib.healing import POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION, AutoHealing
 from constructs_lib.runbooks import InstanceRecoveryRunbook
 
 ENV = cdk.Environment(account="123456789012", region="ap-northeast-1")
@@ -203,10 +203,11 @@ def test_function_runs_the_auto_heal_handler_on_python_3_13_with_the_powertools_
     assert properties["Runtime"] == "python3.13"
     assert properties["Handler"] == "handler.handler"
     assert properties["Architectures"] == ["x86_64"]
-    assert properties["Layers"] == [
-        "arn:aws:lambda:ap-northeast-1:017000801446:layer:"
-        f"AWSLambdaPowertoolsPythonV3-python313-x86_64:{POWERTOOLS_LAYER_VERSION}"
-    ]
+    # The layer of the tested Powertools release, resolved at deploy time from AWS's public parameter.
+    (layer,) = properties["Layers"]
+    parameter = full.to_json()["Parameters"][layer["Ref"]]
+    assert parameter == {"Type": "AWS::SSM::Parameter::Value<String>", "Default": POWERTOOLS_LAYER_PARAMETER}
+    assert POWERTOOLS_LAYER_PARAMETER.endswith(f"/python3.13/{POWERTOOLS_VERSION}")
     assert properties["ReservedConcurrentExecutions"] == 5
     assert properties["Timeout"] == 120
     assert properties["TracingConfig"] == {"Mode": "Active"}
@@ -670,3 +671,9 @@ def test_fails_when_a_detector_runbook_names_an_unknown_incident_kind():
     runbook = SimpleNamespace(document_name="doc", role=None, grant_start=lambda grantee: None)
     with pytest.raises(ValueError, match=r"detector_runbooks has unknown incident kind\(s\) \['meteor'\]"):
         build(detector_runbooks={"meteor": DetectorRunbook(runbook=runbook, resource_parameter="InstanceId")})
+
+
+def test_powertools_layer_release_is_the_one_the_handler_is_tested_with():
+    from importlib.metadata import version
+
+    assert version("aws-lambda-powertools") == POWERTOOLS_VERSION

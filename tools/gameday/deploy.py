@@ -192,6 +192,39 @@ def bootstrap(emulator: Emulator, *, account: str, region: str) -> None:
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
 
 
+#: Public SSM parameters AWS publishes in every commercial region that moto does not preload:
+#: name prefix -> function(region, parameter name) giving the value AWS documents for it.
+_POWERTOOLS_PREFIX = "/aws/service/powertools/python/"
+
+
+def _powertools_layer_arn(region: str, name: str) -> str:
+    # /aws/service/powertools/python/<arch>/python3.13/<release> -> the Powertools layer ARN in the
+    # form its documentation gives. The layer's version number is a stand-in: the emulator never
+    # runs layers; the game day runs the handler with the installed Powertools of the same release.
+    arch, python = name.removeprefix(_POWERTOOLS_PREFIX).split("/")[:2]
+    return (
+        f"arn:aws:lambda:{region}:017000801446:layer:"
+        f"AWSLambdaPowertoolsPythonV3-{python.replace('.', '')}-{arch}:1"
+    )
+
+
+def publish_public_parameters(emulator: Emulator, stacks: Sequence[StackArtifact]) -> list[str]:
+    """Create the public ``/aws/service/powertools/...`` parameters the templates resolve."""
+    created: list[str] = []
+    for stack in stacks:
+        template = json.loads(stack.template_path.read_text())
+        for parameter in template.get("Parameters", {}).values():
+            name = str(parameter.get("Default", ""))
+            if parameter.get("Type", "").startswith("AWS::SSM::Parameter::Value") and name.startswith(
+                _POWERTOOLS_PREFIX
+            ):
+                moto_gaps.publish_public_parameter(
+                    stack.account, stack.region, name, _powertools_layer_arn(stack.region, name)
+                )
+                created.append(name)
+    return created
+
+
 def zip_folder(folder: Path) -> bytes:
     """``folder`` as a zip with stable entry order and timestamps (what ``cdk deploy`` uploads)."""
     buffer = io.BytesIO()
@@ -235,6 +268,7 @@ def deploy_stacks(emulator: Emulator, stacks: Sequence[StackArtifact]) -> list[D
         raise DeployError("the moto gap fills are not applied: deploy through a running Emulator.")
     for account, region in sorted({(s.account, s.region) for s in stacks}):
         bootstrap(emulator, account=account, region=region)
+    publish_public_parameters(emulator, stacks)
     deployed: list[DeployedStack] = []
     for stack in stacks:
         deployed.append(deploy_stack(emulator, stack))

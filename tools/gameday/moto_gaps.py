@@ -34,6 +34,7 @@ __all__ = [
     "applied",
     "install",
     "installed",
+    "publish_public_parameter",
     "supported_resource_types",
     "uninstall",
 ]
@@ -125,7 +126,39 @@ GAPS: tuple[Gap, ...] = (
         "Returns an empty list: no refresh can exist in the emulator, which is the true answer.",
         "DescribeInstanceRefreshes (Amazon EC2 Auto Scaling API Reference)",
     ),
+    Gap(
+        "ssm:/aws/service/powertools",
+        "moto preloads the public Amazon Linux AMI parameters but not the Powertools layer parameters "
+        "(/aws/service/powertools/python/<arch>/<python>/<release>), and refuses to create /aws/ names.",
+        "publish_public_parameter() adds such a parameter to the emulator's SSM backend the way moto "
+        "loads its own public parameters, valued with the layer ARN in the documented form.",
+        "Powertools for AWS Lambda (Python), 'Lambda Layer' / 'SSM Parameter Store'",
+    ),
 )
+
+
+def publish_public_parameter(account_id: str, region: str, name: str, value: str) -> None:
+    """Add a public ``/aws/service/...`` parameter to the emulator (moto refuses them through the API)."""
+    from moto.ssm.models import Parameter, ssm_backends
+
+    if not name.startswith("/aws/service/"):
+        raise ValueError(f"{name!r} is not a public AWS parameter (/aws/service/...)")
+    parameters = ssm_backends[account_id][region]._parameters
+    parameters[name].append(
+        Parameter(
+            account_id=account_id,
+            name=name,
+            value=value,
+            parameter_type="String",
+            description=None,
+            allowed_pattern=None,
+            keyid=None,
+            last_modified_date=0,
+            version=len(parameters[name]) + 1,
+            data_type="text",
+        )
+    )
+
 
 SKIPPED_TYPES: Mapping[str, str] = {
     "Custom::*": "needs its provider Lambda to run (moto cannot run Lambda functions without docker): "
