@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
 from constructs_lib.alarms import EndpointAvailabilityCheck
@@ -94,6 +95,16 @@ class GlobalStack(RegionalStack):
             if config.capacity_for(rc.region).min == 0:
                 continue  # a standby at zero instances has nothing to answer (pilot light)
             label = REGION_LABELS[rc.region].lower()
+            # With failover records, alarm on their endpoint checks instead of paying for a second set.
+            reuse = (
+                route53.HealthCheck.from_health_check_id(
+                    self,
+                    f"{REGION_LABELS[rc.region]}FailoverCheck",
+                    self.failover.endpoint_health_check_id(rc.region),
+                )
+                if self.failover
+                else None
+            )
             check = EndpointAvailabilityCheck(
                 self,
                 f"{REGION_LABELS[rc.region]}Endpoint",
@@ -107,6 +118,7 @@ class GlobalStack(RegionalStack):
                 notification_topic=self.topics.topic(
                     "critical" if rc.region == config.active_region else "high"
                 ),
+                health_check=reuse,
             )
             self.availability[rc.region] = check
         cdk.CfnOutput(self, "ActiveRegion", value=config.active_region)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
 from constructs_lib.alarms import (
@@ -26,6 +27,8 @@ from stacks.base import RegionalStack
 from stacks.config import EnvironmentConfig
 
 COMPONENT = "web"
+#: Replica lag that pages: the data loss of a region failover stays about a minute.
+REPLICA_LAG_THRESHOLD_SECONDS = 60
 
 
 class MonitoringStack(RegionalStack):
@@ -133,6 +136,33 @@ class MonitoringStack(RegionalStack):
             pause_parameter_name=config.pause_parameter_name,
             log_retention=self.log_retention,
         )
+        # A standby replica's lag is the data a region failover would lose: bound it by an alarm.
+        self.replica_lag: dict[str, list[cloudwatch.IAlarm]] = {}
+        if database is not None and region != config.active_region:
+            lag = cloudwatch.Alarm(
+                self,
+                "ReplicaLagAlarm",
+                alarm_name=alarm_name(app, env, "db", "replica-lag", "high"),
+                alarm_description=(
+                    f"The {region} replica is more than {REPLICA_LAG_THRESHOLD_SECONDS} s behind the "
+                    "primary: a region failover now would lose that much data. Fires within ~5 min."
+                ),
+                metric=cloudwatch.Metric(
+                    namespace="AWS/RDS",
+                    metric_name="ReplicaLag",
+                    dimensions_map={"DBInstanceIdentifier": database.instance_identifier},
+                    statistic="Maximum",
+                    period=cdk.Duration.minutes(1),
+                ),
+                threshold=REPLICA_LAG_THRESHOLD_SECONDS,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                evaluation_periods=3,
+                datapoints_to_alarm=3,
+                # No data = replication stopped or the replica is down: as bad as lag.
+                treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+            )
+            self.replica_lag = {"high": [lag]}
+
         # Staged escalation of the composites that page people. Their names are known in advance, so
         # the escalation (whose own failure alarm feeds the composites) is built first.
         paging_severities = ("high", "critical")

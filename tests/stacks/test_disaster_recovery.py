@@ -104,3 +104,18 @@ def test_flipping_active_region_promotes_osaka_and_makes_tokyo_the_standby(faile
         [d["Properties"]["Content"] for d in _of_type(failed_over["Osaka-DR"], "AWS::SSM::Document")]
     )
     assert "FreezeWritesInServingRegion" not in osaka_docs
+
+
+def test_standby_replica_lag_is_bounded_by_an_alarm(synthesized_app):
+    def lag_alarms(path):
+        return [
+            r["Properties"]
+            for r in _of_type(synthesized_app.template(path), "AWS::CloudWatch::Alarm")
+            if r["Properties"].get("MetricName") == "ReplicaLag"
+        ]
+
+    (lag,) = lag_alarms("Prod/Osaka-Monitoring")
+    assert lag["Threshold"] == 60 and lag["TreatMissingData"] == "breaching"
+    assert lag["Dimensions"] == [{"Name": "DBInstanceIdentifier", "Value": "webapp-prod-db-osaka"}]
+    assert lag_alarms("Prod/Tokyo-Monitoring") == []  # the primary has no lag
+    assert lag_alarms("Dev/Osaka-Monitoring") == []  # backup & restore: no replica

@@ -500,7 +500,11 @@ def _pitr_loss(ctx: Context, db: Database) -> DataLoss:
 
 def _restore_start(ctx: Context, region: str, *apis: str) -> Step:
     lat = ctx.latencies
-    runbooks = [rb for rb in ctx.inv.in_region(ctx.inv.runbooks, region) if rb.calls(*apis)]
+    # The runbook that covers most of the path (a failover promotes AND scales), not any that calls one.
+    runbooks = sorted(
+        (rb for rb in ctx.inv.in_region(ctx.inv.runbooks, region) if rb.calls(*apis)),
+        key=lambda rb: -sum(rb.calls(api) for api in apis),
+    )
     if runbooks:
         return Step(
             f"start runbook {runbooks[0].name or runbooks[0].resource.id}",
