@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from pathlib import Path
 
 import aws_cdk as cdk
 import boto3
@@ -18,8 +17,6 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Match, Template
-from cdk_nag import AwsSolutionsChecks
-from cfnlint.api import ManualArgs, lint
 from moto import mock_aws
 
 from constructs_lib.alarms import (
@@ -39,6 +36,7 @@ from constructs_lib.alarms import (
 )
 from constructs_lib.audit import AuditRules
 from constructs_lib.notifications import SEVERITIES, SeverityTopics
+from tests.unit.quality import cfn_lint, synth_with_nag
 
 ACCOUNT, REGION = "123456789012", "ap-northeast-1"
 ENV = cdk.Environment(account=ACCOUNT, region=REGION)
@@ -47,26 +45,6 @@ TG_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/webapp-pr
 ALB = "app/webapp-prod/0123456789abcdef"
 TG = "targetgroup/webapp-prod-web/fedcba9876543210"
 ASG = "webapp-prod-web"
-
-
-def synth(app: cdk.App, outdir: Path) -> tuple[dict[str, dict], list[dict]]:
-    """Synthesize with cdk-nag as a validation plugin; return templates by stack name and violations."""
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    try:
-        app.synth()
-    except RuntimeError as error:  # cdk-nag errors make synth raise ValidationFailed
-        if "ValidationFailed" not in str(error):
-            raise
-    report_path = outdir / "validation-report.json"
-    violations = []
-    if report_path.exists():
-        for plugin in json.loads(report_path.read_text())["pluginReports"]:
-            violations += plugin["violations"]
-    templates = {
-        p.name.removesuffix(".template.json"): json.loads(p.read_text())
-        for p in outdir.glob("*.template.json")
-    }
-    return templates, violations
 
 
 def _service_inputs(stack: cdk.Stack) -> dict:
@@ -137,7 +115,7 @@ def synthesized(tmp_path_factory):
         fqdn="www.example.com",
         notification_topic=global_topic,
     )
-    templates, violations = synth(app, outdir)
+    templates, violations = synth_with_nag(app, outdir)
     return {
         "service": service,
         "health": health,
@@ -637,10 +615,7 @@ def test_cdk_nag_has_no_unacknowledged_findings(synthesized):
 @pytest.mark.parametrize("stack", ["raw", "global_raw"])
 def test_cfn_lint_is_clean(synthesized, stack):
     region = REGION if stack == "raw" else "us-east-1"
-    matches = lint(
-        json.dumps(synthesized[stack]), config=ManualArgs(regions=[region], ignore_checks=["W3005", "W3010"])
-    )
-    assert [f"{m.rule.id} {m.message} {m.path}" for m in matches] == []
+    assert cfn_lint(synthesized[stack], region) == []
 
 
 def test_alarm_names_follow_the_naming_strategy(synthesized):

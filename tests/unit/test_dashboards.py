@@ -3,44 +3,22 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Template
-from cdk_nag import AwsSolutionsChecks
-from cfnlint.api import ManualArgs, lint
 
 from constructs_lib.alarms import AvailabilityBurnRateAlarms, ServiceAlarms
 from constructs_lib.dashboards import HealingActivityMonitoring, OperationsDashboard
 from constructs_lib.notifications import SeverityTopics
+from tests.unit.quality import cfn_lint, synth_with_nag
 
 ACCOUNT, REGION = "123456789012", "ap-northeast-1"
 ENV = cdk.Environment(account=ACCOUNT, region=REGION)
 ALB_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/webapp-prod/0123456789abcdef"
 TG_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/webapp-prod-web/fedcba9876543210"
-
-
-def synth(app: cdk.App, outdir: Path) -> tuple[dict[str, dict], list[dict]]:
-    """Synthesize with cdk-nag as a validation plugin; return templates by stack name and violations."""
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    try:
-        app.synth()
-    except RuntimeError as error:  # cdk-nag errors make synth raise ValidationFailed
-        if "ValidationFailed" not in str(error):
-            raise
-    report_path = outdir / "validation-report.json"
-    violations = []
-    if report_path.exists():
-        for plugin in json.loads(report_path.read_text())["pluginReports"]:
-            violations += plugin["violations"]
-    templates = {
-        p.name.removesuffix(".template.json"): json.loads(p.read_text())
-        for p in outdir.glob("*.template.json")
-    }
-    return templates, violations
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +53,7 @@ def synthesized(tmp_path_factory):
         healing_log_group=healing_logs,
         application_log_groups=[app_logs],
     )
-    templates, violations = synth(app, outdir)
+    templates, violations = synth_with_nag(app, outdir)
     raw = templates["Monitoring"]
     return dashboard, Template.from_json(raw), raw, violations
 
@@ -180,10 +158,7 @@ def test_cdk_nag_has_no_unacknowledged_findings(synthesized):
 
 
 def test_cfn_lint_is_clean(synthesized):
-    matches = lint(
-        json.dumps(synthesized[2]), config=ManualArgs(regions=[REGION], ignore_checks=["W3005", "W3010"])
-    )
-    assert [f"{m.rule.id} {m.message}" for m in matches] == []
+    assert cfn_lint(synthesized[2], REGION) == []
 
 
 def test_fails_when_a_source_has_no_widgets():

@@ -10,8 +10,6 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match, Template
-from cdk_nag import AwsSolutionsChecks
-from cfnlint.api import ManualArgs, lint
 
 from constructs_lib.database import (
     DEFAULT_ENGINE_VERSION,
@@ -21,6 +19,7 @@ from constructs_lib.database import (
     database_arn,
 )
 from constructs_lib.network import ResilientVpc
+from tests.unit.quality import cfn_lint, synth_with_nag
 
 ACCOUNT = "111111111111"
 TOKYO = cdk.Environment(account=ACCOUNT, region="ap-northeast-1")
@@ -45,33 +44,6 @@ def _replica_props() -> dict:
         "source_region": "ap-northeast-1",
         "multi_az": False,
     }
-
-
-def synth(app: cdk.App, outdir: Path) -> tuple[dict[str, dict], list[dict]]:
-    """Synthesize with cdk-nag as a validation plugin; return templates by stack name and violations."""
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    try:
-        app.synth()
-    except RuntimeError as error:  # cdk-nag errors make synth raise ValidationFailed
-        if "ValidationFailed" not in str(error):
-            raise
-    violations = []
-    report = outdir / "validation-report.json"
-    if report.exists():
-        for plugin in json.loads(report.read_text())["pluginReports"]:
-            violations += plugin["violations"]
-    templates = {
-        p.name.removesuffix(".template.json"): json.loads(p.read_text())
-        for p in outdir.glob("*.template.json")
-    }
-    return templates, violations
-
-
-def cfn_lint(template: dict, region: str) -> list[str]:
-    matches = lint(
-        json.dumps(template), config=ManualArgs(regions=[region], ignore_checks=["W3005", "W3010"])
-    )
-    return [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches]
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +102,7 @@ def synthesized(tmp_path_factory):
         performance_insights=False,
         removal_policy=cdk.RemovalPolicy.DESTROY,
     )
-    templates, violations = synth(app, outdir)
+    templates, violations = synth_with_nag(app, outdir)
     return stacks, templates, violations
 
 

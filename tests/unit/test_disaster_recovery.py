@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
-from cdk_nag import AwsSolutionsChecks
-from cfnlint.api import ManualArgs, lint
 
 from constructs_lib.disaster_recovery import (
     CrossRegionBackup,
@@ -21,6 +18,7 @@ from constructs_lib.disaster_recovery import (
     backup_vault_arn,
     region_switch_states,
 )
+from tests.unit.quality import cfn_lint, synth_with_nag
 
 ACCOUNT = "111111111111"
 TOKYO = cdk.Environment(account=ACCOUNT, region="ap-northeast-1")
@@ -37,33 +35,6 @@ OSAKA_ALB = FailoverEndpoint(
     load_balancer_hosted_zone_id="Z5LXEXXYW11ES",
     health_check_fqdn="osaka.app.example.com",
 )
-
-
-def synth(app: cdk.App, outdir: Path) -> tuple[dict[str, dict], list[dict]]:
-    """Synthesize with cdk-nag as a validation plugin; return templates by stack name and violations."""
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    try:
-        app.synth()
-    except RuntimeError as error:  # cdk-nag errors make synth raise ValidationFailed
-        if "ValidationFailed" not in str(error):
-            raise
-    violations = []
-    report = outdir / "validation-report.json"
-    if report.exists():
-        for plugin in json.loads(report.read_text())["pluginReports"]:
-            violations += plugin["violations"]
-    templates = {
-        p.name.removesuffix(".template.json"): json.loads(p.read_text())
-        for p in outdir.glob("*.template.json")
-    }
-    return templates, violations
-
-
-def cfn_lint(template: dict, region: str) -> list[str]:
-    matches = lint(
-        json.dumps(template), config=ManualArgs(regions=[region], ignore_checks=["W3005", "W3010"])
-    )
-    return [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches]
 
 
 def _flat(value) -> str:
@@ -112,7 +83,7 @@ def synthesized(tmp_path_factory):
     after_failover_stack = cdk.Stack(app, "FailoverAfter", env=OSAKA)
     after = _failover(after_failover_stack, active_region="ap-northeast-3")
 
-    templates, violations = synth(app, outdir)
+    templates, violations = synth_with_nag(app, outdir)
     return {
         "backup": backup,
         "dr_vault": dr_vault,

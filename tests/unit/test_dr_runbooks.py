@@ -7,7 +7,6 @@ import datetime
 import inspect
 import json
 from collections.abc import Mapping
-from pathlib import Path
 
 import aws_cdk as cdk
 import boto3
@@ -17,8 +16,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from botocore.stub import Stubber
-from cdk_nag import AwsSolutionsChecks
-from cfnlint.api import ManualArgs, lint
 from moto import mock_aws
 
 from constructs_lib import dr_runbooks
@@ -43,6 +40,7 @@ from constructs_lib.runbook_validation import (
     required_iam_actions,
     validate_automation_document,
 )
+from tests.unit.quality import cfn_lint, synth_with_nag
 
 ACCOUNT = "111111111111"
 TOKYO = cdk.Environment(account=ACCOUNT, region="ap-northeast-1")
@@ -367,25 +365,6 @@ def test_every_script_step_runs_a_declared_script(name):
 # ==============================================================================================
 # Synthesized runbooks: roles, cdk-nag, cfn-lint
 # ==============================================================================================
-def synth(app: cdk.App, outdir: Path) -> tuple[dict[str, dict], list[dict]]:
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    try:
-        app.synth()
-    except RuntimeError as error:  # cdk-nag errors make synth raise ValidationFailed
-        if "ValidationFailed" not in str(error):
-            raise
-    violations = []
-    report = outdir / "validation-report.json"
-    if report.exists():
-        for plugin in json.loads(report.read_text())["pluginReports"]:
-            violations += plugin["violations"]
-    templates = {
-        p.name.removesuffix(".template.json"): json.loads(p.read_text())
-        for p in outdir.glob("*.template.json")
-    }
-    return templates, violations
-
-
 def _topics(stack: cdk.Stack) -> dict[str, sns.ITopic]:
     key = kms.Key(stack, "AlertsKey", enable_key_rotation=True)
     return {s: sns.Topic(stack, f"Alerts{s.title()}", master_key=key, enforce_ssl=True) for s in SEVERITIES}
@@ -489,7 +468,7 @@ def synthesized(tmp_path_factory):
     )
     starter = iam.Role(tokyo, "IncidentDetector", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
     runbooks["pitr_restore"][1].grant_start(starter)
-    templates, violations = synth(app, outdir)
+    templates, violations = synth_with_nag(app, outdir)
     return runbooks, templates, violations
 
 
@@ -587,11 +566,7 @@ def test_cdk_nag_finds_nothing_unacknowledged(synthesized):
 
 @pytest.mark.parametrize(("stack", "region"), [("Osaka", "ap-northeast-3"), ("Tokyo", "ap-northeast-1")])
 def test_cfn_lint_is_clean(synthesized, stack, region):
-    matches = lint(
-        json.dumps(synthesized[1][stack]),
-        config=ManualArgs(regions=[region], ignore_checks=["W3005", "W3010"]),
-    )
-    assert [f"{m.rule.id} {m.message}" for m in matches] == []
+    assert cfn_lint(synthesized[1][stack], region) == []
 
 
 # -- construct validation ------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -19,37 +18,16 @@ import boto3
 import pytest
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
-from cdk_nag import AwsSolutionsChecks
-from cfnlint.api import ManualArgs, lint
 from moto import mock_aws
 
 from constructs_lib.escalation import EscalationPolicy, EscalationTier, default_tiers
 from constructs_lib.notifications import SeverityTopics
+from tests.unit.quality import cfn_lint, synth_with_nag
 
 ACCOUNT, REGION = "123456789012", "ap-northeast-1"
 ENV = cdk.Environment(account=ACCOUNT, region=REGION)
 ESCALATED = ["webapp-prod-web-incident-critical", "webapp-prod-web-incident-high"]
 PAUSE = "/webapp/prod/pause"
-
-
-def synth(app: cdk.App, outdir: Path) -> tuple[dict[str, dict], list[dict]]:
-    """Synthesize with cdk-nag as a validation plugin; return templates by stack name and violations."""
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    try:
-        app.synth()
-    except RuntimeError as error:  # cdk-nag errors make synth raise ValidationFailed
-        if "ValidationFailed" not in str(error):
-            raise
-    report_path = outdir / "validation-report.json"
-    violations = []
-    if report_path.exists():
-        for plugin in json.loads(report_path.read_text())["pluginReports"]:
-            violations += plugin["violations"]
-    templates = {
-        p.name.removesuffix(".template.json"): json.loads(p.read_text())
-        for p in outdir.glob("*.template.json")
-    }
-    return templates, violations
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +52,7 @@ def synthesized(tmp_path_factory):
         alarm_names=ESCALATED,
         pause_parameter_name=PAUSE,
     )
-    templates, violations = synth(app, outdir)
+    templates, violations = synth_with_nag(app, outdir)
     raw = templates["Escalation"]
     return policy, Template.from_json(raw), raw, violations
 
@@ -258,10 +236,7 @@ def test_cdk_nag_has_no_unacknowledged_findings(synthesized):
 
 
 def test_cfn_lint_is_clean(synthesized):
-    matches = lint(
-        json.dumps(synthesized[2]), config=ManualArgs(regions=[REGION], ignore_checks=["W3005", "W3010"])
-    )
-    assert [f"{m.rule.id} {m.message}" for m in matches] == []
+    assert cfn_lint(synthesized[2], REGION) == []
 
 
 # ------------------------------------------------------------------------------------------------

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -12,10 +9,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Template
-from cdk_nag import AwsSolutionsChecks
-from cfnlint.api import ManualArgs, lint
 
 from constructs_lib.gameday import ACTION_KEY, TARGET_KEY, AzOutageExperiment
+from tests.unit.quality import cfn_lint, synth_with_nag
 
 TOKYO = cdk.Environment(account="111111111111", region="ap-northeast-1")
 
@@ -60,18 +56,8 @@ def synthesized(tmp_path_factory):
     )
     operator = iam.Role(stack, "Operator", assumed_by=iam.AccountRootPrincipal())
     experiment.grant_start(operator)
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    try:
-        app.synth()
-    except RuntimeError as error:  # cdk-nag errors make synth raise ValidationFailed
-        if "ValidationFailed" not in str(error):
-            raise
-    violations = []
-    report = Path(outdir) / "validation-report.json"
-    if report.exists():
-        for plugin in json.loads(report.read_text())["pluginReports"]:
-            violations += plugin["violations"]
-    raw = json.loads((Path(outdir) / "GameDay.template.json").read_text())
+    templates, violations = synth_with_nag(app, outdir)
+    raw = templates["GameDay"]
     return {
         "stack": stack,
         "experiment": experiment,
@@ -187,11 +173,7 @@ def test_cdk_nag_finds_nothing_unacknowledged(synthesized):
 
 
 def test_cfn_lint_is_clean(synthesized):
-    matches = lint(
-        json.dumps(synthesized["raw"]),
-        config=ManualArgs(regions=["ap-northeast-1"], ignore_checks=["W3005", "W3010"]),
-    )
-    assert [f"{m.rule.id} {m.message}" for m in matches] == []
+    assert cfn_lint(synthesized["raw"], "ap-northeast-1") == []
 
 
 # -- validation --------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -12,11 +11,10 @@ import pytest
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
-from cdk_nag import AwsSolutionsChecks
-from cfnlint.api import ManualArgs, lint
 
 from constructs_lib.healing import POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION, AutoHealing
 from constructs_lib.runbooks import InstanceRecoveryRunbook
+from tests.unit.quality import cfn_lint, synth_with_nag
 
 ENV = cdk.Environment(account="123456789012", region="ap-northeast-1")
 
@@ -57,19 +55,6 @@ def make_topics(stack: cdk.Stack) -> dict[str, sns.ITopic]:
         severity: sns.Topic(stack, f"Alerts{severity.title()}", master_key=key, enforce_ssl=True)
         for severity in ("medium", "high", "critical")
     }
-
-
-def synth_with_nag(app: cdk.App, outdir: Path) -> list[dict[str, Any]]:
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    try:
-        app.synth()
-    except RuntimeError as error:  # unacknowledged cdk-nag errors make synth raise ValidationFailed
-        if "ValidationFailed" not in str(error):
-            raise
-    report = outdir / "validation-report.json"
-    if not report.exists():
-        return []
-    return [v for plugin in json.loads(report.read_text())["pluginReports"] for v in plugin["violations"]]
 
 
 @pytest.fixture(scope="module")
@@ -113,10 +98,8 @@ def synthesized(tmp_path_factory):
         pause_parameter_name="/webapp/dev/pause",
         reserved_concurrency=None,
     )
-    violations = synth_with_nag(app, outdir)
-    templates = {
-        name: json.loads((outdir / f"{name}.template.json").read_text()) for name in ("Full", "Minimal")
-    }
+    all_templates, violations = synth_with_nag(app, outdir)
+    templates = {name: all_templates[name] for name in ("Full", "Minimal")}
     return {
         "full": full,
         "minimal": minimal,
@@ -560,11 +543,7 @@ def test_cdk_nag_finds_nothing_unacknowledged(synthesized):
 
 @pytest.mark.parametrize("stack", ["Full", "Minimal"])
 def test_cfn_lint_is_clean(synthesized, stack):
-    matches = lint(
-        json.dumps(synthesized["templates"][stack]),
-        config=ManualArgs(regions=["ap-northeast-1"], ignore_checks=["W3005", "W3010"]),
-    )
-    assert [f"{m.rule.id} {m.message}" for m in matches] == []
+    assert cfn_lint(synthesized["templates"][stack], "ap-northeast-1") == []
 
 
 # --------------------------------------------------------------------------------------------

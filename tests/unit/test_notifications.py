@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
-from cdk_nag import AwsSolutionsChecks
-from cfnlint.api import ManualArgs, lint
 
 from constructs_lib.notifications import (
     SEVERITIES,
@@ -21,6 +18,7 @@ from constructs_lib.notifications import (
     SeverityTopics,
     SlackChannel,
 )
+from tests.unit.quality import cfn_lint, synth_with_nag
 
 ENV = cdk.Environment(account="123456789012", region="ap-northeast-1")
 ENDPOINTS = NotificationEndpoints(
@@ -31,33 +29,6 @@ ENDPOINTS = NotificationEndpoints(
 )
 
 
-def synth(app: cdk.App, outdir: Path) -> tuple[dict[str, dict], list[dict]]:
-    """Synthesize with cdk-nag as a validation plugin; return templates by stack name and violations."""
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    try:
-        app.synth()
-    except RuntimeError as error:  # cdk-nag errors make synth raise ValidationFailed
-        if "ValidationFailed" not in str(error):
-            raise
-    report_path = outdir / "validation-report.json"
-    violations = []
-    if report_path.exists():
-        for plugin in json.loads(report_path.read_text())["pluginReports"]:
-            violations += plugin["violations"]
-    templates = {
-        p.name.removesuffix(".template.json"): json.loads(p.read_text())
-        for p in outdir.glob("*.template.json")
-    }
-    return templates, violations
-
-
-def cfn_lint(template: dict) -> list[str]:
-    matches = lint(
-        json.dumps(template), config=ManualArgs(regions=["ap-northeast-1"], ignore_checks=["W3005", "W3010"])
-    )
-    return [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches]
-
-
 @pytest.fixture(scope="module")
 def synthesized(tmp_path_factory):
     outdir = tmp_path_factory.mktemp("notifications")
@@ -66,7 +37,7 @@ def synthesized(tmp_path_factory):
     topics = SeverityTopics(stack, "Alerts", app_name="webapp", environment_name="prod", endpoints=ENDPOINTS)
     publisher = iam.Role(stack, "Publisher", assumed_by=iam.ServicePrincipal("states.amazonaws.com"))
     topics.grant_publish(publisher, "critical")
-    templates, violations = synth(app, outdir)
+    templates, violations = synth_with_nag(app, outdir)
     return topics, Template.from_json(templates["Notifications"]), templates["Notifications"], violations
 
 
@@ -275,7 +246,7 @@ def test_cdk_nag_check_can_fail(tmp_path):
     # positive control: the same helper reports a planted finding, so an empty list above means clean
     app = cdk.App(outdir=str(tmp_path), builtin_cloud_formation_validation=False)
     sns.Topic(cdk.Stack(app, "Planted", env=ENV), "PlainTopic")
-    _, violations = synth(app, tmp_path)
+    _, violations = synth_with_nag(app, tmp_path)
     assert "AwsSolutions-SNS3" in {v["ruleName"] for v in violations}
 
 

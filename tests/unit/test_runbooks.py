@@ -18,8 +18,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
-from cdk_nag import AwsSolutionsChecks
-from cfnlint.api import ManualArgs, lint
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,6 +33,7 @@ from constructs_lib.runbooks import (
     InstanceRecoveryRunbook,
     instance_recovery_document,
 )
+from tests.unit.quality import cfn_lint, synth_with_nag
 
 ENV = cdk.Environment(account="123456789012", region="ap-northeast-1")
 PARAMETERS = {
@@ -74,19 +73,8 @@ def synthesized(tmp_path_factory):
     )
     caller = iam.Role(stack, "Caller", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
     default.grant_start(caller)
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    try:
-        app.synth()
-    except RuntimeError as error:
-        if "ValidationFailed" not in str(error):
-            raise
-    report = outdir / "validation-report.json"
-    violations = (
-        [v for p in json.loads(report.read_text())["pluginReports"] for v in p["violations"]]
-        if report.exists()
-        else []
-    )
-    template = json.loads((outdir / "Runbooks.template.json").read_text())
+    templates, violations = synth_with_nag(app, outdir)
+    template = templates["Runbooks"]
 
     def ids(construct) -> tuple[str, str]:
         return stack.get_logical_id(construct.document), stack.get_logical_id(
@@ -275,11 +263,7 @@ def test_cdk_nag_finds_nothing_unacknowledged(synthesized):
 
 
 def test_cfn_lint_is_clean(synthesized):
-    matches = lint(
-        json.dumps(synthesized["template"]),
-        config=ManualArgs(regions=["ap-northeast-1"], ignore_checks=["W3005", "W3010"]),
-    )
-    assert [f"{m.rule.id} {m.message}" for m in matches] == []
+    assert cfn_lint(synthesized["template"], "ap-northeast-1") == []
 
 
 # --------------------------------------------------------------------------------------------
