@@ -15,3 +15,15 @@ def acknowledge(scope: IConstruct, rule_id: str, reason: str) -> None:
     if len(reason) < 20:
         raise ValueError(f"acknowledgement of {rule_id} needs a specific reason, got {reason!r}.")
     cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=rule_id, reason=reason))
+
+
+def nag_arn(scope: IConstruct, service: str, resource: str) -> str:
+    """An ARN of ``scope``'s stack as cdk-nag writes it in finding ids.
+
+    Literal region/account when the stack has them, ``<AWS::Region>``/``<AWS::AccountId>`` when not;
+    the partition is always ``<AWS::Partition>`` (the app keeps partition literals off).
+    """
+    stack = cdk.Stack.of(scope)
+    region = "<AWS::Region>" if cdk.Token.is_unresolved(stack.region) else stack.region
+    account = "<AWS::AccountId>" if cdk.Token.is_unresolved(stack.account) else stack.account
+    return f"arn:<AWS::Partition>:{service}:{region}:{account}:{resource}"

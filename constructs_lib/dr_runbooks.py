@@ -47,6 +47,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from constructs_lib._automation import grant_start
 from constructs_lib._nag import acknowledge
 from constructs_lib.notifications import SEVERITIES
 
@@ -885,44 +886,14 @@ class _Runbook(Construct):
         )
 
     def grant_start(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` start this runbook with its role and follow the execution.
-
-        ``ssm:StartAutomationExecution`` on this document (any version), ``ssm:GetAutomationExecution``
-        on executions, and ``iam:PassRole`` of :attr:`role` (to SSM only). The two wildcards this
-        needs are acknowledged for cdk-nag when ``grantee`` is a construct of this stack; acknowledge
-        them yourself otherwise (ids ``AwsSolutions-IAM5[Resource::...automation-definition/...:*]``
-        and ``...automation-execution/*]``).
-        """
-        stack = cdk.Stack.of(self)
-        grant = iam.Grant.add_to_principal(
+        """Let ``grantee`` start this runbook with its role and follow the execution
+        (see :func:`constructs_lib._automation.grant_start`)."""
+        return grant_start(
+            document=self.document,
+            role=self.role,
+            automation_definition_arn=self.automation_definition_arn,
             grantee=grantee,
-            actions=["ssm:StartAutomationExecution"],
-            resource_arns=[self.automation_definition_arn],
         )
-        iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["ssm:GetAutomationExecution"],
-            resource_arns=[
-                stack.format_arn(service="ssm", resource="automation-execution", resource_name="*")
-            ],
-        )
-        self.role.grant_pass_role(grantee)
-        if isinstance(grantee, Construct) and cdk.Stack.of(grantee) is stack:
-            document = f"<{stack.get_logical_id(self.document)}>"
-            acknowledge(
-                grantee,
-                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:"
-                f"{_nag_region(self)}:{_nag_account(self)}:automation-definition/{document}:*]",
-                "Starting a runbook authorizes its document at every version (':*'); the document is "
-                "this one only.",
-            )
-            acknowledge(
-                grantee,
-                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:"
-                f"{_nag_region(self)}:{_nag_account(self)}:automation-execution/*]",
-                "Execution ids are generated at start; GetAutomationExecution only reads their status.",
-            )
-        return grant
 
 
 def _parameter_arn(scope: Construct, name: str, region: str | None = None) -> str:

@@ -47,9 +47,9 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 import lambda_src
-from constructs_lib._nag import acknowledge
+from constructs_lib._nag import acknowledge, nag_arn
 from constructs_lib.notifications import SEVERITIES, validate_name
-from constructs_lib.runbooks import InstanceRecoveryRunbook, _nag_arn
+from constructs_lib.runbooks import InstanceRecoveryRunbook
 
 __all__ = [
     "EC2_HEALTH_EVENT_TYPE_CODES",
@@ -716,14 +716,14 @@ class AutoHealing(Construct):
         )
         acknowledge(
             self.role,
-            f"AwsSolutions-IAM5[Resource::{_nag_arn(self, 'ec2', 'instance/*')}]",
+            f"AwsSolutions-IAM5[Resource::{nag_arn(self, 'ec2', 'instance/*')}]",
             "Start/stop/reboot and Run Command only on instances tagged with this environment "
             "(aws:ResourceTag condition); which instance is known only from the event.",
         )
         acknowledge(
             self.role,
             "AwsSolutions-IAM5[Resource::"
-            f"{_nag_arn(self, 'autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')}]",
+            f"{nag_arn(self, 'autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')}]",
             "Instance health and capacity only on groups tagged with this environment "
             "(aws:ResourceTag condition); which group is known only from the event.",
         )

@@ -13,7 +13,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from constructs_lib._nag import acknowledge
+from constructs_lib._automation import grant_start
+from constructs_lib._nag import acknowledge, nag_arn
 from constructs_lib.notifications import SEVERITIES, validate_name
 
 __all__ = ["InstanceRecoveryRunbook", "instance_recovery_document"]
@@ -26,14 +27,6 @@ _MAX_RETRIES = 5  # the health probe loop is capped so the step's timeout always
 
 HEALTH_PASSED_MARKER = "HEALTH_CHECK_PASSED"
 HEALTH_FAILED_MARKER = "HEALTH_CHECK_FAILED"
-
-
-def _nag_arn(scope: Construct, service: str, resource: str) -> str:
-    """An ARN of the stack's partition/region/account as cdk-nag writes it in finding ids."""
-    stack = cdk.Stack.of(scope)
-    region = "<AWS::Region>" if cdk.Token.is_unresolved(stack.region) else stack.region
-    account = "<AWS::AccountId>" if cdk.Token.is_unresolved(stack.account) else stack.account
-    return f"arn:<AWS::Partition>:{service}:{region}:{account}:{resource}"
 
 
 def _notify(name: str, subject: str, message: str, **step: Any) -> dict[str, Any]:
@@ -559,14 +552,14 @@ class InstanceRecoveryRunbook(Construct):
         )
         acknowledge(
             self.role,
-            f"AwsSolutions-IAM5[Resource::{_nag_arn(self, 'ec2', 'instance/*')}]",
+            f"AwsSolutions-IAM5[Resource::{nag_arn(self, 'ec2', 'instance/*')}]",
             "Any instance of this account and region, but only when it carries the environment tag "
             "(aws:ResourceTag condition): the instance to recover is a runtime parameter.",
         )
         acknowledge(
             self.role,
             "AwsSolutions-IAM5[Resource::"
-            f"{_nag_arn(self, 'autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')}]",
+            f"{nag_arn(self, 'autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')}]",
             "SetInstanceHealth on groups carrying the environment tag only (aws:ResourceTag "
             "condition): the group is whichever holds the instance being recovered.",
         )
@@ -579,46 +572,14 @@ class InstanceRecoveryRunbook(Construct):
             )
 
     def grant_start(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` start executions of this runbook with its role and read their status.
-
-        Grants ``ssm:StartAutomationExecution`` on this document (any version),
-        ``ssm:GetAutomationExecution`` and ``iam:PassRole`` of :attr:`role` to SSM only, and
-        acknowledges the two resulting wildcard findings (``:*`` versions, execution ids) on the
-        grantee when it is a construct.
-        """
-        stack = cdk.Stack.of(self)
-        grant = iam.Grant.add_to_principal(
+        """Let ``grantee`` start executions of this runbook with its role and read their status
+        (see :func:`constructs_lib._automation.grant_start`)."""
+        return grant_start(
+            document=self.document,
+            role=self.role,
+            automation_definition_arn=self.automation_definition_arn,
             grantee=grantee,
-            actions=["ssm:StartAutomationExecution"],
-            resource_arns=[self.automation_definition_arn],
         )
-        iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["ssm:GetAutomationExecution"],
-            resource_arns=[
-                stack.format_arn(service="ssm", resource="automation-execution", resource_name="*")
-            ],
-        )
-        iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["iam:PassRole"],
-            resource_arns=[self.role.role_arn],
-            conditions={"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
-        )
-        if isinstance(grantee, Construct):
-            acknowledge(
-                grantee,
-                f"AwsSolutions-IAM5[Resource::{_nag_arn(self, 'ssm', 'automation-execution/*')}]",
-                "GetAutomationExecution to follow the runbook executions it starts: execution ids "
-                "exist only at run time, and the call is read-only.",
-            )
-            definition = f"automation-definition/<{stack.get_logical_id(self.document)}>:*"
-            acknowledge(
-                grantee,
-                f"AwsSolutions-IAM5[Resource::{_nag_arn(self, 'ssm', definition)}]",
-                "StartAutomationExecution of this runbook only, any of its versions.",
-            )
-        return grant
 
 
 def _validate_runbook_props(

@@ -558,6 +558,11 @@ def test_grant_start_lets_a_caller_start_the_runbook_with_its_role(synthesized):
     text = json.dumps(policies)
     assert "ssm:StartAutomationExecution" in text and "automation-definition" in text
     assert "iam:PassRole" in text and "ssm:GetAutomationExecution" in text
+    # The runbook's role may be passed to SSM only.
+    pass_role = [st for p in policies for st in p["Statement"] if st["Action"] == "iam:PassRole"]
+    assert pass_role and all(
+        st["Condition"] == {"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}} for st in pass_role
+    )
 
 
 def test_cdk_nag_finds_nothing_unacknowledged(synthesized):
