@@ -6,7 +6,6 @@ import copy
 import json
 import os
 import re
-import shutil
 import stat
 import subprocess
 from pathlib import Path
@@ -322,10 +321,8 @@ def probe(fake_host: Path, codes: list[str], retry_count: int) -> tuple[str, lis
     return result.stdout, log.read_text().splitlines() if log.exists() else []
 
 
-pytestmark_bash = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 
 
-@pytestmark_bash
 def test_probe_passes_at_once_when_healthy(fake_host):
     output, restarts = probe(fake_host, ["200"], retry_count=2)
     assert f"{HEALTH_PASSED_MARKER} attempt=1" in output
@@ -333,14 +330,12 @@ def test_probe_passes_at_once_when_healthy(fake_host):
     assert "http://127.0.0.1:8080/health" in (fake_host / "curl.log").read_text()
 
 
-@pytestmark_bash
 def test_probe_restarts_between_failures_and_passes_later(fake_host):
     output, restarts = probe(fake_host, ["503", "000", "200"], retry_count=2)
     assert f"{HEALTH_PASSED_MARKER} attempt=3" in output
     assert restarts == ["restart webapp", "restart webapp"]
 
 
-@pytestmark_bash
 def test_probe_reports_failure_after_one_plus_retry_count_attempts(fake_host):
     output, restarts = probe(fake_host, ["503"] * 10, retry_count=2)
     assert output.strip().endswith(HEALTH_FAILED_MARKER)
@@ -349,7 +344,6 @@ def test_probe_reports_failure_after_one_plus_retry_count_attempts(fake_host):
     assert len(restarts) == 2
 
 
-@pytestmark_bash
 def test_probe_caps_retries(fake_host):
     output, _ = probe(fake_host, ["503"] * 20, retry_count=50)
     assert output.count("attempt ") == 6
