@@ -51,6 +51,7 @@ from constructs_lib.dr_runbooks import (
     PitrRestoreRunbook,
     RegionFailbackRunbook,
     RegionFailoverRunbook,
+    RegionRestoreRunbook,
 )
 from constructs_lib.escalation import EscalationPolicy, EscalationTier, default_tiers
 from constructs_lib.gameday import AzOutageExperiment
@@ -110,6 +111,7 @@ __all__ = [
     "PitrRestoreRunbook",
     "RegionFailbackRunbook",
     "RegionFailoverRunbook",
+    "RegionRestoreRunbook",
     "RegionalFailover",
     "ResilientDatabase",
     "ResilientVpc",

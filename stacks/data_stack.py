@@ -32,6 +32,7 @@ class DataStack(RegionalStack):
     ) -> None:
         super().__init__(scope, id, config=config, region=region, description="data (database, backups)")
         db = config.database
+        self.data_key = data_key
         active = region == config.active_region
         other = config.standby_region if active else config.active_region
         self.database: ResilientDatabase | None = None

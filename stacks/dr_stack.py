@@ -1,7 +1,8 @@
 """Disaster-recovery automation of one region: the runbooks that must run *there*.
 
-- Standby region: the region failover runbook (a runbook in Tokyo cannot run while Tokyo is down)
-  and the backup-restore drill (the backup copies live there).
+- Standby region: the region failover runbook (a runbook in Tokyo cannot run while Tokyo is down),
+  or with backup & restore the region restore runbook, and the backup-restore drill (the backup
+  copies live there).
 - Active region: point-in-time restore, the PITR drill and the Multi-AZ failover drill.
 - Home region while the other one serves (after a failover): the explicit failback runbook.
 """
@@ -22,6 +23,7 @@ from constructs_lib.dr_runbooks import (
     PitrRestoreRunbook,
     RegionFailbackRunbook,
     RegionFailoverRunbook,
+    RegionRestoreRunbook,
 )
 from stacks.base import RegionalStack
 from stacks.config import EnvironmentConfig
@@ -75,6 +77,30 @@ class DrStack(RegionalStack):
                 ),
                 subnet_group_name=subnet_group, security_group_ids=security_groups,
                 recovery_point_key=data.backup_vault.key, instance_class=db_class,
+            )  # fmt: skip
+
+        if region == config.dr.region and not active and not strategy.has_standby_database:
+            # Backup & restore: no replica to promote; rebuild the database here from the replicated
+            # automated backups (or the newest copied recovery point) and scale the web tier out.
+            capacity = config.capacity
+            self.runbooks["region_restore"] = RegionRestoreRunbook(
+                self, "RegionRestore", **common,
+                source_database_arn=database_arn(
+                    account=config.account, region=config.home_region,
+                    instance_identifier=config.database_identifier(config.home_region),
+                ),
+                target_identifier=config.database_identifier(region),
+                vault_name=config.backup_vault_name,
+                subnet_group_name=subnet_group, security_group_ids=security_groups,
+                encryption_key=data.data_key, recovery_point_key=data.backup_vault.key,
+                auto_scaling_group_name=config.web_group_name,
+                production_capacity=(capacity.min, capacity.desired, capacity.max),
+                pause_parameter_name=config.pause_parameter_name,
+                instance_class=db_class, multi_az=config.database.multi_az,
+                backup_retention_days=config.database.backup_retention_days,
+                open_switch_id=failover.switch_id(region) if failover else None,
+                close_switch_id=failover.switch_id(config.active_region) if failover else None,
+                endpoint_health_check_id=failover.endpoint_health_check_id(region) if failover else None,
             )  # fmt: skip
 
         if failover is not None and strategy.fails_over_by_promotion and not active:

@@ -119,3 +119,19 @@ def test_standby_replica_lag_is_bounded_by_an_alarm(synthesized_app):
     assert lag["Dimensions"] == [{"Name": "DBInstanceIdentifier", "Value": "webapp-prod-db-osaka"}]
     assert lag_alarms("Prod/Tokyo-Monitoring") == []  # the primary has no lag
     assert lag_alarms("Dev/Osaka-Monitoring") == []  # backup & restore: no replica
+
+
+def test_backup_restore_can_rebuild_the_region_from_replicated_backups(synthesized_app):
+    def docs(path):
+        return json.dumps(
+            [
+                d["Properties"]["Content"]
+                for d in _of_type(synthesized_app.template(path), "AWS::SSM::Document")
+            ]
+        )
+
+    dev = docs("Dev/Osaka-DR")
+    assert "RestoreDBInstanceToPointInTime" in dev and "UseLatestRestorableTime" in dev
+    assert "webapp-dev-db-osaka" in dev and "webapp-dev-web" in dev
+    # Strategies with a standby replica promote it instead (the failover runbook).
+    assert "UseLatestRestorableTime" not in docs("Prod/Osaka-DR")

@@ -28,10 +28,12 @@ from constructs_lib.dr_runbooks import (
     PitrRestoreRunbook,
     RegionFailbackRunbook,
     RegionFailoverRunbook,
+    RegionRestoreRunbook,
     backup_restore_drill_document,
     database_failover_drill_document,
     pitr_drill_document,
     pitr_restore_document,
+    region_restore_document,
     region_switch_document,
 )
 from constructs_lib.runbook_validation import (
@@ -51,11 +53,44 @@ SEVERITIES = ("low", "medium", "high", "critical")
 TOPIC = "arn:aws:sns:ap-northeast-3:111111111111:webapp-prod-alerts-{}"
 ROLE = "arn:aws:iam::111111111111:role/runbook"
 SOURCE_ARN = database_arn(account=ACCOUNT, region="ap-northeast-1", instance_identifier=DB)
+DR_DB = "webapp-prod-db-osaka"
+AUTO_BACKUPS_ARN = f"arn:aws:rds:ap-northeast-3:{ACCOUNT}:auto-backup:ab-l2ijcexjp7xq7hoj4siexample"
 
 
 # ==============================================================================================
 # Documents built directly (no synthesis)
 # ==============================================================================================
+def _restore_document(*, with_dns: bool, **overrides) -> dict:
+    props = {
+        "automation_role_arn": ROLE,
+        "source_database_arn": SOURCE_ARN,
+        "target_identifier": DR_DB,
+        "source_automated_backups_arn": AUTO_BACKUPS_ARN if with_dns else None,
+        "vault_name": "webapp-prod-backup",
+        "subnet_group_name": "webapp-prod-db",
+        "security_group_ids": ["sg-0123"],
+        "instance_class": "db.t4g.medium",
+        "multi_az": True,
+        "parameter_group_name": None,
+        "backup_retention_days": 14,
+        "auto_scaling_group_name": "webapp-prod-web",
+        "min_capacity": 2,
+        "max_capacity": 6,
+        "desired_capacity": 3,
+        "pause_parameter_name": PAUSE,
+        "environment_tag": ("Environment", "prod"),
+        "success_topic_arn": TOPIC.format("high"),
+        "failure_topic_arn": TOPIC.format("critical"),
+    }
+    if with_dns:
+        props |= {
+            "open_switch_id": "hc-osaka",
+            "close_switch_id": "hc-tokyo",
+            "endpoint_health_check_id": "hc-osaka-endpoint",
+        }
+    return region_restore_document(**(props | overrides))
+
+
 def _switch_document(planned: bool = False) -> dict:
     return region_switch_document(
         automation_role_arn=ROLE,
@@ -120,6 +155,8 @@ DOCUMENTS = {
     "db_failover_drill": database_failover_drill_document(
         automation_role_arn=ROLE, database_identifier=DB, pause_parameter_name=PAUSE, **_COMMON
     ),
+    "region_restore": _restore_document(with_dns=True),
+    "region_restore_no_dns": _restore_document(with_dns=False),
 }
 
 
@@ -300,6 +337,171 @@ def test_db_failover_drill_refuses_single_az_and_verifies_the_zone_changed():
     assert verify["RequireZoneOtherThan"] == "{{ DescribeBeforeFailover.AvailabilityZone }}"
 
 
+_RESTORES = ("region_restore", "region_restore_no_dns")
+
+
+@pytest.mark.parametrize(
+    ("source", "restore_steps"),
+    [
+        ("RestoreFromReplicatedBackups", ["RestoreFromReplicatedBackups"]),
+        ("FindLatestRecoveryPoint", ["FindLatestRecoveryPoint", "RestoreFromRecoveryPoint"]),
+        ("WaitForDatabaseAvailable", []),  # an earlier run restored the instance already
+    ],
+)
+def test_region_restore_restores_then_scales_then_switches_dns_then_resumes_healing(source, restore_steps):
+    path = _happy_path(DOCUMENTS["region_restore"], {"RestoreSourceBranch": source})
+    assert path == [
+        "PauseHealing",
+        "ChooseRestoreSource",
+        "RestoreSourceBranch",
+        *restore_steps,
+        "WaitForDatabaseAvailable",
+        "DescribeRestoredDatabase",
+        "ScaleOutWebService",
+        "WaitForInServiceInstances",
+        "OpenRegionSwitch",
+        "CloseOtherRegionSwitch",
+        "VerifyEndpointHealthy",
+        "ResumeHealing",
+        "NotifySuccess",
+    ]
+
+
+def test_region_restore_branches_on_the_source_the_script_chose():
+    branch = _steps(DOCUMENTS["region_restore"])["RestoreSourceBranch"]["inputs"]
+    assert {c["StringEquals"]: c["NextStep"] for c in branch["Choices"]} == {
+        "replicated-backups": "RestoreFromReplicatedBackups",
+        "existing-instance": "WaitForDatabaseAvailable",
+    }
+    assert branch["Default"] == "FindLatestRecoveryPoint"
+
+
+@pytest.mark.parametrize("name", _RESTORES)
+def test_region_restore_uses_the_replicated_backups_at_their_latest_restorable_time(name):
+    content = DOCUMENTS[name]
+    steps = _steps(content)
+    restore = steps["RestoreFromReplicatedBackups"]["inputs"]
+    assert restore["Api"] == "RestoreDBInstanceToPointInTime"
+    assert restore["UseLatestRestorableTime"] is True and "RestoreTime" not in restore
+    assert restore["SourceDBInstanceAutomatedBackupsArn"] == "{{ ChooseRestoreSource.AutomatedBackupsArn }}"
+    assert "SourceDBInstanceIdentifier" not in restore
+    chooser = steps["ChooseRestoreSource"]["inputs"]
+    assert chooser["Handler"] == "choose_restore_source"
+    assert chooser["InputPayload"]["AutomatedBackupsArn"] == "{{ SourceDBInstanceAutomatedBackupsArn }}"
+    assert chooser["InputPayload"]["TargetDBInstanceIdentifier"] == DR_DB
+    fallback = steps["RestoreFromRecoveryPoint"]["inputs"]
+    assert fallback["DBSnapshotIdentifier"] == "{{ FindLatestRecoveryPoint.SnapshotIdentifier }}"
+    assert steps["FindLatestRecoveryPoint"]["inputs"]["InputPayload"] == {
+        "BackupVaultName": "webapp-prod-backup",
+        "ResourceArn": SOURCE_ARN,
+    }
+    for inputs in (restore, fallback):
+        assert inputs.get("TargetDBInstanceIdentifier", inputs.get("DBInstanceIdentifier")) == DR_DB
+        assert inputs["DBSubnetGroupName"] == "webapp-prod-db" and inputs["VpcSecurityGroupIds"] == [
+            "sg-0123"
+        ]
+        assert inputs["DBInstanceClass"] == "{{ DBInstanceClass }}" and inputs["MultiAZ"] == "{{ MultiAZ }}"
+        assert inputs["DeletionProtection"] is True and inputs["PubliclyAccessible"] is False
+        assert inputs["BackupRetentionPeriod"] == 14
+        assert {"Key": "Environment", "Value": "prod"} in inputs["Tags"]
+    parameters = content["parameters"]
+    assert parameters["MultiAZ"] == {
+        "type": "Boolean",
+        "description": "Multi-AZ restored instance.",
+        "default": True,
+    }
+    arn = parameters["SourceDBInstanceAutomatedBackupsArn"]
+    assert arn["default"] == (AUTO_BACKUPS_ARN if name == "region_restore" else "")
+
+
+def test_region_restore_accepts_only_an_automated_backups_arn_or_nothing():
+    import re
+
+    pattern = re.compile(
+        DOCUMENTS["region_restore"]["parameters"]["SourceDBInstanceAutomatedBackupsArn"]["allowedPattern"]
+    )
+    assert pattern.search(AUTO_BACKUPS_ARN) and pattern.search("")
+    for bad in (
+        SOURCE_ARN,
+        "ab-123",
+        f"{AUTO_BACKUPS_ARN} ",
+        "arn:aws:rds:ap-northeast-3:1:auto-backup:ab-x",
+    ):
+        assert not pattern.search(bad)
+
+
+@pytest.mark.parametrize("name", _RESTORES)
+def test_region_restore_pauses_healing_first_and_unpauses_on_every_end_path(name):
+    content = DOCUMENTS[name]
+    first = content["mainSteps"][0]
+    assert first["name"] == "PauseHealing"
+    unpause = {"ResumeHealing", "UnpauseAfterFailure"}
+    for step_name, value in (("PauseHealing", "true"), *((u, "false") for u in sorted(unpause))):
+        inputs = _steps(content)[step_name]["inputs"]
+        assert inputs == {
+            "Service": "ssm",
+            "Api": "PutParameter",
+            "Name": PAUSE,
+            "Value": value,
+            "Type": "String",
+            "Overwrite": True,
+        }
+    ends = {s["name"] for s in content["mainSteps"] if s.get("isEnd")}
+    assert ends <= _reachable(content, "PauseHealing")
+    assert not ends & _reachable(content, "PauseHealing", removed=unpause), "an end path skips the unpause"
+    assert _steps(content)["UnpauseAfterFailure"]["nextStep"] == "NotifyFailure"
+    assert _steps(content)["UnpauseAfterFailure"]["onFailure"] == "step:NotifyFailure"  # tell even then
+    failing = [s for s in content["mainSteps"] if "onFailure" in s and s["name"] != "UnpauseAfterFailure"]
+    assert failing and all(s["onFailure"] == "step:UnpauseAfterFailure" for s in failing)
+
+
+@pytest.mark.parametrize("name", _RESTORES)
+def test_region_restore_scales_the_web_service_to_production_capacity_and_waits_for_it(name):
+    content = DOCUMENTS[name]
+    steps = _steps(content)
+    assert steps["ScaleOutWebService"]["inputs"] == {
+        "Service": "autoscaling",
+        "Api": "UpdateAutoScalingGroup",
+        "AutoScalingGroupName": "webapp-prod-web",
+        "MinSize": "{{ MinSize }}",
+        "MaxSize": "{{ MaxSize }}",
+        "DesiredCapacity": "{{ DesiredCapacity }}",
+    }
+    defaults = {k: content["parameters"][k]["default"] for k in ("MinSize", "DesiredCapacity", "MaxSize")}
+    assert defaults == {"MinSize": 2, "DesiredCapacity": 3, "MaxSize": 6}
+    wait = steps["WaitForInServiceInstances"]["inputs"]
+    assert wait["Handler"] == "wait_for_in_service_instances"
+    assert wait["InputPayload"]["AutoScalingGroupName"] == "webapp-prod-web"
+    assert wait["InputPayload"]["MinimumInService"] == "{{ MinSize }}"
+    # The web service starts only against an available database.
+    assert "ScaleOutWebService" not in _reachable(
+        content, "PauseHealing", removed={"WaitForDatabaseAvailable"}
+    )
+
+
+def test_region_restore_switches_dns_only_when_given_switch_ids():
+    with_dns, without = (_steps(DOCUMENTS[n]) for n in _RESTORES)
+    assert with_dns["OpenRegionSwitch"]["inputs"]["HealthCheckId"] == "hc-osaka"
+    assert with_dns["OpenRegionSwitch"]["inputs"]["Inverted"] is False
+    assert with_dns["CloseOtherRegionSwitch"]["inputs"]["HealthCheckId"] == "hc-tokyo"
+    assert with_dns["CloseOtherRegionSwitch"]["inputs"]["Inverted"] is True
+    assert with_dns["VerifyEndpointHealthy"]["inputs"]["InputPayload"]["HealthCheckId"] == "hc-osaka-endpoint"
+    assert "DNS was NOT changed" not in with_dns["NotifySuccess"]["inputs"]["Message"]
+    assert not {"OpenRegionSwitch", "CloseOtherRegionSwitch", "VerifyEndpointHealthy"} & set(without)
+    assert (
+        "point clients at this region's load balancer by hand"
+        in without["NotifySuccess"]["inputs"]["Message"]
+    )
+    assert _happy_path(
+        DOCUMENTS["region_restore_no_dns"], {"RestoreSourceBranch": "RestoreFromReplicatedBackups"}
+    )[-3:] == ["WaitForInServiceInstances", "ResumeHealing", "NotifySuccess"]
+
+
+def test_region_restore_document_refuses_half_a_switch_pair():
+    with pytest.raises(ValueError, match="open_switch_id and close_switch_id go together"):
+        _restore_document(with_dns=False, open_switch_id="hc-osaka")
+
+
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))
 def test_api_steps_only_pass_parameters_the_aws_api_accepts(name):
     session = botocore.session.get_session()
@@ -394,6 +596,7 @@ def synthesized(tmp_path_factory):
             notification_topics=osaka_topics,
         ),
     )
+    vault_key = kms.Key(osaka, "VaultKey", enable_key_rotation=True)
     runbooks["backup_drill"] = (
         "Osaka",
         BackupRestoreDrillRunbook(
@@ -404,9 +607,41 @@ def synthesized(tmp_path_factory):
             source_database_arn=SOURCE_ARN,
             subnet_group_name="webapp-prod-db",
             security_group_ids=["sg-0123"],
-            recovery_point_key=kms.Key(osaka, "VaultKey", enable_key_rotation=True),
+            recovery_point_key=vault_key,
             notification_topics=osaka_topics,
         ),
+    )
+    restore = {
+        "environment_name": "prod",
+        "source_database_arn": SOURCE_ARN,
+        "target_identifier": DR_DB,
+        "vault_name": "webapp-prod-backup",
+        "subnet_group_name": "webapp-prod-db",
+        "security_group_ids": ["sg-0123"],
+        "encryption_key": kms.Key(osaka, "DataKey", enable_key_rotation=True),
+        "recovery_point_key": vault_key,
+        "auto_scaling_group_name": "webapp-prod-web",
+        "production_capacity": (2, 3, 6),
+        "pause_parameter_name": PAUSE,
+        "notification_topics": osaka_topics,
+        "multi_az": True,
+        "backup_retention_days": 14,
+    }
+    runbooks["region_restore"] = (
+        "Osaka",
+        RegionRestoreRunbook(
+            osaka,
+            "RegionRestore",
+            **restore,
+            source_automated_backups_arn=AUTO_BACKUPS_ARN,
+            open_switch_id="hc-osaka",
+            close_switch_id="hc-tokyo",
+            endpoint_health_check_id="hc-osaka-endpoint",
+        ),
+    )
+    runbooks["region_restore_no_dns"] = (
+        "Osaka",
+        RegionRestoreRunbook(osaka, "RegionRestoreWithoutDns", **restore),
     )
     tokyo = cdk.Stack(app, "Tokyo", env=TOKYO)
     tokyo_topics = _topics(tokyo)
@@ -518,7 +753,15 @@ def _statements(template: dict, role_id: str) -> list[dict]:
 
 
 def test_mutating_permissions_on_shared_resources_require_the_environment_tag(synthesized):
-    for name in ("failover", "failback", "db_failover_drill", "pitr_drill", "backup_drill"):
+    for name in (
+        "failover",
+        "failback",
+        "db_failover_drill",
+        "pitr_drill",
+        "backup_drill",
+        "region_restore",
+        "region_restore_no_dns",
+    ):
         template, _, role_id = _document_and_role(synthesized, name)
         for statement in _statements(template, role_id):
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
@@ -539,6 +782,28 @@ def test_only_the_drills_may_delete_and_only_their_own_instance(synthesized):
             assert json.dumps(statement["Resource"]).endswith(f':db:{DB}-{name.split("_")[0]}-drill"]]}}')
         else:
             assert deletes == [], name
+
+
+def _actions(statement: dict) -> set[str]:
+    actions = statement["Action"]
+    return {actions} if isinstance(actions, str) else set(actions)
+
+
+def test_region_restore_role_restores_only_into_the_target_and_flips_switches_only_when_given(synthesized):
+    restores = {"rds:RestoreDBInstanceToPointInTime", "rds:RestoreDBInstanceFromDBSnapshot"}
+    for name in _RESTORES:
+        template, _, role_id = _document_and_role(synthesized, name)
+        statements = _statements(template, role_id)
+        creating = [s for s in statements if restores & _actions(s)]
+        assert len(creating) == 2, name
+        for statement in creating:
+            text = json.dumps(statement["Resource"])
+            assert f':db:{DR_DB}"' in text and ":db:*" not in text and f':db:{DB}"' not in text
+        (pause,) = [s for s in statements if "ssm:PutParameter" in _actions(s)]
+        assert json.dumps(pause["Resource"]).endswith(f':parameter{PAUSE}"]]}}')
+        route53 = {a for s in statements for a in _actions(s) if a.startswith("route53:")}
+        expected = {"route53:UpdateHealthCheck", "route53:GetHealthCheckStatus"}
+        assert route53 == (expected if name == "region_restore" else set()), name
 
 
 def test_roles_trust_only_this_account_s_automation(synthesized):
@@ -645,6 +910,46 @@ def test_fails_when_the_backup_drill_source_is_not_a_database_arn():
             recovery_point_key=kms.Key(stack, "K"),
             notification_topics={s: sns.Topic(stack, f"T{s}") for s in ("low", "high")},
         )
+
+
+def _restore_props(stack: cdk.Stack, **overrides) -> dict:
+    return {
+        "environment_name": "prod",
+        "source_database_arn": SOURCE_ARN,
+        "target_identifier": DR_DB,
+        "vault_name": "webapp-prod-backup",
+        "subnet_group_name": "g",
+        "security_group_ids": ["sg-1"],
+        "encryption_key": kms.Key(stack, "K1"),
+        "recovery_point_key": kms.Key(stack, "K2"),
+        "auto_scaling_group_name": "webapp-prod-web",
+        "production_capacity": (2, 2, 6),
+        "pause_parameter_name": PAUSE,
+        "notification_topics": {s: sns.Topic(stack, f"T{s}") for s in ("high", "critical")},
+        **overrides,
+    }
+
+
+@pytest.mark.parametrize(
+    ("env", "overrides", "message"),
+    [
+        (TOKYO, {}, r"source_database_arn is in ap-northeast-1, this stack's region"),
+        (OSAKA, {"source_database_arn": DB}, r"source_database_arn \(.*\) must be an RDS DB instance ARN"),
+        (OSAKA, {"open_switch_id": "hc-osaka"}, "open_switch_id and close_switch_id go together"),
+        (OSAKA, {"source_automated_backups_arn": SOURCE_ARN}, "must be a replicated automated backups ARN"),
+        (OSAKA, {"production_capacity": (3, 2, 6)}, r"production_capacity \(3, 2, 6\) must be"),
+        (
+            OSAKA,
+            {"target_identifier": "Bad_Name"},
+            r"target_identifier \('Bad_Name'\) must be an RDS identifier",
+        ),
+        (OSAKA, {"security_group_ids": []}, "security_group_ids is empty"),
+    ],
+)
+def test_region_restore_refuses_invalid_props(env, overrides, message):
+    stack = cdk.Stack(cdk.App(), "S", env=env)
+    with pytest.raises(ValueError, match=message):
+        RegionRestoreRunbook(stack, "R", **_restore_props(stack, **overrides))
 
 
 # ==============================================================================================
@@ -850,3 +1155,122 @@ def test_backup_drill_fails_clearly_without_a_copy_botocore_stubber(monkeypatch)
         dr_runbooks.find_latest_recovery_point(
             {"BackupVaultName": "webapp-prod-backup", "ResourceArn": SOURCE_ARN}, None
         )
+
+
+def test_choose_restore_source_keeps_an_instance_an_earlier_run_restored(aws):
+    rds = boto3.client("rds")  # the scripts use the default region (the runbook's, in AWS)
+    _database(rds, DR_DB)
+    event = {
+        "TargetDBInstanceIdentifier": DR_DB,
+        "SourceDBInstanceIdentifier": DB,
+        "SourceDatabaseArn": SOURCE_ARN,
+        "AutomatedBackupsArn": "",
+    }
+    result = dr_runbooks.choose_restore_source(event, None)
+    assert result["Source"] == "existing-instance" and result["Status"] == "available"
+
+
+def test_choose_restore_source_falls_back_to_the_vault_without_replicated_backups(aws):
+    event = {
+        "TargetDBInstanceIdentifier": DR_DB,
+        "SourceDBInstanceIdentifier": DB,
+        "SourceDatabaseArn": SOURCE_ARN,
+        "AutomatedBackupsArn": "",
+    }
+    assert dr_runbooks.choose_restore_source(event, None)["Source"] == "recovery-point"
+
+
+def _stubbed_rds(monkeypatch, automated_backups: list[dict], expected_filter: dict) -> Stubber:
+    """moto 5.2.5 has no replicated automated backups: a botocore Stubber answers instead."""
+    client = boto3.client("rds", region_name="ap-northeast-3")
+    stubber = Stubber(client)
+    stubber.add_client_error(
+        "describe_db_instances",
+        service_error_code="DBInstanceNotFound",
+        http_status_code=404,
+        expected_params={"DBInstanceIdentifier": DR_DB},
+    )
+    stubber.add_response(
+        "describe_db_instance_automated_backups",
+        {"DBInstanceAutomatedBackups": automated_backups},
+        expected_filter,
+    )
+    stubber.activate()
+    monkeypatch.setattr(boto3, "client", lambda service, *a, **k: client)
+    return stubber
+
+
+def _automated_backup(
+    suffix: str, hours_ago: float, status: str = "replicating", source: str = SOURCE_ARN
+) -> dict:
+    latest = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=hours_ago)
+    return {
+        "DBInstanceArn": source,
+        "DBInstanceIdentifier": source.rsplit(":db:", 1)[-1],
+        "DBInstanceAutomatedBackupsArn": f"arn:aws:rds:ap-northeast-3:{ACCOUNT}:auto-backup:ab-{suffix}",
+        "Status": status,
+        "RestoreWindow": {"EarliestTime": latest - datetime.timedelta(days=7), "LatestTime": latest},
+    }
+
+
+def test_choose_restore_source_picks_the_newest_restorable_replicated_backups_botocore_stubber(monkeypatch):
+    stubber = _stubbed_rds(
+        monkeypatch,
+        [
+            _automated_backup("older", 30, status="retained"),
+            _automated_backup("pending", 0, status="pending"),
+            _automated_backup("other", 0.01, source=SOURCE_ARN.replace(DB, f"{DB}-other")),
+            _automated_backup("newest", 0.1),
+        ],
+        {"DBInstanceIdentifier": DB},
+    )
+    event = {
+        "TargetDBInstanceIdentifier": DR_DB,
+        "SourceDBInstanceIdentifier": DB,
+        "SourceDatabaseArn": SOURCE_ARN,
+        "AutomatedBackupsArn": "",
+    }
+    result = dr_runbooks.choose_restore_source(event, None)
+    stubber.assert_no_pending_responses()
+    assert result["Source"] == "replicated-backups"
+    assert result["AutomatedBackupsArn"].endswith(":auto-backup:ab-newest")
+    assert datetime.datetime.fromisoformat(result["LatestRestorableTime"]) > datetime.datetime.now(
+        datetime.UTC
+    ) - datetime.timedelta(hours=1)
+
+
+def test_choose_restore_source_refuses_a_given_arn_it_cannot_restore_botocore_stubber(monkeypatch):
+    _stubbed_rds(monkeypatch, [], {"DBInstanceAutomatedBackupsArn": AUTO_BACKUPS_ARN})
+    event = {
+        "TargetDBInstanceIdentifier": DR_DB,
+        "SourceDBInstanceIdentifier": DB,
+        "SourceDatabaseArn": SOURCE_ARN,
+        "AutomatedBackupsArn": AUTO_BACKUPS_ARN,
+    }
+    with pytest.raises(RuntimeError, match="not in this region or not restorable"):
+        dr_runbooks.choose_restore_source(event, None)
+
+
+def test_in_service_wait_times_out_on_an_empty_group_and_passes_once_scaled(aws):
+    region = "ap-northeast-1"  # the scripts use the default region (the runbook's, in AWS)
+    ec2 = boto3.client("ec2", region_name=region)
+    autoscaling = boto3.client("autoscaling", region_name=region)
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    ec2.create_launch_template(LaunchTemplateName="web", LaunchTemplateData={"ImageId": image})
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="webapp-prod-web",
+        LaunchTemplate={"LaunchTemplateName": "web"},
+        MinSize=0,
+        MaxSize=0,
+        DesiredCapacity=0,
+        AvailabilityZones=[f"{region}a"],
+    )
+    event = {"AutoScalingGroupName": "webapp-prod-web", "MinimumInService": 2, "TimeoutSeconds": 0}
+    with pytest.raises(TimeoutError, match="has 0 InService healthy instances of the 2 required"):
+        dr_runbooks.wait_for_in_service_instances(event, None)
+    autoscaling.update_auto_scaling_group(
+        AutoScalingGroupName="webapp-prod-web", MinSize=2, MaxSize=6, DesiredCapacity=3
+    )
+    assert dr_runbooks.wait_for_in_service_instances(event, None) == {"InServiceInstances": 3}
+    with pytest.raises(RuntimeError, match="does not exist"):
+        dr_runbooks.wait_for_in_service_instances({**event, "AutoScalingGroupName": "missing"}, None)
