@@ -321,8 +321,6 @@ def probe(fake_host: Path, codes: list[str], retry_count: int) -> tuple[str, lis
     return result.stdout, log.read_text().splitlines() if log.exists() else []
 
 
-
-
 def test_probe_passes_at_once_when_healthy(fake_host):
     output, restarts = probe(fake_host, ["200"], retry_count=2)
     assert f"{HEALTH_PASSED_MARKER} attempt=1" in output
