@@ -174,6 +174,27 @@ def test_fails_when_a_kept_resource_refers_to_a_skipped_one():
         prepare_template(template, stack="Dev/Tokyo-X", supported=SUPPORTED)
 
 
+def test_an_event_rule_that_exists_for_a_skipped_resource_is_left_out_with_it():
+    template = {
+        "Resources": {
+            "Audit": {"Type": "AWS::Config::ConfigRule"},
+            "OnNonCompliant": {
+                "Type": "AWS::Events::Rule",
+                "Properties": {"EventPattern": {"detail": {"configRuleName": [{"Ref": "Audit"}]}}},
+            },
+            "Topic": {"Type": "AWS::SNS::Topic"},
+        }
+    }
+
+    prepared, skipped = prepare_template(
+        template, stack="Prod/Tokyo-X", supported=SUPPORTED | {"AWS::Events::Rule"}
+    )
+
+    assert set(prepared["Resources"]) == {"Topic"}
+    reasons = {s.logical_id: s.reason for s in skipped}
+    assert reasons["OnNonCompliant"] == "exists for skipped Audit"
+
+
 def test_zips_a_folder_the_same_way_every_time(tmp_path):
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "b.py").write_text("b = 2\n")

@@ -70,6 +70,17 @@ def test_every_drill_recovers_in_dev(gameday):
     assert [d.name for d in report.drills] == [d.name for d in DRILLS]
 
 
+@pytest.mark.parametrize("environment", ["stg", "prod"])
+def test_every_drill_recovers_in_the_other_environments(synthesized_app, environment):
+    """The suite's one synthesis of every environment, rehearsed too: prod's extra resources (audit
+    rules, warm pool, three instances) must neither break the deploy nor the drills."""
+    printed: list[str] = []
+    report = run_gameday(synthesized_app.outdir, environment=environment, out=printed.append)
+    failed = {d.name: [c for c in d.timeline.checks if not c.passed] for d in report.drills if not d.passed}
+    assert not failed, "\n".join(printed)
+    assert report.passed and len(report.drills) == len(DRILLS)
+
+
 def test_each_drill_verifies_what_its_contract_says(gameday):
     report, _ = gameday
 

@@ -429,3 +429,25 @@ def test_public_powertools_parameter_can_be_published_and_resolved():
         assert ssm.get_parameter(Name=name)["Parameter"]["Value"] == arn
     with pytest.raises(ValueError, match="not a public AWS parameter"):
         moto_gaps.publish_public_parameter("123456789012", "ap-northeast-1", "/webapp/dev/pause", "x")
+
+
+def test_send_command_to_instance_ids_names_only_those_instances():
+    from moto import mock_aws
+
+    with mock_aws(), moto_gaps.applied():
+        ec2 = boto3.client("ec2", region_name="ap-northeast-1")
+        ids = [
+            i["InstanceId"]
+            for i in ec2.run_instances(ImageId="ami-12345678", MinCount=3, MaxCount=3)["Instances"]
+        ]
+        ssm = boto3.client("ssm", region_name="ap-northeast-1")
+        command = ssm.send_command(
+            InstanceIds=[ids[1]], DocumentName="AWS-RunShellScript", Parameters={"commands": ["true"]}
+        )["Command"]
+        assert command["InstanceIds"] == [ids[1]]
+        targeted = ssm.send_command(
+            Targets=[{"Key": "instance-id", "Values": [ids[2]]}],
+            DocumentName="AWS-RunShellScript",
+            Parameters={"commands": ["true"]},
+        )["Command"]
+        assert ids[2] in targeted["InstanceIds"]

@@ -110,6 +110,10 @@ def references(node: Any) -> set[str]:
     return found
 
 
+#: Types that are left out with a skipped resource they refer to, instead of stopping the deploy.
+FOLLOWS_SKIPPED_TYPES: frozenset[str] = frozenset({"AWS::Events::Rule"})
+
+
 def prepare_template(
     template: Mapping[str, Any], *, stack: str, supported: Iterable[str] | None = None
 ) -> tuple[dict[str, Any], list[SkippedResource]]:
@@ -142,6 +146,21 @@ def prepare_template(
             "(a CloudFormation model) or, if no drill needs it, add the type to SKIPPED_TYPES with a reason."
         )
     gone = {s.logical_id for s in skipped}
+    # An EventBridge rule that only exists for a skipped resource (e.g. notifications on the AWS
+    # Config audit rules) goes with it, listed; anything else referring to one stops the deploy.
+    changed = True
+    while changed:
+        changed = False
+        for logical_id, resource in list(resources.items()):
+            if resource["Type"] not in FOLLOWS_SKIPPED_TYPES:
+                continue
+            dangling = references({k: v for k, v in resource.items() if k != "DependsOn"}) & gone
+            if dangling:
+                reason = f"exists for skipped {', '.join(sorted(dangling))}"
+                skipped.append(SkippedResource(stack, logical_id, resource["Type"], reason))
+                del resources[logical_id]
+                gone.add(logical_id)
+                changed = True
     for logical_id, resource in resources.items():
         depends = resource.get("DependsOn")
         if depends is not None:

@@ -127,6 +127,13 @@ GAPS: tuple[Gap, ...] = (
         "DescribeInstanceRefreshes (Amazon EC2 Auto Scaling API Reference)",
     ),
     Gap(
+        "behaviour:ssm:SendCommand",
+        "A command sent to InstanceIds (no Targets) is recorded as sent to every instance of the "
+        "region: an empty Targets filter matches them all.",
+        "Without Targets, only the given InstanceIds are the command's instances, as in AWS.",
+        "SendCommand (AWS Systems Manager API Reference): InstanceIds or Targets",
+    ),
+    Gap(
         "ssm:/aws/service/powertools",
         "moto preloads the public Amazon Linux AMI parameters but not the Powertools layer parameters "
         "(/aws/service/powertools/python/<arch>/<python>/<release>), and refuses to create /aws/ names.",
@@ -180,6 +187,8 @@ SKIPPED_TYPES: Mapping[str, str] = {
     "account, the game day injects its failures itself",
     "AWS::Logs::QueryDefinition": "no moto model; saved Logs Insights queries of the dashboard, no drill "
     "reads them",
+    "AWS::Config::ConfigRule": "moto's AWS Config needs a configuration recorder the account set-up "
+    "provides, not this app; the audit rules (prod) are read by no drill",
 }
 """Resource types :func:`tools.gameday.deploy.prepare_template` strips before a deploy, and why.
 
@@ -600,6 +609,18 @@ def _describe_instance_refreshes_api() -> None:
     _patch(AutoScalingResponse, "describe_instance_refreshes", describe_instance_refreshes)
 
 
+def _send_command_targets() -> None:
+    from moto.ssm.models import Command
+
+    original = Command._get_instance_ids_from_targets
+
+    def instance_ids_from_targets(self: Command) -> list[str]:
+        # No Targets means no target-selected instances (moto's empty filter matches all of them).
+        return original(self) if self.targets else []
+
+    _patch(Command, "_get_instance_ids_from_targets", instance_ids_from_targets)
+
+
 # ----------------------------------------------------------------------------------------------
 # property shapes moto's own models misread (SSM parameter, KMS key)
 # ----------------------------------------------------------------------------------------------
@@ -705,4 +726,5 @@ _FILLS: tuple[Callable[[], None], ...] = (
     _elbv2_attributes,
     _replace_unhealthy_instances,
     _describe_instance_refreshes_api,
+    _send_command_targets,
 )
