@@ -389,6 +389,11 @@ class AutoHealingWebService(Construct):
             self.listener = self.load_balancer.add_listener(
                 "Http", port=80, default_target_groups=[self.target_group], open=False
             )
+            cdk.Annotations.of(self).add_warning_v2(
+                "constructs-lib:web-service-http-only",
+                "No certificate_arn: the load balancer serves plain HTTP. Issue an ACM certificate in "
+                "this region and pass certificate_arn to redirect HTTP to HTTPS.",
+            )
         self.instance_security_group.connections.allow_from(
             self.load_balancer_security_group,
             ec2.Port.tcp(app_port),

@@ -7,7 +7,7 @@ import json
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_lib.web_service import AutoHealingWebService, NightlyStop, TargetHealthCheck
 
@@ -139,7 +139,11 @@ def test_user_data_runs_the_app_as_a_systemd_unit_and_the_cloudwatch_agent_by_gr
 
 
 def test_only_the_alb_reaches_instances_and_https_redirects(https_service):
-    _, t = https_service
+    web, t = https_service
+    assert (
+        Annotations.from_stack(cdk.Stack.of(web)).find_warning("*", Match.string_like_regexp("plain HTTP"))
+        == []
+    )
     t.has_resource_properties(
         "AWS::EC2::SecurityGroupIngress",
         {"FromPort": 8080, "ToPort": 8080, "SourceSecurityGroupId": Match.any_value()},
@@ -170,8 +174,12 @@ def test_only_the_alb_reaches_instances_and_https_redirects(https_service):
     )
 
 
-def test_without_certificate_the_listener_forwards_http(http_service):
-    _, t = http_service
+def test_without_certificate_the_listener_forwards_http_and_warns(http_service):
+    web, t = http_service
+    warnings = Annotations.from_stack(cdk.Stack.of(web)).find_warning(
+        "*", Match.string_like_regexp("plain HTTP")
+    )
+    assert len(warnings) == 1
     t.resource_count_is("AWS::ElasticLoadBalancingV2::Listener", 1)
     t.has_resource_properties(
         "AWS::ElasticLoadBalancingV2::Listener",
