@@ -6,6 +6,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from constructs_lib.notifications import SeverityEndpoints, SeverityTopics
 from stacks.config import EnvironmentConfig
 
 #: CloudWatch Logs accepts these retention periods only.
@@ -78,3 +79,27 @@ class RegionalStack(cdk.Stack):
     @property
     def log_retention(self) -> logs.RetentionDays:
         return RETENTION_DAYS[self.config.log_retention_days]
+
+    def alert_topics(self, *, chat: bool = True) -> SeverityTopics:
+        """The environment's severity topics in this region, subscribed as ``notifications`` says.
+
+        ``chat=False`` leaves out the AWS Chatbot channel (us-east-1 pages by email, SMS and pager).
+        """
+        n = self.config.notifications
+        return SeverityTopics(
+            self,
+            "Alerts",
+            app_name=self.config.app_name,
+            environment_name=self.config.name,
+            severity_endpoints={
+                severity: SeverityEndpoints(
+                    email_addresses=e.emails,
+                    sms_numbers=e.sms,
+                    webhook_urls=e.https,
+                    slack_channel_ids=e.slack_channel_ids if chat else (),
+                )
+                for severity, e in n.endpoints.items()
+            },
+            slack_workspace_id=n.slack_workspace_id if chat else None,
+            key_removal_policy=self.removal_policy,
+        )

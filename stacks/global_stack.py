@@ -13,7 +13,6 @@ from constructs import Construct
 
 from constructs_lib.alarms import EndpointAvailabilityCheck
 from constructs_lib.disaster_recovery import FailoverEndpoint, RegionalFailover
-from constructs_lib.notifications import SeverityEndpoints, SeverityTopics
 from stacks.base import RegionalStack
 from stacks.config import REGION_LABELS, EnvironmentConfig
 
@@ -37,19 +36,7 @@ class GlobalStack(RegionalStack):
             description="global (Route 53 failover, availability)",
         )
         app, env = config.app_name, config.name
-        self.topics = SeverityTopics(
-            self,
-            "Alerts",
-            app_name=app,
-            environment_name=env,
-            severity_endpoints={
-                severity: SeverityEndpoints(
-                    email_addresses=e.emails, sms_numbers=e.sms, webhook_urls=e.https, slack_channel_ids=()
-                )
-                for severity, e in config.notifications.endpoints.items()
-            },
-            key_removal_policy=self.removal_policy,
-        )
+        self.topics = self.alert_topics(chat=False)
         https = all(rc.certificate_arn for rc in config.regions)
         protocol = "HTTPS" if https else "HTTP"
         self.failover: RegionalFailover | None = None

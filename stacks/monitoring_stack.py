@@ -20,7 +20,6 @@ from constructs_lib.dashboards import OperationsDashboard
 from constructs_lib.escalation import EscalationPolicy, EscalationTier
 from constructs_lib.gameday import AzOutageExperiment
 from constructs_lib.healing import AutoHealing
-from constructs_lib.notifications import SeverityEndpoints, SeverityTopics
 from constructs_lib.runbooks import InstanceRecoveryRunbook
 from constructs_lib.web_service import AutoHealingWebService
 from stacks.base import RegionalStack
@@ -46,23 +45,7 @@ class MonitoringStack(RegionalStack):
     ) -> None:
         super().__init__(scope, id, config=config, region=region, description="monitoring and auto-healing")
         app, env = config.app_name, config.name
-        self.topics = SeverityTopics(
-            self,
-            "Alerts",
-            app_name=app,
-            environment_name=env,
-            severity_endpoints={
-                severity: SeverityEndpoints(
-                    email_addresses=e.emails,
-                    sms_numbers=e.sms,
-                    webhook_urls=e.https,
-                    slack_channel_ids=e.slack_channel_ids,
-                )
-                for severity, e in config.notifications.endpoints.items()
-            },
-            slack_workspace_id=config.notifications.slack_workspace_id,
-            key_removal_policy=self.removal_policy,
-        )
+        self.topics = self.alert_topics()
         topics = self.topics.topics
 
         # --- healing: EventBridge rules -> function; runbook for what the quick fix cannot cure ----

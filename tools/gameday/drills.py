@@ -433,17 +433,28 @@ def drill_stopped_instance(stage: Stage, timeline: Timeline) -> None:
     )
 
 
+def _deployed_group_alarm(
+    stage: Stage, timeline: Timeline, label: str, *, namespace: str, metric: str
+) -> tuple[dict[str, Any], str] | None:
+    """The group's alarm on ``metric`` and the severity its name carries; a failed check if absent."""
+    group_name = stage.group_name()
+    alarm = _group_alarm(stage.client("cloudwatch"), group_name, namespace=namespace, metric=metric)
+    if not timeline.check(label, alarm is not None, alarm["AlarmName"] if alarm else f"none on {group_name}"):
+        return None
+    assert alarm is not None
+    return alarm, alarm["AlarmName"].rsplit("-", 1)[-1].lower()
+
+
 def drill_alarm(stage: Stage, timeline: Timeline) -> None:
     """Put the group's CPU alarm into ALARM; the function must respond and notify its severity."""
     cloudwatch = stage.client("cloudwatch")
     group_name = stage.group_name()
-    alarm = _group_alarm(cloudwatch, group_name, namespace="AWS/EC2", metric="CPUUtilization")
-    if not timeline.check(
-        "CPU alarm deployed", alarm is not None, alarm["AlarmName"] if alarm else f"none on {group_name}"
-    ):
+    found = _deployed_group_alarm(
+        stage, timeline, "CPU alarm deployed", namespace="AWS/EC2", metric="CPUUtilization"
+    )
+    if found is None:
         return
-    assert alarm is not None
-    severity = alarm["AlarmName"].rsplit("-", 1)[-1].lower()
+    alarm, severity = found
     members = stage.in_service()
     hot = members[0]
     now = datetime.now(UTC)
@@ -557,13 +568,12 @@ def drill_memory(stage: Stage, timeline: Timeline) -> None:
     """The group's memory alarm: restart the service on the instance using most memory, verify."""
     cloudwatch = stage.client("cloudwatch")
     group_name = stage.group_name()
-    alarm = _group_alarm(cloudwatch, group_name, namespace="CWAgent", metric="mem_used_percent")
-    if not timeline.check(
-        "memory alarm deployed", alarm is not None, alarm["AlarmName"] if alarm else f"none on {group_name}"
-    ):
+    found = _deployed_group_alarm(
+        stage, timeline, "memory alarm deployed", namespace="CWAgent", metric="mem_used_percent"
+    )
+    if found is None:
         return
-    assert alarm is not None
-    severity = alarm["AlarmName"].rsplit("-", 1)[-1].lower()
+    alarm, severity = found
     members = stage.in_service()
     hot = members[0]
     now = datetime.now(UTC)
