@@ -10,7 +10,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Template
 
-from constructs_lib.gameday import ACTION_KEY, TARGET_KEY, AzOutageExperiment
+from constructs_lib.dr.fis import ACTION_KEY, TARGET_KEY, AzOutageExperiment
 from tests.unit.quality import cfn_lint, synth_with_nag
 
 TOKYO = cdk.Environment(account="111111111111", region="ap-northeast-1")

@@ -11,7 +11,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match, Template
 
-from constructs_lib.database import (
+from constructs_lib.data import (
     DEFAULT_ENGINE_VERSION,
     DatabaseNetwork,
     DatabaseRole,

@@ -9,7 +9,7 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Annotations, Match, Template
 
-from constructs_lib.web_service import AutoHealingWebService, NightlyStop, TargetHealthCheck
+from constructs_lib.web import AutoHealingWebService, NightlyStop, TargetHealthCheck
 
 ENV = cdk.Environment(account="111111111111", region="ap-northeast-1")
 CERT = "arn:aws:acm:ap-northeast-1:111111111111:certificate/0000-1111"

@@ -1,29 +1,16 @@
-"""DR strategies, cross-region backup copies, and Route 53 failover switched by runbooks only."""
+"""Route 53 failover between two regions, switched by runbooks only."""
 
 from __future__ import annotations
-
-import json
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
-from aws_cdk.assertions import Template
 
-from constructs_lib.disaster_recovery import (
-    CrossRegionBackup,
-    DrBackupVault,
-    DrStrategy,
-    FailoverEndpoint,
-    RegionalFailover,
-    backup_vault_arn,
-    region_switch_states,
-)
+from constructs_lib.dr.dns import FailoverEndpoint, RegionalFailover, region_switch_states
 from tests.unit.quality import cfn_lint, synth_with_nag
 
 ACCOUNT = "111111111111"
-TOKYO = cdk.Environment(account=ACCOUNT, region="ap-northeast-1")
 OSAKA = cdk.Environment(account=ACCOUNT, region="ap-northeast-3")
-VAULT = "webapp-prod-backup"
 TOKYO_ALB = FailoverEndpoint(
     region="ap-northeast-1",
     load_balancer_dns_name="webapp-prod-1234567890.ap-northeast-1.elb.amazonaws.com",
@@ -35,14 +22,6 @@ OSAKA_ALB = FailoverEndpoint(
     load_balancer_hosted_zone_id="Z5LXEXXYW11ES",
     health_check_fqdn="osaka.app.example.com",
 )
-
-
-def _flat(value) -> str:
-    """A synthesized ARN as text, with the partition pseudo parameter read as ``aws``."""
-    if isinstance(value, str):
-        return value
-    parts = value["Fn::Join"][1]
-    return "".join("aws" if part == {"Ref": "AWS::Partition"} else part for part in parts)
 
 
 def _failover(stack: cdk.Stack, **props) -> RegionalFailover:
@@ -61,19 +40,8 @@ def _failover(stack: cdk.Stack, **props) -> RegionalFailover:
 
 @pytest.fixture(scope="module")
 def synthesized(tmp_path_factory):
-    outdir = tmp_path_factory.mktemp("disaster_recovery")
+    outdir = tmp_path_factory.mktemp("dns")
     app = cdk.App(outdir=str(outdir), builtin_cloud_formation_validation=False)
-    backup_stack = cdk.Stack(app, "Backup", env=TOKYO)
-    backup = CrossRegionBackup(
-        backup_stack,
-        "Backup",
-        vault_name=VAULT,
-        destination_region="ap-northeast-3",
-        selection_tags={"Environment": "prod"},
-    )
-    dr_stack = cdk.Stack(app, "DrVault", env=OSAKA)
-    dr_vault = DrBackupVault(dr_stack, "Vault", vault_name=VAULT, key_alias="alias/webapp-prod-backup")
-
     failover_stack = cdk.Stack(app, "Failover", env=OSAKA)
     failover = _failover(failover_stack)
     runbook_role = iam.Role(
@@ -85,8 +53,6 @@ def synthesized(tmp_path_factory):
 
     templates, violations = synth_with_nag(app, outdir)
     return {
-        "backup": backup,
-        "dr_vault": dr_vault,
         "failover": failover,
         "after": after,
         "templates": templates,
@@ -94,105 +60,6 @@ def synthesized(tmp_path_factory):
     }
 
 
-# -- strategy ----------------------------------------------------------------------------------
-def test_each_strategy_includes_the_one_before():
-    assert [s.value for s in DrStrategy] == ["backup_restore", "pilot_light", "warm_standby"]
-    backup, pilot, warm = DrStrategy
-    assert all(s.copies_backups and s.replicates_automated_backups for s in DrStrategy)
-    assert (backup.has_standby_database, pilot.has_standby_database, warm.has_standby_database) == (
-        False,
-        True,
-        True,
-    )
-    assert (backup.standby_capacity(minimum=2), pilot.standby_capacity(minimum=2)) == (0, 0)
-    assert warm.standby_capacity(minimum=2) == 2
-    assert warm.standby_capacity(minimum=0) == 1  # warm standby always runs at least one instance
-    assert not backup.fails_over_by_promotion and warm.fails_over_by_promotion
-
-
-def test_fails_when_the_strategy_is_unknown():
-    assert DrStrategy.parse("pilot_light") is DrStrategy.PILOT_LIGHT
-    with pytest.raises(ValueError, match="DR strategy 'hot_standby' is not one of 'backup_restore', "):
-        DrStrategy.parse("hot_standby")
-
-
-# -- backups -----------------------------------------------------------------------------------
-def test_vault_is_encrypted_with_a_customer_managed_key(synthesized):
-    raw = synthesized["templates"]["Backup"]
-    template = Template.from_json(raw)
-    (key_id,) = template.find_resources("AWS::KMS::Key", {"Properties": {"EnableKeyRotation": True}})
-    template.has_resource_properties(
-        "AWS::Backup::BackupVault",
-        {"BackupVaultName": VAULT, "EncryptionKeyArn": {"Fn::GetAtt": [key_id, "Arn"]}},
-    )
-
-
-def test_plan_backs_up_daily_keeps_14_days_and_copies_to_the_osaka_vault(synthesized):
-    raw = synthesized["templates"]["Backup"]
-    (plan,) = Template.from_json(raw).find_resources("AWS::Backup::BackupPlan").values()
-    (rule,) = plan["Properties"]["BackupPlan"]["BackupPlanRule"]
-    assert rule["ScheduleExpression"] == "cron(0 18 * * ? *)"
-    assert rule["Lifecycle"] == {"DeleteAfterDays": 14}
-    (copy,) = rule["CopyActions"]
-    expected = backup_vault_arn(account=ACCOUNT, region="ap-northeast-3", vault_name=VAULT)
-    assert _flat(copy["DestinationBackupVaultArn"]) == expected
-    assert copy["Lifecycle"] == {"DeleteAfterDays": 14}
-
-
-def test_copy_destination_is_exactly_the_dr_vault_encrypted_with_an_osaka_key(synthesized):
-    dr_raw = synthesized["templates"]["DrVault"]
-    template = Template.from_json(dr_raw)
-    (key_id,) = template.find_resources("AWS::KMS::Key", {"Properties": {"EnableKeyRotation": True}})
-    template.has_resource_properties(
-        "AWS::Backup::BackupVault",
-        {"BackupVaultName": VAULT, "EncryptionKeyArn": {"Fn::GetAtt": [key_id, "Arn"]}},
-    )
-    template.has_resource_properties("AWS::KMS::Alias", {"AliasName": "alias/webapp-prod-backup"})
-    # The name-derived ARN the Tokyo plan uses is the ARN this Osaka vault will have.
-    dr_vault = synthesized["dr_vault"]
-    assert cdk.Stack.of(dr_vault).region == "ap-northeast-3"
-    backup = synthesized["backup"]
-    assert _flat(cdk.Stack.of(backup).resolve(backup.destination_vault_arn)) == backup_vault_arn(
-        account=ACCOUNT, region=cdk.Stack.of(dr_vault).region, vault_name=dr_vault.vault_name
-    )
-
-
-def test_selection_takes_rds_instances_tagged_with_the_environment(synthesized):
-    raw = synthesized["templates"]["Backup"]
-    (selection,) = Template.from_json(raw).find_resources("AWS::Backup::BackupSelection").values()
-    spec = selection["Properties"]["BackupSelection"]
-    assert json.dumps(spec["Resources"]).count(":db:*") == 1
-    assert spec["Conditions"] == {
-        "StringEquals": [{"ConditionKey": "aws:ResourceTag/Environment", "ConditionValue": "prod"}]
-    }
-    assert "ListOfTags" not in spec  # ListOfTags would OR with Resources; Conditions AND with them
-
-
-def test_fails_when_backup_selection_would_take_everything():
-    stack = cdk.Stack(cdk.App(), "S", env=TOKYO)
-    with pytest.raises(ValueError, match="give selection_tags"):
-        CrossRegionBackup(stack, "B", vault_name=VAULT, destination_region="ap-northeast-3")
-
-
-def test_fails_when_copies_would_stay_in_the_same_region():
-    stack = cdk.Stack(cdk.App(), "S", env=TOKYO)
-    with pytest.raises(ValueError, match=r"destination_region \('ap-northeast-1'\) is this stack's region"):
-        CrossRegionBackup(
-            stack,
-            "B",
-            vault_name=VAULT,
-            destination_region="ap-northeast-1",
-            selection_tags={"Environment": "x"},
-        )
-
-
-def test_fails_when_the_vault_name_is_invalid():
-    stack = cdk.Stack(cdk.App(), "S", env=OSAKA)
-    with pytest.raises(ValueError, match=r"vault_name \('prod vault'\) must be 2-50"):
-        DrBackupVault(stack, "V", vault_name="prod vault")
-
-
-# -- DNS failover ------------------------------------------------------------------------------
 def _by_type(raw: dict, resource_type: str) -> dict[str, dict]:
     return {k: v for k, v in raw["Resources"].items() if v["Type"] == resource_type}
 
@@ -329,9 +196,5 @@ def test_cdk_nag_finds_nothing_unacknowledged(synthesized):
     assert synthesized["violations"] == []
 
 
-@pytest.mark.parametrize(
-    ("stack", "region"),
-    [("Backup", "ap-northeast-1"), ("DrVault", "ap-northeast-3"), ("Failover", "ap-northeast-3")],
-)
-def test_cfn_lint_is_clean(synthesized, stack, region):
-    assert cfn_lint(synthesized["templates"][stack], region) == []
+def test_cfn_lint_is_clean(synthesized):
+    assert cfn_lint(synthesized["templates"]["Failover"], "ap-northeast-3") == []

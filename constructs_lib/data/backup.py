@@ -1,0 +1,276 @@
+"""Backups copied to the DR region: an AWS Backup plan in the primary region and its DR-region vault.
+
+:class:`CrossRegionBackup` (primary region): an AWS Backup vault and a daily plan whose copy rule
+sends every recovery point to a vault of the DR region; :class:`DrBackupVault` (DR region) is that
+vault, encrypted with a key of the DR region. Both sides derive the vault's ARN from its name
+(:func:`backup_vault_arn`), so no ARN is copied between stacks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_backup as backup
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from constructs_lib._nag import acknowledge
+from constructs_lib.data.props import _validate_region
+
+__all__ = ["CrossRegionBackup", "DrBackupVault", "backup_vault_arn"]
+
+_VAULT_NAME = re.compile(r"^[a-zA-Z0-9\-_]{2,50}$")
+_ALIAS = re.compile(r"^alias/[a-zA-Z0-9/_-]{1,250}$")
+_DAY = cdk.Duration.days(1)
+
+
+def backup_vault_arn(*, account: str, region: str, vault_name: str, partition: str = "aws") -> str:
+    """ARN of an AWS Backup vault, from its name."""
+    return f"arn:{partition}:backup:{region}:{account}:backup-vault:{vault_name}"
+
+
+def _validate_vault_name(value: str, *, prop: str) -> str:
+    if not _VAULT_NAME.match(value):
+        raise ValueError(
+            f"{prop} ({value!r}) must be 2-50 letters, digits, '-' or '_' (AWS Backup vault names)."
+        )
+    return value
+
+
+class DrBackupVault(Construct):
+    """The DR region's AWS Backup vault that :class:`CrossRegionBackup` copies recovery points into.
+
+    Encrypted with a customer-managed key of the DR region (created here, rotated yearly, with
+    ``key_alias``). Its name is deterministic, so the primary region's plan names it with
+    :func:`backup_vault_arn` instead of a copied ARN.
+
+    :param vault_name: Vault name (the same string the primary region's ``destination_vault_name`` uses).
+    :param key_alias: Alias of the vault key, e.g. ``alias/webapp-prod-backup``.
+        Default: ``alias/<vault_name>``.
+    :param removal_policy: What happens to the vault and key when they leave the stack.
+        Default: ``RETAIN`` (a vault with recovery points cannot be deleted anyway).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        vault_name: str,
+        key_alias: str | None = None,
+        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
+    ) -> None:
+        super().__init__(scope, id)
+        _validate_vault_name(vault_name, prop="vault_name")
+        if key_alias is not None and not _ALIAS.match(key_alias):
+            raise ValueError(f"key_alias ({key_alias!r}) must look like 'alias/<name>'.")
+        self.key = kms.Key(
+            self,
+            "Key",
+            description=f"AWS Backup vault {vault_name} (cross-region copies)",
+            enable_key_rotation=True,
+            alias=key_alias or f"alias/{vault_name}",
+            removal_policy=removal_policy,
+        )
+        self.vault = backup.BackupVault(
+            self,
+            "Resource",
+            backup_vault_name=vault_name,
+            encryption_key=self.key,
+            removal_policy=removal_policy,
+        )
+        self.vault_name = vault_name
+        self.vault_arn = self.vault.backup_vault_arn
+
+
+class CrossRegionBackup(Construct):
+    """Daily AWS Backup of the environment's resources, copied to a vault in the DR region.
+
+    A vault encrypted with a customer-managed key, a plan with one rule (``schedule``, kept for
+    ``retention``) whose copy action sends each recovery point to ``destination_vault_name`` in
+    ``destination_region`` (a :class:`DrBackupVault`, which re-encrypts it with the DR region's key),
+    and a selection. The selection takes the resources whose ARN matches ``resource_arns`` *and*
+    whose tags match ``selection_tags`` (AWS Backup ``Conditions``, AND logic), so tagging a
+    resource ``Environment=<env>`` is enough to back it up.
+
+    :param vault_name: Name of this region's vault.
+    :param destination_region: DR region of the copies.
+    :param destination_vault_name: Name of the DR region's vault. Default: ``vault_name``.
+    :param selection_tags: Tags a resource must carry to be selected, e.g. ``{"Environment": "prod"}``.
+        Default: no tag condition (then ``resource_arns`` must be given).
+    :param resource_arns: ARN patterns of the selected resources. Default: every RDS DB instance
+        of this account and region (``arn:aws:rds:<region>:<account>:db:*``).
+    :param retention: How long recovery points are kept here. Default: 14 days (the ops plan's).
+    :param copy_retention: How long the copies are kept in the DR region. Default: ``retention``.
+    :param schedule: When the daily backup starts. Default: 18:00 UTC (03:00 JST), after the
+        RDS backup window.
+    :param encryption_key: Key of this region's vault. Default: a new customer-managed key.
+    :param removal_policy: What happens to the vault and key. Default: ``RETAIN``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        vault_name: str,
+        destination_region: str,
+        destination_vault_name: str | None = None,
+        selection_tags: Mapping[str, str] | None = None,
+        resource_arns: Sequence[str] | None = None,
+        retention: cdk.Duration | None = None,
+        copy_retention: cdk.Duration | None = None,
+        schedule: events.Schedule | None = None,
+        encryption_key: kms.IKey | None = None,
+        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
+    ) -> None:
+        super().__init__(scope, id)
+        stack = cdk.Stack.of(self)
+        _validate_vault_name(vault_name, prop="vault_name")
+        _validate_region(destination_region, prop="destination_region")
+        destination_vault_name = _validate_vault_name(
+            destination_vault_name or vault_name, prop="destination_vault_name"
+        )
+        if not cdk.Token.is_unresolved(stack.region) and destination_region == stack.region:
+            raise ValueError(
+                f"destination_region ({destination_region!r}) is this stack's region: copies must go "
+                "to the DR region."
+            )
+        retention = retention or cdk.Duration.days(14)
+        copy_retention = copy_retention or retention
+        for name, value in (("retention", retention), ("copy_retention", copy_retention)):
+            if value.to_days() < 1:
+                raise ValueError(f"{name} ({value.to_days()} days) must be at least 1 day.")
+        if not selection_tags and resource_arns is not None and not resource_arns:
+            raise ValueError(
+                "resource_arns is empty and selection_tags is not given: nothing would be selected."
+            )
+        if not selection_tags and resource_arns is None:
+            raise ValueError(
+                "give selection_tags (e.g. {'Environment': 'prod'}) or resource_arns: without either "
+                "AWS Backup would select every RDS instance of the account."
+            )
+
+        self.key = encryption_key or kms.Key(
+            self,
+            "Key",
+            description=f"AWS Backup vault {vault_name}",
+            enable_key_rotation=True,
+            removal_policy=removal_policy,
+        )
+        self.vault = backup.BackupVault(
+            self,
+            "Vault",
+            backup_vault_name=vault_name,
+            encryption_key=self.key,
+            removal_policy=removal_policy,
+        )
+        #: ARN of the DR region's vault the copy rule writes to.
+        self.destination_vault_arn = backup_vault_arn(
+            account=stack.account,
+            region=destination_region,
+            vault_name=destination_vault_name,
+            partition=stack.partition,
+        )
+        destination = backup.BackupVault.from_backup_vault_arn(
+            self, "DestinationVault", self.destination_vault_arn
+        )
+        schedule = schedule or events.Schedule.cron(minute="0", hour="18")
+        self.plan = backup.BackupPlan(
+            self,
+            "Resource",
+            backup_vault=self.vault,
+            backup_plan_rules=[
+                backup.BackupPlanRule(
+                    rule_name="DailyWithCopyToDrRegion",
+                    schedule_expression=schedule,
+                    delete_after=retention,
+                    start_window=cdk.Duration.hours(1),
+                    completion_window=cdk.Duration.hours(8),
+                    copy_actions=[
+                        backup.BackupPlanCopyActionProps(
+                            destination_backup_vault=destination, delete_after=copy_retention
+                        )
+                    ],
+                )
+            ],
+        )
+
+        self.role = iam.Role(
+            self,
+            "Role",
+            description=f"AWS Backup: back up and copy the resources of plan {vault_name}",
+            assumed_by=iam.ServicePrincipal("backup.amazonaws.com"),
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name(
+                    "service-role/AWSBackupServiceRolePolicyForBackup"
+                ),
+                iam.ManagedPolicy.from_aws_managed_policy_name(
+                    "service-role/AWSBackupServiceRolePolicyForRestores"
+                ),
+            ],
+        )
+        for policy in ("AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"):
+            acknowledge(
+                self.role,
+                f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/{policy}]",
+                "The AWS Backup service role policies cover every resource type Backup supports and "
+                "track new ones; AWS maintains them and the selection below limits what is backed up.",
+            )
+        self.resource_arns = list(
+            resource_arns
+            if resource_arns is not None
+            else [
+                stack.format_arn(
+                    service="rds",
+                    resource="db",
+                    resource_name="*",
+                    arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                )
+            ]
+        )
+        conditions = None
+        if selection_tags:
+            conditions = {
+                "StringEquals": [
+                    {"ConditionKey": f"aws:ResourceTag/{key}", "ConditionValue": value}
+                    for key, value in sorted(selection_tags.items())
+                ]
+            }
+        self.selection = backup.CfnBackupSelection(
+            self,
+            "Selection",
+            backup_plan_id=self.plan.backup_plan_id,
+            backup_selection=backup.CfnBackupSelection.BackupSelectionResourceTypeProperty(
+                selection_name="TaggedResources",
+                iam_role_arn=self.role.role_arn,
+                resources=self.resource_arns,
+                conditions=conditions,
+            ),
+        )
+        self.retention = retention
+        self.copy_retention = copy_retention
+        self.destination_region = destination_region
+
+    def metric_failed_copy_jobs(self, *, period: cdk.Duration | None = None) -> cloudwatch.Metric:
+        """Copy jobs that failed (``AWS/Backup NumberOfCopyJobsFailed``), sum per day by default."""
+        return cloudwatch.Metric(
+            namespace="AWS/Backup",
+            metric_name="NumberOfCopyJobsFailed",
+            statistic="Sum",
+            period=period or _DAY,
+        )
+
+    def metric_failed_backup_jobs(self, *, period: cdk.Duration | None = None) -> cloudwatch.Metric:
+        """Backup jobs that failed (``AWS/Backup NumberOfBackupJobsFailed``), sum per day by default."""
+        return cloudwatch.Metric(
+            namespace="AWS/Backup",
+            metric_name="NumberOfBackupJobsFailed",
+            statistic="Sum",
+            period=period or _DAY,
+        )
