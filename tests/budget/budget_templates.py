@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tools.recovery_budget.assembly import Stack, Stage
+from tools.cloud_assembly import StackArtifact, Stage
 
 ACCOUNT = "111111111111"
 TOKYO = "ap-northeast-1"
@@ -313,7 +313,7 @@ def stage(name: str, stacks: dict[str, tuple[str, Resources]]) -> Stage:
     built = Stage(name)
     for stack_name, (region, resources) in stacks.items():
         template = {"Resources": resources}
-        built.stacks.append(Stack(f"{name}/{stack_name}", region, ACCOUNT, template))
+        built.stacks.append(StackArtifact(f"{name}/{stack_name}", region, ACCOUNT, template_body=template))
     built.index()
     return built
 

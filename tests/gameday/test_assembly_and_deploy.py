@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import zipfile
 from io import BytesIO
-from pathlib import Path
 
 import pytest
 
-from tools.gameday.assembly import AssemblyError, StackArtifact, deployment_order, load_environment
+from tools.cloud_assembly import AssemblyError
+from tools.gameday.assembly import load_environment
 from tools.gameday.deploy import DeployError, prepare_template, references, zip_folder
 from tools.gameday.emulator import Emulator
 from tools.gameday.moto_gaps import SKIPPED_TYPES
@@ -17,46 +17,9 @@ from tools.gameday.runner import deploy_environment, select_stacks
 SUPPORTED = frozenset({"AWS::SNS::Topic", "AWS::SQS::Queue", "AWS::Lambda::Function"})
 
 
-def _stack(artifact_id: str, *dependencies: str) -> StackArtifact:
-    return StackArtifact(
-        artifact_id=artifact_id,
-        stack_name=artifact_id,
-        display_name=f"Dev/Tokyo-{artifact_id}",
-        account="111111111111",
-        region="ap-northeast-1",
-        template_path=Path(f"{artifact_id}.template.json"),
-        assets_path=None,
-        dependencies=dependencies,
-    )
-
-
 # --------------------------------------------------------------------------------------------
-# assembly
+# assembly (the reader itself: tests/tools/test_cloud_assembly.py)
 # --------------------------------------------------------------------------------------------
-def test_deployment_order_puts_dependencies_first_and_brings_them_along():
-    network, compute, monitoring = (
-        _stack("Network"),
-        _stack("Compute", "Network"),
-        _stack("Monitoring", "Compute"),
-    )
-
-    ordered = deployment_order([monitoring, compute, network], select=[monitoring])
-
-    assert [s.artifact_id for s in ordered] == ["Network", "Compute", "Monitoring"]
-
-
-def test_fails_when_stacks_depend_on_each_other():
-    a, b = _stack("A", "B"), _stack("B", "A")
-
-    with pytest.raises(AssemblyError, match="dependency cycle"):
-        deployment_order([a, b], select=[a])
-
-
-def test_fails_when_a_dependency_is_not_in_the_assembly():
-    with pytest.raises(AssemblyError, match="depends on Data, which is not in the assembly"):
-        deployment_order([_stack("Compute", "Data")], select=[_stack("Compute", "Data")])
-
-
 def test_fails_when_there_is_no_assembly(tmp_path):
     with pytest.raises(AssemblyError, match=r"no cloud assembly at .*run `make synth` first"):
         load_environment(tmp_path, "dev")
@@ -223,7 +186,7 @@ def test_network_and_compute_reach_create_complete(network_and_compute):
         ("Dev/Tokyo-Network", "CREATE_COMPLETE"),
         ("Dev/Tokyo-Compute", "CREATE_COMPLETE"),
     ]
-    compute_template = deployed[1].artifact.template()
+    compute_template = deployed[1].artifact.template
     skipped = {(s.logical_id, s.resource_type) for d in deployed for s in d.skipped}
     assert all(rtype.startswith("Custom::") or rtype in SKIPPED_TYPES for _, rtype in skipped), skipped
     assert {"Custom::VpcRestrictDefaultSG", "AWS::EC2::SecurityGroupEgress"} <= {t for _, t in skipped}

@@ -5,8 +5,9 @@ Tokyo Network, Compute and Monitoring stacks into moto in server mode through Cl
 injects failures as AWS would see them, routes the events through the deployed rules, runs the
 deployed healing function's code, and checks the outcome in the emulator. See README.md here.
 
-Modules: :mod:`.assembly` (read cdk.out), :mod:`.emulator` (moto server), :mod:`.moto_gaps` (what
-moto lacks, filled), :mod:`.deploy` (bootstrap, assets, CreateStack), :mod:`.aws_events` (events
-AWS emits), :mod:`.routing` (EventBridge patterns), :mod:`.function` (run deployed Lambda code),
-:mod:`.drills`, :mod:`.timeline`, :mod:`.runner`, :mod:`.cli`.
+Modules: :mod:`.assembly` (one environment of cdk.out, read by :mod:`tools.cloud_assembly`),
+:mod:`.emulator` (moto server), :mod:`.moto_gaps` (what moto lacks, filled), :mod:`.deploy`
+(bootstrap, assets, CreateStack), :mod:`.aws_events` (events AWS emits), :mod:`.routing`
+(EventBridge patterns), :mod:`.function` (run deployed Lambda code), :mod:`.drills`,
+:mod:`.timeline`, :mod:`.runner`, :mod:`.cli`.
 """

@@ -59,8 +59,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     args = _parser().parse_args(argv)
+    from tools.cloud_assembly import AssemblyError
     from tools.gameday import moto_gaps
-    from tools.gameday.assembly import AssemblyError, synthesize
+    from tools.gameday.assembly import synthesize
     from tools.gameday.deploy import DeployError
     from tools.gameday.drills import DRILLS
     from tools.gameday.runner import GameDayError, run_gameday

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.cloud_assembly import FileAsset, StackArtifact
 from tools.gameday import moto_gaps
-from tools.gameday.assembly import FileAsset, StackArtifact
 from tools.gameday.emulator import Emulator
 
 __all__ = [
@@ -231,8 +231,7 @@ def publish_public_parameters(emulator: Emulator, stacks: Sequence[StackArtifact
     """Create the public ``/aws/service/powertools/...`` parameters the templates resolve."""
     created: list[str] = []
     for stack in stacks:
-        template = json.loads(stack.template_path.read_text())
-        for parameter in template.get("Parameters", {}).values():
+        for parameter in stack.template.get("Parameters", {}).values():
             name = str(parameter.get("Default", ""))
             if parameter.get("Type", "").startswith("AWS::SSM::Parameter::Value") and name.startswith(
                 _POWERTOOLS_PREFIX
@@ -300,7 +299,7 @@ def deploy_stack(emulator: Emulator, stack: StackArtifact) -> DeployedStack:
 
     started = time.perf_counter()
     publish_assets(emulator, stack.file_assets())
-    template, skipped = prepare_template(stack.template(), stack=stack.display_name)
+    template, skipped = prepare_template(stack.template, stack=stack.display_name)
     cloudformation = emulator.client("cloudformation", stack.region)
     try:
         response = cloudformation.create_stack(

@@ -12,8 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tools.cloud_assembly import AssemblyError, StackArtifact, deployment_order
 from tools.gameday import moto_gaps
-from tools.gameday.assembly import AssemblyError, StackArtifact, deployment_order, load_environment
+from tools.gameday.assembly import load_environment
 from tools.gameday.deploy import DeployedStack, SkippedResource, deploy_stacks
 from tools.gameday.drills import DRILLS, Drill, Stage
 from tools.gameday.emulator import Emulator

@@ -5,7 +5,9 @@ writes ``budget.json`` and one PNG per environment, and exits 1 when a scenario 
 From Python: ``compute_budget("cdk.out", env="prod").scenario("process_hung").total_seconds``.
 """
 
-from .assembly import AssemblyError, CloudAssembly, load_assembly
+from tools.cloud_assembly import AssemblyError, CloudAssembly
+
+from .assembly import load_assembly
 from .budget import compute_budget, detect_regions
 from .latencies import Latencies
 from .model import Budget, DataLoss, EnvironmentBudget, ScenarioResult, Step, fmt_duration

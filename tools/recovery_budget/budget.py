@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .assembly import CloudAssembly, Stage, load_assembly
+from tools.cloud_assembly import CloudAssembly, Stage
+
+from .assembly import load_assembly
 from .inventory import Inventory, build_inventory
 from .latencies import Latencies
 from .model import Budget, EnvironmentBudget
@@ -76,8 +78,8 @@ def compute_budget(
     ``env`` selects one environment (``"prod"``) or several; default: every stage. ``latency_overrides``
     replaces named constants (see :mod:`.latencies`); ``target_overrides`` is the ``"targets"`` object of
     an overrides file (see :func:`.targets.resolve_targets`). Regions: see :func:`detect_regions`.
-    Raises :class:`.assembly.AssemblyError` for an unreadable assembly or an unknown environment and
-    ``ValueError`` for bad overrides.
+    Raises :class:`tools.cloud_assembly.AssemblyError` for an unreadable assembly or an unknown
+    environment and ``ValueError`` for bad overrides.
     """
     assembly = assembly_dir if isinstance(assembly_dir, CloudAssembly) else load_assembly(assembly_dir)
     latencies = Latencies(latency_overrides)

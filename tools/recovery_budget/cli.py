@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .assembly import AssemblyError
+from tools.cloud_assembly import AssemblyError
+
 from .budget import compute_budget
 from .latencies import parse_latency_assignment
 from .report import render_table, write_outputs

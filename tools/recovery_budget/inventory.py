@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .assembly import Attr, Resource, ResourceId, Stage
+from tools.cloud_assembly import Attr, Resource, ResourceId, Stage
+
 from .event_pattern import matches
 
 # Health checks for Application Load Balancer target groups, defaults for HTTP(S) instance targets:

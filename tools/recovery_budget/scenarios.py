@@ -18,7 +18,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .assembly import Attr
+from tools.cloud_assembly import Attr
+
 from .inventory import (
     SIGNAL_CPU,
     SIGNAL_MEMORY,

@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .assembly import Attr
+from tools.cloud_assembly import Attr
+
 from .inventory import (
     SIGNAL_CPU,
     SIGNAL_STATUS_CHECK,
