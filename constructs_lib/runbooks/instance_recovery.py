@@ -1,4 +1,6 @@
-"""SSM Automation runbooks: instance recovery with diagnostics and escalation."""
+"""Instance recovery (SSM Automation): reboot or start one EC2 instance, capture diagnostics, restart
+its service unit and verify its health endpoint, escalating when it stays unhealthy:
+:func:`instance_recovery_document` and :class:`InstanceRecoveryRunbook`."""
 
 from __future__ import annotations
 
@@ -13,11 +15,17 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from constructs_lib._automation import grant_start
 from constructs_lib._nag import acknowledge, nag_arn
 from constructs_lib.notifications import SEVERITIES, validate_name
+from constructs_lib.runbooks._base import grant_start
+from constructs_lib.runbooks.steps import _ec2_state_wait, _notify_run_topic, _shell
 
-__all__ = ["InstanceRecoveryRunbook", "instance_recovery_document"]
+__all__ = [
+    "HEALTH_FAILED_MARKER",
+    "HEALTH_PASSED_MARKER",
+    "InstanceRecoveryRunbook",
+    "instance_recovery_document",
+]
 
 _SERVICE_UNIT = r"^[A-Za-z0-9_.@-]{1,128}$"
 _HEALTH_PATH = r"^/[A-Za-z0-9_./~-]{0,200}$"
@@ -27,52 +35,6 @@ _MAX_RETRIES = 5  # the health probe loop is capped so the step's timeout always
 
 HEALTH_PASSED_MARKER = "HEALTH_CHECK_PASSED"
 HEALTH_FAILED_MARKER = "HEALTH_CHECK_FAILED"
-
-
-def _notify(name: str, subject: str, message: str, **step: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "action": "aws:executeAwsApi",
-        "inputs": {
-            "Service": "sns",
-            "Api": "Publish",
-            "TopicArn": "{{ TopicArn }}",
-            "Subject": subject,
-            "Message": message,
-        },
-        **step,
-    }
-
-
-def _ec2_state_wait(name: str, desired: str, timeout_seconds: int, **step: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "action": "aws:waitForAwsResourceProperty",
-        "timeoutSeconds": timeout_seconds,
-        "inputs": {
-            "Service": "ec2",
-            "Api": "DescribeInstances",
-            "InstanceIds": ["{{ InstanceId }}"],
-            "PropertySelector": "$.Reservations[0].Instances[0].State.Name",
-            "DesiredValues": [desired],
-        },
-        **step,
-    }
-
-
-def _shell(name: str, commands: list[str], timeout_seconds: int, **step: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "action": "aws:runCommand",
-        "timeoutSeconds": timeout_seconds + 60,
-        "inputs": {
-            "DocumentName": "AWS-RunShellScript",
-            "InstanceIds": ["{{ InstanceId }}"],
-            "Comment": f"{name} for {{{{ automation:EXECUTION_ID }}}}",
-            "Parameters": {"commands": commands, "executionTimeout": str(timeout_seconds)},
-        },
-        **step,
-    }
 
 
 def instance_recovery_document(
@@ -183,7 +145,7 @@ def instance_recovery_document(
                     }
                 ],
             },
-            _notify(
+            _notify_run_topic(
                 "NotifyStart",
                 "Instance recovery started",
                 f"Recovery of {instance} started (state: {state}). Execution {execution}.",
@@ -354,27 +316,27 @@ def instance_recovery_document(
                 },
                 "nextStep": "NotifyReplacing",
             },
-            _notify(
+            _notify_run_topic(
                 "NotifyRecovered",
                 "Instance recovered",
                 f"{instance} is healthy again after recovery. Execution {execution}.",
                 isEnd=True,
             ),
-            _notify(
+            _notify_run_topic(
                 "NotifyReplacing",
                 "Instance marked unhealthy",
                 f"{instance} did not recover; it is marked Unhealthy and its Auto Scaling group "
                 f"replaces it. Diagnostics are in execution {execution}.",
                 isEnd=True,
             ),
-            _notify(
+            _notify_run_topic(
                 "NotifyManualIntervention",
                 "Instance recovery needs a human",
                 f"{instance} did not recover and is not in an Auto Scaling group: manual "
                 f"intervention needed. Diagnostics are in execution {execution}.",
                 isEnd=True,
             ),
-            _notify(
+            _notify_run_topic(
                 "NotifyNotRecoverable",
                 "Instance recovery skipped",
                 f"{instance} is {state}; this runbook only recovers running, stopping or stopped "
@@ -573,7 +535,7 @@ class InstanceRecoveryRunbook(Construct):
 
     def grant_start(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` start executions of this runbook with its role and read their status
-        (see :func:`constructs_lib._automation.grant_start`)."""
+        (see :func:`constructs_lib.runbooks._base.grant_start`)."""
         return grant_start(
             document=self.document,
             role=self.role,

@@ -1,0 +1,279 @@
+"""What every SSM Automation runbook construct of this library shares: the document skeleton and
+its parameters, the ``_Runbook`` construct (an Automation document with its own role), prop checks,
+ARN helpers and :func:`grant_start`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from constructs_lib._nag import acknowledge, nag_arn
+from constructs_lib.notifications import SEVERITIES
+
+_IDENTIFIER = re.compile(r"^[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)$")
+_BOOLEAN_STRING = ["true", "false"]
+
+
+def grant_start(
+    *, document: ssm.CfnDocument, role: iam.IRole, automation_definition_arn: str, grantee: iam.IGrantable
+) -> iam.Grant:
+    """Let ``grantee`` start the runbook with its role and follow the executions it starts.
+
+    ``ssm:StartAutomationExecution`` on the document (any version), ``ssm:GetAutomationExecution``
+    on executions, and ``iam:PassRole`` of ``role`` to SSM only (``iam:PassedToService``). The two
+    wildcards this needs are acknowledged for cdk-nag when ``grantee`` is a construct of the
+    document's stack (elsewhere the document's id in the finding is an export name: acknowledge it
+    there).
+    """
+    stack = cdk.Stack.of(document)
+    grant = iam.Grant.add_to_principal(
+        grantee=grantee, actions=["ssm:StartAutomationExecution"], resource_arns=[automation_definition_arn]
+    )
+    iam.Grant.add_to_principal(
+        grantee=grantee,
+        actions=["ssm:GetAutomationExecution"],
+        resource_arns=[stack.format_arn(service="ssm", resource="automation-execution", resource_name="*")],
+    )
+    iam.Grant.add_to_principal(
+        grantee=grantee,
+        actions=["iam:PassRole"],
+        resource_arns=[role.role_arn],
+        conditions={"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
+    )
+    if isinstance(grantee, Construct) and cdk.Stack.of(grantee) is stack:
+        definition = f"automation-definition/<{stack.get_logical_id(document)}>:*"
+        acknowledge(
+            grantee,
+            f"AwsSolutions-IAM5[Resource::{nag_arn(document, 'ssm', definition)}]",
+            "Starting a runbook authorizes its document at every version (':*'); the document is this "
+            "one only.",
+        )
+        acknowledge(
+            grantee,
+            f"AwsSolutions-IAM5[Resource::{nag_arn(document, 'ssm', 'automation-execution/*')}]",
+            "Execution ids exist only once started; GetAutomationExecution only reads their status.",
+        )
+    return grant
+
+
+# ==============================================================================================
+# Documents and their parameters
+# ==============================================================================================
+_ASSUME_ROLE_PARAMETER = "AutomationAssumeRole"
+
+
+def _base_parameters(role_arn: str) -> dict[str, Any]:
+    return {
+        _ASSUME_ROLE_PARAMETER: {
+            "type": "AWS::IAM::Role::Arn",
+            "description": "Role the automation runs as. Default: the runbook's own role.",
+            "default": role_arn,
+        }
+    }
+
+
+def _pause_parameter() -> dict[str, Any]:
+    return {
+        "IgnorePauseSwitch": {
+            "type": "String",
+            "description": "Run even while the environment's pause switch is on (a human decided).",
+            "allowedValues": _BOOLEAN_STRING,
+            "default": "false",
+        }
+    }
+
+
+def _document(description: str, parameters: dict, steps: list, outputs: Sequence[str] = ()) -> dict[str, Any]:
+    content: dict[str, Any] = {
+        "schemaVersion": "0.3",
+        "description": description,
+        "assumeRole": "{{ AutomationAssumeRole }}",
+        "parameters": parameters,
+        "mainSteps": steps,
+    }
+    if outputs:
+        content["outputs"] = list(outputs)
+    return content
+
+
+# ==============================================================================================
+# Constructs
+# ==============================================================================================
+def _validate_identifier(value: str, *, prop: str) -> str:
+    if not cdk.Token.is_unresolved(value) and not _IDENTIFIER.match(value):
+        raise ValueError(
+            f"{prop} ({value!r}) must be an RDS identifier: 1-63 lowercase letters, digits or '-', "
+            "starting with a letter, no '--', not ending with '-'."
+        )
+    return value
+
+
+def _validate_topics(
+    topics: Mapping[str, sns.ITopic], success_severity: str, failure_severity: str
+) -> tuple[sns.ITopic, sns.ITopic]:
+    unknown = sorted(set(topics) - set(SEVERITIES))
+    if unknown:
+        raise ValueError(
+            f"notification_topics has unknown severities {unknown}; use keys from {list(SEVERITIES)}."
+        )
+    for prop, severity in (("success_severity", success_severity), ("failure_severity", failure_severity)):
+        if severity not in topics:
+            raise ValueError(
+                f"{prop} ({severity!r}) has no topic in notification_topics (keys: {sorted(topics)}); "
+                "add that topic or choose another severity."
+            )
+    return topics[success_severity], topics[failure_severity]
+
+
+def _validate_capacity(production_capacity: tuple[int, int, int]) -> tuple[int, int, int]:
+    minimum, desired, maximum = production_capacity
+    if not 0 <= minimum <= desired <= maximum or maximum < 1:
+        raise ValueError(
+            f"production_capacity {production_capacity} must be (min, desired, max) with "
+            "0 <= min <= desired <= max and max >= 1."
+        )
+    return minimum, desired, maximum
+
+
+class _Runbook(Construct):
+    """An Automation document with its own role, assumed by SSM for this account's executions only."""
+
+    def __init__(self, scope: Construct, id: str, *, description: str) -> None:
+        super().__init__(scope, id)
+        stack = cdk.Stack.of(self)
+        self.role = iam.Role(
+            self,
+            "Role",
+            description=description,
+            assumed_by=iam.ServicePrincipal(
+                "ssm.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "aws:SourceArn": stack.format_arn(
+                            service="ssm", region="*", resource="automation-execution", resource_name="*"
+                        )
+                    },
+                },
+            ),
+        )
+
+    def _publish_document(self, content: dict[str, Any], document_name: str | None) -> None:
+        if document_name is not None and not re.fullmatch(r"[A-Za-z0-9_.-]{3,128}", document_name):
+            raise ValueError(
+                f"document_name ({document_name!r}) must be 3-128 letters, digits, '_', '.' or '-'."
+            )
+        stack = cdk.Stack.of(self)
+        self.content = content
+        self.document = ssm.CfnDocument(
+            self,
+            "Resource",
+            document_type="Automation",
+            document_format="JSON",
+            content=content,
+            name=document_name,
+            update_method="NewVersion",
+        )
+        #: Name of the SSM document (``StartAutomationExecution``'s ``DocumentName``).
+        self.document_name: str = self.document.ref
+        #: ARN callers of ``StartAutomationExecution`` need in their policy (every version).
+        self.automation_definition_arn: str = stack.format_arn(
+            service="ssm", resource="automation-definition", resource_name=f"{self.document_name}:*"
+        )
+
+    # -- policy helpers ------------------------------------------------------------------------
+    def _allow(self, sid: str, actions: Sequence[str], resources: Sequence[str], **conditions: Any) -> None:
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid=sid, actions=list(actions), resources=list(resources), conditions=conditions or None
+            )
+        )
+
+    def _allow_publish(self, *topics: sns.ITopic) -> None:
+        for topic in {id(t): t for t in topics}.values():
+            topic.grant_publish(self.role)
+        if any(t.master_key is not None for t in topics):
+            acknowledge(
+                self.role,
+                "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
+                "Added by topic.grant_publish for the notification topics' KMS key only (SNS "
+                "server-side encryption); scoped to that key.",
+            )
+
+    def _allow_pause_read(self, pause_parameter_name: str, region: str | None = None) -> None:
+        self._allow(
+            "ReadPauseSwitch", ["ssm:GetParameter"], [_parameter_arn(self, pause_parameter_name, region)]
+        )
+
+    def _allow_kms_for_rds(self, sid: str, keys: Sequence[str]) -> None:
+        if not keys:
+            return
+        self._allow(
+            sid,
+            ["kms:CreateGrant", "kms:DescribeKey", "kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext"],
+            keys,
+            StringEquals={"kms:ViaService": f"rds.{cdk.Stack.of(self).region}.amazonaws.com"},
+        )
+
+    def grant_start(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` start this runbook with its role and follow the execution
+        (see :func:`grant_start`)."""
+        return grant_start(
+            document=self.document,
+            role=self.role,
+            automation_definition_arn=self.automation_definition_arn,
+            grantee=grantee,
+        )
+
+
+def _parameter_arn(scope: Construct, name: str, region: str | None = None) -> str:
+    return cdk.Stack.of(scope).format_arn(
+        service="ssm", region=region, resource="parameter", resource_name=name.lstrip("/")
+    )
+
+
+def _db_arn(scope: Construct, identifier: str, region: str | None = None) -> str:
+    return cdk.Stack.of(scope).format_arn(
+        service="rds",
+        region=region,
+        resource="db",
+        resource_name=identifier,
+        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+def _rds_arn(scope: Construct, resource: str, name: str) -> str:
+    return cdk.Stack.of(scope).format_arn(
+        service="rds", resource=resource, resource_name=name, arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME
+    )
+
+
+def _asg_arn(scope: Construct, name: str, region: str | None = None) -> str:
+    return cdk.Stack.of(scope).format_arn(
+        service="autoscaling",
+        region=region,
+        resource="autoScalingGroup",
+        resource_name=f"*:autoScalingGroupName/{name}",
+        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+def _health_check_arn(health_check_id: str) -> str:
+    return f"arn:{cdk.Aws.PARTITION}:route53:::healthcheck/{health_check_id}"
+
+
+def _nag_region(scope: Construct) -> str:
+    region = cdk.Stack.of(scope).region
+    return "<AWS::Region>" if cdk.Token.is_unresolved(region) else region
+
+
+def _nag_account(scope: Construct) -> str:
+    account = cdk.Stack.of(scope).account
+    return "<AWS::AccountId>" if cdk.Token.is_unresolved(account) else account
