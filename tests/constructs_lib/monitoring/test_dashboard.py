@@ -10,9 +10,10 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Template
 
-from constructs_lib.alarms import AvailabilityBurnRateAlarms, ServiceAlarms
-from constructs_lib.dashboards import HealingActivityMonitoring, OperationsDashboard
-from constructs_lib.notifications import SeverityTopics
+from constructs_lib.alerting.topics import SeverityTopics
+from constructs_lib.monitoring.dashboard import HealingActivityMonitoring, OperationsDashboard
+from constructs_lib.monitoring.service_alarms import ServiceAlarms
+from constructs_lib.monitoring.slo import AvailabilityBurnRateAlarms
 from tests.unit.quality import cfn_lint, synth_with_nag
 
 ACCOUNT, REGION = "123456789012", "ap-northeast-1"

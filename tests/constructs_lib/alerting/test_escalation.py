@@ -20,8 +20,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 from moto import mock_aws
 
-from constructs_lib.escalation import EscalationPolicy, EscalationTier, default_tiers
-from constructs_lib.notifications import SeverityTopics
+from constructs_lib.alerting.escalation import EscalationPolicy, EscalationTier, default_tiers
+from constructs_lib.alerting.topics import SeverityTopics
 from tests.unit.quality import cfn_lint, synth_with_nag
 
 ACCOUNT, REGION = "123456789012", "ap-northeast-1"

@@ -11,8 +11,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 
-from constructs_lib.notifications import (
-    SEVERITIES,
+from constructs_lib.alerting import SEVERITIES
+from constructs_lib.alerting.topics import (
     NotificationEndpoints,
     SeverityEndpoints,
     SeverityTopics,

@@ -1,0 +1,31 @@
+"""Alerting: who is told, when, and when not.
+
+* :class:`SeverityTopics` (``topics``) - one encrypted SNS topic per :class:`Severity`, subscribed
+  per the ops plan's routing (:class:`NotificationEndpoints`, :class:`SeverityEndpoints`).
+* :class:`EscalationPolicy` (``escalation``) - staged paging for alarms that stay in ALARM.
+* :class:`PauseSwitchAlarm` (``pause_switch``) - in ALARM while the pause switch is "true", the
+  actions suppressor of the paging composites.
+"""
+
+from constructs_lib._core import SEVERITIES, Severity
+from constructs_lib.alerting.escalation import EscalationPolicy, EscalationTier, default_tiers
+from constructs_lib.alerting.pause_switch import PauseSwitchAlarm
+from constructs_lib.alerting.topics import (
+    NotificationEndpoints,
+    SeverityEndpoints,
+    SeverityTopics,
+    SlackChannel,
+)
+
+__all__ = [
+    "SEVERITIES",
+    "EscalationPolicy",
+    "EscalationTier",
+    "NotificationEndpoints",
+    "PauseSwitchAlarm",
+    "Severity",
+    "SeverityEndpoints",
+    "SeverityTopics",
+    "SlackChannel",
+    "default_tiers",
+]

@@ -1,0 +1,173 @@
+"""AvailabilityBurnRateAlarms: SLO error-budget burn rate, fast and slow multi-window pairs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from constructs import Construct
+
+from constructs_lib._core import Severity, validate_name, validate_severity
+from constructs_lib.monitoring.metrics import WebServiceMetricFactory
+from constructs_lib.monitoring.naming import _pascal, alarm_name
+
+
+@dataclass(frozen=True, kw_only=True)
+class BurnRateWindow:
+    """A multi-window burn-rate condition: both windows must burn faster than ``burn_rate``."""
+
+    name: str
+    long_window: cdk.Duration
+    short_window: cdk.Duration
+    burn_rate: float
+    severity: Severity | str
+
+
+FAST_BURN = BurnRateWindow(
+    name="fast",
+    long_window=cdk.Duration.hours(1),
+    short_window=cdk.Duration.minutes(5),
+    burn_rate=14.4,
+    severity=Severity.CRITICAL,
+)
+"""2 % of a 30-day budget in one hour (SRE workbook): page now."""
+SLOW_BURN = BurnRateWindow(
+    name="slow",
+    long_window=cdk.Duration.hours(6),
+    short_window=cdk.Duration.minutes(30),
+    burn_rate=6,
+    severity=Severity.HIGH,
+)
+"""5 % of a 30-day budget in six hours (SRE workbook)."""
+
+
+class AvailabilityBurnRateAlarms(Construct):
+    """SLO error-budget burn-rate alarms for availability (SRE workbook, multi-window, multi-burn-rate).
+
+    The SLI is the share of requests answered without a 5xx (target or load balancer). For each
+    window pair a composite is in ALARM when the error ratio exceeds ``burn_rate x (1 - SLO)`` over
+    both the long window (significance) and the short one (it resets fast once the burn stops).
+
+    CloudWatch computes a long period over clock-aligned buckets, not a sliding window, so the 1 h
+    window is "this clock hour so far" at worst; the short window keeps detection and reset fast.
+
+    :param load_balancer: the ALB whose responses define availability.
+    :param slo_target_percent: availability objective. Default: 99.9 (the ops plan).
+    :param windows: burn-rate conditions. Default: :data:`FAST_BURN` (critical) and :data:`SLOW_BURN` (high).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        app_name: str,
+        environment_name: str,
+        component: str,
+        load_balancer: elbv2.IApplicationLoadBalancer,
+        slo_target_percent: float = 99.9,
+        windows: Sequence[BurnRateWindow] = (FAST_BURN, SLOW_BURN),
+    ) -> None:
+        super().__init__(scope, id)
+        if not 0 < slo_target_percent < 100:
+            raise ValueError(
+                f"slo_target_percent ({slo_target_percent}) must be between 0 and 100 exclusive, e.g. 99.9."
+            )
+        if not windows:
+            raise ValueError("windows is empty: pass FAST_BURN, SLOW_BURN or your own BurnRateWindow.")
+        self.slo_target_percent = slo_target_percent
+        budget = 1 - slo_target_percent / 100
+        factory = WebServiceMetricFactory(load_balancer=load_balancer)
+        self.metrics = factory
+        self._composites: dict[str, cloudwatch.CompositeAlarm] = {}
+        self.window_alarms: list[cloudwatch.Alarm] = []
+        names = set()
+        for window in windows:
+            validate_severity(window.severity, prop=f"windows[{window.name!r}].severity")
+            validate_name(window.name, prop="windows[].name")
+            if window.name in names:
+                raise ValueError(f"windows has two entries named {window.name!r}: names must be unique.")
+            names.add(window.name)
+            if window.burn_rate <= 0 or window.burn_rate * budget >= 1:
+                raise ValueError(
+                    f"windows[{window.name!r}].burn_rate ({window.burn_rate}) must be > 0 and below "
+                    f"1 / error budget ({1 / budget:g}) for SLO {slo_target_percent}."
+                )
+            if window.short_window.to_seconds() >= window.long_window.to_seconds():
+                raise ValueError(
+                    f"windows[{window.name!r}]: short_window "
+                    f"({window.short_window.to_human_string()}) must be "
+                    f"shorter than long_window ({window.long_window.to_human_string()})."
+                )
+            threshold = window.burn_rate * budget
+            children = []
+            for duration in (window.long_window, window.short_window):
+                seconds = int(duration.to_seconds())
+                if seconds % 60 or seconds > 86_400:
+                    raise ValueError(
+                        f"windows[{window.name!r}]: window {duration.to_human_string()} must be whole "
+                        "minutes, at most one day."
+                    )
+                label = _window_label(seconds)
+                child = cloudwatch.Alarm(
+                    self,
+                    _pascal(f"{window.name}-{label}"),
+                    alarm_name=alarm_name(
+                        app_name, environment_name, component, f"slo-burn-{label}", window.severity
+                    ),
+                    alarm_description=(
+                        f"Error ratio over {label} above {threshold:.4%} ({window.burn_rate:g}x the budget "
+                        f"of SLO {slo_target_percent:g} %). Part of the {window.name} burn-rate pair."
+                    ),
+                    metric=factory.metric_error_ratio(duration),
+                    threshold=threshold,
+                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                    evaluation_periods=1,
+                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                )
+                children.append(child)
+                self.window_alarms.append(child)
+            long_label = _window_label(int(window.long_window.to_seconds()))
+            short_label = _window_label(int(window.short_window.to_seconds()))
+            self._composites[window.name] = cloudwatch.CompositeAlarm(
+                self,
+                _pascal(f"{window.name}-burn"),
+                composite_alarm_name=alarm_name(
+                    app_name, environment_name, component, f"slo-burn-{window.name}", window.severity
+                ),
+                alarm_description=(
+                    f"Availability SLO {slo_target_percent:g} %: error budget burning at "
+                    f"{window.burn_rate:g}x or more over both {long_label} and {short_label}. Worst case "
+                    "to fire: about the short window plus 1 min once the long window has burnt enough."
+                ),
+                alarm_rule=cloudwatch.AlarmRule.all_of(*children),
+            )
+        self._windows = {w.name: w for w in windows}
+
+    def alarm(self, window: str) -> cloudwatch.CompositeAlarm:
+        """The composite of window ``window`` (``fast`` or ``slow`` with the defaults)."""
+        return self._composites[window]
+
+    def alarms_by_severity(self) -> Mapping[str, Sequence[cloudwatch.IAlarm]]:
+        grouped: dict[str, list[cloudwatch.IAlarm]] = {}
+        for name, composite in self._composites.items():
+            grouped.setdefault(self._windows[name].severity, []).append(composite)
+        return grouped
+
+    def widgets(self) -> list[cloudwatch.IWidget]:
+        """Error ratio of every window against its burn-rate threshold."""
+        return [
+            cloudwatch.GraphWidget(
+                title=f"Error budget burn (SLO {self.slo_target_percent:g} %)",
+                left=[a.metric for a in self.window_alarms],
+                left_annotations=[a.to_annotation() for a in self.window_alarms],
+                width=12,
+            )
+        ]
+
+
+def _window_label(seconds: int) -> str:
+    return f"{seconds // 3600}h" if seconds % 3600 == 0 else f"{seconds // 60}m"
