@@ -7,7 +7,8 @@ import copy
 import pytest
 
 from stacks.application import ROOT, project_context
-from stacks.config import ConfigError, load_config
+from stacks.config.errors import ConfigError
+from stacks.config.loader import load_config
 
 
 @pytest.fixture

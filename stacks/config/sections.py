@@ -1,0 +1,329 @@
+"""Parsers of the blocks inside one environment (regions, capacity, health check, notifications, ...)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from stacks.config.errors import ConfigError
+from stacks.config.reader import Reader
+from stacks.config.schema import (
+    DB_INSTANCE_MEMORY_GIB,
+    REGION_LABELS,
+    SEVERITIES,
+    AlarmThresholds,
+    BackupConfig,
+    Capacity,
+    DatabaseConfig,
+    DnsConfig,
+    EscalationTierConfig,
+    HealingConfig,
+    HealthCheckConfig,
+    MonitoringConfig,
+    NotificationConfig,
+    RegionConfig,
+    ScheduleConfig,
+    SeverityEndpoints,
+)
+
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_CERT_ARN = re.compile(r"^arn:aws:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[A-Za-z0-9-]+$")
+_CRON_FIELD = re.compile(r"^[0-9*,/-]+$")
+
+
+def parse_region(r: Reader, expected_region: str | None = None) -> RegionConfig:
+    region = r.str("region")
+    if region not in REGION_LABELS or region == "us-east-1":
+        known = ", ".join(k for k in REGION_LABELS if k != "us-east-1")
+        raise ConfigError(f"{r.key('region')} is {region!r}: this app deploys its web tier to {known}.")
+    azs = r.str_list("availability_zones")
+    if not 2 <= len(azs) <= 3:
+        raise ConfigError(
+            f"{r.key('availability_zones')} has {len(azs)} zone(s) {list(azs)}: "
+            f"give 2 or 3 zones of {region}."
+        )
+    for az in azs:
+        if not re.fullmatch(re.escape(region) + r"[a-z]", az):
+            raise ConfigError(
+                f"{r.key('availability_zones')} contains {az!r}, which is not a zone of {region}: "
+                f"use names like {region}a, {region}c, {region}d."
+            )
+    if len(set(azs)) != len(azs):
+        raise ConfigError(f"{r.key('availability_zones')} lists a zone twice: {list(azs)}.")
+    cidr = r.str("vpc_cidr")
+    try:
+        net = ipaddress.ip_network(cidr, strict=True)
+    except ValueError as exc:
+        raise ConfigError(f"{r.key('vpc_cidr')} is {cidr!r}: not a valid IPv4 network ({exc}).") from None
+    if net.version != 4 or not 16 <= net.prefixlen <= 20:
+        raise ConfigError(
+            f"{r.key('vpc_cidr')} is {cidr!r}: use an IPv4 /16 to /20 "
+            "(room for public and private subnets in 3 zones)."
+        )
+    cert = r.str("certificate_arn", None)
+    if cert is not None:
+        m = _CERT_ARN.match(cert)
+        if not m:
+            raise ConfigError(
+                f"{r.key('certificate_arn')} is {cert!r}: expected an ACM certificate ARN "
+                "(arn:aws:acm:<region>:<account>:certificate/<id>) or remove the key for HTTP only."
+            )
+        if m.group("region") != region:
+            raise ConfigError(
+                f"{r.key('certificate_arn')} is in {m.group('region')} but the ALB is in {region}: "
+                f"an ALB needs a certificate from its own region; issue one in {region}."
+            )
+    r.done()
+    return RegionConfig(region=region, availability_zones=azs, vpc_cidr=cidr, certificate_arn=cert)
+
+
+def parse_capacity(r: Reader, *, min_low: int = 0) -> Capacity:
+    cap = Capacity(
+        min=r.int("min", low=min_low, high=100),
+        max=r.int("max", low=0, high=100),
+        desired=r.int("desired", low=0, high=100),
+    )
+    if cap.min > cap.max:
+        raise ConfigError(
+            f"{r.key('min')} ({cap.min}) must be <= {r.key('max')} ({cap.max}): lower min or raise max."
+        )
+    if not cap.min <= cap.desired <= cap.max:
+        raise ConfigError(
+            f"{r.key('desired')} ({cap.desired}) must be between min ({cap.min}) and max ({cap.max})."
+        )
+    r.done()
+    return cap
+
+
+def parse_health_check(r: Reader) -> HealthCheckConfig:
+    d = HealthCheckConfig()
+    hc = HealthCheckConfig(
+        path=r.str("path", d.path),
+        port=r.int("port", d.port, low=1, high=65535),
+        interval_seconds=r.int("interval_seconds", d.interval_seconds, low=5, high=300),
+        timeout_seconds=r.int("timeout_seconds", d.timeout_seconds, low=2, high=120),
+        healthy_threshold=r.int("healthy_threshold", d.healthy_threshold, low=2, high=10),
+        unhealthy_threshold=r.int("unhealthy_threshold", d.unhealthy_threshold, low=2, high=10),
+        grace_period_seconds=r.int("grace_period_seconds", d.grace_period_seconds, low=0, high=7200),
+    )
+    if not hc.path.startswith("/"):
+        raise ConfigError(f"{r.key('path')} is {hc.path!r}: a health-check path starts with '/'.")
+    if hc.timeout_seconds >= hc.interval_seconds:
+        raise ConfigError(
+            f"{r.key('timeout_seconds')} ({hc.timeout_seconds}) must be less than "
+            f"{r.key('interval_seconds')} ({hc.interval_seconds}): the ALB requires it."
+        )
+    r.done()
+    return hc
+
+
+def parse_thresholds(r: Reader) -> AlarmThresholds:
+    d = AlarmThresholds()
+    t = AlarmThresholds(
+        cpu_percent=r.number("cpu_percent", d.cpu_percent, low=1, high=100),
+        memory_percent=r.number("memory_percent", d.memory_percent, low=1, high=100),
+        latency_p95_ms=r.number("latency_p95_ms", d.latency_p95_ms, low=1, high=60_000),
+        error_rate_5xx_percent=r.number(
+            "error_rate_5xx_percent", d.error_rate_5xx_percent, low=0.01, high=100
+        ),
+    )
+    r.done()
+    return t
+
+
+def parse_notifications(r: Reader) -> NotificationConfig:
+    workspace = r.str("slack_workspace_id", None)
+    endpoints: dict[str, SeverityEndpoints] = {}
+    for severity in SEVERITIES:
+        if not r.has(severity):
+            r.raw(severity, None)
+            continue
+        s = r.child(severity)
+        emails = s.str_list("emails", [])
+        for e in emails:
+            if not _EMAIL.match(e):
+                raise ConfigError(
+                    f"{s.key('emails')} contains {e!r}, which is not an email address: "
+                    "write it as name@example.com."
+                )
+        sms = s.str_list("sms", [])
+        for n in sms:
+            if not _E164.match(n):
+                raise ConfigError(
+                    f"{s.key('sms')} contains {n!r}: phone numbers must be E.164, e.g. +819012345678."
+                )
+        https = s.str_list("https", [])
+        for u in https:
+            if not u.startswith("https://"):
+                raise ConfigError(f"{s.key('https')} contains {u!r}: webhooks must be https:// URLs.")
+        slack = s.str_list("slack_channel_ids", [])
+        if slack and not workspace:
+            raise ConfigError(
+                f"{s.key('slack_channel_ids')} is set but {r.key('slack_workspace_id')} is not: "
+                "add the Slack workspace id authorised in AWS Chatbot."
+            )
+        s.done()
+        endpoints[severity] = SeverityEndpoints(emails=emails, sms=sms, https=https, slack_channel_ids=slack)
+    unknown = [k for k in r._data if k not in (*SEVERITIES, "slack_workspace_id")]
+    if unknown:
+        raise ConfigError(
+            f"{r.key(unknown[0])}: unknown severity {unknown[0]!r}. Use one of {', '.join(SEVERITIES)}."
+        )
+    r.done()
+    return NotificationConfig(endpoints=endpoints, slack_workspace_id=workspace)
+
+
+def parse_schedule(r: Reader) -> ScheduleConfig:
+    d = ScheduleConfig()
+    sc = ScheduleConfig(
+        stop_cron=r.str("stop_cron", d.stop_cron),
+        start_cron=r.str("start_cron", d.start_cron),
+        timezone=r.str("timezone", d.timezone),
+    )
+    for key, expr in (("stop_cron", sc.stop_cron), ("start_cron", sc.start_cron)):
+        fields = expr.split()
+        if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields[:4]):
+            raise ConfigError(
+                f"{r.key(key)} is {expr!r}: use 5 cron fields 'minute hour day month weekday', "
+                "e.g. '0 22 * * MON-FRI'."
+            )
+    r.done()
+    return sc
+
+
+def parse_healing(r: Reader) -> HealingConfig:
+    d = HealingConfig()
+    reserved = r.raw("reserved_concurrency", None)
+    if reserved is not None and (isinstance(reserved, bool) or not isinstance(reserved, int) or reserved < 1):
+        raise ConfigError(
+            f"{r.key('reserved_concurrency')} is {reserved!r}: use a whole number >= 1, or null for none."
+        )
+    h = HealingConfig(
+        dry_run=r.bool("dry_run", d.dry_run),
+        max_actions_per_resource_per_hour=r.int(
+            "max_actions_per_resource_per_hour", d.max_actions_per_resource_per_hour, low=1, high=60
+        ),
+        incident_window_seconds=r.int(
+            "incident_window_seconds", d.incident_window_seconds, low=60, high=86400
+        ),
+        reserved_concurrency=reserved,
+    )
+    r.done()
+    return h
+
+
+def parse_monitoring(r: Reader) -> MonitoringConfig:
+    d = MonitoringConfig()
+    tiers = d.escalation
+    raw_tiers = r.raw("escalation", None)
+    if raw_tiers is not None:
+        if not isinstance(raw_tiers, list) or not raw_tiers:
+            raise ConfigError(f"{r.key('escalation')} must be a non-empty list of tiers, got {raw_tiers!r}.")
+        parsed = []
+        for i, raw in enumerate(raw_tiers):
+            t = Reader(raw, f"{r.key('escalation')}[{i}]")
+            tier = EscalationTierConfig(
+                name=t.str("name"),
+                severity=t.str("severity"),
+                after_minutes=t.int("after_minutes", low=1, high=1440),
+            )
+            if tier.severity not in SEVERITIES:
+                raise ConfigError(
+                    f"{t.key('severity')} is {tier.severity!r}: use one of {', '.join(SEVERITIES)}."
+                )
+            if parsed and tier.after_minutes <= parsed[-1].after_minutes:
+                raise ConfigError(
+                    f"{t.key('after_minutes')} ({tier.after_minutes}) must be later than the previous tier's "
+                    f"({parsed[-1].after_minutes}): list tiers in escalation order."
+                )
+            t.done()
+            parsed.append(tier)
+        tiers = tuple(parsed)
+    m = MonitoringConfig(
+        slo_availability_percent=r.number(
+            "slo_availability_percent", d.slo_availability_percent, low=90, high=99.999
+        ),
+        escalation=tiers,
+        audit_rules=r.bool("audit_rules", d.audit_rules),
+    )
+    r.done()
+    return m
+
+
+def parse_database(r: Reader) -> DatabaseConfig:
+    d = DatabaseConfig()
+    db = DatabaseConfig(
+        instance_class=r.str("instance_class", d.instance_class),
+        allocated_storage_gib=r.int("allocated_storage_gib", d.allocated_storage_gib, low=20, high=65536),
+        backup_retention_days=r.int("backup_retention_days", d.backup_retention_days, low=1, high=35),
+        multi_az=r.bool("multi_az", d.multi_az),
+        deletion_protection=r.bool("deletion_protection", d.deletion_protection),
+        generations=parse_generations(r),
+    )
+    if db.instance_class not in DB_INSTANCE_MEMORY_GIB:
+        raise ConfigError(
+            f"{r.key('instance_class')} is {db.instance_class!r}: use one of "
+            f"{', '.join(DB_INSTANCE_MEMORY_GIB)} (without the 'db.' prefix), or add its memory to "
+            "DB_INSTANCE_MEMORY_GIB."
+        )
+    if not re.fullmatch(r"[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+", db.instance_class):
+        raise ConfigError(
+            f"{r.key('instance_class')} is {db.instance_class!r}: expected e.g. t4g.micro or r7g.large "
+            "(without the 'db.' prefix)."
+        )
+    r.done()
+    return db
+
+
+def parse_generations(r: Reader) -> dict[str, int]:
+    raw = r.raw("generations", {})
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{r.key('generations')} must map regions to generation numbers, got {raw!r}.")
+    for region, gen in raw.items():
+        if region not in REGION_LABELS or isinstance(gen, bool) or not isinstance(gen, int) or gen < 1:
+            raise ConfigError(
+                f"{r.key('generations')}.{region} is {gen!r}: use a region of this app and a number >= 1."
+            )
+    return dict(raw)
+
+
+def parse_backup(r: Reader) -> BackupConfig:
+    b = BackupConfig(retention_days=r.int("retention_days", BackupConfig().retention_days, low=1, high=3650))
+    r.done()
+    return b
+
+
+def parse_dns(r: Reader) -> DnsConfig:
+    dns = DnsConfig(
+        hosted_zone_id=r.str("hosted_zone_id"), zone_name=r.str("zone_name"), record_name=r.str("record_name")
+    )
+    if not re.fullmatch(r"Z[A-Z0-9]{4,32}", dns.hosted_zone_id):
+        raise ConfigError(
+            f"{r.key('hosted_zone_id')} is {dns.hosted_zone_id!r}: a Route 53 hosted zone id looks like "
+            "Z0123456789ABCDEFGHIJ."
+        )
+    zone = dns.zone_name.rstrip(".")
+    if not (dns.record_name == zone or dns.record_name.endswith("." + zone)):
+        raise ConfigError(
+            f"{r.key('record_name')} is {dns.record_name!r}, which is not inside {r.key('zone_name')} "
+            f"({dns.zone_name!r}): use a name such as www.{zone}."
+        )
+    r.done()
+    return dns
+
+
+def parse_alarm_overrides(r: Reader) -> dict[str, Any]:
+    """``alarms``: the typed threshold table's overrides, checked against the library's table."""
+    raw = r.raw("alarms", {})
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{r.key('alarms')} must be an object keyed by metric, got {raw!r}.")
+    from constructs_lib.alarms import thresholds_with_overrides
+
+    try:
+        thresholds_with_overrides(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{r.key('alarms')}: {exc}") from None
+    return dict(raw)
