@@ -8,7 +8,8 @@ fix, so a bad value fails ``cdk synth`` before anything is deployed.
 
 Modules: :mod:`.schema` (the frozen dataclasses), :mod:`.loader` (context -> config),
 :mod:`.sections` (the blocks inside an environment), :mod:`.reader` (key paths, unknown keys),
-:mod:`.naming` (names derived from app and environment), :mod:`.errors`.
+:mod:`.values` (names, regions, labels), :mod:`.naming` (names derived from app and environment),
+:mod:`.errors`.
 """
 
 from stacks.config.errors import ConfigError
@@ -17,9 +18,7 @@ from stacks.config.schema import (
     DB_INSTANCE_MEMORY_GIB,
     DEFAULT_ESCALATION,
     DR_STRATEGIES,
-    ENVIRONMENT_NAMES,
     LOG_RETENTION_DAYS,
-    REGION_LABELS,
     SEVERITIES,
     AlarmThresholds,
     AppConfig,
@@ -42,9 +41,7 @@ __all__ = [
     "DB_INSTANCE_MEMORY_GIB",
     "DEFAULT_ESCALATION",
     "DR_STRATEGIES",
-    "ENVIRONMENT_NAMES",
     "LOG_RETENTION_DAYS",
-    "REGION_LABELS",
     "SEVERITIES",
     "AlarmThresholds",
     "AppConfig",

@@ -11,7 +11,6 @@ from stacks.config.errors import ConfigError
 from stacks.config.reader import Reader, deep_merge
 from stacks.config.schema import (
     DR_STRATEGIES,
-    ENVIRONMENT_NAMES,
     LOG_RETENTION_DAYS,
     AppConfig,
     Capacity,
@@ -31,6 +30,7 @@ from stacks.config.sections import (
     parse_schedule,
     parse_thresholds,
 )
+from stacks.config.values import check_environment_name
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _APP_NAME = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
@@ -48,7 +48,12 @@ def parse_environment(name: str, raw: Mapping[str, Any], *, app_name: str) -> En
     if primary.region == dr.region:
         raise ConfigError(
             f"{r.key('dr')}.region is {dr.region!r}, the same as the primary region: "
-            "disaster recovery needs a second region (ap-northeast-3)."
+            "disaster recovery needs a second region; give dr.region another region."
+        )
+    if primary.label == dr.label:
+        raise ConfigError(
+            f"{r.key('dr')}.label is {dr.label!r}, the same as the primary region's: labels name the "
+            "stacks of each region, so give the two regions different labels."
         )
     active = r.str("active_region", primary.region)
     if active not in (primary.region, dr.region):
@@ -112,7 +117,7 @@ def parse_environment(name: str, raw: Mapping[str, Any], *, app_name: str) -> En
         service_unit=r.str("service_unit", "webapp"),
         healing=parse_healing(r.child("healing", {})),
         monitoring=parse_monitoring(r.child("monitoring", {})),
-        database=parse_database(r.child("database", {})),
+        database=parse_database(r.child("database", {}), (primary.region, dr.region)),
         backup=parse_backup(r.child("backup", {})),
         dns=parse_dns(r.child("dns")) if r.raw("dns", None) is not None else None,
         alarm_overrides=parse_alarm_overrides(r),
@@ -163,16 +168,16 @@ def load_config(context: Mapping[str, Any]) -> AppConfig:
         )
     raw_envs = context.get("environments")
     if not isinstance(raw_envs, Mapping) or not raw_envs:
-        raise ConfigError("environments is missing or empty: define dev, stg and prod in cdk.json's context.")
+        raise ConfigError(
+            "environments is missing or empty: define at least one environment (e.g. dev) in cdk.json's "
+            "context."
+        )
     defaults = context.get("defaults", {})
     if not isinstance(defaults, Mapping):
         raise ConfigError(f"defaults must be an object, got {defaults!r}.")
     envs: dict[str, EnvironmentConfig] = {}
     for name, raw in raw_envs.items():
-        if name not in ENVIRONMENT_NAMES:
-            raise ConfigError(
-                f"environments.{name}: unknown environment name. Use {', '.join(ENVIRONMENT_NAMES)}."
-            )
+        check_environment_name(f"environments.{name}", name)
         if not isinstance(raw, Mapping):
             raise ConfigError(f"environments.{name} must be an object, got {raw!r}.")
         envs[name] = parse_environment(name, deep_merge(defaults, raw), app_name=app_name)

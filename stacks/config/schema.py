@@ -10,15 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stacks.config import naming
-from stacks.config.errors import ConfigError
+from stacks.config.errors import ConfigError, did_you_mean
 
-#: Regions this project knows how to label. Stack names use the label: ``Prod/Tokyo-Network``.
-REGION_LABELS: Mapping[str, str] = {
-    "ap-northeast-1": "Tokyo",
-    "ap-northeast-3": "Osaka",
-    "us-east-1": "Global",
-}
-ENVIRONMENT_NAMES: tuple[str, ...] = ("dev", "stg", "prod")
 DR_STRATEGIES: tuple[str, ...] = ("backup_restore", "pilot_light", "warm_standby")
 SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
 #: Retention periods CloudWatch Logs accepts.
@@ -32,14 +25,12 @@ class RegionConfig:
     """One region of an environment."""
 
     region: str
+    #: Names the region in stack names (``Prod/Tokyo-Network``) and database identifiers.
+    label: str
     availability_zones: tuple[str, ...]
     vpc_cidr: str
     #: ACM certificate for the ALB's HTTPS listener in this region. ``None``: HTTP only.
     certificate_arn: str | None = None
-
-    @property
-    def label(self) -> str:
-        return REGION_LABELS[self.region]
 
 
 @dataclass(frozen=True)
@@ -99,11 +90,12 @@ class NotificationConfig:
 
 @dataclass(frozen=True)
 class ScheduleConfig:
-    """Night stop / morning start (ops guide: 22:00 and 08:00 JST), cron fields in ``timezone``."""
+    """Night stop / morning start, cron fields in ``timezone`` (an IANA name; no default: the
+    config names it). Default times: the ops guide's 22:00 stop and 08:00 start, weekdays."""
 
+    timezone: str
     stop_cron: str = "0 22 * * MON-FRI"
     start_cron: str = "0 8 * * MON-FRI"
-    timezone: str = "Asia/Tokyo"
 
 
 @dataclass(frozen=True)
@@ -193,7 +185,7 @@ class DnsConfig:
 
 @dataclass(frozen=True)
 class EnvironmentConfig:
-    """Everything one environment (dev, stg or prod) needs, validated."""
+    """Everything one environment (any name of ``cdk.json``'s ``environments``) needs, validated."""
 
     name: str
     app_name: str
@@ -267,7 +259,7 @@ class EnvironmentConfig:
 
     def database_identifier(self, region: str) -> str:
         return naming.database_identifier(
-            self.app_name, self.name, REGION_LABELS[region], self.database.generation(region)
+            self.app_name, self.name, self.region_config(region).label, self.database.generation(region)
         )
 
     def database_created_as_replica(self, region: str) -> bool:
@@ -317,7 +309,7 @@ class AppConfig:
         if env not in self.environments:
             known = ", ".join(self.environments)
             raise ConfigError(
-                f"-c env={env!r}: unknown environment. Use one of: {known} "
-                "(or leave -c env out to synthesize all)."
+                f"-c env={env!r}: unknown environment.{did_you_mean(env, self.environments)} "
+                f"Use one of: {known} (or leave -c env out to synthesize all)."
             )
         return [self.environments[env]]

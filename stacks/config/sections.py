@@ -11,7 +11,6 @@ from stacks.config.errors import ConfigError
 from stacks.config.reader import Reader
 from stacks.config.schema import (
     DB_INSTANCE_MEMORY_GIB,
-    REGION_LABELS,
     SEVERITIES,
     AlarmThresholds,
     BackupConfig,
@@ -27,6 +26,7 @@ from stacks.config.schema import (
     ScheduleConfig,
     SeverityEndpoints,
 )
+from stacks.config.values import check_region, check_region_label, region_label
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -34,11 +34,9 @@ _CERT_ARN = re.compile(r"^arn:aws:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/
 _CRON_FIELD = re.compile(r"^[0-9*,/-]+$")
 
 
-def parse_region(r: Reader, expected_region: str | None = None) -> RegionConfig:
-    region = r.str("region")
-    if region not in REGION_LABELS or region == "us-east-1":
-        known = ", ".join(k for k in REGION_LABELS if k != "us-east-1")
-        raise ConfigError(f"{r.key('region')} is {region!r}: this app deploys its web tier to {known}.")
+def parse_region(r: Reader) -> RegionConfig:
+    region = check_region(r.key("region"), r.str("region"))
+    label = check_region_label(r.key("label"), r.str("label", region_label(region)))
     azs = r.str_list("availability_zones")
     if not 2 <= len(azs) <= 3:
         raise ConfigError(
@@ -77,7 +75,9 @@ def parse_region(r: Reader, expected_region: str | None = None) -> RegionConfig:
                 f"an ALB needs a certificate from its own region; issue one in {region}."
             )
     r.done()
-    return RegionConfig(region=region, availability_zones=azs, vpc_cidr=cidr, certificate_arn=cert)
+    return RegionConfig(
+        region=region, label=label, availability_zones=azs, vpc_cidr=cidr, certificate_arn=cert
+    )
 
 
 def parse_capacity(r: Reader, *, min_low: int = 0) -> Capacity:
@@ -177,11 +177,12 @@ def parse_notifications(r: Reader) -> NotificationConfig:
 
 
 def parse_schedule(r: Reader) -> ScheduleConfig:
-    d = ScheduleConfig()
+    timezone = r.str("timezone")
+    d = ScheduleConfig(timezone=timezone)
     sc = ScheduleConfig(
+        timezone=timezone,
         stop_cron=r.str("stop_cron", d.stop_cron),
         start_cron=r.str("start_cron", d.start_cron),
-        timezone=r.str("timezone", d.timezone),
     )
     for key, expr in (("stop_cron", sc.stop_cron), ("start_cron", sc.start_cron)):
         fields = expr.split()
@@ -253,7 +254,7 @@ def parse_monitoring(r: Reader) -> MonitoringConfig:
     return m
 
 
-def parse_database(r: Reader) -> DatabaseConfig:
+def parse_database(r: Reader, regions: tuple[str, ...]) -> DatabaseConfig:
     d = DatabaseConfig()
     db = DatabaseConfig(
         instance_class=r.str("instance_class", d.instance_class),
@@ -261,7 +262,7 @@ def parse_database(r: Reader) -> DatabaseConfig:
         backup_retention_days=r.int("backup_retention_days", d.backup_retention_days, low=1, high=35),
         multi_az=r.bool("multi_az", d.multi_az),
         deletion_protection=r.bool("deletion_protection", d.deletion_protection),
-        generations=parse_generations(r),
+        generations=parse_generations(r, regions),
     )
     if db.instance_class not in DB_INSTANCE_MEMORY_GIB:
         raise ConfigError(
@@ -278,14 +279,15 @@ def parse_database(r: Reader) -> DatabaseConfig:
     return db
 
 
-def parse_generations(r: Reader) -> dict[str, int]:
+def parse_generations(r: Reader, regions: tuple[str, ...]) -> dict[str, int]:
     raw = r.raw("generations", {})
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{r.key('generations')} must map regions to generation numbers, got {raw!r}.")
     for region, gen in raw.items():
-        if region not in REGION_LABELS or isinstance(gen, bool) or not isinstance(gen, int) or gen < 1:
+        if region not in regions or isinstance(gen, bool) or not isinstance(gen, int) or gen < 1:
             raise ConfigError(
-                f"{r.key('generations')}.{region} is {gen!r}: use a region of this app and a number >= 1."
+                f"{r.key('generations')}.{region} is {gen!r}: use a region of this environment "
+                f"({', '.join(regions)}) and a number >= 1."
             )
     return dict(raw)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 
@@ -245,9 +246,14 @@ def test_fails_when_a_value_is_bad(context, key, value, message):
         load_config(context)
 
 
-def test_fails_when_an_environment_name_is_unknown(context):
-    context["environments"]["qa"] = context["environments"]["dev"]
-    with pytest.raises(ConfigError, match=r"environments\.qa: unknown environment name\. Use dev, stg, prod"):
+@pytest.mark.parametrize("name", ["QA", "1qa", "q-a", "perf_test", "averyveryverylongname"])
+def test_fails_when_an_environment_name_is_not_safe(context, name):
+    context["environments"][name] = context["environments"].pop("dev")
+    with pytest.raises(
+        ConfigError,
+        match=rf"environments\.{re.escape(name)}: the environment name '{re.escape(name)}' cannot be used\. "
+        r"Use 1-12 lowercase letters or digits, starting with a letter",
+    ):
         load_config(context)
 
 
