@@ -11,9 +11,14 @@ class ConfigError(ValueError):
 
 
 def nearest(word: str, choices: Iterable[str]) -> str | None:
-    """The choice closest to ``word`` (difflib's ratio of at least 0.6), or None."""
-    matches = difflib.get_close_matches(word, list(choices), n=1)
-    return matches[0] if matches else None
+    """The choice closest to ``word`` (difflib's ratio of at least 0.6), else the only choice that
+    starts with ``word`` or that ``word`` starts with (``after`` -> ``after_minutes``), else None."""
+    options = list(choices)
+    matches = difflib.get_close_matches(word, options, n=1)
+    if matches:
+        return matches[0]
+    prefixed = [c for c in options if word and (c.startswith(word) or word.startswith(c))]
+    return prefixed[0] if len(prefixed) == 1 else None
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -30,21 +30,27 @@ from stacks.config.sections import (
     parse_schedule,
     parse_thresholds,
 )
-from stacks.config.values import check_environment_name
+from stacks.config.values import check_environment_name, check_instance_type
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _APP_NAME = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
-_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$")
+#: The keys of one environment block (after ``defaults`` are merged in).
+ENVIRONMENT_KEYS: tuple[str, ...] = (
+    "account", "primary", "dr", "active_region", "instance_type", "capacity", "dr_capacity", "nat_gateways",
+    "health_check", "alarm_thresholds", "notifications", "dr_strategy", "warm_pool_size", "schedule",
+    "retain_data", "log_retention_days", "app_port", "service_unit", "healing", "monitoring", "database",
+    "backup", "dns", "alarms", "tags",
+)  # fmt: skip
 
 
 def parse_environment(name: str, raw: Mapping[str, Any], *, app_name: str) -> EnvironmentConfig:
     """Parse and validate one environment block. Raises :class:`ConfigError`."""
-    r = Reader(raw, f"environments.{name}")
+    r = Reader(raw, f"environments.{name}", ENVIRONMENT_KEYS)
     account = r.str("account")
     if not _ACCOUNT.match(account):
         raise ConfigError(f"{r.key('account')} is {account!r}: an AWS account id is 12 digits.")
-    primary = parse_region(r.child("primary"))
-    dr = parse_region(r.child("dr"))
+    primary = parse_region(r.raw("primary"), r.key("primary"))
+    dr = parse_region(r.raw("dr"), r.key("dr"))
     if primary.region == dr.region:
         raise ConfigError(
             f"{r.key('dr')}.region is {dr.region!r}, the same as the primary region: "
@@ -61,17 +67,13 @@ def parse_environment(name: str, raw: Mapping[str, Any], *, app_name: str) -> En
             f"{r.key('active_region')} is {active!r}: it must be the primary ({primary.region}) "
             f"or the DR region ({dr.region})."
         )
-    instance_type = r.str("instance_type")
-    if not _INSTANCE_TYPE.match(instance_type):
-        raise ConfigError(
-            f"{r.key('instance_type')} is {instance_type!r}: expected e.g. t3.micro or m7g.large."
-        )
-    capacity = parse_capacity(r.child("capacity"), min_low=1)
+    instance_type = check_instance_type(r.key("instance_type"), r.raw("instance_type"))
+    capacity = parse_capacity(r.raw("capacity"), r.key("capacity"), min_low=1)
     strategy = r.str("dr_strategy")
     if strategy not in DR_STRATEGIES:
         raise ConfigError(f"{r.key('dr_strategy')} is {strategy!r}: use one of {', '.join(DR_STRATEGIES)}.")
     if r.has("dr_capacity"):
-        dr_capacity = parse_capacity(r.child("dr_capacity"))
+        dr_capacity = parse_capacity(r.raw("dr_capacity"), r.key("dr_capacity"))
     else:
         # Default: warm standby keeps one instance ready in the DR region; the others run none.
         standby = 1 if strategy == "warm_standby" else 0
@@ -93,7 +95,9 @@ def parse_environment(name: str, raw: Mapping[str, Any], *, app_name: str) -> En
             "configured: use at most one NAT gateway per zone."
         )
     warm_pool = r.int("warm_pool_size", 0, low=0, high=20)
-    schedule = parse_schedule(r.child("schedule")) if r.raw("schedule", None) is not None else None
+    schedule = (
+        parse_schedule(r.raw("schedule"), r.key("schedule")) if r.raw("schedule", None) is not None else None
+    )
     config = EnvironmentConfig(
         name=name,
         app_name=app_name,
@@ -105,9 +109,9 @@ def parse_environment(name: str, raw: Mapping[str, Any], *, app_name: str) -> En
         capacity=capacity,
         dr_capacity=dr_capacity,
         nat_gateways=nat,
-        health_check=parse_health_check(r.child("health_check", {})),
-        alarm_thresholds=parse_thresholds(r.child("alarm_thresholds", {})),
-        notifications=parse_notifications(r.child("notifications", {})),
+        health_check=parse_health_check(r.raw("health_check", {}), r.key("health_check")),
+        alarm_thresholds=parse_thresholds(r.raw("alarm_thresholds", {}), r.key("alarm_thresholds")),
+        notifications=parse_notifications(r.raw("notifications", {}), r.key("notifications")),
         dr_strategy=strategy,
         warm_pool_size=warm_pool,
         schedule=schedule,
@@ -115,13 +119,13 @@ def parse_environment(name: str, raw: Mapping[str, Any], *, app_name: str) -> En
         log_retention_days=r.int("log_retention_days", 30, low=1, high=3653),
         app_port=r.int("app_port", 8080, low=1024, high=65535),
         service_unit=r.str("service_unit", "webapp"),
-        healing=parse_healing(r.child("healing", {})),
-        monitoring=parse_monitoring(r.child("monitoring", {})),
-        database=parse_database(r.child("database", {}), (primary.region, dr.region)),
-        backup=parse_backup(r.child("backup", {})),
-        dns=parse_dns(r.child("dns")) if r.raw("dns", None) is not None else None,
-        alarm_overrides=parse_alarm_overrides(r),
-        extra_tags=dict(r.raw("tags", {})),
+        healing=parse_healing(r.raw("healing", {}), r.key("healing")),
+        monitoring=parse_monitoring(r.raw("monitoring", {}), r.key("monitoring")),
+        database=parse_database(r.raw("database", {}), r.key("database"), (primary.region, dr.region)),
+        backup=parse_backup(r.raw("backup", {}), r.key("backup")),
+        dns=parse_dns(r.raw("dns"), r.key("dns")) if r.raw("dns", None) is not None else None,
+        alarm_overrides=parse_alarm_overrides(r.raw("alarms", {}), r.key("alarms")),
+        extra_tags=_parse_tags(r.raw("tags", {}), r.key("tags")),
     )
     if config.active_region != primary.region and strategy == "backup_restore":
         raise ConfigError(
@@ -140,8 +144,13 @@ def parse_environment(name: str, raw: Mapping[str, Any], *, app_name: str) -> En
             f"{r.key('app_port')} ({config.app_port}): the app's own process answers /health, "
             "so both must be the same port."
         )
-    r.done()
     return config
+
+
+def _parse_tags(raw: Any, path: str) -> dict[str, str]:
+    if not isinstance(raw, Mapping) or not all(isinstance(v, str) for v in raw.values()):
+        raise ConfigError(f"{path} must map tag names to string values, got {raw!r}.")
+    return dict(raw)
 
 
 def _check_cidr_overlaps(envs: Mapping[str, EnvironmentConfig]) -> None:

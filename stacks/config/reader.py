@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from stacks.config.errors import ConfigError
+from stacks.config.errors import ConfigError, did_you_mean
 
 
 class Reader:
-    """Reads one JSON object, remembering its key path for error messages and refusing typos."""
+    """One JSON object at ``path`` (``environments.prod.capacity``) whose allowed keys are ``keys``.
 
-    def __init__(self, data: Any, path: str) -> None:
+    Unknown keys are refused when the reader is made, before any key is found missing, so a typo
+    (``maximum`` for ``max``) is reported as the typo with the nearest allowed key, not as a missing
+    ``max``. ``kind`` names what the keys are in that message (``key``; ``severity`` for the
+    notification block).
+    """
+
+    def __init__(self, data: Any, path: str, keys: Iterable[str], *, kind: str = "key") -> None:
         if not isinstance(data, Mapping):
             raise ConfigError(f"{path} must be an object, got {data!r}.")
         self._data = data
         self._path = path
-        self._used: set[str] = set()
+        self._keys = tuple(keys)
+        for name in data:
+            if name not in self._keys:
+                raise ConfigError(
+                    f"{self.key(name)}: unknown {kind} {name!r}.{did_you_mean(str(name), self._keys)} "
+                    f"Allowed here: {', '.join(sorted(self._keys))}."
+                )
+
+    @property
+    def path(self) -> str:
+        return self._path
 
     def key(self, name: str) -> str:
         return f"{self._path}.{name}"
@@ -25,7 +41,8 @@ class Reader:
         return name in self._data
 
     def raw(self, name: str, default: Any = ...) -> Any:
-        self._used.add(name)
+        if name not in self._keys:  # a parser reads a key it did not declare: a bug, not bad config
+            raise RuntimeError(f"{self._path}: key {name!r} is read but not declared in {self._keys}.")
         if name not in self._data:
             if default is ...:
                 raise ConfigError(f"{self.key(name)} is missing: add it to cdk.json.")
@@ -53,9 +70,12 @@ class Reader:
         return float(value)
 
     def bool(self, name: str, default: Any = ...) -> bool:
+        """Only JSON ``true`` / ``false``: a string such as ``"yes"`` or ``"false"`` is refused."""
         value = self.raw(name, default)
         if not isinstance(value, bool):
-            raise ConfigError(f"{self.key(name)} must be true or false, got {value!r}.")
+            raise ConfigError(
+                f"{self.key(name)} is {value!r}: use true or false (JSON booleans, without quotes)."
+            )
         return value
 
     def str_list(self, name: str, default: Any = ...) -> tuple[str, ...]:
@@ -64,17 +84,8 @@ class Reader:
             raise ConfigError(f"{self.key(name)} must be a list of strings, got {value!r}.")
         return tuple(value)
 
-    def child(self, name: str, default: Any = ...) -> Reader:
-        return Reader(self.raw(name, default), self.key(name))
-
-    def done(self) -> None:
-        unknown = sorted(set(self._data) - self._used)
-        if unknown:
-            allowed = ", ".join(sorted(self._used))
-            raise ConfigError(
-                f"{self._path}: unknown key(s) {', '.join(unknown)}. "
-                f"Check the spelling; allowed here: {allowed}."
-            )
+    def child(self, name: str, keys: Iterable[str], default: Any = ..., *, kind: str = "key") -> Reader:
+        return Reader(self.raw(name, default), self.key(name), keys, kind=kind)
 
 
 def _check_range(key: str, value: float, low: float | None, high: float | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -26,7 +27,7 @@ from stacks.config.schema import (
     ScheduleConfig,
     SeverityEndpoints,
 )
-from stacks.config.values import check_region, check_region_label, region_label
+from stacks.config.values import check_db_instance_class, check_region, check_region_label, region_label
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -34,7 +35,13 @@ _CERT_ARN = re.compile(r"^arn:aws:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/
 _CRON_FIELD = re.compile(r"^[0-9*,/-]+$")
 
 
-def parse_region(r: Reader) -> RegionConfig:
+def keys_of(cls: type) -> tuple[str, ...]:
+    """The config keys of a block: the fields of its dataclass."""
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def parse_region(data: Any, path: str) -> RegionConfig:
+    r = Reader(data, path, keys_of(RegionConfig))
     region = check_region(r.key("region"), r.str("region"))
     label = check_region_label(r.key("label"), r.str("label", region_label(region)))
     azs = r.str_list("availability_zones")
@@ -74,13 +81,13 @@ def parse_region(r: Reader) -> RegionConfig:
                 f"{r.key('certificate_arn')} is in {m.group('region')} but the ALB is in {region}: "
                 f"an ALB needs a certificate from its own region; issue one in {region}."
             )
-    r.done()
     return RegionConfig(
         region=region, label=label, availability_zones=azs, vpc_cidr=cidr, certificate_arn=cert
     )
 
 
-def parse_capacity(r: Reader, *, min_low: int = 0) -> Capacity:
+def parse_capacity(data: Any, path: str, *, min_low: int = 0) -> Capacity:
+    r = Reader(data, path, keys_of(Capacity))
     cap = Capacity(
         min=r.int("min", low=min_low, high=100),
         max=r.int("max", low=0, high=100),
@@ -94,11 +101,11 @@ def parse_capacity(r: Reader, *, min_low: int = 0) -> Capacity:
         raise ConfigError(
             f"{r.key('desired')} ({cap.desired}) must be between min ({cap.min}) and max ({cap.max})."
         )
-    r.done()
     return cap
 
 
-def parse_health_check(r: Reader) -> HealthCheckConfig:
+def parse_health_check(data: Any, path: str) -> HealthCheckConfig:
+    r = Reader(data, path, keys_of(HealthCheckConfig))
     d = HealthCheckConfig()
     hc = HealthCheckConfig(
         path=r.str("path", d.path),
@@ -116,11 +123,11 @@ def parse_health_check(r: Reader) -> HealthCheckConfig:
             f"{r.key('timeout_seconds')} ({hc.timeout_seconds}) must be less than "
             f"{r.key('interval_seconds')} ({hc.interval_seconds}): the ALB requires it."
         )
-    r.done()
     return hc
 
 
-def parse_thresholds(r: Reader) -> AlarmThresholds:
+def parse_thresholds(data: Any, path: str) -> AlarmThresholds:
+    r = Reader(data, path, keys_of(AlarmThresholds))
     d = AlarmThresholds()
     t = AlarmThresholds(
         cpu_percent=r.number("cpu_percent", d.cpu_percent, low=1, high=100),
@@ -130,18 +137,18 @@ def parse_thresholds(r: Reader) -> AlarmThresholds:
             "error_rate_5xx_percent", d.error_rate_5xx_percent, low=0.01, high=100
         ),
     )
-    r.done()
     return t
 
 
-def parse_notifications(r: Reader) -> NotificationConfig:
+def parse_notifications(data: Any, path: str) -> NotificationConfig:
+    r = Reader(data, path, (*SEVERITIES, "slack_workspace_id"), kind="severity")
     workspace = r.str("slack_workspace_id", None)
     endpoints: dict[str, SeverityEndpoints] = {}
     for severity in SEVERITIES:
         if not r.has(severity):
             r.raw(severity, None)
             continue
-        s = r.child(severity)
+        s = r.child(severity, keys_of(SeverityEndpoints))
         emails = s.str_list("emails", [])
         for e in emails:
             if not _EMAIL.match(e):
@@ -165,18 +172,12 @@ def parse_notifications(r: Reader) -> NotificationConfig:
                 f"{s.key('slack_channel_ids')} is set but {r.key('slack_workspace_id')} is not: "
                 "add the Slack workspace id authorised in AWS Chatbot."
             )
-        s.done()
         endpoints[severity] = SeverityEndpoints(emails=emails, sms=sms, https=https, slack_channel_ids=slack)
-    unknown = [k for k in r._data if k not in (*SEVERITIES, "slack_workspace_id")]
-    if unknown:
-        raise ConfigError(
-            f"{r.key(unknown[0])}: unknown severity {unknown[0]!r}. Use one of {', '.join(SEVERITIES)}."
-        )
-    r.done()
     return NotificationConfig(endpoints=endpoints, slack_workspace_id=workspace)
 
 
-def parse_schedule(r: Reader) -> ScheduleConfig:
+def parse_schedule(data: Any, path: str) -> ScheduleConfig:
+    r = Reader(data, path, keys_of(ScheduleConfig))
     timezone = r.str("timezone")
     d = ScheduleConfig(timezone=timezone)
     sc = ScheduleConfig(
@@ -191,11 +192,11 @@ def parse_schedule(r: Reader) -> ScheduleConfig:
                 f"{r.key(key)} is {expr!r}: use 5 cron fields 'minute hour day month weekday', "
                 "e.g. '0 22 * * MON-FRI'."
             )
-    r.done()
     return sc
 
 
-def parse_healing(r: Reader) -> HealingConfig:
+def parse_healing(data: Any, path: str) -> HealingConfig:
+    r = Reader(data, path, keys_of(HealingConfig))
     d = HealingConfig()
     reserved = r.raw("reserved_concurrency", None)
     if reserved is not None and (isinstance(reserved, bool) or not isinstance(reserved, int) or reserved < 1):
@@ -212,11 +213,11 @@ def parse_healing(r: Reader) -> HealingConfig:
         ),
         reserved_concurrency=reserved,
     )
-    r.done()
     return h
 
 
-def parse_monitoring(r: Reader) -> MonitoringConfig:
+def parse_monitoring(data: Any, path: str) -> MonitoringConfig:
+    r = Reader(data, path, keys_of(MonitoringConfig))
     d = MonitoringConfig()
     tiers = d.escalation
     raw_tiers = r.raw("escalation", None)
@@ -225,7 +226,7 @@ def parse_monitoring(r: Reader) -> MonitoringConfig:
             raise ConfigError(f"{r.key('escalation')} must be a non-empty list of tiers, got {raw_tiers!r}.")
         parsed = []
         for i, raw in enumerate(raw_tiers):
-            t = Reader(raw, f"{r.key('escalation')}[{i}]")
+            t = Reader(raw, f"{r.key('escalation')}[{i}]", keys_of(EscalationTierConfig))
             tier = EscalationTierConfig(
                 name=t.str("name"),
                 severity=t.str("severity"),
@@ -240,7 +241,6 @@ def parse_monitoring(r: Reader) -> MonitoringConfig:
                     f"{t.key('after_minutes')} ({tier.after_minutes}) must be later than the previous tier's "
                     f"({parsed[-1].after_minutes}): list tiers in escalation order."
                 )
-            t.done()
             parsed.append(tier)
         tiers = tuple(parsed)
     m = MonitoringConfig(
@@ -250,32 +250,22 @@ def parse_monitoring(r: Reader) -> MonitoringConfig:
         escalation=tiers,
         audit_rules=r.bool("audit_rules", d.audit_rules),
     )
-    r.done()
     return m
 
 
-def parse_database(r: Reader, regions: tuple[str, ...]) -> DatabaseConfig:
+def parse_database(data: Any, path: str, regions: tuple[str, ...]) -> DatabaseConfig:
+    r = Reader(data, path, keys_of(DatabaseConfig))
     d = DatabaseConfig()
     db = DatabaseConfig(
-        instance_class=r.str("instance_class", d.instance_class),
+        instance_class=check_db_instance_class(
+            r.key("instance_class"), r.raw("instance_class", d.instance_class), DB_INSTANCE_MEMORY_GIB
+        ),
         allocated_storage_gib=r.int("allocated_storage_gib", d.allocated_storage_gib, low=20, high=65536),
         backup_retention_days=r.int("backup_retention_days", d.backup_retention_days, low=1, high=35),
         multi_az=r.bool("multi_az", d.multi_az),
         deletion_protection=r.bool("deletion_protection", d.deletion_protection),
         generations=parse_generations(r, regions),
     )
-    if db.instance_class not in DB_INSTANCE_MEMORY_GIB:
-        raise ConfigError(
-            f"{r.key('instance_class')} is {db.instance_class!r}: use one of "
-            f"{', '.join(DB_INSTANCE_MEMORY_GIB)} (without the 'db.' prefix), or add its memory to "
-            "DB_INSTANCE_MEMORY_GIB."
-        )
-    if not re.fullmatch(r"[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+", db.instance_class):
-        raise ConfigError(
-            f"{r.key('instance_class')} is {db.instance_class!r}: expected e.g. t4g.micro or r7g.large "
-            "(without the 'db.' prefix)."
-        )
-    r.done()
     return db
 
 
@@ -292,13 +282,14 @@ def parse_generations(r: Reader, regions: tuple[str, ...]) -> dict[str, int]:
     return dict(raw)
 
 
-def parse_backup(r: Reader) -> BackupConfig:
+def parse_backup(data: Any, path: str) -> BackupConfig:
+    r = Reader(data, path, keys_of(BackupConfig))
     b = BackupConfig(retention_days=r.int("retention_days", BackupConfig().retention_days, low=1, high=3650))
-    r.done()
     return b
 
 
-def parse_dns(r: Reader) -> DnsConfig:
+def parse_dns(data: Any, path: str) -> DnsConfig:
+    r = Reader(data, path, keys_of(DnsConfig))
     dns = DnsConfig(
         hosted_zone_id=r.str("hosted_zone_id"), zone_name=r.str("zone_name"), record_name=r.str("record_name")
     )
@@ -313,19 +304,17 @@ def parse_dns(r: Reader) -> DnsConfig:
             f"{r.key('record_name')} is {dns.record_name!r}, which is not inside {r.key('zone_name')} "
             f"({dns.zone_name!r}): use a name such as www.{zone}."
         )
-    r.done()
     return dns
 
 
-def parse_alarm_overrides(r: Reader) -> dict[str, Any]:
+def parse_alarm_overrides(raw: Any, path: str) -> dict[str, Any]:
     """``alarms``: the typed threshold table's overrides, checked against the library's table."""
-    raw = r.raw("alarms", {})
     if not isinstance(raw, Mapping):
-        raise ConfigError(f"{r.key('alarms')} must be an object keyed by metric, got {raw!r}.")
+        raise ConfigError(f"{path} must be an object keyed by metric, got {raw!r}.")
     from constructs_lib.alarms import thresholds_with_overrides
 
     try:
         thresholds_with_overrides(raw)
     except ValueError as exc:
-        raise ConfigError(f"{r.key('alarms')}: {exc}") from None
+        raise ConfigError(f"{path}: {exc}") from None
     return dict(raw)

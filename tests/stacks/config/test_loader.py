@@ -162,7 +162,7 @@ def _set(ctx: dict, dotted: str, value) -> None:
         (
             "environments.dev.capacty",
             {"min": 1},
-            r"environments\.dev: unknown key\(s\) capacty\. Check the spelling",
+            r"environments\.dev\.capacty: unknown key 'capacty'\. Did you mean 'capacity'\? Allowed here: ",
         ),
         (
             "environments.prod.primary.certificate_arn",
@@ -177,7 +177,8 @@ def _set(ctx: dict, dotted: str, value) -> None:
         (
             "environments.dev.instance_type",
             "large",
-            r"environments\.dev\.instance_type is 'large': expected e\.g\. t3\.micro",
+            r"environments\.dev\.instance_type is 'large': not an EC2 instance type\. "
+            r"Write <family>\.<size>, e\.g\. t3\.micro",
         ),
         (
             "environments.dev.active_region",
@@ -195,7 +196,7 @@ def _set(ctx: dict, dotted: str, value) -> None:
             "environments.prod.database.instance_class",
             "db.r7g.large",
             r"environments\.prod\.database\.instance_class is 'db\.r7g\.large': "
-            r"use one of .*without the 'db\.' prefix",
+            r"write the class without the 'db\.' prefix \('r7g\.large'\); use one of t4g\.micro",
         ),
         (
             "environments.prod.database.backup_retention_days",
