@@ -12,6 +12,7 @@ Modules: :mod:`.schema` (the frozen dataclasses), :mod:`.loader` (context -> con
 :mod:`.errors`.
 """
 
+from constructs_lib.notifications import SEVERITIES
 from stacks.config.errors import ConfigError
 from stacks.config.loader import load_config, parse_environment
 from stacks.config.schema import (
@@ -19,7 +20,6 @@ from stacks.config.schema import (
     DEFAULT_ESCALATION,
     DR_STRATEGIES,
     LOG_RETENTION_DAYS,
-    SEVERITIES,
     AlarmThresholds,
     AppConfig,
     BackupConfig,

@@ -7,10 +7,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from stacks.config.errors import ConfigError
+from constructs_lib.disaster_recovery import DrStrategy
+from stacks.config.errors import ConfigError, library_errors
 from stacks.config.reader import Reader, deep_merge
 from stacks.config.schema import (
-    DR_STRATEGIES,
     LOG_RETENTION_DAYS,
     AppConfig,
     Capacity,
@@ -69,21 +69,20 @@ def parse_environment(name: str, raw: Mapping[str, Any], *, app_name: str) -> En
         )
     instance_type = check_instance_type(r.key("instance_type"), r.raw("instance_type"))
     capacity = parse_capacity(r.raw("capacity"), r.key("capacity"), min_low=1)
-    strategy = r.str("dr_strategy")
-    if strategy not in DR_STRATEGIES:
-        raise ConfigError(f"{r.key('dr_strategy')} is {strategy!r}: use one of {', '.join(DR_STRATEGIES)}.")
+    with library_errors(r.key("dr_strategy")):
+        strategy = DrStrategy.parse(r.str("dr_strategy"))
     if r.has("dr_capacity"):
         dr_capacity = parse_capacity(r.raw("dr_capacity"), r.key("dr_capacity"))
     else:
         # Default: warm standby keeps one instance ready in the DR region; the others run none.
-        standby = 1 if strategy == "warm_standby" else 0
+        standby = strategy.standby_capacity()
         dr_capacity = Capacity(min=standby, max=capacity.max, desired=standby)
-    if strategy == "warm_standby" and dr_capacity.min < 1:
+    if strategy is DrStrategy.WARM_STANDBY and dr_capacity.min < 1:
         raise ConfigError(
             f"{r.key('dr_capacity')}.min is {dr_capacity.min}: warm_standby keeps at least one instance "
             "running in the DR region; set min >= 1 or choose pilot_light."
         )
-    if strategy != "warm_standby" and dr_capacity.min > 0:
+    if strategy is not DrStrategy.WARM_STANDBY and dr_capacity.min > 0:
         raise ConfigError(
             f"{r.key('dr_capacity')}.min is {dr_capacity.min}: with {strategy} the DR region runs no "
             "instances; set min to 0 or choose warm_standby."
@@ -127,7 +126,7 @@ def parse_environment(name: str, raw: Mapping[str, Any], *, app_name: str) -> En
         alarm_overrides=parse_alarm_overrides(r.raw("alarms", {}), r.key("alarms")),
         extra_tags=_parse_tags(r.raw("tags", {}), r.key("tags")),
     )
-    if config.active_region != primary.region and strategy == "backup_restore":
+    if config.active_region != primary.region and not strategy.has_standby_database:
         raise ConfigError(
             f"{r.key('active_region')} is {active!r} but dr_strategy is backup_restore: there is no standby "
             "database to promote. Restore into the DR region with the backup-restore runbook first, or use "
@@ -144,6 +143,9 @@ def parse_environment(name: str, raw: Mapping[str, Any], *, app_name: str) -> En
             f"{r.key('app_port')} ({config.app_port}): the app's own process answers /health, "
             "so both must be the same port."
         )
+    # The alarm table: the library builds and validates its rows (AlarmThreshold).
+    with library_errors(r.key("alarms")):
+        config.alarm_table()
     return config
 
 

@@ -9,11 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from constructs_lib.disaster_recovery import DrStrategy
+from constructs_lib.web_service import NightlyStop, TargetHealthCheck
 from stacks.config import naming
 from stacks.config.errors import ConfigError, did_you_mean
 
-DR_STRATEGIES: tuple[str, ...] = ("backup_restore", "pilot_light", "warm_standby")
-SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
+#: The library's DR strategies (:class:`DrStrategy`), by name.
+DR_STRATEGIES: tuple[str, ...] = tuple(s.value for s in DrStrategy)
 #: Retention periods CloudWatch Logs accepts.
 LOG_RETENTION_DAYS: tuple[int, ...] = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -58,6 +60,16 @@ class HealthCheckConfig:
     #: shorter grace kills replacements before they are ready (the recovery budget warns of it).
     grace_period_seconds: int = 180
 
+    def target(self) -> TargetHealthCheck:
+        """The load balancer's part of the check as the library's value object."""
+        return TargetHealthCheck(
+            path=self.path,
+            interval_seconds=self.interval_seconds,
+            timeout_seconds=self.timeout_seconds,
+            healthy_threshold=self.healthy_threshold,
+            unhealthy_threshold=self.unhealthy_threshold,
+        )
+
 
 @dataclass(frozen=True)
 class AlarmThresholds:
@@ -96,6 +108,10 @@ class ScheduleConfig:
     timezone: str
     stop_cron: str = "0 22 * * MON-FRI"
     start_cron: str = "0 8 * * MON-FRI"
+
+    def nightly_stop(self) -> NightlyStop:
+        """The schedule as the library's value object."""
+        return NightlyStop(stop_cron=self.stop_cron, start_cron=self.start_cron, timezone=self.timezone)
 
 
 @dataclass(frozen=True)
@@ -200,7 +216,7 @@ class EnvironmentConfig:
     health_check: HealthCheckConfig
     alarm_thresholds: AlarmThresholds
     notifications: NotificationConfig
-    dr_strategy: str
+    dr_strategy: DrStrategy
     warm_pool_size: int
     schedule: ScheduleConfig | None
     retain_data: bool
@@ -268,7 +284,7 @@ class EnvironmentConfig:
 
     def has_database(self, region: str) -> bool:
         """The active region always has the database; the standby one only with a standby replica."""
-        return region == self.active_region or self.dr_strategy in ("pilot_light", "warm_standby")
+        return region == self.active_region or self.dr_strategy.has_standby_database
 
     def alarm_table(self):
         """The alarm threshold table: the library's defaults, the ops plan's thresholds from

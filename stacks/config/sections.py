@@ -8,11 +8,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from stacks.config.errors import ConfigError
+from constructs_lib.notifications import SEVERITIES, validate_name, validate_severity
+from constructs_lib.notifications import SeverityEndpoints as LibrarySeverityEndpoints
+from stacks.config.errors import ConfigError, library_errors
 from stacks.config.reader import Reader
 from stacks.config.schema import (
     DB_INSTANCE_MEMORY_GIB,
-    SEVERITIES,
     AlarmThresholds,
     BackupConfig,
     Capacity,
@@ -29,10 +30,20 @@ from stacks.config.schema import (
 )
 from stacks.config.values import check_db_instance_class, check_region, check_region_label, region_label
 
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+#: Elastic Load Balancing API reference, TargetGroup ``HealthCheckTimeoutSeconds``: 2-120 seconds
+#: (the library checks only that the timeout is shorter than the interval, which allows up to 299).
+ALB_MAX_HEALTH_CHECK_TIMEOUT_SECONDS = 120
 _CERT_ARN = re.compile(r"^arn:aws:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[A-Za-z0-9-]+$")
 _CRON_FIELD = re.compile(r"^[0-9*,/-]+$")
+
+
+#: The library's SeverityEndpoints props and the keys this config writes them under.
+_ENDPOINT_KEYS = {
+    "email_addresses": "emails",
+    "sms_numbers": "sms",
+    "webhook_urls": "https",
+    "slack_channel_ids": "slack_channel_ids",
+}
 
 
 def keys_of(cls: type) -> tuple[str, ...]:
@@ -110,18 +121,19 @@ def parse_health_check(data: Any, path: str) -> HealthCheckConfig:
     hc = HealthCheckConfig(
         path=r.str("path", d.path),
         port=r.int("port", d.port, low=1, high=65535),
-        interval_seconds=r.int("interval_seconds", d.interval_seconds, low=5, high=300),
-        timeout_seconds=r.int("timeout_seconds", d.timeout_seconds, low=2, high=120),
-        healthy_threshold=r.int("healthy_threshold", d.healthy_threshold, low=2, high=10),
-        unhealthy_threshold=r.int("unhealthy_threshold", d.unhealthy_threshold, low=2, high=10),
+        interval_seconds=r.int("interval_seconds", d.interval_seconds),
+        timeout_seconds=r.int("timeout_seconds", d.timeout_seconds),
+        healthy_threshold=r.int("healthy_threshold", d.healthy_threshold),
+        unhealthy_threshold=r.int("unhealthy_threshold", d.unhealthy_threshold),
         grace_period_seconds=r.int("grace_period_seconds", d.grace_period_seconds, low=0, high=7200),
     )
-    if not hc.path.startswith("/"):
-        raise ConfigError(f"{r.key('path')} is {hc.path!r}: a health-check path starts with '/'.")
-    if hc.timeout_seconds >= hc.interval_seconds:
+    # Path, interval, timeout and thresholds: the library's TargetHealthCheck validates them.
+    with library_errors(path, {"health_check.": f"{path}."}):
+        hc.target().validate()
+    if hc.timeout_seconds > ALB_MAX_HEALTH_CHECK_TIMEOUT_SECONDS:
         raise ConfigError(
-            f"{r.key('timeout_seconds')} ({hc.timeout_seconds}) must be less than "
-            f"{r.key('interval_seconds')} ({hc.interval_seconds}): the ALB requires it."
+            f"{r.key('timeout_seconds')} is {hc.timeout_seconds}: the load balancer accepts at most "
+            f"{ALB_MAX_HEALTH_CHECK_TIMEOUT_SECONDS} seconds; lower it."
         )
     return hc
 
@@ -149,24 +161,15 @@ def parse_notifications(data: Any, path: str) -> NotificationConfig:
             r.raw(severity, None)
             continue
         s = r.child(severity, keys_of(SeverityEndpoints))
-        emails = s.str_list("emails", [])
-        for e in emails:
-            if not _EMAIL.match(e):
-                raise ConfigError(
-                    f"{s.key('emails')} contains {e!r}, which is not an email address: "
-                    "write it as name@example.com."
-                )
-        sms = s.str_list("sms", [])
-        for n in sms:
-            if not _E164.match(n):
-                raise ConfigError(
-                    f"{s.key('sms')} contains {n!r}: phone numbers must be E.164, e.g. +819012345678."
-                )
-        https = s.str_list("https", [])
-        for u in https:
-            if not u.startswith("https://"):
-                raise ConfigError(f"{s.key('https')} contains {u!r}: webhooks must be https:// URLs.")
-        slack = s.str_list("slack_channel_ids", [])
+        emails, sms = s.str_list("emails", []), s.str_list("sms", [])
+        https, slack = s.str_list("https", []), s.str_list("slack_channel_ids", [])
+        # Addresses, numbers, URLs and channel ids: the library's SeverityEndpoints validates them.
+        where = f"{s.path}."
+        renames = {f"{where}{prop}": s.key(key) for prop, key in _ENDPOINT_KEYS.items()}
+        with library_errors(s.path, renames):
+            LibrarySeverityEndpoints(
+                email_addresses=emails, sms_numbers=sms, webhook_urls=https, slack_channel_ids=slack
+            ).validate(where=where)
         if slack and not workspace:
             raise ConfigError(
                 f"{s.key('slack_channel_ids')} is set but {r.key('slack_workspace_id')} is not: "
@@ -232,10 +235,10 @@ def parse_monitoring(data: Any, path: str) -> MonitoringConfig:
                 severity=t.str("severity"),
                 after_minutes=t.int("after_minutes", low=1, high=1440),
             )
-            if tier.severity not in SEVERITIES:
-                raise ConfigError(
-                    f"{t.key('severity')} is {tier.severity!r}: use one of {', '.join(SEVERITIES)}."
-                )
+            # Name and severity: the library's own checks (EscalationPolicy applies the same).
+            with library_errors(t.path):
+                validate_name(tier.name, prop=t.key("name"))
+                validate_severity(tier.severity, prop=t.key("severity"))
             if parsed and tier.after_minutes <= parsed[-1].after_minutes:
                 raise ConfigError(
                     f"{t.key('after_minutes')} ({tier.after_minutes}) must be later than the previous tier's "
@@ -308,13 +311,8 @@ def parse_dns(data: Any, path: str) -> DnsConfig:
 
 
 def parse_alarm_overrides(raw: Any, path: str) -> dict[str, Any]:
-    """``alarms``: the typed threshold table's overrides, checked against the library's table."""
+    """``alarms``: overrides of the library's threshold table, per metric. The loader validates them
+    by building the table (:meth:`EnvironmentConfig.alarm_table`)."""
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{path} must be an object keyed by metric, got {raw!r}.")
-    from constructs_lib.alarms import thresholds_with_overrides
-
-    try:
-        thresholds_with_overrides(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
     return dict(raw)

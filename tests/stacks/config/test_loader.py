@@ -108,14 +108,14 @@ def _set(ctx: dict, dotted: str, value) -> None:
         (
             "environments.dev.notifications.high.emails",
             ["oncall-at-example.com"],
-            r"environments\.dev\.notifications\.high\.emails contains 'oncall-at-example\.com', which is not "
-            r"an email address: write it as name@example\.com",
+            r"environments\.dev\.notifications\.high\.emails: 'oncall-at-example\.com' is not an email "
+            r"address \(name@example\.com\)",
         ),
         (
             "environments.prod.notifications.critical.sms",
             ["090-0000-0000"],
-            r"environments\.prod\.notifications\.critical\.sms contains '090-0000-0000': phone numbers must "
-            r"be E\.164",
+            r"environments\.prod\.notifications\.critical\.sms: '090-0000-0000' is not an E\.164 phone "
+            r"number: write '\+', the country code and the number without spaces or dashes",
         ),
         (
             "environments.prod.notifications.urgent",
@@ -125,8 +125,8 @@ def _set(ctx: dict, dotted: str, value) -> None:
         (
             "environments.dev.dr_strategy",
             "hot_hot",
-            r"environments\.dev\.dr_strategy is 'hot_hot': "
-            r"use one of backup_restore, pilot_light, warm_standby",
+            r"environments\.dev\.dr_strategy: DR strategy 'hot_hot' is not one of "
+            r"'backup_restore', 'pilot_light', 'warm_standby'",
         ),
         (
             "environments.prod.dr_capacity.min",
@@ -141,8 +141,8 @@ def _set(ctx: dict, dotted: str, value) -> None:
         (
             "environments.dev.health_check.timeout_seconds",
             10,
-            r"environments\.dev\.health_check\.timeout_seconds \(10\) must be less than "
-            r"environments\.dev\.health_check\.interval_seconds \(10\)",
+            r"^environments\.dev\.health_check\.timeout_seconds \(10\) must be >= 2 and less than "
+            r"interval_seconds \(10\)\.$",
         ),
         (
             "environments.dev.nat_gateways",
@@ -220,7 +220,8 @@ def _set(ctx: dict, dotted: str, value) -> None:
         (
             "environments.prod.monitoring.escalation",
             [{"name": "a", "severity": "urgent", "after_minutes": 30}],
-            r"environments\.prod\.monitoring\.escalation\[0\]\.severity is 'urgent'",
+            r"^environments\.prod\.monitoring\.escalation\[0\]\.severity \('urgent'\) is not a severity: "
+            r"use one of low, medium, high, critical\.$",
         ),
         (
             "environments.prod.alarms",
