@@ -11,6 +11,7 @@ from typing import Any
 import aws_cdk as cdk
 
 from stacks.config import AppConfig, load_config
+from stacks.config.values import check_flag
 from stacks.stage import EnvironmentStage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,10 +30,12 @@ def project_context(root: Path = ROOT) -> dict[str, Any]:
 
 
 def _context_flag(context: Mapping[str, Any] | None, key: str, *, default: bool) -> bool:
-    """A boolean context value from the given context, or from what the CDK CLI passes."""
+    """A boolean context value from the given context, or from what the CDK CLI passes.
+
+    ``true``/``false`` only (``-c key=true`` arrives as a string); anything else raises ConfigError.
+    """
     source = context if context is not None else json.loads(os.environ.get("CDK_CONTEXT_JSON") or "{}")
-    value = source.get(key, default)
-    return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+    return check_flag(key, source.get(key, default))
 
 
 def build_app(

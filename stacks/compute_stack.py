@@ -7,7 +7,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from constructs_lib.web_service import AutoHealingWebService, NightlyStop, TargetHealthCheck
+from constructs_lib.web_service import AutoHealingWebService
 from stacks.base import RegionalStack
 from stacks.config import EnvironmentConfig
 
@@ -31,11 +31,7 @@ class ComputeStack(RegionalStack):
             description="true while a planned stop, maintenance or drill is under way: no healing, no paging",
         )
         nightly = (
-            NightlyStop(
-                stop_cron=config.schedule.stop_cron,
-                start_cron=config.schedule.start_cron,
-                timezone=config.schedule.timezone,
-            )
+            config.schedule.nightly_stop()
             if config.schedule is not None and region == config.active_region
             else None
         )
@@ -49,13 +45,7 @@ class ComputeStack(RegionalStack):
             desired_capacity=capacity.desired,
             app_port=config.app_port,
             service_unit=config.service_unit,
-            health_check=TargetHealthCheck(
-                path=hc.path,
-                interval_seconds=hc.interval_seconds,
-                timeout_seconds=hc.timeout_seconds,
-                healthy_threshold=hc.healthy_threshold,
-                unhealthy_threshold=hc.unhealthy_threshold,
-            ),
+            health_check=hc.target(),
             health_check_grace=cdk.Duration.seconds(hc.grace_period_seconds),
             certificate_arn=rc.certificate_arn,
             warm_pool_size=config.warm_pool_size if region == config.active_region else 0,

@@ -14,7 +14,7 @@ from constructs import Construct
 from constructs_lib.alarms import EndpointAvailabilityCheck
 from constructs_lib.disaster_recovery import FailoverEndpoint, RegionalFailover
 from stacks.base import RegionalStack
-from stacks.config import REGION_LABELS, EnvironmentConfig
+from stacks.config import EnvironmentConfig
 
 GLOBAL_REGION = "us-east-1"
 
@@ -81,12 +81,12 @@ class GlobalStack(RegionalStack):
         for rc in config.regions:
             if config.capacity_for(rc.region).min == 0:
                 continue  # a standby at zero instances has nothing to answer (pilot light)
-            label = REGION_LABELS[rc.region].lower()
+            label = rc.label.lower()
             # With failover records, alarm on their endpoint checks instead of paying for a second set.
             reuse = (
                 route53.HealthCheck.from_health_check_id(
                     self,
-                    f"{REGION_LABELS[rc.region]}FailoverCheck",
+                    f"{rc.label}FailoverCheck",
                     self.failover.endpoint_health_check_id(rc.region),
                 )
                 if self.failover
@@ -94,7 +94,7 @@ class GlobalStack(RegionalStack):
             )
             check = EndpointAvailabilityCheck(
                 self,
-                f"{REGION_LABELS[rc.region]}Endpoint",
+                f"{rc.label}Endpoint",
                 app_name=app,
                 environment_name=env,
                 component=f"{label}-alb",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from stacks.application import ROOT, project_context
-from stacks.config import REGION_LABELS, load_config
+from stacks.config.loader import load_config
 
 
 def all_stack_paths() -> list[str]:
@@ -20,11 +20,7 @@ def all_stack_paths() -> list[str]:
         path
         for env in config.environments.values()
         for path in [
-            *(
-                f"{env.stage_name}/{REGION_LABELS[rc.region]}-{layer}"
-                for rc in env.regions
-                for layer in layers
-            ),
+            *(f"{env.stage_name}/{rc.label}-{layer}" for rc in env.regions for layer in layers),
             f"{env.stage_name}/Global",
         ]
     ]

@@ -1,0 +1,196 @@
+"""Builds the validated :class:`AppConfig` from the CDK context (``cdk.json``'s ``context``)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from constructs_lib.disaster_recovery import DrStrategy
+from stacks.config.errors import ConfigError, library_errors
+from stacks.config.reader import Reader, deep_merge
+from stacks.config.schema import (
+    LOG_RETENTION_DAYS,
+    AppConfig,
+    Capacity,
+    EnvironmentConfig,
+)
+from stacks.config.sections import (
+    parse_alarm_overrides,
+    parse_backup,
+    parse_capacity,
+    parse_database,
+    parse_dns,
+    parse_healing,
+    parse_health_check,
+    parse_monitoring,
+    parse_notifications,
+    parse_region,
+    parse_schedule,
+    parse_thresholds,
+)
+from stacks.config.values import check_environment_name, check_instance_type
+
+_ACCOUNT = re.compile(r"^\d{12}$")
+_APP_NAME = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
+#: The keys of one environment block (after ``defaults`` are merged in).
+ENVIRONMENT_KEYS: tuple[str, ...] = (
+    "account", "primary", "dr", "active_region", "instance_type", "capacity", "dr_capacity", "nat_gateways",
+    "health_check", "alarm_thresholds", "notifications", "dr_strategy", "warm_pool_size", "schedule",
+    "retain_data", "log_retention_days", "app_port", "service_unit", "healing", "monitoring", "database",
+    "backup", "dns", "alarms", "tags",
+)  # fmt: skip
+
+
+def parse_environment(name: str, raw: Mapping[str, Any], *, app_name: str) -> EnvironmentConfig:
+    """Parse and validate one environment block. Raises :class:`ConfigError`."""
+    r = Reader(raw, f"environments.{name}", ENVIRONMENT_KEYS)
+    account = r.str("account")
+    if not _ACCOUNT.match(account):
+        raise ConfigError(f"{r.key('account')} is {account!r}: an AWS account id is 12 digits.")
+    primary = parse_region(r.raw("primary"), r.key("primary"))
+    dr = parse_region(r.raw("dr"), r.key("dr"))
+    if primary.region == dr.region:
+        raise ConfigError(
+            f"{r.key('dr')}.region is {dr.region!r}, the same as the primary region: "
+            "disaster recovery needs a second region; give dr.region another region."
+        )
+    if primary.label == dr.label:
+        raise ConfigError(
+            f"{r.key('dr')}.label is {dr.label!r}, the same as the primary region's: labels name the "
+            "stacks of each region, so give the two regions different labels."
+        )
+    active = r.str("active_region", primary.region)
+    if active not in (primary.region, dr.region):
+        raise ConfigError(
+            f"{r.key('active_region')} is {active!r}: it must be the primary ({primary.region}) "
+            f"or the DR region ({dr.region})."
+        )
+    instance_type = check_instance_type(r.key("instance_type"), r.raw("instance_type"))
+    capacity = parse_capacity(r.raw("capacity"), r.key("capacity"), min_low=1)
+    with library_errors(r.key("dr_strategy")):
+        strategy = DrStrategy.parse(r.str("dr_strategy"))
+    if r.has("dr_capacity"):
+        dr_capacity = parse_capacity(r.raw("dr_capacity"), r.key("dr_capacity"))
+    else:
+        # Default: warm standby keeps one instance ready in the DR region; the others run none.
+        standby = strategy.standby_capacity()
+        dr_capacity = Capacity(min=standby, max=capacity.max, desired=standby)
+    if strategy is DrStrategy.WARM_STANDBY and dr_capacity.min < 1:
+        raise ConfigError(
+            f"{r.key('dr_capacity')}.min is {dr_capacity.min}: warm_standby keeps at least one instance "
+            "running in the DR region; set min >= 1 or choose pilot_light."
+        )
+    if strategy is not DrStrategy.WARM_STANDBY and dr_capacity.min > 0:
+        raise ConfigError(
+            f"{r.key('dr_capacity')}.min is {dr_capacity.min}: with {strategy} the DR region runs no "
+            "instances; set min to 0 or choose warm_standby."
+        )
+    nat = r.int("nat_gateways", low=0, high=3)
+    if nat > len(primary.availability_zones):
+        raise ConfigError(
+            f"{r.key('nat_gateways')} is {nat} but only {len(primary.availability_zones)} zones are "
+            "configured: use at most one NAT gateway per zone."
+        )
+    warm_pool = r.int("warm_pool_size", 0, low=0, high=20)
+    schedule = (
+        parse_schedule(r.raw("schedule"), r.key("schedule")) if r.raw("schedule", None) is not None else None
+    )
+    config = EnvironmentConfig(
+        name=name,
+        app_name=app_name,
+        account=account,
+        primary=primary,
+        dr=dr,
+        active_region=active,
+        instance_type=instance_type,
+        capacity=capacity,
+        dr_capacity=dr_capacity,
+        nat_gateways=nat,
+        health_check=parse_health_check(r.raw("health_check", {}), r.key("health_check")),
+        alarm_thresholds=parse_thresholds(r.raw("alarm_thresholds", {}), r.key("alarm_thresholds")),
+        notifications=parse_notifications(r.raw("notifications", {}), r.key("notifications")),
+        dr_strategy=strategy,
+        warm_pool_size=warm_pool,
+        schedule=schedule,
+        retain_data=r.bool("retain_data"),
+        log_retention_days=r.int("log_retention_days", 30, low=1, high=3653),
+        app_port=r.int("app_port", 8080, low=1024, high=65535),
+        service_unit=r.str("service_unit", "webapp"),
+        healing=parse_healing(r.raw("healing", {}), r.key("healing")),
+        monitoring=parse_monitoring(r.raw("monitoring", {}), r.key("monitoring")),
+        database=parse_database(r.raw("database", {}), r.key("database"), (primary.region, dr.region)),
+        backup=parse_backup(r.raw("backup", {}), r.key("backup")),
+        dns=parse_dns(r.raw("dns"), r.key("dns")) if r.raw("dns", None) is not None else None,
+        alarm_overrides=parse_alarm_overrides(r.raw("alarms", {}), r.key("alarms")),
+        extra_tags=_parse_tags(r.raw("tags", {}), r.key("tags")),
+    )
+    if config.active_region != primary.region and not strategy.has_standby_database:
+        raise ConfigError(
+            f"{r.key('active_region')} is {active!r} but dr_strategy is backup_restore: there is no standby "
+            "database to promote. Restore into the DR region with the backup-restore runbook first, or use "
+            "pilot_light / warm_standby."
+        )
+    if config.log_retention_days not in LOG_RETENTION_DAYS:
+        raise ConfigError(
+            f"{r.key('log_retention_days')} is {config.log_retention_days}: CloudWatch Logs accepts "
+            f"only {', '.join(map(str, LOG_RETENTION_DAYS))} days."
+        )
+    if config.health_check.port != config.app_port:
+        raise ConfigError(
+            f"{r.key('health_check')}.port ({config.health_check.port}) differs from "
+            f"{r.key('app_port')} ({config.app_port}): the app's own process answers /health, "
+            "so both must be the same port."
+        )
+    # The alarm table: the library builds and validates its rows (AlarmThreshold).
+    with library_errors(r.key("alarms")):
+        config.alarm_table()
+    return config
+
+
+def _parse_tags(raw: Any, path: str) -> dict[str, str]:
+    if not isinstance(raw, Mapping) or not all(isinstance(v, str) for v in raw.values()):
+        raise ConfigError(f"{path} must map tag names to string values, got {raw!r}.")
+    return dict(raw)
+
+
+def _check_cidr_overlaps(envs: Mapping[str, EnvironmentConfig]) -> None:
+    seen: list[tuple[str, ipaddress.IPv4Network]] = []
+    for env in envs.values():
+        for role, rc in (("primary", env.primary), ("dr", env.dr)):
+            key = f"environments.{env.name}.{role}.vpc_cidr"
+            net = ipaddress.ip_network(rc.vpc_cidr)
+            for other_key, other in seen:
+                if net.overlaps(other):
+                    raise ConfigError(
+                        f"{key} ({net}) overlaps {other_key} ({other}): give every VPC its own range "
+                        "so environments and regions can be peered or routed later."
+                    )
+            seen.append((key, net))
+
+
+def load_config(context: Mapping[str, Any]) -> AppConfig:
+    """Build the validated :class:`AppConfig` from the CDK context (``cdk.json``'s ``context``)."""
+    app_name = context.get("app_name", "webapp")
+    if not isinstance(app_name, str) or not _APP_NAME.match(app_name):
+        raise ConfigError(
+            f"app_name is {app_name!r}: use 2-21 lowercase letters, digits or '-', starting with a letter."
+        )
+    raw_envs = context.get("environments")
+    if not isinstance(raw_envs, Mapping) or not raw_envs:
+        raise ConfigError(
+            "environments is missing or empty: define at least one environment (e.g. dev) in cdk.json's "
+            "context."
+        )
+    defaults = context.get("defaults", {})
+    if not isinstance(defaults, Mapping):
+        raise ConfigError(f"defaults must be an object, got {defaults!r}.")
+    envs: dict[str, EnvironmentConfig] = {}
+    for name, raw in raw_envs.items():
+        check_environment_name(f"environments.{name}", name)
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"environments.{name} must be an object, got {raw!r}.")
+        envs[name] = parse_environment(name, deep_merge(defaults, raw), app_name=app_name)
+    _check_cidr_overlaps(envs)
+    return AppConfig(app_name=app_name, environments=envs)

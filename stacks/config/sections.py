@@ -1,0 +1,318 @@
+"""Parsers of the blocks inside one environment (regions, capacity, health check, notifications, ...)."""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from constructs_lib.notifications import SEVERITIES, validate_name, validate_severity
+from constructs_lib.notifications import SeverityEndpoints as LibrarySeverityEndpoints
+from stacks.config.errors import ConfigError, library_errors
+from stacks.config.reader import Reader
+from stacks.config.schema import (
+    DB_INSTANCE_MEMORY_GIB,
+    AlarmThresholds,
+    BackupConfig,
+    Capacity,
+    DatabaseConfig,
+    DnsConfig,
+    EscalationTierConfig,
+    HealingConfig,
+    HealthCheckConfig,
+    MonitoringConfig,
+    NotificationConfig,
+    RegionConfig,
+    ScheduleConfig,
+    SeverityEndpoints,
+)
+from stacks.config.values import check_db_instance_class, check_region, check_region_label, region_label
+
+#: Elastic Load Balancing API reference, TargetGroup ``HealthCheckTimeoutSeconds``: 2-120 seconds
+#: (the library checks only that the timeout is shorter than the interval, which allows up to 299).
+ALB_MAX_HEALTH_CHECK_TIMEOUT_SECONDS = 120
+_CERT_ARN = re.compile(r"^arn:aws:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[A-Za-z0-9-]+$")
+_CRON_FIELD = re.compile(r"^[0-9*,/-]+$")
+
+
+#: The library's SeverityEndpoints props and the keys this config writes them under.
+_ENDPOINT_KEYS = {
+    "email_addresses": "emails",
+    "sms_numbers": "sms",
+    "webhook_urls": "https",
+    "slack_channel_ids": "slack_channel_ids",
+}
+
+
+def keys_of(cls: type) -> tuple[str, ...]:
+    """The config keys of a block: the fields of its dataclass."""
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def parse_region(data: Any, path: str) -> RegionConfig:
+    r = Reader(data, path, keys_of(RegionConfig))
+    region = check_region(r.key("region"), r.str("region"))
+    label = check_region_label(r.key("label"), r.str("label", region_label(region)))
+    azs = r.str_list("availability_zones")
+    if not 2 <= len(azs) <= 3:
+        raise ConfigError(
+            f"{r.key('availability_zones')} has {len(azs)} zone(s) {list(azs)}: "
+            f"give 2 or 3 zones of {region}."
+        )
+    for az in azs:
+        if not re.fullmatch(re.escape(region) + r"[a-z]", az):
+            raise ConfigError(
+                f"{r.key('availability_zones')} contains {az!r}, which is not a zone of {region}: "
+                f"use names like {region}a, {region}c, {region}d."
+            )
+    if len(set(azs)) != len(azs):
+        raise ConfigError(f"{r.key('availability_zones')} lists a zone twice: {list(azs)}.")
+    cidr = r.str("vpc_cidr")
+    try:
+        net = ipaddress.ip_network(cidr, strict=True)
+    except ValueError as exc:
+        raise ConfigError(f"{r.key('vpc_cidr')} is {cidr!r}: not a valid IPv4 network ({exc}).") from None
+    if net.version != 4 or not 16 <= net.prefixlen <= 20:
+        raise ConfigError(
+            f"{r.key('vpc_cidr')} is {cidr!r}: use an IPv4 /16 to /20 "
+            "(room for public and private subnets in 3 zones)."
+        )
+    cert = r.str("certificate_arn", None)
+    if cert is not None:
+        m = _CERT_ARN.match(cert)
+        if not m:
+            raise ConfigError(
+                f"{r.key('certificate_arn')} is {cert!r}: expected an ACM certificate ARN "
+                "(arn:aws:acm:<region>:<account>:certificate/<id>) or remove the key for HTTP only."
+            )
+        if m.group("region") != region:
+            raise ConfigError(
+                f"{r.key('certificate_arn')} is in {m.group('region')} but the ALB is in {region}: "
+                f"an ALB needs a certificate from its own region; issue one in {region}."
+            )
+    return RegionConfig(
+        region=region, label=label, availability_zones=azs, vpc_cidr=cidr, certificate_arn=cert
+    )
+
+
+def parse_capacity(data: Any, path: str, *, min_low: int = 0) -> Capacity:
+    r = Reader(data, path, keys_of(Capacity))
+    cap = Capacity(
+        min=r.int("min", low=min_low, high=100),
+        max=r.int("max", low=0, high=100),
+        desired=r.int("desired", low=0, high=100),
+    )
+    if cap.min > cap.max:
+        raise ConfigError(
+            f"{r.key('min')} ({cap.min}) must be <= {r.key('max')} ({cap.max}): lower min or raise max."
+        )
+    if not cap.min <= cap.desired <= cap.max:
+        raise ConfigError(
+            f"{r.key('desired')} ({cap.desired}) must be between min ({cap.min}) and max ({cap.max})."
+        )
+    return cap
+
+
+def parse_health_check(data: Any, path: str) -> HealthCheckConfig:
+    r = Reader(data, path, keys_of(HealthCheckConfig))
+    d = HealthCheckConfig()
+    hc = HealthCheckConfig(
+        path=r.str("path", d.path),
+        port=r.int("port", d.port, low=1, high=65535),
+        interval_seconds=r.int("interval_seconds", d.interval_seconds),
+        timeout_seconds=r.int("timeout_seconds", d.timeout_seconds),
+        healthy_threshold=r.int("healthy_threshold", d.healthy_threshold),
+        unhealthy_threshold=r.int("unhealthy_threshold", d.unhealthy_threshold),
+        grace_period_seconds=r.int("grace_period_seconds", d.grace_period_seconds, low=0, high=7200),
+    )
+    # Path, interval, timeout and thresholds: the library's TargetHealthCheck validates them.
+    with library_errors(path, {"health_check.": f"{path}."}):
+        hc.target().validate()
+    if hc.timeout_seconds > ALB_MAX_HEALTH_CHECK_TIMEOUT_SECONDS:
+        raise ConfigError(
+            f"{r.key('timeout_seconds')} is {hc.timeout_seconds}: the load balancer accepts at most "
+            f"{ALB_MAX_HEALTH_CHECK_TIMEOUT_SECONDS} seconds; lower it."
+        )
+    return hc
+
+
+def parse_thresholds(data: Any, path: str) -> AlarmThresholds:
+    r = Reader(data, path, keys_of(AlarmThresholds))
+    d = AlarmThresholds()
+    t = AlarmThresholds(
+        cpu_percent=r.number("cpu_percent", d.cpu_percent, low=1, high=100),
+        memory_percent=r.number("memory_percent", d.memory_percent, low=1, high=100),
+        latency_p95_ms=r.number("latency_p95_ms", d.latency_p95_ms, low=1, high=60_000),
+        error_rate_5xx_percent=r.number(
+            "error_rate_5xx_percent", d.error_rate_5xx_percent, low=0.01, high=100
+        ),
+    )
+    return t
+
+
+def parse_notifications(data: Any, path: str) -> NotificationConfig:
+    r = Reader(data, path, (*SEVERITIES, "slack_workspace_id"), kind="severity")
+    workspace = r.str("slack_workspace_id", None)
+    endpoints: dict[str, SeverityEndpoints] = {}
+    for severity in SEVERITIES:
+        if not r.has(severity):
+            r.raw(severity, None)
+            continue
+        s = r.child(severity, keys_of(SeverityEndpoints))
+        emails, sms = s.str_list("emails", []), s.str_list("sms", [])
+        https, slack = s.str_list("https", []), s.str_list("slack_channel_ids", [])
+        # Addresses, numbers, URLs and channel ids: the library's SeverityEndpoints validates them.
+        where = f"{s.path}."
+        renames = {f"{where}{prop}": s.key(key) for prop, key in _ENDPOINT_KEYS.items()}
+        with library_errors(s.path, renames):
+            LibrarySeverityEndpoints(
+                email_addresses=emails, sms_numbers=sms, webhook_urls=https, slack_channel_ids=slack
+            ).validate(where=where)
+        if slack and not workspace:
+            raise ConfigError(
+                f"{s.key('slack_channel_ids')} is set but {r.key('slack_workspace_id')} is not: "
+                "add the Slack workspace id authorised in AWS Chatbot."
+            )
+        endpoints[severity] = SeverityEndpoints(emails=emails, sms=sms, https=https, slack_channel_ids=slack)
+    return NotificationConfig(endpoints=endpoints, slack_workspace_id=workspace)
+
+
+def parse_schedule(data: Any, path: str) -> ScheduleConfig:
+    r = Reader(data, path, keys_of(ScheduleConfig))
+    timezone = r.str("timezone")
+    d = ScheduleConfig(timezone=timezone)
+    sc = ScheduleConfig(
+        timezone=timezone,
+        stop_cron=r.str("stop_cron", d.stop_cron),
+        start_cron=r.str("start_cron", d.start_cron),
+    )
+    for key, expr in (("stop_cron", sc.stop_cron), ("start_cron", sc.start_cron)):
+        fields = expr.split()
+        if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields[:4]):
+            raise ConfigError(
+                f"{r.key(key)} is {expr!r}: use 5 cron fields 'minute hour day month weekday', "
+                "e.g. '0 22 * * MON-FRI'."
+            )
+    return sc
+
+
+def parse_healing(data: Any, path: str) -> HealingConfig:
+    r = Reader(data, path, keys_of(HealingConfig))
+    d = HealingConfig()
+    reserved = r.raw("reserved_concurrency", None)
+    if reserved is not None and (isinstance(reserved, bool) or not isinstance(reserved, int) or reserved < 1):
+        raise ConfigError(
+            f"{r.key('reserved_concurrency')} is {reserved!r}: use a whole number >= 1, or null for none."
+        )
+    h = HealingConfig(
+        dry_run=r.bool("dry_run", d.dry_run),
+        max_actions_per_resource_per_hour=r.int(
+            "max_actions_per_resource_per_hour", d.max_actions_per_resource_per_hour, low=1, high=60
+        ),
+        incident_window_seconds=r.int(
+            "incident_window_seconds", d.incident_window_seconds, low=60, high=86400
+        ),
+        reserved_concurrency=reserved,
+    )
+    return h
+
+
+def parse_monitoring(data: Any, path: str) -> MonitoringConfig:
+    r = Reader(data, path, keys_of(MonitoringConfig))
+    d = MonitoringConfig()
+    tiers = d.escalation
+    raw_tiers = r.raw("escalation", None)
+    if raw_tiers is not None:
+        if not isinstance(raw_tiers, list) or not raw_tiers:
+            raise ConfigError(f"{r.key('escalation')} must be a non-empty list of tiers, got {raw_tiers!r}.")
+        parsed = []
+        for i, raw in enumerate(raw_tiers):
+            t = Reader(raw, f"{r.key('escalation')}[{i}]", keys_of(EscalationTierConfig))
+            tier = EscalationTierConfig(
+                name=t.str("name"),
+                severity=t.str("severity"),
+                after_minutes=t.int("after_minutes", low=1, high=1440),
+            )
+            # Name and severity: the library's own checks (EscalationPolicy applies the same).
+            with library_errors(t.path):
+                validate_name(tier.name, prop=t.key("name"))
+                validate_severity(tier.severity, prop=t.key("severity"))
+            if parsed and tier.after_minutes <= parsed[-1].after_minutes:
+                raise ConfigError(
+                    f"{t.key('after_minutes')} ({tier.after_minutes}) must be later than the previous tier's "
+                    f"({parsed[-1].after_minutes}): list tiers in escalation order."
+                )
+            parsed.append(tier)
+        tiers = tuple(parsed)
+    m = MonitoringConfig(
+        slo_availability_percent=r.number(
+            "slo_availability_percent", d.slo_availability_percent, low=90, high=99.999
+        ),
+        escalation=tiers,
+        audit_rules=r.bool("audit_rules", d.audit_rules),
+    )
+    return m
+
+
+def parse_database(data: Any, path: str, regions: tuple[str, ...]) -> DatabaseConfig:
+    r = Reader(data, path, keys_of(DatabaseConfig))
+    d = DatabaseConfig()
+    db = DatabaseConfig(
+        instance_class=check_db_instance_class(
+            r.key("instance_class"), r.raw("instance_class", d.instance_class), DB_INSTANCE_MEMORY_GIB
+        ),
+        allocated_storage_gib=r.int("allocated_storage_gib", d.allocated_storage_gib, low=20, high=65536),
+        backup_retention_days=r.int("backup_retention_days", d.backup_retention_days, low=1, high=35),
+        multi_az=r.bool("multi_az", d.multi_az),
+        deletion_protection=r.bool("deletion_protection", d.deletion_protection),
+        generations=parse_generations(r, regions),
+    )
+    return db
+
+
+def parse_generations(r: Reader, regions: tuple[str, ...]) -> dict[str, int]:
+    raw = r.raw("generations", {})
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{r.key('generations')} must map regions to generation numbers, got {raw!r}.")
+    for region, gen in raw.items():
+        if region not in regions or isinstance(gen, bool) or not isinstance(gen, int) or gen < 1:
+            raise ConfigError(
+                f"{r.key('generations')}.{region} is {gen!r}: use a region of this environment "
+                f"({', '.join(regions)}) and a number >= 1."
+            )
+    return dict(raw)
+
+
+def parse_backup(data: Any, path: str) -> BackupConfig:
+    r = Reader(data, path, keys_of(BackupConfig))
+    b = BackupConfig(retention_days=r.int("retention_days", BackupConfig().retention_days, low=1, high=3650))
+    return b
+
+
+def parse_dns(data: Any, path: str) -> DnsConfig:
+    r = Reader(data, path, keys_of(DnsConfig))
+    dns = DnsConfig(
+        hosted_zone_id=r.str("hosted_zone_id"), zone_name=r.str("zone_name"), record_name=r.str("record_name")
+    )
+    if not re.fullmatch(r"Z[A-Z0-9]{4,32}", dns.hosted_zone_id):
+        raise ConfigError(
+            f"{r.key('hosted_zone_id')} is {dns.hosted_zone_id!r}: a Route 53 hosted zone id looks like "
+            "Z0123456789ABCDEFGHIJ."
+        )
+    zone = dns.zone_name.rstrip(".")
+    if not (dns.record_name == zone or dns.record_name.endswith("." + zone)):
+        raise ConfigError(
+            f"{r.key('record_name')} is {dns.record_name!r}, which is not inside {r.key('zone_name')} "
+            f"({dns.zone_name!r}): use a name such as www.{zone}."
+        )
+    return dns
+
+
+def parse_alarm_overrides(raw: Any, path: str) -> dict[str, Any]:
+    """``alarms``: overrides of the library's threshold table, per metric. The loader validates them
+    by building the table (:meth:`EnvironmentConfig.alarm_table`)."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{path} must be an object keyed by metric, got {raw!r}.")
+    return dict(raw)

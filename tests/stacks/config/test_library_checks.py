@@ -1,0 +1,120 @@
+"""One validator: where the library's value objects validate a value, config builds them and turns
+their ValueError into a ConfigError at the key path, with the library's own wording."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+
+from constructs_lib.disaster_recovery import DrStrategy
+from constructs_lib.notifications import SeverityEndpoints
+from constructs_lib.web_service import NightlyStop, TargetHealthCheck
+from stacks.application import ROOT, project_context
+from stacks.config.errors import ConfigError
+from stacks.config.loader import load_config
+
+
+@pytest.fixture
+def context() -> dict:
+    ctx = project_context(ROOT)
+    return {k: copy.deepcopy(ctx[k]) for k in ("app_name", "environments", "defaults")}
+
+
+def _library_message(check) -> str:
+    with pytest.raises(ValueError) as raised:
+        check()
+    return str(raised.value)
+
+
+def test_the_loader_builds_the_library_value_objects(context):
+    config = load_config(context)
+    prod, dev = config.environments["prod"], config.environments["dev"]
+    assert prod.dr_strategy is DrStrategy.WARM_STANDBY
+    assert prod.health_check.target() == TargetHealthCheck(
+        path="/health", interval_seconds=10, timeout_seconds=5, healthy_threshold=2, unhealthy_threshold=2
+    )
+    assert dev.schedule.nightly_stop() == NightlyStop(
+        stop_cron="0 22 * * MON-FRI", start_cron="0 8 * * MON-FRI", timezone="Asia/Tokyo"
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("interval_seconds", 3), ("healthy_threshold", 11), ("unhealthy_threshold", 1), ("path", "health")],
+)
+def test_fails_when_a_health_check_value_breaks_the_library_rule(context, field, value):
+    # Given the library's own message for the same value
+    expected = _library_message(lambda: TargetHealthCheck(**{field: value}).validate())
+    assert expected.startswith(f"health_check.{field} ")
+    context["defaults"]["health_check"][field] = value
+    # then config reports that message at the key path in cdk.json
+    with pytest.raises(ConfigError) as raised:
+        load_config(context)
+    assert str(raised.value) == "environments.dev." + expected
+
+
+def test_fails_when_a_health_check_timeout_exceeds_what_the_load_balancer_accepts(context):
+    context["environments"]["prod"]["health_check"] = {"interval_seconds": 300, "timeout_seconds": 150}
+    with pytest.raises(
+        ConfigError,
+        match=r"^environments\.prod\.health_check\.timeout_seconds is 150: the load balancer accepts at most "
+        r"120 seconds; lower it\.$",
+    ):
+        load_config(context)
+
+
+def test_fails_when_a_webhook_is_not_https_in_the_library_words(context):
+    expected = _library_message(
+        lambda: SeverityEndpoints(webhook_urls=["http://pager.example.com/x"]).validate(where="")
+    )
+    context["environments"]["prod"]["notifications"]["critical"]["https"] = ["http://pager.example.com/x"]
+    with pytest.raises(ConfigError) as raised:
+        load_config(context)
+    assert str(raised.value) == "environments.prod.notifications.critical.https" + expected.removeprefix(
+        "webhook_urls"
+    )
+
+
+def test_fails_when_a_slack_channel_id_is_malformed(context):
+    context["environments"]["stg"]["notifications"] = {
+        "slack_workspace_id": "T07EA123LEP",
+        "medium": {"slack_channel_ids": ["general"]},
+    }
+    with pytest.raises(
+        ConfigError,
+        match=r"^environments\.stg\.notifications\.medium\.slack_channel_ids \('general'\) must be a "
+        r"Slack id: 9-21 upper-case letters and digits",
+    ):
+        load_config(context)
+
+
+def test_fails_when_an_escalation_tier_name_cannot_be_part_of_resource_names(context):
+    context["environments"]["prod"]["monitoring"] = {
+        "escalation": [{"name": "On Call", "severity": "high", "after_minutes": 15}]
+    }
+    with pytest.raises(
+        ConfigError,
+        match=r"^environments\.prod\.monitoring\.escalation\[0\]\.name \('On Call'\) must be 1-31 characters "
+        r"of lowercase letters, digits and '-'",
+    ):
+        load_config(context)
+
+
+def test_fails_when_a_dr_strategy_is_unknown_in_the_library_words(context):
+    expected = _library_message(lambda: DrStrategy.parse("active_active"))
+    context["environments"]["stg"]["dr_strategy"] = "active_active"
+    with pytest.raises(ConfigError, match="^" + re.escape(f"environments.stg.dr_strategy: {expected}") + "$"):
+        load_config(context)
+
+
+def test_fails_when_an_alarm_override_breaks_the_threshold_table(context):
+    # datapoints_to_alarm above the row's evaluation periods (cpu: 3)
+    context["environments"]["prod"]["alarms"] = {"cpu": {"datapoints_to_alarm": 5}}
+    with pytest.raises(
+        ConfigError,
+        match=r"^environments\.prod\.alarms: threshold override 'cpu'\['cpu', 'medium'\]\."
+        r"datapoints_to_alarm \(5\) must be between 1 and evaluation_periods \(3\)\.$",
+    ):
+        load_config(context)
