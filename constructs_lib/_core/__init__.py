@@ -1,9 +1,26 @@
-"""Facts every part of the library shares: the severities and the checks on names.
+"""Facts every part of the library shares: severities, names, the alarm shape, the app probe and the
+pause switch's interface.
 
-Private to the library: the public names are re-exported by the packages that use them.
+Private to the library: the public names are re-exported by ``constructs_lib`` and the packages that use them.
 """
 
+from constructs_lib._core.alarms import AlarmSource, SeverityAlarm, by_severity, collect
+from constructs_lib._core.app_probe import AppProbe
+from constructs_lib._core.naming import Naming
+from constructs_lib._core.pause import IPauseSwitch
 from constructs_lib._core.severity import SEVERITIES, Severity, validate_severity
 from constructs_lib._core.validation import validate_name
 
-__all__ = ["SEVERITIES", "Severity", "validate_name", "validate_severity"]
+__all__ = [
+    "SEVERITIES",
+    "AlarmSource",
+    "AppProbe",
+    "IPauseSwitch",
+    "Naming",
+    "Severity",
+    "SeverityAlarm",
+    "by_severity",
+    "collect",
+    "validate_name",
+    "validate_severity",
+]
