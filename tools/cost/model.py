@@ -112,17 +112,19 @@ class StrategyResult:
     """One DR strategy of one environment: what it costs and what a region loss costs in time and data."""
 
     strategy: str
-    monthly_usd: float
+    monthly_usd: float | None  # None: the strategy cannot be configured for this environment (reason)
     region_rto_seconds: float | None  # detection + recovery of the region-loss scenario
     region_rpo_seconds: float | None  # its worst-case data loss
     configured: bool  # the strategy the environment is configured with (cost read from cdk.out)
     by_category: dict[str, float] = field(default_factory=dict)
+    reason: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "monthly_usd": round(self.monthly_usd, 2),
+            "monthly_usd": None if self.monthly_usd is None else round(self.monthly_usd, 2),
             "region_rto_seconds": self.region_rto_seconds,
             "region_rpo_seconds": self.region_rpo_seconds,
             "configured": self.configured,
             "by_category": {key: round(value, 2) for key, value in self.by_category.items()},
+            "reason": self.reason,
         }
