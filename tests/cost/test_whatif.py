@@ -6,7 +6,7 @@ import pytest
 
 from stacks.application import project_context
 from tests.conftest import ROOT
-from tools.cost import estimate_assembly, load_prices
+from tools.cost import CostError, estimate_assembly, load_prices
 from tools.cost.whatif import STRATEGIES, compare_strategies, strategy_environment
 
 
@@ -46,3 +46,10 @@ def test_dev_strategies_trade_money_for_region_recovery(synthesized_app):
     # ...and buys a faster region recovery with less data lost than restoring backups.
     assert pilot.region_rto_seconds < backup.region_rto_seconds
     assert pilot.region_rpo_seconds < backup.region_rpo_seconds
+
+
+def test_fails_when_the_assembly_has_an_environment_the_context_lacks(synthesized_app):
+    with pytest.raises(
+        CostError, match=r"environment\(s\) dev of .* not in the app's context.*--no-strategies"
+    ):
+        compare_strategies(synthesized_app.outdir, load_prices(), env=["dev"], context={"environments": {}})

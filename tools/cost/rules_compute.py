@@ -283,6 +283,8 @@ def price_load_balancer(p: Pricing, lb: Res) -> None:
         p.unpriced.append(f"{lb.id}: {kind} load balancers are not priced")
         return
     hours = p.hours
+    # Elastic Load Balancing pricing: ALB hours plus LCU-hours (the busiest of new connections, active
+    # connections, processed bytes and rule evaluations); the LCU average is a usage assumption.
     p.add("load_balancing", "ALB hours", lb, hours, "elb.alb_hour", f"{hours:g} h")
     lcu = p.by_role(lb.region, "alb_lcu_active", "alb_lcu_standby")
     p.add(
@@ -294,6 +296,8 @@ def price_load_balancer(p: Pricing, lb: Res) -> None:
         f"{lcu:g} LCU (assumption alb_lcu_{p.role(lb.region)}) x {hours:g} h",
     )
     if lb.props.get("Scheme", DEFAULT_LB_SCHEME) == "internet-facing":
+        # Amazon VPC pricing, "Public IPv4 address": every public IPv4 address is billed by the hour,
+        # those of internet-facing load balancer nodes included (at least one per enabled zone).
         zones = len(lb.props.get("Subnets") or lb.props.get("SubnetMappings") or [])
         addresses = zones * p.a.v("alb_public_ipv4_per_zone")
         p.add(

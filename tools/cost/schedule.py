@@ -104,7 +104,8 @@ def _apply(state: Capacity, action: Action) -> Capacity:
     low = action.min if action.min is not None else state.min
     high = action.max if action.max is not None else state.max
     desired = action.desired if action.desired is not None else state.desired
-    # Auto Scaling keeps the desired capacity within the new minimum and maximum.
+    # Scheduled scaling: a new minimum or maximum moves the desired capacity into the new range
+    # (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-scheduled-scaling.html).
     return Capacity(low, high, max(low, min(high, desired)))
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from stacks.config import ConfigError
 
-from .estimate import estimate_assembly
+from .estimate import CostError, estimate_assembly
 from .model import EnvironmentCost, StrategyResult
 from .prices import PriceBook
 
@@ -118,6 +118,12 @@ def compare_strategies(
         context = project_context()
     current = estimate_assembly(assembly, prices, env=env, assumptions=dict(assumptions or {}))
     names = list(current)
+    missing = [name for name in names if name not in (context.get("environments") or {})]
+    if missing:
+        raise CostError(
+            f"environment(s) {', '.join(missing)} of {assembly} are not in the app's context (cdk.json): "
+            "synthesize from this checkout, or pass --no-strategies"
+        )
     configured = {name: str(context["environments"][name]["dr_strategy"]) for name in names}
     loss = _region_loss(Path(assembly), names, latencies)
     results: dict[str, dict[str, StrategyResult]] = {
