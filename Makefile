@@ -20,7 +20,7 @@ help:
 	@echo "make synth            install what synth needs (pinned), synthesize every environment into cdk.out, lint, summarise"
 	@echo "make test             install the pinned test toolchain, lint, run the whole test suite"
 	@echo "make snapshot-update  refresh the template snapshots after an intended change (review the diff!)"
-	@echo "make budget           recovery-time budget of every environment from the synthesized app"
+	@echo "make budget           recovery-time budget and monthly cost (per DR strategy) of every environment"
 	@echo "make gameday          rehearse healing locally against moto (ENV=dev|stg|prod)"
 	@echo "make clean            remove cdk.out, caches"
 
@@ -68,8 +68,14 @@ test: setup lint
 
 # Recovery-time budget of every environment, read from what `make synth` produced (not the config).
 # Exits non-zero when a scenario misses its target; budget-overrides.json holds reviewed exceptions.
+# Then the monthly cost of each environment from the same templates (usage in cost-assumptions.json),
+# and of each DR strategy, each synthesized (~20 s), against its region-loss RTO/RPO: budget.json + PNGs.
 budget: setup synth
-	$(PY) -m tools.recovery_budget --assembly cdk.out --out .budget/ --overrides budget-overrides.json
+	$(PY) -m tools.recovery_budget --assembly cdk.out --out .budget/ --overrides budget-overrides.json; \
+	status=$$?; [ $$status -le 1 ] || exit $$status; \
+	$(PY) -m tools.cost --assembly cdk.out --out .budget/ --overrides budget-overrides.json \
+		--assumptions cost-assumptions.json || exit $$?; \
+	exit $$status
 
 # Rehearse the healing path locally: deploy the synthesized Tokyo stacks of one environment into moto
 # (server mode, 127.0.0.1 only), inject failures, verify recovery. Exits non-zero if a drill fails.
