@@ -274,7 +274,7 @@ class Ledger:
             ),
             names={"#status": "status"},
             values={
-                ":status": f"{item['sk']}: {status}",
+                ":status": f"{item[SK]}: {status}",
                 ":incident_status": incident_status,
                 ":detail": detail[:2000],
                 ":now": _iso(now),
