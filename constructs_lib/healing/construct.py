@@ -21,7 +21,6 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from constructs_lib._nag import acknowledge
 from constructs_lib.healing.detector import DEFAULT_DETECTOR_INTERVAL, DetectorRunbook, add_detector
 from constructs_lib.healing.patterns import (
     alarm_state_change_pattern,
@@ -34,6 +33,7 @@ from constructs_lib.healing.patterns import (
 from constructs_lib.healing.permissions import ENVIRONMENT_TAG_KEY, grant_healing_permissions
 from constructs_lib.healing.runtime import POWERTOOLS_LAYER_PARAMETER, contract, handler_code
 from constructs_lib.healing.validation import validate_props
+from constructs_lib.nag import acknowledge
 from constructs_lib.notifications import validate_name
 from constructs_lib.runbooks import InstanceRecoveryRunbook
 

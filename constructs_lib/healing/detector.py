@@ -18,8 +18,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 
-from constructs_lib._nag import acknowledge
 from constructs_lib.healing.runtime import contract
+from constructs_lib.nag import acknowledge
 
 if TYPE_CHECKING:
     from constructs_lib.healing.construct import AutoHealing

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 
-from constructs_lib._nag import acknowledge, nag_arn
 from constructs_lib.healing.runtime import contract
+from constructs_lib.nag import acknowledge, nag_arn
 from constructs_lib.runbooks import InstanceRecoveryRunbook
 
 if TYPE_CHECKING:
