@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from . import contract
 from .errors import AwsError, NotOwnedError, PermanentAwsError, TransientAwsError
 from .model import CommandResult, DatabaseFacts, GroupFacts, HealthCheckFacts, InstanceFacts, ResourceRef
 
@@ -676,7 +677,7 @@ class AwsGateway:
             "dynamodb",
             "query",
             TableName=table,
-            KeyConditionExpression="pk = :pk",
+            KeyConditionExpression=f"{contract.LEDGER_PARTITION_KEY} = :pk",
             ExpressionAttributeValues=_serialize({":pk": pk}),
             Limit=limit,
             ConsistentRead=True,

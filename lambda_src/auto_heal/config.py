@@ -1,10 +1,10 @@
 """Configuration of the auto-healing function: the environment-variable contract.
 
 Everything the function needs comes from environment variables set by the ``AutoHealing``
-construct (``constructs_lib/healing.py``). They are parsed once, validated, into the frozen
-:class:`Config`. A missing or bad value never crashes the import: :func:`load_config` raises
-:class:`ConfigError` naming every problem, and the handler then *fails closed* (logs the problems,
-emits a ``ConfigInvalid`` metric and acts on nothing).
+construct (``constructs_lib/healing``); their names are :mod:`contract`'s. They are parsed once,
+validated, into the frozen :class:`Config`. A missing or bad value never crashes the import:
+:func:`load_config` raises :class:`ConfigError` naming every problem, and the handler then *fails
+closed* (logs the problems, emits a ``ConfigInvalid`` metric and acts on nothing).
 
 Required:
 
@@ -61,6 +61,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from . import contract
+
 SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
 """Severities, lowest first."""
 
@@ -76,12 +78,7 @@ _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,5
 _ALARM_PREFIX = re.compile(r"[^\s]{1,200}")
 
 
-DETECTOR_RUNBOOK_KINDS: tuple[str, ...] = (
-    "group-capacity",
-    "database-unavailable",
-    "database-failure",
-    "health-check",
-)
+DETECTOR_RUNBOOK_KINDS: tuple[str, ...] = contract.DETECTOR_INCIDENT_KINDS
 """Incident kinds of the detector that can have a runbook of their own (RUNBOOKS_BY_INCIDENT)."""
 
 _PARAMETER_NAME = re.compile(r"[A-Za-z0-9]{1,50}")
@@ -114,8 +111,8 @@ class Config:
     ledger_table_name: str
     pause_parameter_name: str
     topic_arns: Mapping[str, str]
-    environment_tag_key: str = "Environment"
-    suppress_tag_key: str = "autoheal:suppress"
+    environment_tag_key: str = contract.DEFAULT_ENVIRONMENT_TAG_KEY
+    suppress_tag_key: str = contract.DEFAULT_SUPPRESS_TAG_KEY
     dry_run: bool = False
     max_actions_per_resource_per_hour: int = 3
     incident_window_seconds: int = 900
@@ -139,7 +136,7 @@ class Config:
     @property
     def own_alarm_prefix(self) -> str:
         """Alarms of the healing construct itself (``<app>-<env>-autoheal-``): never acted upon."""
-        return f"{self.app_name}-{self.environment_name}-autoheal-"
+        return contract.own_alarm_prefix(self.app_name, self.environment_name)
 
 
 def load_config(environ: Mapping[str, str]) -> Config:
@@ -180,31 +177,37 @@ def load_config(environ: Mapping[str, str]) -> Config:
             return True  # a typo in DRY_RUN must not turn acting on
         return raw == "true"
 
-    app_name = text("APP_NAME", _NAME)
-    environment_name = text("ENVIRONMENT_NAME", _NAME)
-    environment_tag_key = text("ENVIRONMENT_TAG_KEY", _TAG_KEY, default="Environment")
-    suppress_tag_key = text("SUPPRESS_TAG_KEY", _TAG_KEY, default="autoheal:suppress")
-    ledger_table_name = text("LEDGER_TABLE_NAME", _TABLE)
-    pause_parameter_name = text("PAUSE_PARAMETER_NAME", _PARAMETER, fix=" (e.g. /webapp/prod/pause)")
-    topic_arns = _topic_arns(environ.get("TOPIC_ARNS"), problems)
-    dry_run = boolean("DRY_RUN", False)
-    max_actions = integer("MAX_ACTIONS_PER_RESOURCE_PER_HOUR", 3, 1, 100)
-    window = integer("INCIDENT_WINDOW_SECONDS", 900, 60, 86_400)
-    unit = text("WEB_SERVICE_UNIT", _UNIT, default="webapp")
-    port = integer("HEALTH_CHECK_PORT", 8080, 1, 65_535)
-    path = text("HEALTH_CHECK_PATH", _HEALTH_PATH, default="/health")
-    runbook = text("RECOVERY_RUNBOOK_NAME", _DOCUMENT, default="") or None
-    runbook_role = text("RECOVERY_RUNBOOK_ROLE_ARN", _ROLE_ARN, default="") or None
+    app_name = text(contract.APP_NAME, _NAME)
+    environment_name = text(contract.ENVIRONMENT_NAME, _NAME)
+    environment_tag_key = text(
+        contract.ENVIRONMENT_TAG_KEY, _TAG_KEY, default=contract.DEFAULT_ENVIRONMENT_TAG_KEY
+    )
+    suppress_tag_key = text(contract.SUPPRESS_TAG_KEY, _TAG_KEY, default=contract.DEFAULT_SUPPRESS_TAG_KEY)
+    ledger_table_name = text(contract.LEDGER_TABLE_NAME, _TABLE)
+    pause_parameter_name = text(contract.PAUSE_PARAMETER_NAME, _PARAMETER, fix=" (e.g. /webapp/prod/pause)")
+    topic_arns = _topic_arns(environ.get(contract.TOPIC_ARNS), problems)
+    dry_run = boolean(contract.DRY_RUN, False)
+    max_actions = integer(contract.MAX_ACTIONS_PER_RESOURCE_PER_HOUR, 3, 1, 100)
+    window = integer(contract.INCIDENT_WINDOW_SECONDS, 900, 60, 86_400)
+    unit = text(contract.WEB_SERVICE_UNIT, _UNIT, default="webapp")
+    port = integer(contract.HEALTH_CHECK_PORT, 8080, 1, 65_535)
+    path = text(contract.HEALTH_CHECK_PATH, _HEALTH_PATH, default="/health")
+    runbook = text(contract.RECOVERY_RUNBOOK_NAME, _DOCUMENT, default="") or None
+    runbook_role = text(contract.RECOVERY_RUNBOOK_ROLE_ARN, _ROLE_ARN, default="") or None
     if runbook and not runbook_role:
         problems.append(
             f"RECOVERY_RUNBOOK_ROLE_ARN is missing while RECOVERY_RUNBOOK_NAME ({runbook!r}) is set: "
             "set the runbook's automation role ARN, or clear both"
         )
     alarm_prefix = text(
-        "ALARM_NAME_PREFIX", _ALARM_PREFIX, default=f"{app_name}-{environment_name}-" if app_name else ""
+        contract.ALARM_NAME_PREFIX,
+        _ALARM_PREFIX,
+        default=contract.default_alarm_name_prefix(app_name, environment_name) if app_name else "",
     )
-    namespace = (environ.get("POWERTOOLS_METRICS_NAMESPACE") or "").strip() or f"{app_name}/AutoHeal"
-    runbooks = _runbooks(environ.get("RUNBOOKS_BY_INCIDENT"), problems)
+    namespace = (environ.get(contract.POWERTOOLS_METRICS_NAMESPACE) or "").strip() or (
+        contract.default_metrics_namespace(app_name)
+    )
+    runbooks = _runbooks(environ.get(contract.RUNBOOKS_BY_INCIDENT), problems)
 
     if problems:
         raise ConfigError(problems)

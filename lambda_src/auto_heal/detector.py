@@ -35,6 +35,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from . import contract
 from . import handler as entry
 from .config import ConfigError
 from .decisions import Finding, database_finding, group_capacity_finding, health_check_finding, is_owned
@@ -84,7 +85,9 @@ def scan(healer: Any, *, now: float) -> tuple[list[Detection], list[AwsError]]:
             source()
         except AwsError as error:
             logger.error("scan failed", extra={"source": source.__name__, "error": str(error)})
-            healer.telemetry.count("ScanFailed", Source=source.__name__)
+            healer.telemetry.count(
+                contract.METRIC_SCAN_FAILED, **{contract.DIMENSION_SOURCE: source.__name__}
+            )
             errors.append(error)
     detections = [detection(f, now=now) for f in findings]
     return detections, errors
@@ -110,7 +113,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     runtime = entry._runtime if entry._runtime is not None else entry.configure()
     if isinstance(runtime, ConfigError):
         logger.error("invalid configuration: acting on nothing", extra={"problems": list(runtime.problems)})
-        metrics.add_metric(name="ConfigInvalid", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=contract.METRIC_CONFIG_INVALID, unit=MetricUnit.Count, value=1)
         return {"status": "config-invalid", "problems": list(runtime.problems)}
     healer = runtime.healer
     deadline = entry._deadline(context)
@@ -123,16 +126,18 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
 
     if healer.pause_switch():
         logger.info("healing is paused: no scan")
-        metrics.add_metric(name="DetectorPaused", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=contract.METRIC_DETECTOR_PAUSED, unit=MetricUnit.Count, value=1)
         return {"status": "paused", "followed": followed}
 
     detections, errors = scan(healer, now=healer.clock())
     retry += [f"scan: {error}" for error in errors if error.retryable]
-    metrics.add_metric(name="Detections", unit=MetricUnit.Count, value=len(detections))
+    metrics.add_metric(name=contract.METRIC_DETECTIONS, unit=MetricUnit.Count, value=len(detections))
     if len(detections) > MAX_DETECTIONS_PER_RUN:
         logger.warning("more findings than one run handles", extra={"findings": len(detections)})
         metrics.add_metric(
-            name="DetectionsDeferred", unit=MetricUnit.Count, value=len(detections) - MAX_DETECTIONS_PER_RUN
+            name=contract.METRIC_DETECTIONS_DEFERRED,
+            unit=MetricUnit.Count,
+            value=len(detections) - MAX_DETECTIONS_PER_RUN,
         )
     results: list[dict[str, Any]] = []
     for found in detections[:MAX_DETECTIONS_PER_RUN]:

@@ -32,12 +32,13 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
+from . import contract
 from .config import Config, ConfigError, load_config
 from .errors import RetryableHealingError, TransientAwsError
 from .events import parse_event
 
-logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME") or "auto-heal")
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "AutoHeal")
+logger = Logger(service=os.environ.get(contract.POWERTOOLS_SERVICE_NAME) or "auto-heal")
+metrics = Metrics(namespace=os.environ.get(contract.POWERTOOLS_METRICS_NAMESPACE) or "AutoHeal")
 
 SAFETY_MARGIN_SECONDS = 10.0
 """Stop starting waits this long before the function's timeout."""
@@ -55,7 +56,7 @@ class EmfTelemetry:
             unit=MetricUnit.Count,
             value=1,
             namespace=metrics.namespace,
-            default_dimensions={"service": str(metrics.service or logger.service)},
+            default_dimensions={contract.SERVICE_DIMENSION: str(metrics.service or logger.service)},
         ) as metric:
             for key, value in dimensions.items():
                 metric.add_dimension(name=key, value=str(value)[:250] or "none")
@@ -120,10 +121,10 @@ def configure(
     )
     persistence = DynamoDBPersistenceLayer(
         table_name=config.ledger_table_name,
-        key_attr="pk",
-        sort_key_attr="sk",
-        expiry_attr="expires_at",
-        in_progress_expiry_attr="in_progress_expires_at",
+        key_attr=contract.LEDGER_PARTITION_KEY,
+        sort_key_attr=contract.LEDGER_SORT_KEY,
+        expiry_attr=contract.LEDGER_TTL_ATTRIBUTE,
+        in_progress_expiry_attr=contract.LEDGER_IN_PROGRESS_EXPIRY_ATTRIBUTE,
         boto3_client=aws.client("dynamodb"),
     )
     idempotency_config = IdempotencyConfig(
@@ -155,7 +156,7 @@ def _on_redelivery(response: Any, data_record: Any) -> Any:
     logger.info(
         "event already handled: returning the stored result", extra={"record": data_record.idempotency_key}
     )
-    metrics.add_metric(name="DuplicateDelivery", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=contract.METRIC_DUPLICATE_DELIVERY, unit=MetricUnit.Count, value=1)
     if isinstance(response, list):
         return [{**item, "delivery": "duplicate"} if isinstance(item, dict) else item for item in response]
     return response
@@ -167,7 +168,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     runtime = _runtime if _runtime is not None else configure()
     if isinstance(runtime, ConfigError):
         logger.error("invalid configuration: acting on nothing", extra={"problems": list(runtime.problems)})
-        metrics.add_metric(name="ConfigInvalid", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=contract.METRIC_CONFIG_INVALID, unit=MetricUnit.Count, value=1)
         return {"status": "config-invalid", "problems": list(runtime.problems)}
 
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
@@ -181,7 +182,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     retry: list[str] = []
     for parsed in parse_event(event):
         logger.set_correlation_id(parsed.event_id)
-        metrics.add_metric(name="EventReceived", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=contract.METRIC_EVENT_RECEIVED, unit=MetricUnit.Count, value=1)
         try:
             if not runtime.healer.may_act(parsed):  # no ledger write for junk or other envs' events
                 results.extend(runtime.healer.handle(parsed, deadline=deadline))
@@ -197,7 +198,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
             retry.append(f"{parsed.event_id}: idempotency store: {error}")
     logger.set_correlation_id(None)
     if retry:
-        metrics.add_metric(name="RetryRequested", unit=MetricUnit.Count, value=len(retry))
+        metrics.add_metric(name=contract.METRIC_RETRY_REQUESTED, unit=MetricUnit.Count, value=len(retry))
         raise RetryableHealingError("; ".join(retry))
     return {"status": "done", "results": results}
 

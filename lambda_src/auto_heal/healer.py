@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from . import messages
+from . import contract, messages
 from .aws import AwsGateway
 from .config import Config
 from .decisions import (
@@ -162,7 +162,7 @@ class Healer:
 
     def _log_ignored(self, reason: str, event_id: str) -> None:
         self.logger.info("event ignored", extra={"reason": reason, "event_id": event_id})
-        self.telemetry.count("EventIgnored")
+        self.telemetry.count(contract.METRIC_EVENT_IGNORED)
 
     # --- one resource ----------------------------------------------------------------------------
     def _handle_target(self, event: Event, target: Target, deadline: float) -> dict[str, Any]:
@@ -187,7 +187,7 @@ class Healer:
         }
         if not plan.recorded or plan.resource is None:
             self.logger.info("no action", extra={"status": plan.status, "reason": plan.reason})
-            self.telemetry.count("Decision", Status=plan.status)
+            self.telemetry.count(contract.METRIC_DECISION, **{contract.DIMENSION_STATUS: plan.status})
             return summary
 
         now = self.clock()
@@ -196,7 +196,7 @@ class Healer:
                 holder = self.ledger.active_lock(plan.resource, related, now=now)
                 if holder is not None:
                     self.ledger.note_duplicate(holder, event_id=event.event_id, now=now)
-                    self.telemetry.count("DuplicateIncident")
+                    self.telemetry.count(contract.METRIC_DUPLICATE_INCIDENT)
                     return {**summary, "status": "duplicate", "incident_id": holder.incident_id}
         incident = IncidentRef.for_event(event.event_id, event.time, plan.resource, plan.incident_kind)
         lock = self.ledger.acquire_lock(
@@ -219,7 +219,7 @@ class Healer:
                     "reason": plan.reason,
                 },
             )
-            self.telemetry.count("DuplicateIncident")
+            self.telemetry.count(contract.METRIC_DUPLICATE_INCIDENT)
             return {**summary, "status": "duplicate", "incident_id": holder_id}
 
         if hasattr(self.logger, "append_keys"):  # Powertools Logger: every later line carries it
@@ -242,7 +242,7 @@ class Healer:
                     plan, allowed=allowed, limit=self.config.max_actions_per_resource_per_hour
                 )
                 if not allowed:
-                    self.telemetry.count("RateLimited")
+                    self.telemetry.count(contract.METRIC_RATE_LIMITED)
             resolved = self._execute(plan, incident, completed, deadline, results, notes)
         except TransientAwsError as error:
             self._transient_failure(event, plan, incident, results, notes, error)
@@ -327,13 +327,13 @@ class Healer:
             normalized = (value or "").strip().lower()
             if value is None:
                 self.logger.error("pause parameter missing: treating as paused", extra={"parameter": name})
-                self.telemetry.count("PauseSwitchInvalid")
+                self.telemetry.count(contract.METRIC_PAUSE_SWITCH_INVALID)
             elif normalized not in ("true", "false"):
                 self.logger.error(
                     "pause parameter is neither true nor false: treating as paused",
                     extra={"parameter": name, "value": value[:50]},
                 )
-                self.telemetry.count("PauseSwitchInvalid")
+                self.telemetry.count(contract.METRIC_PAUSE_SWITCH_INVALID)
             self._paused = normalized != "false"
         return self._paused
 
@@ -361,7 +361,10 @@ class Healer:
             except TransientAwsError as error:
                 failed = ActionResult(action, "failed", f"{error} (the event will be retried)")
                 results.append(failed)
-                self.telemetry.count("HealingAction", Action=action.kind, Outcome="retrying")
+                self.telemetry.count(
+                    contract.METRIC_HEALING_ACTION,
+                    **{contract.DIMENSION_ACTION: action.kind, contract.DIMENSION_OUTCOME: "retrying"},
+                )
                 self._best_effort(
                     "record action",
                     self.ledger.record_action,
@@ -380,7 +383,10 @@ class Healer:
                         runbook_configured=self.config.recovery_runbook_name is not None,
                     )
             results.append(result)
-            self.telemetry.count("HealingAction", Action=action.kind, Outcome=result.outcome)
+            self.telemetry.count(
+                contract.METRIC_HEALING_ACTION,
+                **{contract.DIMENSION_ACTION: action.kind, contract.DIMENSION_OUTCOME: result.outcome},
+            )
             self.logger.info(
                 "action done",
                 extra={"action": action.kind, "outcome": result.outcome, "detail": result.detail},
@@ -497,7 +503,7 @@ class Healer:
         """Record and notify the end of every Automation execution started for an incident."""
         summaries: list[dict[str, Any]] = []
         for item in self.ledger.executions_to_follow():
-            execution_id = item["sk"]
+            execution_id = item[contract.LEDGER_SORT_KEY]
             try:
                 status, failure = self.aws.get_automation_execution(execution_id)
             except PermanentAwsError as error:
@@ -538,7 +544,10 @@ class Healer:
                 message=text,
                 attributes=self._attributes(severity, incident_status, str(item.get("incident_id", ""))),
             )
-            self.telemetry.count("RunbookFinished", Outcome="succeeded" if succeeded else "failed")
+            self.telemetry.count(
+                contract.METRIC_RUNBOOK_FINISHED,
+                **{contract.DIMENSION_OUTCOME: "succeeded" if succeeded else "failed"},
+            )
             summaries.append(
                 {"execution_id": execution_id, "status": status, "incident_status": incident_status}
             )
@@ -573,7 +582,10 @@ class Healer:
         self.ledger.close_incident(
             incident, status=status, severity=severity, outcome=outcome, now=self.clock()
         )
-        self.telemetry.count("Incident", Status=status, Kind=plan.incident_kind)
+        self.telemetry.count(
+            contract.METRIC_INCIDENT,
+            **{contract.DIMENSION_STATUS: status, contract.DIMENSION_KIND: plan.incident_kind},
+        )
         self.logger.info(
             "incident handled",
             extra={"status": status, "severity": severity, "reason": plan.reason, "outcome": outcome},
@@ -591,7 +603,7 @@ class Healer:
     ) -> None:
         """Record and report a fault worth retrying, then free the lock for the retry."""
         self.logger.warning("transient failure: the event will be retried", extra={"error": str(error)})
-        self.telemetry.count("HealingFailure", Kind="transient")
+        self.telemetry.count(contract.METRIC_HEALING_FAILURE, **{contract.DIMENSION_KIND: "transient"})
         now = self.clock()
         outcome = f"transient failure, retrying: {error}"
         self._best_effort(
@@ -628,7 +640,7 @@ class Healer:
     ) -> dict[str, Any]:
         """A permanent fault outside an action (reading facts, the ledger): report, do not retry."""
         self.logger.error("cannot handle the event", extra={"error": str(error)})
-        self.telemetry.count("HealingFailure", Kind="permanent")
+        self.telemetry.count(contract.METRIC_HEALING_FAILURE, **{contract.DIMENSION_KIND: "permanent"})
         severity = at_least(getattr(target, "severity", "high"), "high")
         subject = messages.subject(
             severity=severity,
@@ -704,9 +716,9 @@ class Healer:
             )
         except PermanentAwsError as error:
             self.logger.error("notification failed", extra={"error": str(error), "severity": severity})
-            self.telemetry.count("NotificationFailed")
+            self.telemetry.count(contract.METRIC_NOTIFICATION_FAILED)
             return
-        self.telemetry.count("Notification", Severity=severity)
+        self.telemetry.count(contract.METRIC_NOTIFICATION, **{contract.DIMENSION_SEVERITY: severity})
 
     def _attributes(self, severity: str, status: str, incident_id: str) -> dict[str, str]:
         return {

@@ -45,6 +45,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from . import contract
 from .aws import AwsGateway
 from .model import ActionResult, Plan, ResourceRef
 
@@ -55,6 +56,8 @@ FOLLOW_PK = "FOLLOW#automation"
 COUNTER_RETENTION_SECONDS = 24 * 3600
 IDEMPOTENCY_SECONDS = 6 * 3600
 """How long a delivered event id is remembered: Lambda's longest asynchronous event age."""
+
+PK, SK, TTL = contract.LEDGER_PARTITION_KEY, contract.LEDGER_SORT_KEY, contract.LEDGER_TTL_ATTRIBUTE
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,17 +104,17 @@ class Ledger:
         acquired, current = self._aws.ddb_put(
             self.table_name,
             {
-                "pk": f"LOCK#{resource.key}",
-                "sk": f"KIND#{kind}",
+                PK: f"LOCK#{resource.key}",
+                SK: f"KIND#{kind}",
                 "incident_pk": incident.pk,
                 "incident_sk": incident.sk,
                 "incident_id": incident.incident_id,
                 "owner_event_id": event_id,
                 "acquired_at": int(now),
                 "lock_until": until,
-                "expires_at": until + LOCK_RETENTION_SECONDS,
+                TTL: until + LOCK_RETENTION_SECONDS,
             },
-            condition="attribute_not_exists(pk) OR lock_until < :now OR owner_event_id = :event",
+            condition=f"attribute_not_exists({PK}) OR lock_until < :now OR owner_event_id = :event",
             values={":now": int(now), ":event": event_id},
         )
         if acquired:
@@ -126,7 +129,7 @@ class Ledger:
 
     def active_lock(self, resource: ResourceRef, kind: str, *, now: float) -> IncidentRef | None:
         """The incident holding ``resource``'s lock of ``kind`` right now, if any."""
-        item = self._aws.ddb_get(self.table_name, {"pk": f"LOCK#{resource.key}", "sk": f"KIND#{kind}"})
+        item = self._aws.ddb_get(self.table_name, {PK: f"LOCK#{resource.key}", SK: f"KIND#{kind}"})
         if not item or int(item.get("lock_until", 0)) < int(now) or not item.get("incident_pk"):
             return None
         return IncidentRef(str(item.get("incident_id", "")), item["incident_pk"], item["incident_sk"])
@@ -135,7 +138,7 @@ class Ledger:
         """Give the lock up (after a transient failure) so the retry of this event may act."""
         return self._aws.ddb_delete(
             self.table_name,
-            {"pk": f"LOCK#{resource.key}", "sk": f"KIND#{kind}"},
+            {PK: f"LOCK#{resource.key}", SK: f"KIND#{kind}"},
             condition="owner_event_id = :event",
             values={":event": event_id},
         )
@@ -146,8 +149,8 @@ class Ledger:
         hour = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H")
         allowed, _ = self._aws.ddb_update(
             self.table_name,
-            {"pk": f"RATE#{resource.key}", "sk": f"HOUR#{hour}"},
-            update="ADD action_count :one SET expires_at = :expires",
+            {PK: f"RATE#{resource.key}", SK: f"HOUR#{hour}"},
+            update=f"ADD action_count :one SET {TTL} = :expires",
             values={":one": 1, ":limit": limit, ":expires": int(now) + COUNTER_RETENTION_SECONDS},
             condition="attribute_not_exists(action_count) OR action_count < :limit",
         )
@@ -155,7 +158,7 @@ class Ledger:
 
     def actions_this_hour(self, resource: ResourceRef, *, now: float) -> int:
         hour = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H")
-        item = self._aws.ddb_get(self.table_name, {"pk": f"RATE#{resource.key}", "sk": f"HOUR#{hour}"})
+        item = self._aws.ddb_get(self.table_name, {PK: f"RATE#{resource.key}", SK: f"HOUR#{hour}"})
         return int(item.get("action_count", 0)) if item else 0
 
     # --- incident records ------------------------------------------------------------------------
@@ -167,12 +170,12 @@ class Ledger:
             raise ValueError("an incident needs a plan with a resource")
         _, item = self._aws.ddb_update(
             self.table_name,
-            {"pk": incident.pk, "sk": incident.sk},
+            {PK: incident.pk, SK: incident.sk},
             update=(
                 "SET incident_id = :id, incident_kind = :kind, resource_kind = :rkind, resource_id = :rid, "
                 "severity = :severity, #status = :status, reason = :reason, #trigger = :trigger, "
                 "dry_run = :dry, opened_at = if_not_exists(opened_at, :now), updated_at = :now, "
-                "expires_at = :expires, actions = if_not_exists(actions, :empty) ADD event_ids :events"
+                f"{TTL} = :expires, actions = if_not_exists(actions, :empty) ADD event_ids :events"
             ),
             names={"#status": "status", "#trigger": "trigger"},
             values={
@@ -211,7 +214,7 @@ class Ledger:
             update += " ADD completed_actions :key"
             values[":key"] = {result.action.key}
         self._aws.ddb_update(
-            self.table_name, {"pk": incident.pk, "sk": incident.sk}, update=update, values=values
+            self.table_name, {PK: incident.pk, SK: incident.sk}, update=update, values=values
         )
 
     def close_incident(
@@ -219,7 +222,7 @@ class Ledger:
     ) -> None:
         self._aws.ddb_update(
             self.table_name,
-            {"pk": incident.pk, "sk": incident.sk},
+            {PK: incident.pk, SK: incident.sk},
             update="SET #status = :status, severity = :severity, outcome = :outcome, updated_at = :now",
             names={"#status": "status"},
             values={":status": status, ":severity": severity, ":outcome": outcome[:2000], ":now": _iso(now)},
@@ -229,10 +232,10 @@ class Ledger:
         """Add ``event_id`` to the holder's record; ``False`` if that record does not exist (yet)."""
         updated, _ = self._aws.ddb_update(
             self.table_name,
-            {"pk": incident.pk, "sk": incident.sk},
+            {PK: incident.pk, SK: incident.sk},
             update="ADD event_ids :events, duplicate_deliveries :one SET updated_at = :now",
             values={":events": {event_id}, ":one": 1, ":now": _iso(now)},
-            condition="attribute_exists(pk)",
+            condition=f"attribute_exists({PK})",
         )
         return updated
 
@@ -243,15 +246,15 @@ class Ledger:
         self._aws.ddb_put(
             self.table_name,
             {
-                "pk": FOLLOW_PK,
-                "sk": execution_id,
+                PK: FOLLOW_PK,
+                SK: execution_id,
                 "incident_pk": incident.pk,
                 "incident_sk": incident.sk,
                 "incident_id": incident.incident_id,
                 "document": document,
                 "severity": severity,
                 "started_at": _iso(now),
-                "expires_at": int(now) + FOLLOW_RETENTION_SECONDS,
+                TTL: int(now) + FOLLOW_RETENTION_SECONDS,
             },
         )
 
@@ -264,14 +267,14 @@ class Ledger:
         """Write the execution's end on its incident and stop following it."""
         self._aws.ddb_update(
             self.table_name,
-            {"pk": item["incident_pk"], "sk": item["incident_sk"]},
+            {PK: item["incident_pk"], SK: item["incident_sk"]},
             update=(
                 "SET runbook_status = :status, #status = :incident_status, "
                 "outcome = :detail, updated_at = :now"
             ),
             names={"#status": "status"},
             values={
-                ":status": f"{item['sk']}: {status}",
+                ":status": f"{item[SK]}: {status}",
                 ":incident_status": incident_status,
                 ":detail": detail[:2000],
                 ":now": _iso(now),
@@ -279,13 +282,13 @@ class Ledger:
         )
         self._aws.ddb_delete(
             self.table_name,
-            {"pk": FOLLOW_PK, "sk": item["sk"]},
-            condition="attribute_exists(pk)",
+            {PK: FOLLOW_PK, SK: item[SK]},
+            condition=f"attribute_exists({PK})",
             values={},
         )
 
     def get_incident(self, incident: IncidentRef) -> dict | None:
-        return self._aws.ddb_get(self.table_name, {"pk": incident.pk, "sk": incident.sk})
+        return self._aws.ddb_get(self.table_name, {PK: incident.pk, SK: incident.sk})
 
 
 def _iso(now: float) -> str:

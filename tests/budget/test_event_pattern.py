@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
+from tests.events import load_event
 from tools.recovery_budget.event_pattern import matches
-
-SAMPLE_EVENTS = Path(__file__).resolve().parents[1] / "unit" / "events"  # copies of shared/events
 
 ALARM_EVENT = {
     "source": "aws.cloudwatch",
@@ -48,7 +44,7 @@ def test_pattern_operators(pattern, expected):
 
 
 def test_shared_ec2_stopped_sample_matches_a_typical_healing_rule_and_not_an_alarm_rule():
-    event = json.loads((SAMPLE_EVENTS / "ec2-instance-state-change-stopped.json").read_text())
+    event = load_event("ec2-instance-state-change-stopped")
     healing = {
         "source": ["aws.ec2"],
         "detail-type": ["EC2 Instance State-change Notification"],

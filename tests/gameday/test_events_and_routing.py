@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -20,19 +19,15 @@ from lambda_src.auto_heal.events import (
     InstanceStateChange,
     parse_event,
 )
+from tests.events import load_event
 from tools.gameday import aws_events
 from tools.gameday.emulator import Emulator
 from tools.gameday.routing import matches, route
 
 ACCOUNT, REGION = "111111111111", "ap-northeast-1"
-SAMPLES = Path(__file__).resolve().parent.parent / "unit" / "events"
 ALARMS = alarm_state_change_pattern("webapp-dev-", "webapp-dev-autoheal-")
 GROUP = "Dev-Tokyo-Compute-WebGroupASG5FD1935A-ABCDEFGH1234"
 AT = datetime(2026, 11, 20, 3, 4, 40, 551000, tzinfo=UTC)
-
-
-def _sample(name: str) -> dict:
-    return json.loads((SAMPLES / name).read_text())
 
 
 def _keys(node: object, prefix: str = "") -> set[str]:
@@ -74,7 +69,7 @@ def test_an_instance_state_change_has_the_documented_shape_and_parses():
         account=ACCOUNT, region=REGION, instance_id="i-0abcd1111aaaa2222", state="stopped", at=AT
     )
 
-    assert _keys(event) == _keys(_sample("ec2-instance-state-change-stopped.json"))
+    assert _keys(event) == _keys(load_event("ec2-instance-state-change-stopped.json"))
     assert event["time"] == "2026-11-20T03:04:40Z"
     (parsed,) = parse_event(event)
     assert parsed == InstanceStateChange(event["id"], event["time"], "i-0abcd1111aaaa2222", "stopped")
@@ -95,7 +90,7 @@ def test_the_state_change_rule_takes_going_instances_only(state, routed):
 def test_an_alarm_state_change_has_the_documented_shape_and_parses():
     event = _alarm_event(_metric_alarm())
 
-    sample = _sample("cloudwatch-alarm-state-change-alarm.json")
+    sample = load_event("cloudwatch-alarm-state-change-alarm.json")
     assert _keys(event) == _keys(sample)
     assert event["detail"]["state"]["timestamp"] == "2026-11-20T03:04:40.551+0000"
     (parsed,) = parse_event(event)
@@ -134,7 +129,7 @@ def test_a_metric_math_alarm_event_carries_every_query():
 
     metrics = _alarm_event(alarm)["detail"]["configuration"]["metrics"]
 
-    sample = _sample("cloudwatch-metric-math-alarm-state-change-alarm.json")["detail"]["configuration"][
+    sample = load_event("cloudwatch-metric-math-alarm-state-change-alarm.json")["detail"]["configuration"][
         "metrics"
     ]
     assert [m["id"] for m in metrics] == ["rate", "errors"]
@@ -173,7 +168,7 @@ def test_a_launch_failure_has_the_documented_shape_parses_and_routes_for_its_gro
         cause="An instance was started in response to a difference between desired and actual capacity.",
     )
 
-    assert _keys(event) == _keys(_sample("autoscaling-launch-unsuccessful.json"))
+    assert _keys(event) == _keys(load_event("autoscaling-launch-unsuccessful.json"))
     (parsed,) = parse_event(event)
     assert isinstance(parsed, GroupActivityFailed)
     assert (parsed.activity, parsed.group_name, parsed.availability_zone) == (

@@ -10,7 +10,7 @@
   access denied, 5xx) and stand in for what moto 5.2.5 lacks or fakes: DescribeInstanceRefreshes
   and StartAutomationExecution are not implemented, and Run Command runs nothing (its output is
   empty), so GetCommandInvocation output is supplied by the test.
-- ``load_event``: sample events from ``tests/lambda/events`` by name.
+- Sample events come from ``tests/events`` (``tests.events.load_event``).
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ import json
 import os
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.awsrequest import AWSResponse
 
-EVENTS_DIR = Path(__file__).parent / "events"
+from tests.events import load_event
+
 REGION = "ap-northeast-1"
 ACCOUNT = "123456789012"
 APP, ENV = "webapp", "prod"
@@ -96,10 +96,6 @@ def handler_env(**overrides: str) -> dict[str, str]:
     }
     env.update(overrides)
     return env
-
-
-def load_event(name: str) -> dict[str, Any]:
-    return json.loads((EVENTS_DIR / f"{name}.json").read_text())
 
 
 def new_id() -> str:
@@ -524,7 +520,7 @@ class World:
 
 
 # --------------------------------------------------------------------------------------------
-# Events about the world's resources (sample shapes from tests/lambda/events, values varied)
+# Events about the world's resources (sample shapes from tests/events, values varied)
 # --------------------------------------------------------------------------------------------
 def state_change(instance_id: str, state: str, *, event_id: str | None = None) -> dict[str, Any]:
     event = load_event("ec2-instance-state-change-stopped")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from auto_heal_world import handler_env, load_event
+from auto_heal_world import handler_env
 
 from lambda_src.auto_heal.config import load_config
 from lambda_src.auto_heal.decisions import (
@@ -56,6 +56,7 @@ from lambda_src.auto_heal.model import (
     Status,
     StopStartInstance,
 )
+from tests.events import load_event
 
 CONFIG = load_config(handler_env())
 OWNED = {"Environment": "prod"}

@@ -6,7 +6,6 @@ import copy
 import json
 
 import pytest
-from auto_heal_world import load_event
 
 from lambda_src.auto_heal.events import (
     AlarmStateChange,
@@ -18,6 +17,7 @@ from lambda_src.auto_heal.events import (
     MetricRef,
     parse_event,
 )
+from tests.events import load_event
 
 
 def only(raw):

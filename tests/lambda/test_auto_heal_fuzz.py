@@ -16,9 +16,11 @@ import itertools
 import json
 from typing import Any
 
-from auto_heal_world import EVENTS_DIR, MUTATING_OPERATIONS, load_event
+from auto_heal_world import MUTATING_OPERATIONS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.events import event_names, load_event
 
 FORBIDDEN = MUTATING_OPERATIONS | {"sns.Publish"}
 MUTATED_EXAMPLES = 1000
@@ -26,7 +28,7 @@ RANDOM_EXAMPLES = 300
 
 
 def _bases() -> list[dict[str, Any]]:
-    bases = [load_event(path.stem) for path in sorted(EVENTS_DIR.glob("*.json"))]
+    bases = [load_event(name) for name in event_names()]
     # Variants that pass this environment's alarm-name prefix, so fuzzing reaches the AWS reads.
     for base in list(bases):
         if base.get("detail-type") == "CloudWatch Alarm State Change" and "metrics" in base["detail"].get(

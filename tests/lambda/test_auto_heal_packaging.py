@@ -1,5 +1,6 @@
-"""The Lambda asset as the runtime sees it: ``lambda_src/auto_heal`` is the code root, the handler
-is ``handler.handler``, and importing it stays light (boto3 comes on first use)."""
+"""The Lambda asset as the runtime sees it: the handler folder the construct deploys
+(``lambda_src/auto_heal`` in this checkout, ``constructs_lib/_handlers/auto_heal`` in the wheel) is the
+code root, the handler is ``handler.handler``, and importing it stays light (boto3 comes on first use)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from auto_heal_world import handler_env
 
-import lambda_src
+from constructs_lib.healing.runtime import handler_code_folder
+from tests.conftest import ROOT
 
-ASSET = Path(lambda_src.__file__).resolve().parent / "auto_heal"
+ASSET = handler_code_folder()
 SCRIPT = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
@@ -61,14 +64,17 @@ def test_detector_entry_point_loads_from_the_same_asset_and_fails_closed_without
     assert run_as_lambda(tmp_path, {}, {}, entry="detector")["status"] == "config-invalid"
 
 
-def test_importing_the_handler_does_not_import_boto3():
+def test_the_construct_deploys_this_checkouts_lambda_src_folder():
+    assert ROOT / "lambda_src" / "auto_heal" == ASSET
+
+
+@pytest.mark.parametrize("package", ["lambda_src.auto_heal", "constructs_lib._handlers.auto_heal"])
+def test_importing_the_handler_does_not_import_boto3(package):
     # Powertools imports the small botocore package itself (for its user agent), never the clients.
     heavy = ("boto3", "botocore.session", "botocore.client", "aws_lambda_powertools.utilities.idempotency")
-    code = (
-        f"import sys, lambda_src.auto_heal.handler; print(sorted(m for m in {heavy!r} if m in sys.modules))"
-    )
+    code = f"import sys, {package}.handler; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "[]"
 
@@ -80,7 +86,7 @@ def test_asset_holds_only_the_handler_package_sources():
         if p.is_file() and "__pycache__" not in p.parts
     )
     assert files == [
-        "__init__.py", "_bootstrap.py", "aws.py", "config.py", "decisions.py", "detector.py", "errors.py",
-        "events.py", "handler.py", "healer.py", "ledger.py", "messages.py", "model.py",
+        "__init__.py", "_bootstrap.py", "aws.py", "config.py", "contract.py", "decisions.py", "detector.py",
+        "errors.py", "events.py", "handler.py", "healer.py", "ledger.py", "messages.py", "model.py",
     ]  # fmt: skip
     assert sum((ASSET / f).stat().st_size for f in files) < 250_000

@@ -45,7 +45,7 @@ def test_fails_when_an_acknowledgement_has_no_specific_reason():
 
 
 def test_acknowledgements_use_the_validations_api_not_cfn_metadata():
-    sources = [*ROOT.glob("constructs_lib/*.py"), *ROOT.glob("stacks/*.py")]
+    sources = [*ROOT.glob("constructs_lib/**/*.py"), *ROOT.glob("stacks/*.py")]
     offenders = [p.name for p in sources if "NagSuppressions" in p.read_text()]
     assert offenders == [], "acknowledge findings with constructs_lib._nag.acknowledge and a reason"
 

@@ -3,14 +3,13 @@
 Matching uses moto's EventBridge pattern engine (``moto.events.models.EventPattern``), which
 implements prefix, anything-but (with wildcard), exists and array semantics the way EventBridge
 documents them; the SNS path uses moto's SNS filter-policy engine (``FilterPolicyMatcher``) with
-the message-body scope. Sample events: tests/unit/events/ (see its README).
+the message-body scope. Sample events: tests/events/ (see its README).
 """
 
 from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -28,8 +27,8 @@ from constructs_lib.healing import (
     ec2_state_change_pattern,
     rds_instance_event_pattern,
 )
+from tests.events import load_event
 
-EVENTS = Path(__file__).parent / "events"
 ENV = cdk.Environment(account="123456789012", region="ap-northeast-1")
 ALARM_ARN = "arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:"
 RULES = ("Ec2StateChange", "Ec2Health", "AlarmStateChange", "AutoScalingFailure", "RdsInstanceEvent")
@@ -38,10 +37,6 @@ RULES = ("Ec2StateChange", "Ec2Health", "AlarmStateChange", "AutoScalingFailure"
 # --------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------
-def load(name: str) -> dict[str, Any]:
-    return json.loads((EVENTS / name).read_text())
-
-
 def variant(event: dict[str, Any], **changes: Any) -> dict[str, Any]:
     """A copy of ``event`` with dotted paths replaced: ``variant(e, **{"detail.state": "running"})``."""
     changed = copy.deepcopy(event)
@@ -195,7 +190,7 @@ def test_no_pattern_is_source_alone(templates, rule):
     ids=lambda value: value if isinstance(value, str) else None,
 )
 def test_sample_reaches_exactly_its_rule(templates, sample, changes, expected):
-    assert matching_rules(templates, variant(load(sample), **changes)) == expected
+    assert matching_rules(templates, variant(load_event(sample), **changes)) == expected
 
 
 @pytest.mark.parametrize(
@@ -260,14 +255,14 @@ def test_sample_reaches_exactly_its_rule(templates, sample, changes, expected):
     ids=lambda value: value if isinstance(value, str) and " " in value else None,
 )
 def test_event_reaches_no_rule(templates, sample, changes, why):
-    assert matching_rules(templates, variant(load(sample), **changes)) == set(), why
+    assert matching_rules(templates, variant(load_event(sample), **changes)) == set(), why
 
 
 # --------------------------------------------------------------------------------------------
 # environments and scoping
 # --------------------------------------------------------------------------------------------
 def test_each_environment_receives_only_its_own_alarms(templates):
-    prod_alarm = load("cloudwatch-alarm-state-change-alarm.json")
+    prod_alarm = load_event("cloudwatch-alarm-state-change-alarm.json")
     stg_alarm = variant(
         prod_alarm,
         **{
@@ -282,8 +277,8 @@ def test_each_environment_receives_only_its_own_alarms(templates):
 
 
 def test_scoped_rules_accept_only_the_named_group_and_database(templates):
-    launch = load("autoscaling-launch-unsuccessful.json")
-    failover = load("rds-db-instance-event-failover.json")
+    launch = load_event("autoscaling-launch-unsuccessful.json")
+    failover = load_event("rds-db-instance-event-failover.json")
     assert matches(templates, "AutoScalingFailure", launch, "Scoped")
     assert not matches(
         templates,
@@ -304,7 +299,7 @@ def test_scoped_rules_accept_only_the_named_group_and_database(templates):
 # the SNS path (alarm notifications delivered by a topic)
 # --------------------------------------------------------------------------------------------
 def alarm_notification(**changes: Any) -> str:
-    record = load("sns-cloudwatch-alarm-notification.json")["Records"][0]["Sns"]
+    record = load_event("sns-cloudwatch-alarm-notification.json")["Records"][0]["Sns"]
     message = json.loads(record["Message"])
     message.update(changes)
     return json.dumps(message)

@@ -1,0 +1,69 @@
+"""AutoHealing: the events that mean "something broke", the function that repairs, and its safety net.
+
+What it builds:
+
+- EventBridge rules with precise patterns (see :data:`EC2_HEALTH_EVENT_TYPE_CODES` and the
+  ``*_pattern`` functions): EC2 instances stopping/stopped/terminated; AWS Health EC2 events
+  (simplified automatic recovery succeeded/failed, scheduled retirement); this environment's
+  metric alarms going into ALARM (name prefix; composite alarms and this construct's own alarms
+  excluded); Auto Scaling launch/terminate failures; RDS instance failover/failure events.
+- Optionally, subscriptions to alarm topics (the SNS path of alarm notifications), filtered on
+  the message body to this environment's alarms going into ALARM.
+- The healing function (Python 3.13, code from the handler folder ``auto_heal``, Powertools from
+  the public layer), with asynchronous retries, an event age limit and an on-failure destination.
+- A dead-letter queue (encrypted SQS) for everything that could not be delivered or handled: the
+  function's on-failure destination, the rules' and the subscriptions' delivery failures.
+- An incident ledger (DynamoDB) for idempotency, per-resource locks and rate limits.
+- Alarms on the dead-letter queue depth and on the function's errors, to the high-severity topic.
+
+Least privilege: reads are unscoped where the APIs allow nothing else; every mutating call
+(start/stop/reboot, Auto Scaling health and capacity, Run Command) is conditioned on the
+resource carrying ``Environment=<environment_name>``; starting the recovery runbook is scoped to
+that document and passing its role to SSM only.
+
+Modules, one concept each: :mod:`.construct` (``AutoHealing``), :mod:`.patterns` (the events),
+:mod:`.permissions` (least privilege), :mod:`.detector` (the scheduled scan), :mod:`.validation`
+(prop checks), :mod:`.runtime` (handler code asset, its contract, the Powertools layer).
+"""
+
+from __future__ import annotations
+
+from constructs_lib.healing.construct import COMPONENT, ENVIRONMENT_TAG_KEY, SUPPRESS_TAG_KEY, AutoHealing
+from constructs_lib.healing.detector import (
+    DEFAULT_DETECTOR_INTERVAL,
+    DETECTOR_INCIDENT_KINDS,
+    DetectorRunbook,
+)
+from constructs_lib.healing.patterns import (
+    AUTO_SCALING_FAILURES,
+    EC2_HEALTH_EVENT_TYPE_CODES,
+    EC2_STATES,
+    RDS_EVENT_CATEGORIES,
+    alarm_state_change_pattern,
+    auto_scaling_failure_pattern,
+    ec2_health_pattern,
+    ec2_state_change_pattern,
+    rds_instance_event_pattern,
+)
+from constructs_lib.healing.runtime import POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION
+
+__all__ = [
+    "AUTO_SCALING_FAILURES",
+    "COMPONENT",
+    "DEFAULT_DETECTOR_INTERVAL",
+    "DETECTOR_INCIDENT_KINDS",
+    "EC2_HEALTH_EVENT_TYPE_CODES",
+    "EC2_STATES",
+    "ENVIRONMENT_TAG_KEY",
+    "POWERTOOLS_LAYER_PARAMETER",
+    "POWERTOOLS_VERSION",
+    "RDS_EVENT_CATEGORIES",
+    "SUPPRESS_TAG_KEY",
+    "AutoHealing",
+    "DetectorRunbook",
+    "alarm_state_change_pattern",
+    "auto_scaling_failure_pattern",
+    "ec2_health_pattern",
+    "ec2_state_change_pattern",
+    "rds_instance_event_pattern",
+]
