@@ -1,77 +1,94 @@
 """Reusable AWS CDK constructs for self-healing web services with cross-region disaster recovery.
 
-    from constructs_lib import ResilientVpc, AutoHealingWebService, AutoHealing, SeverityTopics
+    from constructs_lib import AutoHealingWebService, AutoHealing, Naming, ResilientVpc
+
+One folder per concept; this module only re-exports the public API:
+
+- ``network``: :class:`ResilientVpc`
+- ``web``: :class:`AutoHealingWebService` (owns the :class:`AppProbe`), :class:`NightlyStop`
+- ``data``: :class:`ResilientDatabase`, backups and their cross-region copies
+- ``alerting``: severity topics, escalation, the pause switch
+- ``monitoring``: metrics, thresholds, service alarms, composites, SLO burn rates, endpoint checks,
+  dashboards, audit rules
+- ``healing``: :class:`AutoHealing` (rules, function, ledger, alarms)
+- ``runbooks``: SSM Automation runbooks (instance recovery, region failover/failback/restore, PITR, drills)
+- ``dr``: DR strategies, DNS failover, FIS experiments
+- ``nag``: wiring cdk-nag 3 (the ``nag`` extra) and acknowledging findings; ``testing``: a kit for
+  consumer apps' tests (the ``testing`` extra)
 
 Each construct takes keyword-only, typed props with documented defaults and knows nothing about
-environments or config files: the app in ``stacks/`` reads those and passes plain values.
+environments or config files: an app reads those and passes plain values.
 """
 
-from constructs_lib.alarms import (
+from constructs_lib._core import SEVERITIES, AppProbe, IPauseSwitch, Naming, Severity, SeverityAlarm
+from constructs_lib.alerting import (
+    EscalationPolicy,
+    EscalationTier,
+    NotificationEndpoints,
+    PauseSwitchAlarm,
+    SeverityEndpoints,
+    SeverityTopics,
+    SlackChannel,
+    default_tiers,
+)
+from constructs_lib.data import (
+    DEFAULT_ENGINE_VERSION,
+    CrossRegionBackup,
+    DatabaseNetwork,
+    DatabaseRole,
+    DrBackupVault,
+    ResilientDatabase,
+    backup_vault_arn,
+    database_arn,
+)
+from constructs_lib.dr import (
+    AzOutageExperiment,
+    DrStrategy,
+    FailoverEndpoint,
+    RegionalFailover,
+    health_check_arn,
+    region_switch_states,
+)
+from constructs_lib.healing import AutoHealing
+from constructs_lib.monitoring import (
     DEFAULT_THRESHOLDS,
     FAST_BURN,
     SLOW_BURN,
     AlarmThreshold,
+    AuditRules,
     AvailabilityBurnRateAlarms,
     BurnRateWindow,
     CompositeHealthAlarm,
     CpuEarlyWarning,
     DatabaseTarget,
     EndpointAvailabilityCheck,
+    HealingActivityMonitoring,
     LatencyAnomaly,
-    PauseSwitchAlarm,
+    OperationsDashboard,
     ServiceAlarms,
     SeverityCompositeAlarms,
     WebServiceMetricFactory,
     alarm_name,
     thresholds_with_overrides,
 )
-from constructs_lib.audit import AuditRules
-from constructs_lib.dashboards import HealingActivityMonitoring, OperationsDashboard
-from constructs_lib.database import (
-    DEFAULT_ENGINE_VERSION,
-    DatabaseNetwork,
-    DatabaseRole,
-    ResilientDatabase,
-    database_arn,
-)
-from constructs_lib.disaster_recovery import (
-    CrossRegionBackup,
-    DrBackupVault,
-    DrStrategy,
-    FailoverEndpoint,
-    RegionalFailover,
-    backup_vault_arn,
-    health_check_arn,
-    region_switch_states,
-)
-from constructs_lib.dr_runbooks import (
+from constructs_lib.nag import acknowledge, apply_nag
+from constructs_lib.network import ResilientVpc
+from constructs_lib.runbooks import (
     BackupRestoreDrillRunbook,
     DatabaseFailoverDrillRunbook,
+    InstanceRecoveryRunbook,
     PitrDrillRunbook,
     PitrRestoreRunbook,
     RegionFailbackRunbook,
     RegionFailoverRunbook,
     RegionRestoreRunbook,
-)
-from constructs_lib.escalation import EscalationPolicy, EscalationTier, default_tiers
-from constructs_lib.gameday import AzOutageExperiment
-from constructs_lib.healing import AutoHealing
-from constructs_lib.network import ResilientVpc
-from constructs_lib.notifications import (
-    SEVERITIES,
-    NotificationEndpoints,
-    SeverityEndpoints,
-    SeverityTopics,
-    SlackChannel,
-)
-from constructs_lib.runbook_validation import (
     granted_iam_actions,
+    instance_recovery_document,
     missing_iam_actions,
     required_iam_actions,
     validate_automation_document,
 )
-from constructs_lib.runbooks import InstanceRecoveryRunbook, instance_recovery_document
-from constructs_lib.web_service import AutoHealingWebService, NightlyStop, TargetHealthCheck
+from constructs_lib.web import AutoHealingWebService, NightlyStop, TargetHealthCheck
 
 __all__ = [
     "DEFAULT_ENGINE_VERSION",
@@ -80,6 +97,7 @@ __all__ = [
     "SEVERITIES",
     "SLOW_BURN",
     "AlarmThreshold",
+    "AppProbe",
     "AuditRules",
     "AutoHealing",
     "AutoHealingWebService",
@@ -101,8 +119,10 @@ __all__ = [
     "EscalationTier",
     "FailoverEndpoint",
     "HealingActivityMonitoring",
+    "IPauseSwitch",
     "InstanceRecoveryRunbook",
     "LatencyAnomaly",
+    "Naming",
     "NightlyStop",
     "NotificationEndpoints",
     "OperationsDashboard",
@@ -116,13 +136,17 @@ __all__ = [
     "ResilientDatabase",
     "ResilientVpc",
     "ServiceAlarms",
+    "Severity",
+    "SeverityAlarm",
     "SeverityCompositeAlarms",
     "SeverityEndpoints",
     "SeverityTopics",
     "SlackChannel",
     "TargetHealthCheck",
     "WebServiceMetricFactory",
+    "acknowledge",
     "alarm_name",
+    "apply_nag",
     "backup_vault_arn",
     "database_arn",
     "default_tiers",

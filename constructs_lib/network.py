@@ -9,7 +9,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from constructs_lib._nag import acknowledge
+from constructs_lib.nag import acknowledge
 
 #: Interface endpoints an instance in a private subnet needs when it has no NAT gateway:
 #: Systems Manager (Run Command, Session Manager, Automation) and the CloudWatch agent.

@@ -6,7 +6,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from constructs_lib.notifications import SeverityEndpoints, SeverityTopics
+from constructs_lib.alerting import SeverityEndpoints, SeverityTopics
 from stacks.config import EnvironmentConfig
 
 #: CloudWatch Logs accepts these retention periods only.

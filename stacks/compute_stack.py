@@ -7,7 +7,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from constructs_lib.web_service import AutoHealingWebService
+from constructs_lib.web import AutoHealingWebService
 from stacks.base import RegionalStack
 from stacks.config import EnvironmentConfig
 

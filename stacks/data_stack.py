@@ -7,9 +7,14 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from constructs_lib.alarms import DatabaseTarget
-from constructs_lib.database import DatabaseNetwork, ResilientDatabase, database_arn
-from constructs_lib.disaster_recovery import CrossRegionBackup, DrBackupVault
+from constructs_lib.data import (
+    CrossRegionBackup,
+    DatabaseNetwork,
+    DrBackupVault,
+    ResilientDatabase,
+    database_arn,
+)
+from constructs_lib.monitoring import DatabaseTarget
 from stacks.base import RegionalStack
 from stacks.config import EnvironmentConfig
 

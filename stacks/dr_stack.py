@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from constructs_lib.database import database_arn
-from constructs_lib.disaster_recovery import DrStrategy, RegionalFailover
-from constructs_lib.dr_runbooks import (
+from constructs_lib.data import database_arn
+from constructs_lib.dr import DrStrategy, RegionalFailover
+from constructs_lib.runbooks import (
     BackupRestoreDrillRunbook,
     DatabaseFailoverDrillRunbook,
     PitrDrillRunbook,

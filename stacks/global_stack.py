@@ -11,8 +11,8 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
-from constructs_lib.alarms import EndpointAvailabilityCheck
-from constructs_lib.disaster_recovery import FailoverEndpoint, RegionalFailover
+from constructs_lib.dr import FailoverEndpoint, RegionalFailover
+from constructs_lib.monitoring import EndpointAvailabilityCheck
 from stacks.base import RegionalStack
 from stacks.config import EnvironmentConfig
 

@@ -6,22 +6,21 @@ import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
-from constructs_lib.alarms import (
+from constructs_lib.alerting import EscalationPolicy, EscalationTier, PauseSwitchAlarm
+from constructs_lib.dr import AzOutageExperiment
+from constructs_lib.healing import AutoHealing
+from constructs_lib.monitoring import (
+    AuditRules,
     AvailabilityBurnRateAlarms,
     CompositeHealthAlarm,
     DatabaseTarget,
-    PauseSwitchAlarm,
+    OperationsDashboard,
     ServiceAlarms,
     SeverityCompositeAlarms,
     alarm_name,
 )
-from constructs_lib.audit import AuditRules
-from constructs_lib.dashboards import OperationsDashboard
-from constructs_lib.escalation import EscalationPolicy, EscalationTier
-from constructs_lib.gameday import AzOutageExperiment
-from constructs_lib.healing import AutoHealing
 from constructs_lib.runbooks import InstanceRecoveryRunbook
-from constructs_lib.web_service import AutoHealingWebService
+from constructs_lib.web import AutoHealingWebService
 from stacks.base import RegionalStack
 from stacks.config import EnvironmentConfig
 

@@ -32,8 +32,8 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from constructs_lib._core import Severity, validate_name, validate_severity
-from constructs_lib._nag import acknowledge
 from constructs_lib.monitoring.naming import alarm_name
+from constructs_lib.nag import acknowledge
 
 _ALARM_NAME = re.compile(r"^[^\s*?]{1,255}$")
 

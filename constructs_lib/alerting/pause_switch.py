@@ -16,9 +16,9 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from constructs_lib._core import Severity, validate_name
-from constructs_lib._nag import acknowledge
 from constructs_lib.monitoring.metrics import ONE_MINUTE
 from constructs_lib.monitoring.naming import alarm_name
+from constructs_lib.nag import acknowledge
 
 _FIVE_MINUTES = cdk.Duration.minutes(5)
 

@@ -19,8 +19,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from constructs_lib._nag import acknowledge
 from constructs_lib.data.props import _validate_region
+from constructs_lib.nag import acknowledge
 
 __all__ = ["CrossRegionBackup", "DrBackupVault", "backup_vault_arn"]
 

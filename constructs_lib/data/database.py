@@ -52,7 +52,6 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from constructs_lib._nag import acknowledge
 from constructs_lib.data.network import DatabaseNetwork
 from constructs_lib.data.props import (
     DEFAULT_ENGINE_VERSION,
@@ -62,6 +61,7 @@ from constructs_lib.data.props import (
     _validate_props,
     database_arn,
 )
+from constructs_lib.nag import acknowledge
 
 __all__ = ["ResilientDatabase"]
 

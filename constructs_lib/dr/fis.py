@@ -13,7 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from constructs_lib._nag import acknowledge
+from constructs_lib.nag import acknowledge
 
 __all__ = ["AzOutageExperiment"]
 

@@ -21,6 +21,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from constructs_lib._core.validation import validate_name
 from constructs_lib.healing.detector import DEFAULT_DETECTOR_INTERVAL, DetectorRunbook, add_detector
 from constructs_lib.healing.patterns import (
     alarm_state_change_pattern,
@@ -34,7 +35,6 @@ from constructs_lib.healing.permissions import ENVIRONMENT_TAG_KEY, grant_healin
 from constructs_lib.healing.runtime import POWERTOOLS_LAYER_PARAMETER, contract, handler_code
 from constructs_lib.healing.validation import validate_props
 from constructs_lib.nag import acknowledge
-from constructs_lib.notifications import validate_name
 from constructs_lib.runbooks import InstanceRecoveryRunbook
 
 __all__ = ["COMPONENT", "ENVIRONMENT_TAG_KEY", "SUPPRESS_TAG_KEY", "AutoHealing"]

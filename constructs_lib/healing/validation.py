@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import aws_cdk as cdk
 from aws_cdk import aws_sns as sns
 
-from constructs_lib.notifications import SEVERITIES
+from constructs_lib._core.severity import SEVERITIES
 
 __all__ = ["validate_props"]
 

@@ -14,8 +14,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from constructs_lib._nag import acknowledge, nag_arn
-from constructs_lib.notifications import SEVERITIES
+from constructs_lib._core.severity import SEVERITIES
+from constructs_lib.nag import acknowledge, nag_arn
 
 _IDENTIFIER = re.compile(r"^[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)$")
 _BOOLEAN_STRING = ["true", "false"]

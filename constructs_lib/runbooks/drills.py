@@ -13,7 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from constructs_lib._nag import acknowledge
+from constructs_lib.nag import acknowledge
 from constructs_lib.runbooks._base import (
     _base_parameters,
     _db_arn,
@@ -403,7 +403,7 @@ class BackupRestoreDrillRunbook(_DrillRunbook):
 
     Deploy it where the copies are (the DR region). The drill instance is
     ``<source identifier>-backup-drill`` in the given subnet group and security group
-    (a :class:`~constructs_lib.database.DatabaseNetwork` in a region without a standing database).
+    (a :class:`~constructs_lib.data.DatabaseNetwork` in a region without a standing database).
 
     :param environment_name: Environment tag value.
     :param vault_name: The vault holding the copies (``DrBackupVault``).
@@ -440,7 +440,7 @@ class BackupRestoreDrillRunbook(_DrillRunbook):
         if not match:
             raise ValueError(
                 f"source_database_arn ({source_database_arn!r}) must be an RDS DB instance ARN; build it "
-                "with constructs_lib.database.database_arn()."
+                "with constructs_lib.data.database_arn()."
             )
         if not security_group_ids:
             raise ValueError("security_group_ids is empty: give the drill instance's security group.")

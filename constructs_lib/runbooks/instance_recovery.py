@@ -15,8 +15,9 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from constructs_lib._nag import acknowledge, nag_arn
-from constructs_lib.notifications import SEVERITIES, validate_name
+from constructs_lib._core.severity import SEVERITIES
+from constructs_lib._core.validation import validate_name
+from constructs_lib.nag import acknowledge, nag_arn
 from constructs_lib.runbooks._base import grant_start
 from constructs_lib.runbooks.steps import _ec2_state_wait, _notify_run_topic, _shell
 

@@ -12,7 +12,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from constructs_lib._nag import acknowledge
+from constructs_lib.nag import acknowledge
 from constructs_lib.runbooks._base import (
     _asg_arn,
     _base_parameters,
@@ -345,7 +345,7 @@ class RegionRestoreRunbook(_Runbook):
     publish to the two topics.
 
     :param environment_name: Environment tag value (set on the restored instance, required on the group).
-    :param source_database_arn: The lost primary's ARN (``constructs_lib.database.database_arn``); its
+    :param source_database_arn: The lost primary's ARN (``constructs_lib.data.database_arn``); its
         identifier finds the replicated backups, its ARN the vault's recovery points.
     :param target_identifier: The restored instance, e.g. ``config.database_identifier(<DR region>)``.
     :param vault_name: The vault holding the copies (``DrBackupVault``), the fallback.
@@ -408,7 +408,7 @@ class RegionRestoreRunbook(_Runbook):
         if not match:
             raise ValueError(
                 f"source_database_arn ({source_database_arn!r}) must be an RDS DB instance ARN; build it "
-                "with constructs_lib.database.database_arn()."
+                "with constructs_lib.data.database_arn()."
             )
         stack = cdk.Stack.of(self)
         if not cdk.Token.is_unresolved(stack.region) and match["region"] == stack.region:

@@ -12,7 +12,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from constructs_lib._nag import acknowledge
+from constructs_lib.nag import acknowledge
 from constructs_lib.runbooks._base import (
     _asg_arn,
     _base_parameters,

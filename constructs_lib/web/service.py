@@ -16,7 +16,7 @@ from aws_cdk import aws_scheduler_targets as scheduler_targets
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from constructs_lib._nag import acknowledge
+from constructs_lib.nag import acknowledge
 from constructs_lib.web.health import TargetHealthCheck
 from constructs_lib.web.schedule import NightlyStop, _cron_fields, _explicit, _shift
 from constructs_lib.web.user_data import boot_script

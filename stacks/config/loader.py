@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from constructs_lib.disaster_recovery import DrStrategy
+from constructs_lib.dr import DrStrategy
 from stacks.config.errors import ConfigError, library_errors
 from stacks.config.reader import Reader, deep_merge
 from stacks.config.schema import (

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from constructs_lib.disaster_recovery import DrStrategy
-from constructs_lib.web_service import NightlyStop, TargetHealthCheck
+from constructs_lib.dr import DrStrategy
+from constructs_lib.web import NightlyStop, TargetHealthCheck
 from stacks.config import naming
 from stacks.config.errors import ConfigError, did_you_mean
 
@@ -289,7 +289,7 @@ class EnvironmentConfig:
     def alarm_table(self):
         """The alarm threshold table: the library's defaults, the ops plan's thresholds from
         ``alarm_thresholds``, then per-metric ``alarms`` overrides."""
-        from constructs_lib.alarms import thresholds_with_overrides
+        from constructs_lib.monitoring import thresholds_with_overrides
 
         t = self.alarm_thresholds
         base = thresholds_with_overrides(

@@ -8,8 +8,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from constructs_lib.notifications import SEVERITIES, validate_name, validate_severity
-from constructs_lib.notifications import SeverityEndpoints as LibrarySeverityEndpoints
+from constructs_lib._core import SEVERITIES, validate_name, validate_severity
+from constructs_lib.alerting import SeverityEndpoints as LibrarySeverityEndpoints
 from stacks.config.errors import ConfigError, library_errors
 from stacks.config.reader import Reader
 from stacks.config.schema import (

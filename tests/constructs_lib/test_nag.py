@@ -10,8 +10,6 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_sqs as sqs
 
-import constructs_lib._nag as private_nag
-from constructs_lib import nag
 from constructs_lib.nag import NAG_EXTRA, acknowledge, add_aws_solutions_checks, apply_nag
 from tests.conftest import ROOT
 
@@ -114,8 +112,3 @@ def test_the_library_imports_without_cdk_nag():
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert int(result.stdout.strip().splitlines()[-1]) > 10
-
-
-def test_the_private_module_keeps_the_old_names():
-    assert private_nag.acknowledge is nag.acknowledge
-    assert private_nag.nag_arn is nag.nag_arn

@@ -10,7 +10,7 @@ from pathlib import Path
 import aws_cdk as cdk
 import pytest
 
-from constructs_lib._nag import acknowledge
+from constructs_lib.nag import acknowledge
 from scripts.validation_report import failures
 from tests.conftest import ROOT
 
@@ -47,7 +47,7 @@ def test_fails_when_an_acknowledgement_has_no_specific_reason():
 def test_acknowledgements_use_the_validations_api_not_cfn_metadata():
     sources = [*ROOT.glob("constructs_lib/**/*.py"), *ROOT.glob("stacks/*.py")]
     offenders = [p.name for p in sources if "NagSuppressions" in p.read_text()]
-    assert offenders == [], "acknowledge findings with constructs_lib._nag.acknowledge and a reason"
+    assert offenders == [], "acknowledge findings with constructs_lib.nag.acknowledge and a reason"
 
 
 def test_cfn_lint_finds_nothing_in_any_template(synthesized_app):

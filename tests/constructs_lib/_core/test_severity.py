@@ -27,15 +27,6 @@ def test_severities_tuple_is_the_enum_wherever_it_is_imported():
     assert ALERTING_SEVERITIES is SEVERITIES
 
 
-def test_old_import_path_gives_the_same_severities():
-    # constructs_lib.notifications re-exports the moved names until its callers import the new paths
-    from constructs_lib.notifications import SEVERITIES as OLD_SEVERITIES
-    from constructs_lib.notifications import validate_severity as old_validate_severity
-
-    assert tuple(Severity) == OLD_SEVERITIES
-    assert old_validate_severity is validate_severity
-
-
 def test_a_member_is_interchangeable_with_its_plain_value():
     # given a member and its value / then they compare, hash, format and quote the same
     assert Severity.HIGH == "high" and Severity.HIGH in ("low", "high")

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import aws_cdk as cdk
 
-from constructs_lib.database import database_arn
+from constructs_lib.data import database_arn
 from constructs_lib.runbooks.drills import (
     backup_restore_drill_document,
     database_failover_drill_document,

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from constructs_lib.disaster_recovery import DrStrategy
-from constructs_lib.notifications import SeverityEndpoints
-from constructs_lib.web_service import NightlyStop, TargetHealthCheck
+from constructs_lib.alerting import SeverityEndpoints
+from constructs_lib.dr import DrStrategy
+from constructs_lib.web import NightlyStop, TargetHealthCheck
 from stacks.application import ROOT, project_context
 from stacks.config.errors import ConfigError
 from stacks.config.loader import load_config
