@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from constructs_lib.alerting import PauseSwitch
 from constructs_lib.web import AutoHealingWebService
 from stacks.base import RegionalStack
 from stacks.config import EnvironmentConfig
@@ -23,12 +23,12 @@ class ComputeStack(RegionalStack):
 
         # The environment-wide pause switch (per region): planned stops, maintenance and drills set it
         # to "true"; healing, alarm actions and DR automation do nothing while it is.
-        self.pause_parameter = ssm.StringParameter(
+        self.pause_switch = PauseSwitch(
             self,
             "PauseSwitch",
+            naming=config.naming,
             parameter_name=config.pause_parameter_name,
-            string_value="false",
-            description="true while a planned stop, maintenance or drill is under way: no healing, no paging",
+            with_alarm=False,  # the Monitoring stack publishes it and holds the composites' suppressor
         )
         nightly = (
             config.schedule.nightly_stop()
@@ -56,7 +56,7 @@ class ComputeStack(RegionalStack):
         )
         if nightly:
             for schedule in self.web.pause_schedules:
-                schedule.node.add_dependency(self.pause_parameter)
+                schedule.node.add_dependency(self.pause_switch)
 
         cdk.CfnOutput(self, "LoadBalancerDnsName", value=self.web.load_balancer.load_balancer_dns_name)
         cdk.CfnOutput(self, "AutoScalingGroupName", value=self.web.auto_scaling_group_name)

@@ -3,13 +3,16 @@
 * :class:`SeverityTopics` (``topics``) - one encrypted SNS topic per :class:`Severity`, subscribed
   per the ops plan's routing (:class:`NotificationEndpoints`, :class:`SeverityEndpoints`).
 * :class:`EscalationPolicy` (``escalation``) - staged paging for alarms that stay in ALARM.
-* :class:`PauseSwitchAlarm` (``pause_switch``) - in ALARM while the pause switch is "true", the
+* :class:`PauseSwitch` (``pause_switch``) - the environment's pause switch (an SSM parameter), its
+  grants and, by default, its alarm.
+* :class:`PauseSwitchAlarm` (``pause_alarm``) - in ALARM while the pause switch is "true", the
   actions suppressor of the paging composites.
 """
 
 from constructs_lib._core import SEVERITIES, Severity
 from constructs_lib.alerting.escalation import EscalationPolicy, EscalationTier, default_tiers
-from constructs_lib.alerting.pause_switch import PauseSwitchAlarm
+from constructs_lib.alerting.pause_alarm import PauseSwitchAlarm
+from constructs_lib.alerting.pause_switch import PauseSwitch, default_parameter_name
 from constructs_lib.alerting.topics import (
     NotificationEndpoints,
     SeverityEndpoints,
@@ -22,10 +25,12 @@ __all__ = [
     "EscalationPolicy",
     "EscalationTier",
     "NotificationEndpoints",
+    "PauseSwitch",
     "PauseSwitchAlarm",
     "Severity",
     "SeverityEndpoints",
     "SeverityTopics",
     "SlackChannel",
+    "default_parameter_name",
     "default_tiers",
 ]

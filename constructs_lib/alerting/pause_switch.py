@@ -1,47 +1,54 @@
-"""PauseSwitchAlarm: an alarm in ALARM while the environment's pause switch is "true".
+"""PauseSwitch: the environment's pause switch, an SSM String parameter reading "true" or "false".
 
-It is the ``actions_suppressor`` of the paging composites during planned stops and drills. A small
-Express state machine turns the SSM parameter into a metric, which the alarm watches.
+Planned stops, maintenance and drills set it to "true"; healing, alarm actions (through
+:class:`~constructs_lib.alerting.PauseSwitchAlarm`) and DR automation hold back while it is.
+Constructs take an :class:`~constructs_lib._core.IPauseSwitch`: a ``PauseSwitch`` of the same stack, or
+one of another stack or region imported with :meth:`PauseSwitch.from_parameter_name`.
 """
 
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from constructs_lib._core import Severity, validate_name
-from constructs_lib.monitoring.metrics import ONE_MINUTE
-from constructs_lib.monitoring.naming import alarm_name
-from constructs_lib.nag import acknowledge
+from constructs_lib._core import IPauseSwitch, Naming
+from constructs_lib.alerting.pause_alarm import PauseSwitchAlarm
 
-_FIVE_MINUTES = cdk.Duration.minutes(5)
+_DESCRIPTION = "true while a planned stop, maintenance or drill is under way: no healing, no paging"
 
 
-class PauseSwitchAlarm(Construct):
-    """An alarm in ALARM while the environment's pause switch (an SSM String parameter) is "true".
+def default_parameter_name(naming: Naming) -> str:
+    """``/{app}/{environment}/pause``: the name every construct assumes unless told otherwise."""
+    return f"/{naming.app}/{naming.environment}/pause"
 
-    CloudWatch cannot read SSM parameters, so a small Express state machine publishes the switch as a
-    metric (``{namespace} Paused`` = 1 or 0, dimensions Application and Environment): on every change
-    of the parameter (EventBridge "Parameter Store Change") and every ``resync_interval``. The alarm
-    treats missing data as "keep the last state", so it holds between publications. Before the first
-    publication it is INSUFFICIENT_DATA, which does not suppress: failure to publish fails towards
-    paging, never towards silence.
 
-    Use it as ``actions_suppressor`` of :class:`SeverityCompositeAlarms`. Limits: CloudWatch does not
-    re-send an ALARM that began while suppressed once suppression ends; the escalation state machine
-    checks the switch itself.
+def _check_parameter_name(parameter_name: str) -> None:
+    # Tokens (e.g. another parameter's ``parameter_name``) are accepted as they are: their value is
+    # only known at deploy time. Literal names must be full paths, as SSM hierarchies are.
+    if not cdk.Token.is_unresolved(parameter_name) and not parameter_name.startswith("/"):
+        raise ValueError(
+            f"parameter_name ({parameter_name!r}) must be a full parameter path such as '/webapp/prod/pause'."
+        )
 
-    :param pause_parameter_name: name of the SSM parameter, e.g. ``/webapp/prod/pause``.
-    :param namespace: namespace of the ``Paused`` metric. Default: ``{app_name}/Operations``.
-    :param component: component part of the alarm name. Default: ``operations``.
-    :param resync_interval: how often the metric is re-published from the parameter. Default: 5 minutes.
-    :param log_retention: retention of the publisher's execution log. Default: one month.
+
+class PauseSwitch(Construct):
+    """The pause switch: creates the parameter (value ``false``) and, by default, its alarm.
+
+    Example (one statement, defaults)::
+
+        switch = PauseSwitch(self, "Pause", naming=Naming(app="shop", environment="prod"))
+        AutoHealing(self, "Healing", ..., pause_switch=switch)
+        SeverityCompositeAlarms(self, "Incidents", ..., actions_suppressor=switch.alarm.alarm)
+
+    :param naming: the app and environment the switch belongs to.
+    :param parameter_name: the parameter's name. Default: ``/{app}/{environment}/pause``.
+    :param with_alarm: also create :class:`PauseSwitchAlarm` here (the metric publisher and the alarm
+        composites use as their actions suppressor). Default: true. Apps that keep alarms in another
+        stack pass false and create ``PauseSwitchAlarm`` there with this switch.
+    :param alarm_log_retention: retention of the alarm publisher's execution log. Default: one month.
     """
 
     def __init__(
@@ -49,158 +56,83 @@ class PauseSwitchAlarm(Construct):
         scope: Construct,
         id: str,
         *,
-        app_name: str,
-        environment_name: str,
-        pause_parameter_name: str,
-        namespace: str | None = None,
-        component: str = "operations",
-        resync_interval: cdk.Duration = _FIVE_MINUTES,
-        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        naming: Naming,
+        parameter_name: str | None = None,
+        with_alarm: bool = True,
+        alarm_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
     ) -> None:
         super().__init__(scope, id)
-        validate_name(app_name, prop="app_name")
-        validate_name(environment_name, prop="environment_name")
-        if not pause_parameter_name.startswith("/"):
-            raise ValueError(
-                f"pause_parameter_name ({pause_parameter_name!r}) must be a full parameter path such as "
-                f"'/{app_name}/{environment_name}/pause'."
-            )
-        if resync_interval.to_seconds() < 60:
-            raise ValueError(
-                f"resync_interval ({resync_interval.to_human_string()}) must be at least 1 minute, "
-                "the smallest EventBridge rate."
-            )
-        self.namespace = namespace or f"{app_name}/Operations"
-        self.pause_parameter_name = pause_parameter_name
-        dimensions = {"Application": app_name, "Environment": environment_name}
-        self._dimensions = dimensions
-        stack = cdk.Stack.of(self)
-        parameter_arn = stack.format_arn(
-            service="ssm",
-            resource="parameter",
-            resource_name=pause_parameter_name.lstrip("/"),
+        name = parameter_name if parameter_name is not None else default_parameter_name(naming)
+        _check_parameter_name(name)
+        self.naming = naming
+        # "Default": the parameter's logical id is the switch's own (Stack/<id>), as if created directly.
+        self.parameter = ssm.StringParameter(
+            self,
+            "Default",
+            parameter_name=name,
+            string_value="false",
+            description=_DESCRIPTION,
+            # A token name is a full path too (checked where it is literal): "/" separates the ARN.
+            simple_name=False if cdk.Token.is_unresolved(name) else None,
         )
-
-        def publish(state_id: str, value: int) -> sfn.CustomState:
-            return sfn.CustomState(
+        self.alarm: PauseSwitchAlarm | None = None
+        if with_alarm:
+            self.alarm = PauseSwitchAlarm(
                 self,
-                state_id,
-                state_json={
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::aws-sdk:cloudwatch:putMetricData",
-                    "Parameters": {
-                        "Namespace": self.namespace,
-                        "MetricData": [
-                            {
-                                "MetricName": "Paused",
-                                "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
-                                "Value": value,
-                                "Unit": "Count",
-                            }
-                        ],
-                    },
-                    "ResultPath": None,
-                },
+                "Alarm",
+                app_name=naming.app,
+                environment_name=naming.environment,
+                pause_parameter_name=name,
+                log_retention=alarm_log_retention,
             )
 
-        read = sfn.CustomState(
-            self,
-            "ReadSwitch",
-            state_json={
-                "Type": "Task",
-                "Resource": "arn:aws:states:::aws-sdk:ssm:getParameter",
-                "Parameters": {"Name": pause_parameter_name},
-                "ResultSelector": {"value.$": "$.Parameter.Value"},
-                "ResultPath": "$.switch",
-            },
-        )
-        definition = read.next(
-            sfn.Choice(self, "IsPaused")
-            .when(sfn.Condition.string_equals("$.switch.value", "true"), publish("PublishPaused", 1))
-            .otherwise(publish("PublishRunning", 0))
-        )
-        log_group = logs.LogGroup(
-            self,
-            "Logs",
-            log_group_name=f"/aws/vendedlogs/states/{app_name}-{environment_name}-pause-switch",
-            retention=log_retention,
-            removal_policy=cdk.RemovalPolicy.DESTROY,
-        )
-        self.publisher = sfn.StateMachine(
-            self,
-            "Publisher",
-            state_machine_name=f"{app_name}-{environment_name}-pause-switch",
-            state_machine_type=sfn.StateMachineType.EXPRESS,
-            definition_body=sfn.DefinitionBody.from_chainable(definition),
-            timeout=cdk.Duration.minutes(1),
-            tracing_enabled=True,
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
-        )
-        self.publisher.add_to_role_policy(
-            iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[parameter_arn])
-        )
-        self.publisher.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": self.namespace}},
-            )
-        )
-        _acknowledge_state_machine_role(
-            self.publisher,
-            extra="PutMetricData has no resource-level permissions; "
-            "the statement is limited to one namespace by condition.",
-        )
+    @property
+    def parameter_name(self) -> str:
+        """The parameter's name (as given; a token resolves at deploy time)."""
+        return self.parameter.parameter_name
 
-        events.Rule(
-            self,
-            "OnChange",
-            description=f"Publish the pause switch {pause_parameter_name} when it changes.",
-            event_pattern=events.EventPattern(
-                source=["aws.ssm"],
-                detail_type=["Parameter Store Change"],
-                detail={"name": [pause_parameter_name], "operation": ["Create", "Update"]},
-            ),
-            targets=[targets.SfnStateMachine(self.publisher)],
-        )
-        events.Rule(
-            self,
-            "Resync",
-            description=f"Re-publish the pause switch {pause_parameter_name} periodically.",
-            schedule=events.Schedule.rate(resync_interval),
-            targets=[targets.SfnStateMachine(self.publisher)],
-        )
-        self.alarm = cloudwatch.Alarm(
-            self,
-            "Resource",
-            alarm_name=alarm_name(app_name, environment_name, component, "paused", Severity.LOW),
-            alarm_description=(
-                f"The pause switch {pause_parameter_name} is 'true': healing and paging are paused. "
-                "Used as the actions suppressor of the composite alarms."
-            ),
-            metric=self.metric_paused(),
-            threshold=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.IGNORE,
-        )
+    @property
+    def parameter_arn(self) -> str:
+        return self.parameter.parameter_arn
 
-    def metric_paused(self, **kwargs) -> cloudwatch.Metric:
-        """``Paused`` (Maximum per minute): 1 while the switch is "true"."""
-        return cloudwatch.Metric(
-            namespace=self.namespace,
-            metric_name="Paused",
-            dimensions_map=dict(self._dimensions),
-            **{"statistic": "Maximum", "period": ONE_MINUTE, **kwargs},
-        )
+    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` to read the switch (``ssm:GetParameter*``, ``DescribeParameters``)."""
+        return self.parameter.grant_read(grantee)
+
+    def grant_write(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` to set the switch (``ssm:PutParameter``)."""
+        return self.parameter.grant_write(grantee)
+
+    @staticmethod
+    def from_parameter_name(scope: Construct, id: str, parameter_name: str) -> IPauseSwitch:
+        """A switch created elsewhere (another stack or region of the same account), by name."""
+        _check_parameter_name(parameter_name)
+        return _ImportedPauseSwitch(scope, id, parameter_name)
 
 
-def _acknowledge_state_machine_role(machine: sfn.StateMachine, *, extra: str = "") -> None:
-    """Acknowledge the wildcard statements CDK adds for state machine logging and X-Ray."""
-    role = machine.role
-    acknowledge(
-        role,
-        "AwsSolutions-IAM5[Resource::*]",
-        "Step Functions log delivery (logs:*LogDelivery*) and X-Ray (PutTraceSegments) have no "
-        f"resource-level permissions. {extra}".strip(),
-    )
+class _ImportedPauseSwitch(Construct):
+    """An existing switch, by name: grants only, nothing created."""
+
+    def __init__(self, scope: Construct, id: str, parameter_name: str) -> None:
+        super().__init__(scope, id)
+        self._parameter = ssm.StringParameter.from_string_parameter_attributes(
+            self,
+            "Parameter",
+            parameter_name=parameter_name,
+            simple_name=False if cdk.Token.is_unresolved(parameter_name) else None,
+        )
+        self._name = parameter_name
+
+    @property
+    def parameter_name(self) -> str:
+        return self._name
+
+    @property
+    def parameter_arn(self) -> str:
+        return self._parameter.parameter_arn
+
+    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
+        return self._parameter.grant_read(grantee)
+
+    def grant_write(self, grantee: iam.IGrantable) -> iam.Grant:
+        return self._parameter.grant_write(grantee)

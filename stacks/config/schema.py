@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from constructs_lib._core import Naming
 from constructs_lib.dr import DrStrategy
 from constructs_lib.web import NightlyStop, TargetHealthCheck
 from stacks.config import naming
@@ -235,6 +236,11 @@ class EnvironmentConfig:
     @property
     def stage_name(self) -> str:
         return naming.stage_name(self.name)
+
+    @property
+    def naming(self) -> Naming:
+        """The library's naming value for this environment (app and environment; no component)."""
+        return Naming(app=self.app_name, environment=self.name)
 
     @property
     def regions(self) -> tuple[RegionConfig, RegionConfig]:

@@ -1,135 +1,100 @@
-"""PauseSwitchAlarm: the alarm follows the switch, and the publisher really runs (moto Step Functions)."""
+"""PauseSwitch: the parameter, its grants, its alarm, imports by name (tokens included)."""
 
 from __future__ import annotations
 
-import json
-import time
-
 import aws_cdk as cdk
-import boto3
 import pytest
-from aws_cdk.assertions import Template
-from moto import mock_aws
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_ssm as ssm
+from aws_cdk.assertions import Match, Template
 
-from constructs_lib.alerting.pause_switch import PauseSwitchAlarm
-from tests.unit.quality import cfn_lint, synth_with_nag
+from constructs_lib import IPauseSwitch, Naming, PauseSwitch, PauseSwitchAlarm
 
-ACCOUNT, REGION = "123456789012", "ap-northeast-1"
-ENV = cdk.Environment(account=ACCOUNT, region=REGION)
-
-
-@pytest.fixture(scope="module")
-def synthesized(tmp_path_factory):
-    outdir = tmp_path_factory.mktemp("pause_switch")
-    app = cdk.App(outdir=str(outdir), builtin_cloud_formation_validation=False)
-    stack = cdk.Stack(app, "Monitoring", env=ENV)
-    pause = PauseSwitchAlarm(
-        stack, "Pause", app_name="webapp", environment_name="prod", pause_parameter_name="/webapp/prod/pause"
-    )
-    templates, violations = synth_with_nag(app, outdir)
-    return {
-        "pause": pause,
-        "raw": templates["Monitoring"],
-        "template": Template.from_json(templates["Monitoring"]),
-        "violations": violations,
-    }
+NAMING = Naming(app="shop", environment="qa")
+ENV = cdk.Environment(account="123456789012", region="eu-west-1")
 
 
-def _alarm(raw: dict, name: str) -> dict:
-    found = [
-        r["Properties"]
-        for r in raw["Resources"].values()
-        if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"].get("AlarmName") == name
-    ]
-    assert len(found) == 1, f"no alarm named {name}"
-    return found[0]
+def _stack() -> cdk.Stack:
+    return cdk.Stack(cdk.App(), "Ops", env=ENV)
 
 
-def test_pause_alarm_holds_its_state_between_publications(synthesized):
-    props = _alarm(synthesized["raw"], "webapp-prod-operations-paused-low")
-    assert (props["Namespace"], props["MetricName"], props["Statistic"]) == (
-        "webapp/Operations",
-        "Paused",
-        "Maximum",
-    )
-    assert props["Dimensions"] == [
-        {"Name": "Application", "Value": "webapp"},
-        {"Name": "Environment", "Value": "prod"},
-    ]
-    assert (props["Threshold"], props["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
-    assert props["TreatMissingData"] == "ignore"
-    template = synthesized["template"]
+def test_one_statement_creates_the_parameter_false_and_its_alarm():
+    stack = _stack()
+    switch = PauseSwitch(stack, "Pause", naming=NAMING)
+    template = Template.from_stack(stack)
     template.has_resource_properties(
-        "AWS::Events::Rule",
+        "AWS::SSM::Parameter", {"Name": "/shop/qa/pause", "Type": "String", "Value": "false"}
+    )
+    assert isinstance(switch.alarm, PauseSwitchAlarm)
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {"AlarmName": "shop-qa-operations-paused-low"})
+    assert isinstance(switch, IPauseSwitch)
+
+
+def test_the_parameter_keeps_the_logical_id_it_would_have_if_created_directly():
+    direct, wrapped = _stack(), _stack()
+    ssm.StringParameter(direct, "PauseSwitch", parameter_name="/shop/qa/pause", string_value="false")
+    PauseSwitch(wrapped, "PauseSwitch", naming=NAMING, with_alarm=False)
+    ids = [list(Template.from_stack(s).find_resources("AWS::SSM::Parameter")) for s in (direct, wrapped)]
+    assert ids[0] == ids[1]
+
+
+def test_without_alarm_only_the_parameter_is_created():
+    stack = _stack()
+    switch = PauseSwitch(stack, "Pause", naming=NAMING, with_alarm=False)
+    assert switch.alarm is None
+    Template.from_stack(stack).resource_count_is("AWS::CloudWatch::Alarm", 0)
+
+
+def test_grants_read_and_write_on_the_parameter_only():
+    stack = _stack()
+    switch = PauseSwitch(stack, "Pause", naming=NAMING, with_alarm=False)
+    reader = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    writer = iam.Role(stack, "Writer", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    switch.grant_read(reader)
+    switch.grant_write(writer)
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
         {
-            "EventPattern": {
-                "source": ["aws.ssm"],
-                "detail-type": ["Parameter Store Change"],
-                "detail": {"name": ["/webapp/prod/pause"], "operation": ["Create", "Update"]},
-            }
+            "Roles": [{"Ref": Match.string_like_regexp("Reader")}],
+            "PolicyDocument": {
+                "Statement": [Match.object_like({"Action": Match.array_with(["ssm:GetParameter"])})]
+            },
         },
     )
-    template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(5 minutes)"})
     template.has_resource_properties(
-        "AWS::StepFunctions::StateMachine",
-        {"StateMachineName": "webapp-prod-pause-switch", "StateMachineType": "EXPRESS"},
+        "AWS::IAM::Policy",
+        {
+            "Roles": [{"Ref": Match.string_like_regexp("Writer")}],
+            "PolicyDocument": {"Statement": [Match.object_like({"Action": "ssm:PutParameter"})]},
+        },
     )
 
 
-@pytest.fixture
-def aws(monkeypatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        yield
+def test_a_token_name_is_accepted():
+    stack = _stack()
+    other = ssm.StringParameter(stack, "Other", string_value="false")
+    switch = PauseSwitch(stack, "Pause", naming=NAMING, parameter_name=other.parameter_name, with_alarm=False)
+    assert cdk.Token.is_unresolved(switch.parameter_name)
+    imported = PauseSwitch.from_parameter_name(stack, "Imported", other.parameter_name)
+    assert cdk.Token.is_unresolved(imported.parameter_name)
 
 
-@pytest.mark.parametrize(("switch", "published"), [("true", 1.0), ("false", 0.0)])
-def test_pause_publisher_turns_the_parameter_into_the_metric__in_moto(synthesized, aws, switch, published):
-    # given the synthesized publisher definition and the switch in moto
-    (machine,) = [
-        r["Properties"]
-        for r in synthesized["raw"]["Resources"].values()
-        if r["Type"] == "AWS::StepFunctions::StateMachine"
-        and r["Properties"]["StateMachineName"] == "webapp-prod-pause-switch"
-    ]
-    definition = machine["DefinitionString"]
-    assert isinstance(definition, str), "the publisher definition should need no CloudFormation resolution"
-    boto3.client("ssm").put_parameter(Name="/webapp/prod/pause", Value=switch, Type="String")
-    sfn = boto3.client("stepfunctions")
-    arn = sfn.create_state_machine(
-        name="pause", definition=definition, roleArn=f"arn:aws:iam::{ACCOUNT}:role/x"
-    )["stateMachineArn"]
-    # when it runs
-    execution_arn = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
-    for _ in range(100):
-        status = sfn.describe_execution(executionArn=execution_arn)["status"]
-        if status != "RUNNING":
-            break
-        time.sleep(0.05)
-    # then the Paused metric carries the switch
-    assert status == "SUCCEEDED"
-    data = boto3.client("cloudwatch").list_metrics(Namespace="webapp/Operations", MetricName="Paused")[
-        "Metrics"
-    ]
-    assert data and data[0]["Dimensions"] == [
-        {"Name": "Application", "Value": "webapp"},
-        {"Name": "Environment", "Value": "prod"},
-    ]
-    from moto.cloudwatch.models import cloudwatch_backends
-
-    values = [d.value for d in cloudwatch_backends[ACCOUNT][REGION].get_all_metrics() if d.name == "Paused"]
-    assert values == [published]
+def test_an_imported_switch_grants_and_creates_nothing():
+    stack = _stack()
+    imported = PauseSwitch.from_parameter_name(stack, "Imported", "/shop/qa/pause")
+    assert isinstance(imported, IPauseSwitch)
+    assert imported.parameter_name == "/shop/qa/pause"
+    role = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    imported.grant_read(role)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::SSM::Parameter", 0)
+    assert "parameter/shop/qa/pause" in str(stack.resolve(imported.parameter_arn))
 
 
-def test_cdk_nag_has_no_unacknowledged_findings(synthesized):
-    assert synthesized["violations"] == [], json.dumps(synthesized["violations"], indent=1)[:3000]
-
-
-def test_cfn_lint_is_clean(synthesized):
-    assert cfn_lint(synthesized["raw"], REGION) == []
+@pytest.mark.parametrize("name", ["shop/qa/pause", "pause"])
+def test_fails_when_a_literal_name_is_not_a_full_path(name):
+    with pytest.raises(ValueError, match=r"parameter_name \('.*'\) must be a full parameter path"):
+        PauseSwitch(_stack(), "Pause", naming=NAMING, parameter_name=name)
+    with pytest.raises(ValueError, match="must be a full parameter path"):
+        PauseSwitch.from_parameter_name(_stack(), "Imported", name)

@@ -7,7 +7,7 @@ import pytest
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 
-from constructs_lib.alerting.pause_switch import PauseSwitchAlarm
+from constructs_lib.alerting.pause_alarm import PauseSwitchAlarm
 from constructs_lib.alerting.topics import SeverityTopics
 from constructs_lib.monitoring.audit import AuditRules
 from constructs_lib.monitoring.composites import CompositeHealthAlarm, SeverityCompositeAlarms
