@@ -40,13 +40,20 @@ $(VENV)/.installed: $(VENV)/.synth-installed requirements-dev.txt pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
+# checkov in its own virtualenv (its pins clash with the app's); the suite runs it over every template.
+CHECKOV_VENV := .venv-checkov
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt | check-python
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
 node_modules/.installed: package.json package-lock.json $(VENV)/.synth-installed
 	$(NPM) ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 setup-synth: $(VENV)/.synth-installed node_modules/.installed
 
-setup: setup-synth $(VENV)/.installed
+setup: setup-synth $(VENV)/.installed $(CHECKOV_VENV)/.installed
 
 # The pinned CLI runs app.py (cdk.json "app"), which puts jsii on the venv's Node 24 itself.
 synth: setup-synth
