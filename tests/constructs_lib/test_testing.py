@@ -1,4 +1,4 @@
-"""The testing kit consumer apps use: masked snapshots, cdk-nag findings, cfn-lint over an assembly."""
+"""The testing kit consumer apps use: masked snapshots with side files, cdk-nag, cfn-lint over an assembly."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ import json
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
+from aws_cdk import aws_stepfunctions as sfn
 
 from constructs_lib.testing import (
     ASSET_HASH_PLACEHOLDER,
@@ -17,8 +20,11 @@ from constructs_lib.testing import (
     assert_cfn_lint_clean,
     assert_no_nag_findings,
     cfn_lint_assembly,
+    join_template,
     mask_template,
     nag_findings,
+    resource_type_counts,
+    split_template,
 )
 
 HASH = "0123456789abcdef" * 4
@@ -142,3 +148,272 @@ def test_fails_when_cfn_lint_finds_something_and_names_the_stack(tmp_path):
     assert any("MessageRetentionPeriod" in finding for finding in findings), findings
     with pytest.raises(AssertionError, match=r"Dev/Queues"):
         assert_cfn_lint_clean(assembly)
+
+
+# Side files: the long strings of a template as readable files next to its snapshot.
+
+
+def _template_with_long_strings() -> dict:
+    dashboard_body = [
+        '{"widgets":[{"type":"metric","properties":{"region":"',
+        {"Ref": "AWS::Region"},
+        '","alarms":["',
+        {"Fn::GetAtt": ["CpuAlarm1A2B3C4D", "Arn"]},
+        '"],"loadBalancer":"',
+        {"Fn::Select": [1, {"Fn::Split": ["/", {"Fn::ImportValue": "Web:LoadBalancer"}]}]},
+        '"}}]}',
+    ]
+    recovery = {
+        "schemaVersion": "0.3",
+        "description": "Recovery:\nrestart, then check.",
+        "mainSteps": [
+            {
+                "name": "Check",
+                "action": "aws:executeScript",
+                "inputs": {
+                    "Runtime": "python3.11",
+                    "Handler": "check",
+                    "Script": "def check(e, c):\n    return {}\n",
+                },
+            },
+            {
+                "name": "Restart",
+                "action": "aws:runCommand",
+                "inputs": {
+                    "DocumentName": "AWS-RunShellScript",
+                    "Parameters": {"commands": ["systemctl restart web", "curl -fsS localhost/health"]},
+                },
+            },
+        ],
+    }
+    return {
+        "Resources": {
+            "Dashboard9A2B3C4D": {
+                "Type": "AWS::CloudWatch::Dashboard",
+                "Properties": {"DashboardBody": {"Fn::Join": ["", dashboard_body]}},
+            },
+            "Recovery0A1B2C3D": {"Type": "AWS::SSM::Document", "Properties": {"Content": recovery}},
+            "WebLaunchTemplate11223344": {
+                "Type": "AWS::EC2::LaunchTemplate",
+                "Properties": {
+                    "LaunchTemplateData": {"UserData": {"Fn::Base64": "#!/bin/bash\necho ${HOME}\n"}}
+                },
+            },
+        }
+    }
+
+
+def test_split_template_moves_long_strings_into_readable_side_files():
+    split = split_template(_template_with_long_strings())
+    assert sorted(split.side_files) == [
+        "Dashboard.dashboard.json",
+        "Recovery.Check.py",
+        "Recovery.Restart.sh",
+        "Recovery.document.yaml",
+        "WebLaunchTemplate.user-data.sh",
+    ]
+    resources = split.template["Resources"]
+    assert (
+        resources["Dashboard9A2B3C4D"]["Properties"]["DashboardBody"]
+        == "<side file: Dashboard.dashboard.json>"
+    )
+    assert resources["Recovery0A1B2C3D"]["Properties"]["Content"] == "<side file: Recovery.document.yaml>"
+    assert json.loads(split.side_files["Dashboard.dashboard.json"]) == {
+        "widgets": [
+            {
+                "type": "metric",
+                "properties": {
+                    "region": "${Ref AWS::Region}",
+                    "alarms": ["${GetAtt CpuAlarm1A2B3C4D.Arn}"],
+                    "loadBalancer": "${Fn::Select [1, ${Fn::Split ['/', ${ImportValue Web:LoadBalancer}]}]}",
+                },
+            }
+        ]
+    }
+    assert split.side_files["Dashboard.dashboard.json"].startswith('{\n  "widgets": [\n')
+    assert split.side_files["Recovery.Check.py"] == "def check(e, c):\n    return {}\n"
+    assert split.side_files["Recovery.Restart.sh"] == "systemctl restart web\ncurl -fsS localhost/health\n"
+    assert split.side_files["WebLaunchTemplate.user-data.sh"] == "#!/bin/bash\necho ${HOME}\n"
+    document = split.side_files["Recovery.document.yaml"]
+    assert "description: |-\n  Recovery:\n  restart, then check.\n" in document
+    assert "Script: '<side file: Recovery.Check.py>'" in document
+    assert "commands: '<side file: Recovery.Restart.sh>'" in document
+
+
+def test_join_template_restores_the_split_template_exactly():
+    template = _template_with_long_strings()
+    split = split_template(template)
+    assert join_template(split.template, split.side_files) == template
+
+
+def test_values_without_an_exact_text_form_stay_inline():
+    template = {
+        "Resources": {
+            "Joined": {  # a delimiter other than "" has no text form
+                "Type": "AWS::CloudWatch::Dashboard",
+                "Properties": {"DashboardBody": {"Fn::Join": [",", ["a", {"Ref": "X"}]]}},
+            },
+            "NotJson": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {"DefinitionString": "{oops"},
+            },
+            "Looks": {  # its text already reads like a token
+                "Type": "AWS::EC2::Instance",
+                "Properties": {"UserData": {"Fn::Base64": "echo ${Ref X}"}},
+            },
+            "Doc": {
+                "Type": "AWS::SSM::Document",
+                "Properties": {
+                    "Content": {
+                        "mainSteps": [
+                            {
+                                "name": "Run",
+                                "action": "aws:runShellScript",
+                                "inputs": {"runCommand": ["a\nb"]},
+                            }
+                        ]
+                    }
+                },
+            },
+        }
+    }
+    split = split_template(template)
+    assert list(split.side_files) == ["Doc.document.yaml"]  # its multi-line command stays in the document
+    assert split.template["Resources"]["NotJson"] == template["Resources"]["NotJson"]
+    assert join_template(split.template, split.side_files) == template
+
+
+def test_fails_when_a_side_file_is_missing_and_names_it():
+    split = split_template(_template_with_long_strings())
+    del split.side_files["Recovery.Check.py"]
+    with pytest.raises(ValueError, match=r"'Recovery\.Check\.py' is missing"):
+        join_template(split.template, split.side_files)
+
+
+def test_fails_when_a_template_string_reads_like_a_side_file_placeholder():
+    template = {
+        "Resources": {
+            "Board": {
+                "Type": "AWS::CloudWatch::Dashboard",
+                "Properties": {"DashboardBody": "<side file: x.json>"},
+            }
+        }
+    }
+    with pytest.raises(ValueError, match=r"reads like '<side file: \.\.\.>'"):
+        split_template(template)
+
+
+def test_split_and_join_a_synthesized_dashboard_state_machine_and_document(tmp_path):
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Ops", env=cdk.Environment(account="111111111111", region="ap-northeast-3"))
+    alarm = cloudwatch.Alarm(
+        stack,
+        "Cpu",
+        metric=cloudwatch.Metric(namespace="AWS/EC2", metric_name="CPUUtilization"),
+        threshold=80,
+        evaluation_periods=1,
+    )
+    board = cloudwatch.Dashboard(stack, "Board")
+    board.add_widgets(cloudwatch.AlarmStatusWidget(alarms=[alarm]), cloudwatch.AlarmWidget(alarm=alarm))
+    sfn.StateMachine(
+        stack,
+        "Flow",
+        definition_body=sfn.DefinitionBody.from_chainable(
+            sfn.Wait(stack, "Pause", time=sfn.WaitTime.duration(cdk.Duration.seconds(5))).next(
+                sfn.Pass(stack, "Done", parameters={"topic": stack.region})
+            )
+        ),
+    )
+    ssm.CfnDocument(
+        stack,
+        "Runbook",
+        document_type="Automation",
+        content={
+            "schemaVersion": "0.3",
+            "mainSteps": [
+                {
+                    "name": "Hello",
+                    "action": "aws:executeScript",
+                    "inputs": {"Runtime": "python3.11", "Handler": "h", "Script": f"# {alarm.alarm_arn}\n"},
+                }
+            ],
+        },
+    )
+    template = cdk.assertions.Template.from_stack(stack).to_json()
+    split = split_template(template)
+    assert {name.split(".", 1)[1] for name in split.side_files} == {
+        "dashboard.json",
+        "definition.json",
+        "document.yaml",
+        "Hello.py",
+    }
+    assert "${GetAtt Cpu" in next(
+        text for name, text in split.side_files.items() if name.endswith("Hello.py")
+    )
+    assert join_template(split.template, split.side_files) == template
+
+
+def test_resource_type_counts_sums_up_a_template():
+    template = {
+        "Resources": {"A": {"Type": "AWS::SNS::Topic"}, "B": {"Type": "AWS::SNS::Topic"}, "C": {"Type": "X"}}
+    }
+    assert resource_type_counts(template) == {"AWS::SNS::Topic": 2, "X": 1}
+
+
+_SNAPSHOT_TEST = """
+import json
+from pathlib import Path
+
+from constructs_lib.testing import assert_template_matches_snapshot
+
+
+def test_stack(snapshot):
+    assert_template_matches_snapshot(json.loads(Path("template.json").read_text()), snapshot)
+"""
+
+
+def test_template_snapshot_files_are_written_compared_with_a_diff_and_pruned(pytester, monkeypatch):
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)  # the inner run is no xdist worker
+    pytester.makeini("[pytest]\nnorecursedirs = __snapshots__\n")  # side files include test_*.py names
+    pytester.makepyfile(test_stack=_SNAPSHOT_TEST)
+    template_file = pytester.path / "template.json"
+    template = _template_with_long_strings()
+    template_file.write_text(json.dumps(template))
+    snapshots = pytester.path / "__snapshots__" / "test_stack"
+
+    written = pytester.runpytest("--snapshot-update")
+    written.assert_outcomes(passed=1)
+    written.stdout.no_fnmatch_line("*Can not relate*")  # syrupy relates each file to its test
+    assert sorted(p.name for p in snapshots.iterdir()) == [
+        "test_stack.json",
+        "test_stack[Dashboard.dashboard].json",
+        "test_stack[Recovery.Check].py",
+        "test_stack[Recovery.Restart].sh",
+        "test_stack[Recovery.document].yaml",
+        "test_stack[WebLaunchTemplate.user-data].sh",
+    ]
+    assert (snapshots / "test_stack[Recovery.Check].py").read_text() == "def check(e, c):\n    return {}\n"
+    pytester.runpytest().assert_outcomes(passed=1)
+
+    script = template["Resources"]["Recovery0A1B2C3D"]["Properties"]["Content"]["mainSteps"][0]["inputs"]
+    script["Script"] = "def check(e, c):\n    return {'ok': True}\n"
+    template_file.write_text(json.dumps(template))
+    failed = pytester.runpytest()
+    failed.assert_outcomes(failed=1)
+    failed.stdout.fnmatch_lines(
+        [
+            "*1 of 6 snapshot files differ*",
+            "*--- Recovery.Check.py (snapshot)",
+            "*+++ synthesized",
+            "*-    return {}",
+            "*+    return {'ok': True}",
+        ]
+    )
+    pytester.runpytest("--snapshot-update").assert_outcomes(passed=1)
+    assert "'ok': True" in (snapshots / "test_stack[Recovery.Check].py").read_text()
+
+    del template["Resources"]["Recovery0A1B2C3D"]
+    template_file.write_text(json.dumps(template))
+    assert pytester.runpytest().ret != 0  # the document and its scripts are unused snapshot files now
+    pytester.runpytest("--snapshot-update").assert_outcomes(passed=1)
+    assert not any("Recovery" in p.name for p in snapshots.iterdir())

@@ -1,0 +1,3 @@
+systemctl restart {{ ServiceUnit }}
+sleep 5
+systemctl is-active {{ ServiceUnit }}
