@@ -142,7 +142,7 @@ def test_wheel_ships_the_constructs_py_typed_and_the_handlers_inside_the_library
         assert archive.read(f"constructs_lib/_handlers/auto_heal/{name}") == (HANDLER / name).read_bytes()
 
 
-def test_wheel_metadata_declares_ranges_and_the_nag_extra(wheel):
+def test_wheel_metadata_declares_ranges_and_the_nag_and_testing_extras(wheel):
     archive = zipfile.ZipFile(wheel)
     metadata = archive.read(next(n for n in archive.namelist() if n.endswith("METADATA"))).decode()
     lines = metadata.splitlines()
@@ -151,6 +151,8 @@ def test_wheel_metadata_declares_ranges_and_the_nag_extra(wheel):
     assert "Requires-Dist: constructs<11,>=10" in requires
     assert 'Requires-Dist: cdk-nag<4,>=3; extra == "nag"' in requires
     assert "Provides-Extra: nag" in lines
+    assert "Provides-Extra: testing" in lines
+    assert 'Requires-Dist: syrupy>=4; extra == "testing"' in requires
     assert "License-Expression: Apache-2.0" in lines
     assert not any("boto3" in r for r in requires)
 
