@@ -162,6 +162,7 @@ class DeliveryPipelineStack(cdk.Stack):
 
         self.pipeline.build_pipeline()
         self._grant_codeconnections()
+        self._pin_security_check_cli(cli_version or pinned_cli_version())
         acknowledge_pipeline_findings(self.pipeline, runner_roles=self.smoke_runner_roles.values())
 
     # -- smoke ----------------------------------------------------------------------------------
@@ -220,6 +221,30 @@ class DeliveryPipelineStack(cdk.Stack):
                 )
             )
         return steps
+
+    # -- the broadening check's CLI ---------------------------------------------------------------
+
+    def _pin_security_check_cli(self, version: str) -> None:
+        """CDK Pipelines' security check installs the latest CLI (``npm install -g aws-cdk``). The 3.x
+        CLI rejects this aws-cdk-lib's assemblies, and the check treats a failing ``cdk diff`` as a
+        broadening, so every Prod deploy would ask for a second approval: pin it like self-mutation."""
+        check = self.pipeline.node.try_find_child("PipelinesSecurityCheck")
+        if check is None:
+            return
+        project = check.node.find_child("CDKSecurityCheck").node.default_child
+        assert isinstance(project, codebuild.CfnProject)
+        # The build spec is an Fn::Join (it names the auto-approve function): patch its text parts.
+        build_spec = self.resolve(project.source)["buildSpec"]
+        parts = build_spec["Fn::Join"][1] if isinstance(build_spec, dict) else [build_spec]
+        unpinned, pinned = '"npm install -g aws-cdk"', f'"npm install -g aws-cdk@{version}"'
+        if sum(p.count(unpinned) for p in parts if isinstance(p, str)) != 1:
+            raise RuntimeError(
+                "CDK Pipelines' security check no longer installs the CLI with `npm install -g aws-cdk`: "
+                "review DeliveryPipelineStack._pin_security_check_cli for this aws-cdk-lib version."
+            )
+        patched = [p.replace(unpinned, pinned) if isinstance(p, str) else p for p in parts]
+        joined = {"Fn::Join": [build_spec["Fn::Join"][0], patched]} if isinstance(build_spec, dict) else None
+        project.add_property_override("Source.BuildSpec", joined or patched[0])
 
     # -- source permissions ------------------------------------------------------------------------
 

@@ -124,8 +124,12 @@ def test_broadening_check_runs_after_the_approval_not_beside_it_and_before_any_d
     assert confirm["ActionTypeId"]["Provider"] == "Manual"
     assert _run_order(prod, "PromoteToProd") < check["RunOrder"] < confirm["RunOrder"]
     assert all(confirm["RunOrder"] < a["RunOrder"] for a in _deploy_actions(prod))
-    # The check diffs the Prod stage's stacks (cdk diff --security-only --fail).
-    assert "--security-only" in json.dumps(_buildspec(synthesized_pipeline, check))
+    # The check diffs the Prod stage's stacks (cdk diff --security-only --fail) with the pinned CLI: the
+    # latest (3.x) rejects this aws-cdk-lib's assembly, and a failing diff counts as a broadening.
+    spec = json.dumps(_buildspec(synthesized_pipeline, check))
+    assert "--security-only" in spec
+    assert f"npm install -g aws-cdk@{pinned_cli_version()}" in spec
+    assert not re.search(r"npm install -g aws-cdk[^@]", spec)
     variables = {v["name"]: v["value"] for v in json.loads(check["Configuration"]["EnvironmentVariables"])}
     assert variables["STAGE_PATH"] == "Prod"
 
