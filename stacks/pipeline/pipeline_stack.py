@@ -63,17 +63,19 @@ def _python_runtime_spec() -> codebuild.BuildSpec:
 
 
 class DeliveryPipelineStack(cdk.Stack):
-    source_action_name = "Source"
+    """The self-mutating pipeline of ``stages`` (in that order) in the tooling account.
 
-    """The self-mutating pipeline of ``environments`` (in that order) in the tooling account.
-
+    :param app_name: names the stack and the pipeline (``<app_name>-delivery``).
     :param delivery: where the pipeline runs and what it watches (cdk.json ``delivery``).
     :param stages: the environments' stages, in deployment order. Create them in the app, next to
         this stack (``EnvironmentStage(app, config)``), not inside it: construct paths are part of
         logical ids and ``Name`` tags, so only then does the pipeline deploy the very templates that
         ``cdk deploy 'Prod/*'`` deploys (and can take over stacks deployed that way).
-    :param cli_version: CDK CLI for the self-mutation step. Default: package-lock.json's version.
+    :param cli_version: CDK CLI for the self-mutation step and the permissions-broadening check.
+        Default: package-lock.json's version, the one ``make synth`` runs.
     """
+
+    source_action_name = "Source"
 
     def __init__(
         self,
@@ -118,8 +120,9 @@ class DeliveryPipelineStack(cdk.Stack):
             self,
             "Pipeline",
             pipeline_name=f"{app_name}-delivery",
-            # Set explicitly: V2 is CodePipeline's current type (triggers, variables, per-execution
-            # pricing), and the default differs between CDK feature-flag settings.
+            # Set explicitly: V2 is CodePipeline's current pipeline type (triggers, variables; CodePipeline
+            # User Guide, "Pipeline types"), and CDK's default depends on the feature flag
+            # @aws-cdk/aws-codepipeline:defaultPipelineTypeToV2, which cdk.json does not set.
             pipeline_type=codepipeline.PipelineType.V2,
             # Deploying into other accounts needs KMS-encrypted artifact buckets whose keys those
             # accounts may use.
@@ -208,7 +211,7 @@ class DeliveryPipelineStack(cdk.Stack):
                         # boto3 at the pin of requirements-dev.txt; nothing else is needed.
                         "pip install --quiet \"$(grep -E '^boto3==' requirements-dev.txt)\""
                     ],
-                    commands=[" ".join(_smoke_command(env, rc.region, rc.label))],
+                    commands=[" ".join(smoke_command(env, rc.region, rc.label))],
                     env_from_cfn_outputs={
                         "LOAD_BALANCER_DNS": compute.node.find_child("LoadBalancerDnsName")
                     },
@@ -267,8 +270,8 @@ class DeliveryPipelineStack(cdk.Stack):
         )
 
 
-def _smoke_command(env: EnvironmentConfig, region: str, label: str) -> list[str]:
-    """``python -m scripts.smoke ...`` for one region of one environment (see scripts/smoke.py)."""
+def smoke_command(env: EnvironmentConfig, region: str, label: str) -> list[str]:
+    """The arguments of ``python3 -m scripts.smoke`` for one region of one environment."""
     args = [
         "python3 -m scripts.smoke",
         f"--role-arn {smoke_role_arn(env, label)}",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from stacks.config import ConfigError, load_config
-from stacks.pipeline import load_delivery_config, pipeline_requested, placeholder_values
+from stacks.pipeline import build_pipeline_app, load_delivery_config, pipeline_requested, placeholder_values
+from stacks.pipeline.pipeline_stack import smoke_command
 from tests.pipeline.conftest import pipeline_context
 
 ARN = "arn:aws:codeconnections:ap-northeast-1:555555555555:connection/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
@@ -132,7 +135,32 @@ def test_fails_when_the_pipeline_flag_is_not_true_or_false():
 
 
 def test_fails_when_one_environment_is_selected_for_the_pipeline(context):
-    from stacks.pipeline import build_pipeline_app
-
     with pytest.raises(ConfigError, match=r"-c env=prod with -c pipeline=true: .* drop -c env"):
         build_pipeline_app({**context, "env": "prod"}, nag=False, builtin_validation=False)
+
+
+# -- the smoke step's command line, from an environment's config -------------------------------------
+
+
+def test_smoke_command_checks_https_with_the_public_name_when_the_region_has_a_certificate(app_config):
+    prod = app_config.environments["prod"]
+    cert = "arn:aws:acm:ap-northeast-1:333333333333:certificate/abc"
+    https = dataclasses.replace(prod, primary=dataclasses.replace(prod.primary, certificate_arn=cert))
+
+    assert "--tls-server-name www.example.com" in smoke_command(https, "ap-northeast-1", "Tokyo")
+    assert not any("--tls-server-name" in a for a in smoke_command(prod, "ap-northeast-1", "Tokyo"))
+
+
+def test_smoke_command_skips_health_where_the_standby_runs_no_instances(app_config):
+    stg = app_config.environments["stg"]  # pilot light: Osaka at zero
+    assert any(a.startswith("--skip-health ") for a in smoke_command(stg, "ap-northeast-3", "Osaka"))
+    assert not any(a.startswith("--skip-health ") for a in smoke_command(stg, "ap-northeast-1", "Tokyo"))
+
+
+def test_fails_when_a_certificate_has_no_public_name_to_verify(app_config):
+    dev = app_config.environments["dev"]  # dev has no dns
+    cert = "arn:aws:acm:ap-northeast-1:111111111111:certificate/abc"
+    https = dataclasses.replace(dev, primary=dataclasses.replace(dev.primary, certificate_arn=cert))
+
+    with pytest.raises(ConfigError, match=r"environments\.dev: a certificate_arn without dns"):
+        smoke_command(https, "ap-northeast-1", "Tokyo")
