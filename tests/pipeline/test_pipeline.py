@@ -315,3 +315,38 @@ def _warnings(outdir: Path) -> list[str]:
     return [
         str(e["data"]) for entries in metadata.values() for e in entries if e["type"] == "aws:cdk:warning"
     ]
+
+
+def _as_the_cli_writes_it(template: dict) -> dict:
+    """The CDK CLI adds a ``CDKMetadata`` resource that an in-process synth leaves out; cfn-lint 1.58
+    recognises CDK templates by it and skips checks CDK's own output trips (Fn::Join ARNs in pipeline
+    actions, reported as E3703). `make synth-pipeline` lints the CLI's output: lint the same here."""
+    cdk_metadata = {"Type": "AWS::CDK::Metadata", "Properties": {"Analytics": "v2:deflate64:"}}
+    return {**template, "Resources": {**template["Resources"], "CDKMetadata": cdk_metadata}}
+
+
+def test_pipeline_support_and_smoke_templates_are_cfn_lint_clean(synthesized_pipeline):
+    """The new templates only (the environments' stacks are linted by the suite already)."""
+    from constructs_lib.testing import cfn_lint_template
+
+    outdir = synthesized_pipeline.outdir
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    templates = {
+        name: (
+            json.loads((outdir / a["properties"]["templateFile"]).read_text()),
+            a["environment"].split("/")[-1],
+        )
+        for name, a in manifest["artifacts"].items()
+        if a["type"] == "aws:cloudformation:stack"
+    }
+    for rc in synthesized_pipeline.config.environments["prod"].regions:
+        templates[f"Prod/{rc.label}-Smoke"] = (
+            synthesized_pipeline.stage_template(f"Prod/{rc.label}-Smoke"),
+            rc.region,
+        )
+    assert len(templates) == 5
+    findings = {
+        name: cfn_lint_template(_as_the_cli_writes_it(t), region=region)
+        for name, (t, region) in templates.items()
+    }
+    assert findings == {name: [] for name in templates}
