@@ -10,6 +10,7 @@ import pytest
 
 from constructs_lib.healing import alarm_state_change_pattern
 from constructs_lib.testing import CdkTemplateSnapshotExtension, mask_template
+from stacks.pipeline import placeholder_values
 from stacks.pipeline.pipeline_stack import SYNTH_COMMANDS, SYNTH_INSTALL_COMMANDS, pinned_cli_version
 from stacks.pipeline.smoke import smoke_alarm_name
 from tests.conftest import ROOT, mask_asset_hashes
@@ -53,7 +54,7 @@ def test_pipeline_is_v2_with_kms_encrypted_artifacts_for_cross_account_deploys(s
     assert key["Properties"]["EnableKeyRotation"] is True
     # The workload accounts' deploy roles may use the key: artifacts cross accounts.
     key_policy = json.dumps(key["Properties"]["KeyPolicy"])
-    for account in ("111111111111", "222222222222", "333333333333"):
+    for account in (env.account for env in synthesized_pipeline.config.environments.values()):
         assert f"iam::{account}:role/cdk-hnb659fds-deploy-role-{account}-" in key_policy
 
 
@@ -205,13 +206,14 @@ def test_one_smoke_step_per_region_runs_after_every_deploy_of_its_environment(
         assert dns["value"] == f"#{{{compute['Namespace']}.LoadBalancerDnsName}}"
         (command,) = _buildspec(synthesized_pipeline, smoke)["phases"]["build"]["commands"]
         assert command.startswith("python3 -m scripts.smoke ")
+        prefix = f"{env.app_name}-{env.name}"
         assert f"--region {rc.region}" in command
         assert (
-            f"--role-arn arn:aws:iam::{env.account}:role/webapp-{env.name}-pipeline-smoke-{rc.label.lower()}"
+            f"--role-arn arn:aws:iam::{env.account}:role/{prefix}-pipeline-smoke-{rc.label.lower()}"
             in command
         )
-        assert f"--pause-parameter /webapp/{env.name}/pause" in command
-        assert f"--topic-arn arn:aws:sns:{rc.region}:{env.account}:webapp-{env.name}-alerts-low" in command
+        assert f"--pause-parameter {env.pause_parameter_name}" in command
+        assert f"--topic-arn arn:aws:sns:{rc.region}:{env.account}:{prefix}-alerts-low" in command
         assert ("--skip-health" in command) == (env.capacity_for(rc.region).min == 0)
 
 
@@ -222,7 +224,7 @@ def test_smoke_runner_may_assume_only_its_environments_smoke_roles(synthesized_p
         (role_id,) = [
             k
             for k, r in roles.items()
-            if r["Properties"].get("RoleName") == f"webapp-delivery-smoke-{env.name}"
+            if r["Properties"].get("RoleName") == f"{env.app_name}-delivery-smoke-{env.name}"
         ]
         assumed = [
             statement["Resource"]
@@ -232,30 +234,32 @@ def test_smoke_runner_may_assume_only_its_environments_smoke_roles(synthesized_p
             if statement["Action"] == "sts:AssumeRole"
         ]
         assert sorted(assumed) == sorted(
-            f"arn:aws:iam::{env.account}:role/webapp-{env.name}-pipeline-smoke-{rc.label.lower()}"
+            f"arn:aws:iam::{env.account}:role/{env.app_name}-{env.name}-pipeline-smoke-{rc.label.lower()}"
             for rc in env.regions
         )
 
 
 def test_smoke_role_trusts_only_the_runner_and_reads_only_what_the_checks_need(synthesized_pipeline):
-    template = synthesized_pipeline.stage_template("Prod/Tokyo-Smoke")
+    tooling, app = synthesized_pipeline.delivery.account, synthesized_pipeline.config.app_name
+    prod = synthesized_pipeline.config.environments["prod"]
+    template = synthesized_pipeline.stage_template(f"Prod/{prod.primary.label}-Smoke")
     (role,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
     (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-    assert "444444444444:root" in json.dumps(trust["Principal"])
+    assert f"{tooling}:root" in json.dumps(trust["Principal"])
     assert trust["Condition"] == {
-        "ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::444444444444:role/webapp-delivery-smoke-prod"}
+        "ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{tooling}:role/{app}-delivery-smoke-prod"}
     }
     assert trust["Action"] == "sts:AssumeRole"
     (policy,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Policy"]
     statements = {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
     assert statements["ReadThePauseSwitch"]["Action"] == "ssm:GetParameter"
-    assert "parameter/webapp/prod/pause" in json.dumps(statements["ReadThePauseSwitch"]["Resource"])
+    assert f"parameter{prod.pause_parameter_name}" in json.dumps(statements["ReadThePauseSwitch"]["Resource"])
     alarm_statement = statements["FireTheSmokeAlarmAndReadItsHistory"]
     assert alarm_statement["Action"] == ["cloudwatch:DescribeAlarmHistory", "cloudwatch:SetAlarmState"]
     assert "*" not in json.dumps(policy["Properties"]["PolicyDocument"])
     (alarm,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
     assert alarm["Properties"]["AlarmActions"] == [
-        "arn:aws:sns:ap-northeast-1:333333333333:webapp-prod-alerts-low"
+        f"arn:aws:sns:{prod.primary.region}:{prod.account}:{app}-prod-alerts-low"
     ]
     assert alarm["Properties"]["TreatMissingData"] == "notBreaching"
 
@@ -265,17 +269,18 @@ def test_smoke_alarm_does_not_wake_auto_healing(synthesized_pipeline):
     from moto.events.models import EventPattern
 
     env = synthesized_pipeline.config.environments["prod"]
-    pattern = EventPattern.load(json.dumps(alarm_state_change_pattern("webapp-prod-", "webapp-prod-web-")))
+    prefix = f"{env.app_name}-{env.name}-"  # AutoHealing's default alarm_name_prefix
+    pattern = EventPattern.load(json.dumps(alarm_state_change_pattern(prefix, f"{prefix}web-")))
 
     def event(name: str) -> dict:
         return {
             "source": "aws.cloudwatch",
             "detail-type": "CloudWatch Alarm State Change",
-            "resources": [f"arn:aws:cloudwatch:ap-northeast-1:333333333333:alarm:{name}"],
+            "resources": [f"arn:aws:cloudwatch:{env.primary.region}:{env.account}:alarm:{name}"],
             "detail": {"alarmName": name, "state": {"value": "ALARM"}, "configuration": {"metrics": []}},
         }
 
-    assert pattern.matches_event(event("webapp-prod-db-cpu-high"))  # the pattern does match real alarms
+    assert pattern.matches_event(event(f"{prefix}db-cpu-high"))  # the pattern does match this env's alarms
     assert not pattern.matches_event(event(smoke_alarm_name(env)))
 
 
@@ -291,10 +296,10 @@ def test_cdk_nag_passed_over_the_pipeline_its_support_stacks_and_every_stage(syn
     assert violations == []
     manifest = json.loads((synthesized_pipeline.outdir / "manifest.json").read_text())
     support = [a for k, a in manifest["artifacts"].items() if k.startswith("cross-region-stack-")]
-    assert sorted(a["environment"] for a in support) == [
-        "aws://444444444444/ap-northeast-3",
-        "aws://444444444444/us-east-1",
-    ]
+    tooling = synthesized_pipeline.delivery.account
+    regions = {rc.region for env in synthesized_pipeline.config.environments.values() for rc in env.regions}
+    deployed_elsewhere = sorted((regions | {"us-east-1"}) - {synthesized_pipeline.delivery.region})
+    assert sorted(a["environment"] for a in support) == [f"aws://{tooling}/{r}" for r in deployed_elsewhere]
 
 
 def test_pipeline_stack_matches_snapshot(synthesized_pipeline, snapshot):
@@ -304,10 +309,11 @@ def test_pipeline_stack_matches_snapshot(synthesized_pipeline, snapshot):
     assert template == snapshot.use_extension(CdkTemplateSnapshotExtension)
 
 
-def test_placeholders_in_cdk_json_are_flagged_at_synth(synthesized_pipeline):
-    warnings = _warnings(synthesized_pipeline.outdir)
-    assert any("delivery.connection_arn" in w and "placeholder" in w for w in warnings)
-    assert any("delivery.account" in w for w in warnings)
+def test_each_placeholder_left_in_cdk_json_is_warned_about_at_synth(synthesized_pipeline):
+    warned = sorted(w for w in _warnings(synthesized_pipeline.outdir) if "still holds the placeholder" in w)
+    expected = placeholder_values(synthesized_pipeline.delivery)
+    assert len(warned) == len(expected)
+    assert all(key in warning for key, warning in zip(sorted(expected), warned, strict=True))
 
 
 def _warnings(outdir: Path) -> list[str]:
