@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import re
 import sys
 import tempfile
@@ -200,7 +201,10 @@ def main(argv: list[str] | None = None) -> int:
     baseline = _synth({})
     jobs = [(flag, explanation, baseline) for flag, explanation in candidates.items()]
     if args.jobs > 1:
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        # spawn, not fork: the parent's jsii kernel (a Node child process) cannot be shared.
+        with ProcessPoolExecutor(
+            max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn")
+        ) as pool:
             effects = list(pool.map(_compare_job, jobs))
     else:
         effects = [_compare_job(job) for job in jobs]
