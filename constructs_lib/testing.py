@@ -76,6 +76,9 @@ ASSET_HASH_PLACEHOLDER = "<asset-hash>"
 ASSET_PATH_PLACEHOLDER = "<asset-path>"
 # CDK asset hashes are SHA-256 hex digests: in S3 keys ("<hash>.zip"), image tags, asset parameters.
 _ASSET_HASH = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
+# cdk-assets destination ids in CDK Pipelines' publishing buildspecs: "<hash>:<account>-<region>-<8 hex>",
+# the suffix a digest that changes with the asset as the hash does.
+_DESTINATION_SUFFIX = re.compile(r"(<asset-hash>:\d{12}-[a-z0-9-]+?-)[0-9a-f]{8}(?![0-9a-f])")
 # Resource metadata CDK writes when the CLI enables asset metadata: absolute, machine-dependent paths.
 _ASSET_PATH_METADATA = ("aws:asset:path", "aws:asset:original-path")
 # cfn-lint rules CDK output trips by design: W3005 (CDK adds DependsOn next to Ref/GetAtt) and W3010
@@ -88,7 +91,8 @@ def mask_template(template: Mapping[str, Any]) -> dict[str, Any]:
 
     Everything else is kept as synthesized, so a snapshot diff shows every real change.
     """
-    masked = json.loads(_ASSET_HASH.sub(ASSET_HASH_PLACEHOLDER, json.dumps(template)))
+    text = _ASSET_HASH.sub(ASSET_HASH_PLACEHOLDER, json.dumps(template))
+    masked = json.loads(_DESTINATION_SUFFIX.sub(r"\1<destination>", text))
     for resource in masked.get("Resources", {}).values():
         metadata = resource.get("Metadata") if isinstance(resource, dict) else None
         if isinstance(metadata, dict):

@@ -29,7 +29,7 @@ def project_context(root: Path = ROOT) -> dict[str, Any]:
     return context
 
 
-def _context_flag(context: Mapping[str, Any] | None, key: str, *, default: bool) -> bool:
+def context_flag(context: Mapping[str, Any] | None, key: str, *, default: bool) -> bool:
     """A boolean context value from the given context, or from what the CDK CLI passes.
 
     ``true``/``false`` only (``-c key=true`` arrives as a string); anything else raises ConfigError.
@@ -54,7 +54,7 @@ def build_app(
     cfn-lint over every template instead, so ``cdk diff``/``deploy`` do not pay for it each time).
     """
     if builtin_validation is None:
-        builtin_validation = _context_flag(context, "builtin_validation", default=True)
+        builtin_validation = context_flag(context, "builtin_validation", default=True)
     app = cdk.App(
         context=dict(context) if context is not None else None,
         outdir=outdir,

@@ -15,7 +15,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import pipelines
 from constructs import IConstruct
 
-from constructs_lib._nag import acknowledge, nag_arn
+from constructs_lib.nag import acknowledge, nag_arn
 
 ARTIFACT_GRANT_REASON = (
     "CDK's read/write grants on the pipeline's own artifact bucket and its KMS key: the action families "

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Mapping
 from typing import Any
 
 import aws_cdk as cdk
 
+from stacks.application import context_flag
 from stacks.config import AppConfig, ConfigError, load_config
 from stacks.pipeline.config import DeliveryConfig, load_delivery_config
 from stacks.pipeline.pipeline_stack import DeliveryPipelineStack
@@ -18,20 +17,9 @@ from stacks.stage import EnvironmentStage
 PIPELINE_FLAG = "pipeline"
 
 
-def _cli_context() -> dict[str, Any]:
-    return json.loads(os.environ.get("CDK_CONTEXT_JSON") or "{}")
-
-
 def _flag(context: Mapping[str, Any] | None, key: str, *, default: bool) -> bool:
-    """A true/false context value from ``context``, or from what the CDK CLI passes (``-c key=true``
-    arrives as a string)."""
-    source = context if context is not None else _cli_context()
-    value = source.get(key, default)
-    if isinstance(value, bool):
-        return value
-    if str(value).lower() in ("true", "false"):
-        return str(value).lower() == "true"
-    raise ConfigError(f"-c {key}={value!r}: use true or false.")
+    """A true/false context value, read as the environments' app reads it (one parser)."""
+    return context_flag(context, key, default=default)
 
 
 def pipeline_requested(context: Mapping[str, Any] | None) -> bool:

@@ -417,3 +417,10 @@ def test_template_snapshot_files_are_written_compared_with_a_diff_and_pruned(pyt
     assert pytester.runpytest().ret != 0  # the document and its scripts are unused snapshot files now
     pytester.runpytest("--snapshot-update").assert_outcomes(passed=1)
     assert not any("Recovery" in p.name for p in snapshots.iterdir())
+
+
+def test_mask_template_masks_cdk_assets_destination_ids_in_pipeline_buildspecs():
+    command = f'cdk-assets publish "{HASH}:111111111111-ap-northeast-3-a20999ce"'
+    template = {"Resources": {"P": {"Type": "AWS::CodeBuild::Project", "Properties": {"BuildSpec": command}}}}
+    masked = mask_template(template)["Resources"]["P"]["Properties"]["BuildSpec"]
+    assert masked == 'cdk-assets publish "<asset-hash>:111111111111-ap-northeast-3-<destination>"'

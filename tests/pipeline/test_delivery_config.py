@@ -130,7 +130,8 @@ def test_pipeline_flag_from_the_cli_context(monkeypatch):
 
 
 def test_fails_when_the_pipeline_flag_is_not_true_or_false():
-    with pytest.raises(ConfigError, match="-c pipeline='yes please': use true or false"):
+    expected = r"pipeline is 'yes please': use true or false \(e.g. -c pipeline=true\)"
+    with pytest.raises(ConfigError, match=expected):
         pipeline_requested({"pipeline": "yes please"})
 
 

@@ -59,5 +59,6 @@ def test_a_bad_pipeline_flag_is_a_configuration_error(recorder, monkeypatch, cap
 
     assert entry_point.main() == 2
 
-    assert "configuration error: -c pipeline='maybe': use true or false." in capsys.readouterr().err
+    expected = "configuration error: pipeline is 'maybe': use true or false (e.g. -c pipeline=true)."
+    assert expected in capsys.readouterr().err
     assert recorder.calls == []
