@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_events as events
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from constructs_lib.data import (
+    BackupReplication,
     CrossRegionBackup,
+    DatabaseBackup,
+    DatabaseCredentials,
+    DatabaseMaintenance,
+    DatabaseMonitoring,
     DatabaseNetwork,
+    DatabaseStorage,
     DrBackupVault,
+    ReplicaSource,
     ResilientDatabase,
     database_arn,
 )
@@ -47,32 +55,42 @@ class DataStack(RegionalStack):
                 self,
                 "Database",
                 vpc=vpc,
+                naming=config.naming,
                 instance_identifier=config.database_identifier(region),
                 role="primary" if active else "replica",
-                source_database_arn=None
+                replica_source=None
                 if active
-                else database_arn(
-                    account=config.account,
+                else ReplicaSource(
+                    database_arn=database_arn(
+                        account=config.account,
+                        region=config.active_region,
+                        instance_identifier=config.database_identifier(config.active_region),
+                    ),
                     region=config.active_region,
-                    instance_identifier=config.database_identifier(config.active_region),
                 ),
-                source_region=None if active else config.active_region,
                 promoted=active and config.database_created_as_replica(region),
                 client_security_groups=[web_security_group],
                 instance_type=ec2.InstanceType(db.instance_class),
                 # A standby replica runs single-AZ; promotion makes it the primary with the configured HA.
                 multi_az=db.multi_az if active else False,
-                allocated_storage_gib=db.allocated_storage_gib,
-                backup_retention_days=db.backup_retention_days,
                 deletion_protection=db.deletion_protection,
-                master_secret_name=config.master_secret_name,
-                owns_master_secret=home,
-                secret_replica_regions={other: config.data_key_alias_arn(other)} if home else None,
+                storage=DatabaseStorage(allocated_gib=db.allocated_storage_gib),
+                backup=DatabaseBackup(
+                    retention_days=db.backup_retention_days,
+                    preferred_window=db.backup_window_utc,
+                    # Automated backups and transaction logs follow to the other region (PITR there too).
+                    replication=BackupReplication(region=other, kms_key_arn=config.data_key_alias_arn(other))
+                    if active
+                    else None,
+                ),
+                credentials=DatabaseCredentials(
+                    secret_name=config.master_secret_name,
+                    owns_secret=home,
+                    secret_replica_regions={other: config.data_key_alias_arn(other)} if home else {},
+                ),
+                maintenance=DatabaseMaintenance(preferred_window=db.maintenance_window_utc),
+                monitoring=DatabaseMonitoring(log_retention=self.log_retention),
                 encryption_key=data_key,
-                # Automated backups and transaction logs follow to the other region (PITR there too).
-                backup_replication_region=other if active else None,
-                backup_replication_kms_key_arn=config.data_key_alias_arn(other) if active else None,
-                log_retention=self.log_retention,
                 removal_policy=self.removal_policy,
             )
             self.network = self.database.network
@@ -86,19 +104,18 @@ class DataStack(RegionalStack):
             self.backup = CrossRegionBackup(
                 self,
                 "Backup",
-                vault_name=config.backup_vault_name,
+                naming=config.naming,
                 destination_region=config.dr.region,
                 selection_tags={"Environment": config.name},
                 retention=cdk.Duration.days(config.backup.retention_days),
+                schedule=None
+                if config.backup.start_hour_utc is None
+                else events.Schedule.cron(minute="0", hour=str(config.backup.start_hour_utc)),
                 removal_policy=self.removal_policy,
             )
         else:
             self.backup_vault = DrBackupVault(
-                self,
-                "BackupVault",
-                vault_name=config.backup_vault_name,
-                key_alias=f"alias/{config.app_name}-{config.name}-backup",
-                removal_policy=self.removal_policy,
+                self, "BackupVault", naming=config.naming, removal_policy=self.removal_policy
             )
 
     def database_target(self) -> DatabaseTarget | None:

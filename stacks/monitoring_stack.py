@@ -197,10 +197,9 @@ class MonitoringStack(RegionalStack):
             self.az_outage = AzOutageExperiment(
                 self,
                 "AzOutage",
-                environment_name=env,
+                naming=config.naming,
                 availability_zone=config.region_config(region).availability_zones[0],
                 stop_condition_alarms=list(self.incidents.alarms.values()),
-                experiment_name=f"{app}-{env}-az-outage",
             )
 
         self.dashboard = OperationsDashboard(

@@ -2,6 +2,8 @@
 
 - :mod:`~constructs_lib.data.database`: :class:`ResilientDatabase`.
 - :mod:`~constructs_lib.data.network`: :class:`DatabaseNetwork`, where a database may run.
+- :mod:`~constructs_lib.data.options`: the grouped props of a database (storage, backup, credentials,
+  maintenance, monitoring, replica source).
 - :mod:`~constructs_lib.data.props`: :class:`DatabaseRole`, :func:`database_arn`, the engine default.
 - :mod:`~constructs_lib.data.backup`: :class:`CrossRegionBackup`, :class:`DrBackupVault`.
 """
@@ -9,15 +11,31 @@
 from constructs_lib.data.backup import CrossRegionBackup, DrBackupVault, backup_vault_arn
 from constructs_lib.data.database import ResilientDatabase
 from constructs_lib.data.network import DatabaseNetwork
+from constructs_lib.data.options import (
+    BackupReplication,
+    DatabaseBackup,
+    DatabaseCredentials,
+    DatabaseMaintenance,
+    DatabaseMonitoring,
+    DatabaseStorage,
+    ReplicaSource,
+)
 from constructs_lib.data.props import DEFAULT_ENGINE_VERSION, POSTGRES_PORT, DatabaseRole, database_arn
 
 __all__ = [
     "DEFAULT_ENGINE_VERSION",
     "POSTGRES_PORT",
+    "BackupReplication",
     "CrossRegionBackup",
+    "DatabaseBackup",
+    "DatabaseCredentials",
+    "DatabaseMaintenance",
+    "DatabaseMonitoring",
     "DatabaseNetwork",
     "DatabaseRole",
+    "DatabaseStorage",
     "DrBackupVault",
+    "ReplicaSource",
     "ResilientDatabase",
     "backup_vault_arn",
     "database_arn",

@@ -19,6 +19,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_lib._core import Naming
 from constructs_lib.data.props import _validate_region
 from constructs_lib.nag import acknowledge
 
@@ -27,11 +28,19 @@ __all__ = ["CrossRegionBackup", "DrBackupVault", "backup_vault_arn"]
 _VAULT_NAME = re.compile(r"^[a-zA-Z0-9\-_]{2,50}$")
 _ALIAS = re.compile(r"^alias/[a-zA-Z0-9/_-]{1,250}$")
 _DAY = cdk.Duration.days(1)
+#: AWS Backup's own default start of a rule without a schedule: daily at 05:00 UTC (AWS Backup API
+#: reference, ``BackupRule.ScheduleExpression``: "the default expression cron(0 5 ? * * *)").
+DEFAULT_BACKUP_HOUR_UTC = 5
 
 
 def backup_vault_arn(*, account: str, region: str, vault_name: str, partition: str = "aws") -> str:
     """ARN of an AWS Backup vault, from its name."""
     return f"arn:{partition}:backup:{region}:{account}:backup-vault:{vault_name}"
+
+
+def default_vault_name(naming: Naming) -> str:
+    """``{app}-{env}-backup``: the vault name both regions use unless told otherwise."""
+    return naming.name("backup")
 
 
 def _validate_vault_name(value: str, *, prop: str) -> str:
@@ -49,7 +58,9 @@ class DrBackupVault(Construct):
     ``key_alias``). Its name is deterministic, so the primary region's plan names it with
     :func:`backup_vault_arn` instead of a copied ARN.
 
+    :param naming: App and environment of the vault.
     :param vault_name: Vault name (the same string the primary region's ``destination_vault_name`` uses).
+        Default: ``{app}-{env}-backup``, as :class:`CrossRegionBackup` names its destination.
     :param key_alias: Alias of the vault key, e.g. ``alias/webapp-prod-backup``.
         Default: ``alias/<vault_name>``.
     :param removal_policy: What happens to the vault and key when they leave the stack.
@@ -61,12 +72,13 @@ class DrBackupVault(Construct):
         scope: Construct,
         id: str,
         *,
-        vault_name: str,
+        naming: Naming,
+        vault_name: str | None = None,
         key_alias: str | None = None,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, id)
-        _validate_vault_name(vault_name, prop="vault_name")
+        vault_name = _validate_vault_name(vault_name or default_vault_name(naming), prop="vault_name")
         if key_alias is not None and not _ALIAS.match(key_alias):
             raise ValueError(f"key_alias ({key_alias!r}) must look like 'alias/<name>'.")
         self.key = kms.Key(
@@ -98,17 +110,18 @@ class CrossRegionBackup(Construct):
     whose tags match ``selection_tags`` (AWS Backup ``Conditions``, AND logic), so tagging a
     resource ``Environment=<env>`` is enough to back it up.
 
-    :param vault_name: Name of this region's vault.
+    :param naming: App and environment whose resources are backed up.
     :param destination_region: DR region of the copies.
+    :param vault_name: Name of this region's vault. Default: ``{app}-{env}-backup``.
     :param destination_vault_name: Name of the DR region's vault. Default: ``vault_name``.
     :param selection_tags: Tags a resource must carry to be selected, e.g. ``{"Environment": "prod"}``.
-        Default: no tag condition (then ``resource_arns`` must be given).
+        Default: ``{"Environment": <naming.environment>}``.
     :param resource_arns: ARN patterns of the selected resources. Default: every RDS DB instance
         of this account and region (``arn:aws:rds:<region>:<account>:db:*``).
     :param retention: How long recovery points are kept here. Default: 14 days (the ops plan's).
     :param copy_retention: How long the copies are kept in the DR region. Default: ``retention``.
-    :param schedule: When the daily backup starts. Default: 18:00 UTC (03:00 JST), after the
-        RDS backup window.
+    :param schedule: When the daily backup starts (a cron schedule, in UTC). Default: 05:00 UTC daily,
+        AWS Backup's own default start; place it after the databases' backup windows.
     :param encryption_key: Key of this region's vault. Default: a new customer-managed key.
     :param removal_policy: What happens to the vault and key. Default: ``RETAIN``.
     """
@@ -118,8 +131,9 @@ class CrossRegionBackup(Construct):
         scope: Construct,
         id: str,
         *,
-        vault_name: str,
+        naming: Naming,
         destination_region: str,
+        vault_name: str | None = None,
         destination_vault_name: str | None = None,
         selection_tags: Mapping[str, str] | None = None,
         resource_arns: Sequence[str] | None = None,
@@ -131,7 +145,9 @@ class CrossRegionBackup(Construct):
     ) -> None:
         super().__init__(scope, id)
         stack = cdk.Stack.of(self)
-        _validate_vault_name(vault_name, prop="vault_name")
+        vault_name = _validate_vault_name(vault_name or default_vault_name(naming), prop="vault_name")
+        if selection_tags is None and resource_arns is None:
+            selection_tags = {"Environment": naming.environment}
         _validate_region(destination_region, prop="destination_region")
         destination_vault_name = _validate_vault_name(
             destination_vault_name or vault_name, prop="destination_vault_name"
@@ -180,7 +196,7 @@ class CrossRegionBackup(Construct):
         destination = backup.BackupVault.from_backup_vault_arn(
             self, "DestinationVault", self.destination_vault_arn
         )
-        schedule = schedule or events.Schedule.cron(minute="0", hour="18")
+        schedule = schedule or events.Schedule.cron(minute="0", hour=str(DEFAULT_BACKUP_HOUR_UTC))
         self.plan = backup.BackupPlan(
             self,
             "Resource",

@@ -175,6 +175,10 @@ class DatabaseConfig:
     multi_az: bool = False
     deletion_protection: bool = False
     generations: Mapping[str, int] = field(default_factory=dict)
+    #: Daily automated-backup window, ``hh24:mi-hh24:mi`` in UTC; ``None`` lets RDS choose one.
+    backup_window_utc: str | None = None
+    #: Weekly maintenance window, ``ddd:hh24:mi-ddd:hh24:mi`` in UTC; ``None`` lets RDS choose one.
+    maintenance_window_utc: str | None = None
 
     @property
     def memory_gib(self) -> float:
@@ -189,6 +193,8 @@ class BackupConfig:
     """AWS Backup: daily, copied to the DR region (the ops plan keeps 14 days)."""
 
     retention_days: int = 14
+    #: Hour (UTC) the daily backup starts; ``None`` keeps the library's default (AWS Backup's 05:00 UTC).
+    start_hour_utc: int | None = None
 
 
 @dataclass(frozen=True)

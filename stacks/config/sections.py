@@ -10,6 +10,7 @@ from typing import Any
 
 from constructs_lib._core import SEVERITIES, validate_name, validate_severity
 from constructs_lib.alerting import SeverityEndpoints as LibrarySeverityEndpoints
+from constructs_lib.data import DatabaseBackup, DatabaseMaintenance
 from stacks.config.errors import ConfigError, library_errors
 from stacks.config.reader import Reader
 from stacks.config.schema import (
@@ -268,7 +269,19 @@ def parse_database(data: Any, path: str, regions: tuple[str, ...]) -> DatabaseCo
         multi_az=r.bool("multi_az", d.multi_az),
         deletion_protection=r.bool("deletion_protection", d.deletion_protection),
         generations=parse_generations(r, regions),
+        backup_window_utc=r.str("backup_window_utc", None),
+        maintenance_window_utc=r.str("maintenance_window_utc", None),
     )
+    # The library checks the windows' formats (DatabaseBackup, DatabaseMaintenance).
+    with library_errors(
+        path,
+        {
+            "backup.preferred_window": r.key("backup_window_utc"),
+            "maintenance.preferred_window": r.key("maintenance_window_utc"),
+        },
+    ):
+        DatabaseBackup(retention_days=db.backup_retention_days, preferred_window=db.backup_window_utc)
+        DatabaseMaintenance(preferred_window=db.maintenance_window_utc)
     return db
 
 
@@ -287,7 +300,10 @@ def parse_generations(r: Reader, regions: tuple[str, ...]) -> dict[str, int]:
 
 def parse_backup(data: Any, path: str) -> BackupConfig:
     r = Reader(data, path, keys_of(BackupConfig))
-    b = BackupConfig(retention_days=r.int("retention_days", BackupConfig().retention_days, low=1, high=3650))
+    b = BackupConfig(
+        retention_days=r.int("retention_days", BackupConfig().retention_days, low=1, high=3650),
+        start_hour_utc=r.int("start_hour_utc", None, low=0, high=23) if r.has("start_hour_utc") else None,
+    )
     return b
 
 
