@@ -34,6 +34,7 @@ from constructs_lib.alerting import (
 )
 from constructs_lib.data import (
     DEFAULT_ENGINE_VERSION,
+    BackupAccountCopy,
     BackupReplication,
     CrossRegionBackup,
     DatabaseBackup,
@@ -46,6 +47,7 @@ from constructs_lib.data import (
     DrBackupVault,
     ReplicaSource,
     ResilientDatabase,
+    VaultLock,
     backup_vault_arn,
     database_arn,
 )
@@ -111,6 +113,7 @@ __all__ = [
     "AutoHealingWebService",
     "AvailabilityBurnRateAlarms",
     "AzOutageExperiment",
+    "BackupAccountCopy",
     "BackupReplication",
     "BackupRestoreDrillRunbook",
     "BurnRateWindow",
@@ -159,6 +162,7 @@ __all__ = [
     "SeverityTopics",
     "SlackChannel",
     "TargetHealthCheck",
+    "VaultLock",
     "WebServiceMetricFactory",
     "acknowledge",
     "alarm_name",

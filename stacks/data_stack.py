@@ -46,6 +46,13 @@ class DataStack(RegionalStack):
         super().__init__(scope, id, config=config, region=region, description="data (database, backups)")
         db = config.database
         self.data_key = data_key
+        if config.account_shared_with:
+            cdk.Annotations.of(self).add_warning_v2(
+                "webapp:config:sharedAccount",
+                f"environments.{config.name}.account ({config.account}) is shared with "
+                f"{', '.join(config.account_shared_with)}: allowed because none keeps its data, but a "
+                "mistake in one can reach the other. Give each environment its own account when you can.",
+            )
         active = region == config.active_region
         other = config.standby_region if active else config.active_region
         self.database: ResilientDatabase | None = None
@@ -100,6 +107,9 @@ class DataStack(RegionalStack):
                 self, "DatabaseNetwork", vpc=vpc, client_security_groups=[web_security_group]
             )
 
+        if region == config.home_region and config.backup.account_copy is not None:
+            # RDS snapshots keep the database's own key: the backup account must be able to use it too.
+            config.backup.account_copy.grant_key_use(data_key)
         if region == config.home_region:
             self.backup = CrossRegionBackup(
                 self,
@@ -108,6 +118,8 @@ class DataStack(RegionalStack):
                 destination_region=config.dr.region,
                 selection_tags={"Environment": config.name},
                 retention=cdk.Duration.days(config.backup.retention_days),
+                vault_lock=config.backup.vault_lock,
+                account_copy=config.backup.account_copy,
                 schedule=None
                 if config.backup.start_hour_utc is None
                 else events.Schedule.cron(minute="0", hour=str(config.backup.start_hour_utc)),
@@ -115,7 +127,11 @@ class DataStack(RegionalStack):
             )
         else:
             self.backup_vault = DrBackupVault(
-                self, "BackupVault", naming=config.naming, removal_policy=self.removal_policy
+                self,
+                "BackupVault",
+                naming=config.naming,
+                vault_lock=config.backup.vault_lock,
+                removal_policy=self.removal_policy,
             )
 
     def database_target(self) -> DatabaseTarget | None:

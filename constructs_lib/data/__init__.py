@@ -6,9 +6,11 @@
   maintenance, monitoring, replica source).
 - :mod:`~constructs_lib.data.props`: :class:`DatabaseRole`, :func:`database_arn`, the engine default.
 - :mod:`~constructs_lib.data.backup`: :class:`CrossRegionBackup`, :class:`DrBackupVault`.
+- :mod:`~constructs_lib.data.vault_lock`: :class:`VaultLock`, :class:`BackupAccountCopy` (what protects
+  recovery points, and the steps a cross-account copy needs outside the app).
 """
 
-from constructs_lib.data.backup import CrossRegionBackup, DrBackupVault, backup_vault_arn
+from constructs_lib.data.backup import DEFAULT_VAULT_LOCK, CrossRegionBackup, DrBackupVault, backup_vault_arn
 from constructs_lib.data.database import ResilientDatabase
 from constructs_lib.data.network import DatabaseNetwork
 from constructs_lib.data.options import (
@@ -21,10 +23,13 @@ from constructs_lib.data.options import (
     ReplicaSource,
 )
 from constructs_lib.data.props import DEFAULT_ENGINE_VERSION, POSTGRES_PORT, DatabaseRole, database_arn
+from constructs_lib.data.vault_lock import BackupAccountCopy, VaultLock
 
 __all__ = [
     "DEFAULT_ENGINE_VERSION",
+    "DEFAULT_VAULT_LOCK",
     "POSTGRES_PORT",
+    "BackupAccountCopy",
     "BackupReplication",
     "CrossRegionBackup",
     "DatabaseBackup",
@@ -37,6 +42,7 @@ __all__ = [
     "DrBackupVault",
     "ReplicaSource",
     "ResilientDatabase",
+    "VaultLock",
     "backup_vault_arn",
     "database_arn",
 ]

@@ -21,9 +21,10 @@ from constructs import Construct
 
 from constructs_lib._core import Naming
 from constructs_lib.data.props import _validate_region
+from constructs_lib.data.vault_lock import BackupAccountCopy, VaultLock
 from constructs_lib.nag import acknowledge
 
-__all__ = ["CrossRegionBackup", "DrBackupVault", "backup_vault_arn"]
+__all__ = ["DEFAULT_VAULT_LOCK", "CrossRegionBackup", "DrBackupVault", "backup_vault_arn"]
 
 _VAULT_NAME = re.compile(r"^[a-zA-Z0-9\-_]{2,50}$")
 _ALIAS = re.compile(r"^alias/[a-zA-Z0-9/_-]{1,250}$")
@@ -31,6 +32,8 @@ _DAY = cdk.Duration.days(1)
 #: AWS Backup's own default start of a rule without a schedule: daily at 05:00 UTC (AWS Backup API
 #: reference, ``BackupRule.ScheduleExpression``: "the default expression cron(0 5 ? * * *)").
 DEFAULT_BACKUP_HOUR_UTC = 5
+#: Every vault is locked unless told otherwise: governance mode (reversible), any retention >= 1 day.
+DEFAULT_VAULT_LOCK = VaultLock(min_retention_days=1)
 
 
 def backup_vault_arn(*, account: str, region: str, vault_name: str, partition: str = "aws") -> str:
@@ -63,6 +66,8 @@ class DrBackupVault(Construct):
         Default: ``{app}-{env}-backup``, as :class:`CrossRegionBackup` names its destination.
     :param key_alias: Alias of the vault key, e.g. ``alias/webapp-prod-backup``.
         Default: ``alias/<vault_name>``.
+    :param vault_lock: AWS Backup Vault Lock of the vault (see :mod:`~constructs_lib.data.vault_lock`);
+        ``None`` for no lock. Default: :data:`DEFAULT_VAULT_LOCK`, governance mode with a 1-day minimum.
     :param removal_policy: What happens to the vault and key when they leave the stack.
         Default: ``RETAIN`` (a vault with recovery points cannot be deleted anyway).
     """
@@ -75,6 +80,7 @@ class DrBackupVault(Construct):
         naming: Naming,
         vault_name: str | None = None,
         key_alias: str | None = None,
+        vault_lock: VaultLock | None = DEFAULT_VAULT_LOCK,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, id)
@@ -94,8 +100,10 @@ class DrBackupVault(Construct):
             "Resource",
             backup_vault_name=vault_name,
             encryption_key=self.key,
+            lock_configuration=vault_lock.lock_configuration() if vault_lock else None,
             removal_policy=removal_policy,
         )
+        self.vault_lock = vault_lock
         self.vault_name = vault_name
         self.vault_arn = self.vault.backup_vault_arn
 
@@ -123,6 +131,15 @@ class CrossRegionBackup(Construct):
     :param schedule: When the daily backup starts (a cron schedule, in UTC). Default: 05:00 UTC daily,
         AWS Backup's own default start; place it after the databases' backup windows.
     :param encryption_key: Key of this region's vault. Default: a new customer-managed key.
+    :param vault_lock: AWS Backup Vault Lock of this region's vault (see
+        :mod:`~constructs_lib.data.vault_lock`); checked against ``retention``; ``None`` for no lock.
+        Default: :data:`DEFAULT_VAULT_LOCK`, governance mode with a 1-day minimum.
+    :param destination_vault_lock: The lock of the DR region's vault (give the same value to its
+        :class:`DrBackupVault`), checked against ``copy_retention`` so a copy the destination would
+        refuse fails the synth. Default: ``vault_lock``.
+    :param account_copy: Also copy every recovery point into a vault of a separate backup account
+        (see :mod:`~constructs_lib.data.vault_lock` for the steps outside this app); this vault's key
+        is shared with that account. Default: no cross-account copy.
     :param removal_policy: What happens to the vault and key. Default: ``RETAIN``.
     """
 
@@ -141,6 +158,9 @@ class CrossRegionBackup(Construct):
         copy_retention: cdk.Duration | None = None,
         schedule: events.Schedule | None = None,
         encryption_key: kms.IKey | None = None,
+        vault_lock: VaultLock | None = DEFAULT_VAULT_LOCK,
+        destination_vault_lock: VaultLock | None = None,
+        account_copy: BackupAccountCopy | None = None,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, id)
@@ -162,6 +182,27 @@ class CrossRegionBackup(Construct):
         for name, value in (("retention", retention), ("copy_retention", copy_retention)):
             if value.to_days() < 1:
                 raise ValueError(f"{name} ({value.to_days()} days) must be at least 1 day.")
+        # MinRetentionDays never above what a rule or copy into the locked vault keeps.
+        if vault_lock is not None:
+            vault_lock.check_retention(retention.to_days(), prop="retention")
+        destination_vault_lock = destination_vault_lock or vault_lock
+        if destination_vault_lock is not None:
+            destination_vault_lock.check_retention(copy_retention.to_days(), prop="copy_retention")
+        account_copy_retention = (
+            cdk.Duration.days(account_copy.retention_days)
+            if account_copy is not None and account_copy.retention_days is not None
+            else retention
+        )
+        if account_copy is not None:
+            if not cdk.Token.is_unresolved(stack.account) and account_copy.account == stack.account:
+                raise ValueError(
+                    f"account_copy.account ({account_copy.account!r}) is this stack's own account: the copy "
+                    "exists to survive the loss of this account; name the separate backup account."
+                )
+            if account_copy.vault_lock is not None:
+                account_copy.vault_lock.check_retention(
+                    account_copy_retention.to_days(), prop="account_copy.retention_days"
+                )
         if not selection_tags and resource_arns is not None and not resource_arns:
             raise ValueError(
                 "resource_arns is empty and selection_tags is not given: nothing would be selected."
@@ -184,8 +225,10 @@ class CrossRegionBackup(Construct):
             "Vault",
             backup_vault_name=vault_name,
             encryption_key=self.key,
+            lock_configuration=vault_lock.lock_configuration() if vault_lock else None,
             removal_policy=removal_policy,
         )
+        self.vault_lock = vault_lock
         #: ARN of the DR region's vault the copy rule writes to.
         self.destination_vault_arn = backup_vault_arn(
             account=stack.account,
@@ -211,7 +254,8 @@ class CrossRegionBackup(Construct):
                     copy_actions=[
                         backup.BackupPlanCopyActionProps(
                             destination_backup_vault=destination, delete_after=copy_retention
-                        )
+                        ),
+                        *self._account_copy_actions(account_copy, account_copy_retention),
                     ],
                 )
             ],
@@ -272,6 +316,22 @@ class CrossRegionBackup(Construct):
         self.retention = retention
         self.copy_retention = copy_retention
         self.destination_region = destination_region
+        self.account_copy = account_copy
+        if account_copy is not None:
+            account_copy.grant_key_use(self.key)
+
+    def _account_copy_actions(
+        self, account_copy: BackupAccountCopy | None, retention: cdk.Duration
+    ) -> list[backup.BackupPlanCopyActionProps]:
+        if account_copy is None:
+            return []
+        stack = cdk.Stack.of(self)
+        #: ARN of the backup account's vault (None without ``account_copy``).
+        self.account_copy_vault_arn = account_copy.vault_arn(region=stack.region, partition=stack.partition)
+        vault = backup.BackupVault.from_backup_vault_arn(
+            self, "BackupAccountVault", self.account_copy_vault_arn
+        )
+        return [backup.BackupPlanCopyActionProps(destination_backup_vault=vault, delete_after=retention)]
 
     def metric_failed_copy_jobs(self, *, period: cdk.Duration | None = None) -> cloudwatch.Metric:
         """Copy jobs that failed (``AWS/Backup NumberOfCopyJobsFailed``), sum per day by default."""

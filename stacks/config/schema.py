@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from constructs_lib._core import Naming
+from constructs_lib.data import DEFAULT_VAULT_LOCK, BackupAccountCopy, VaultLock
 from constructs_lib.dr import DrStrategy
 from constructs_lib.web import NightlyStop, TargetHealthCheck
 from stacks.config import naming
@@ -195,6 +196,10 @@ class BackupConfig:
     retention_days: int = 14
     #: Hour (UTC) the daily backup starts; ``None`` keeps the library's default (AWS Backup's 05:00 UTC).
     start_hour_utc: int | None = None
+    #: Vault Lock of both vaults (``mode``: governance, or compliance with ``changeable_for_days``).
+    vault_lock: VaultLock = DEFAULT_VAULT_LOCK
+    #: Optional copy of every recovery point to a separate backup account's vault.
+    account_copy: BackupAccountCopy | None = None
 
 
 @dataclass(frozen=True)
@@ -238,6 +243,8 @@ class EnvironmentConfig:
     #: Per-metric overrides of the alarm table, e.g. ``{"cpu": {"evaluation_periods": 5}}``.
     alarm_overrides: Mapping[str, Any] = field(default_factory=dict)
     extra_tags: Mapping[str, str] = field(default_factory=dict)
+    #: Other environments deployed into the same AWS account (allowed only where none keeps data).
+    account_shared_with: tuple[str, ...] = ()
 
     @property
     def stage_name(self) -> str:
