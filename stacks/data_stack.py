@@ -13,6 +13,7 @@ from constructs_lib.data import (
     CrossRegionBackup,
     DatabaseBackup,
     DatabaseCredentials,
+    DatabaseEndpointParameter,
     DatabaseMaintenance,
     DatabaseMonitoring,
     DatabaseNetwork,
@@ -96,12 +97,21 @@ class DataStack(RegionalStack):
                     secret_replica_regions={other: config.data_key_alias_arn(other)} if home else {},
                 ),
                 maintenance=DatabaseMaintenance(preferred_window=db.maintenance_window_utc),
-                monitoring=DatabaseMonitoring(log_retention=self.log_retention),
+                # The monitoring stack builds the replica-lag alarm next to the composites that page on it.
+                monitoring=DatabaseMonitoring(log_retention=self.log_retention, replica_lag_alarm=False),
                 encryption_key=data_key,
                 removal_policy=self.removal_policy,
             )
             self.network = self.database.network
+            # The host the application uses; the point-in-time restore switches it to the restored instance.
+            self.endpoint_parameter: DatabaseEndpointParameter | None = DatabaseEndpointParameter(
+                self,
+                "EndpointParameter",
+                naming=config.naming,
+                endpoint_address=self.database.endpoint_address,
+            )
         else:
+            self.endpoint_parameter = None
             # Backup & restore: nothing runs here, but the restore has its subnets and firewall ready.
             self.network = DatabaseNetwork(
                 self, "DatabaseNetwork", vpc=vpc, client_security_groups=[web_security_group]

@@ -6,12 +6,16 @@
   maintenance, monitoring, replica source).
 - :mod:`~constructs_lib.data.props`: :class:`DatabaseRole`, :func:`database_arn`, the engine default.
 - :mod:`~constructs_lib.data.backup`: :class:`CrossRegionBackup`, :class:`DrBackupVault`.
+- :mod:`~constructs_lib.data.endpoint`: :class:`DatabaseEndpointParameter`, the host the app uses
+  (switched by the point-in-time restore).
+- :mod:`~constructs_lib.data.replication`: :class:`ReplicaLagAlarm`, replica lag that reaches people.
 - :mod:`~constructs_lib.data.vault_lock`: :class:`VaultLock`, :class:`BackupAccountCopy` (what protects
   recovery points, and the steps a cross-account copy needs outside the app).
 """
 
 from constructs_lib.data.backup import DEFAULT_VAULT_LOCK, CrossRegionBackup, DrBackupVault, backup_vault_arn
 from constructs_lib.data.database import ResilientDatabase
+from constructs_lib.data.endpoint import DatabaseEndpointParameter, endpoint_parameter_name
 from constructs_lib.data.network import DatabaseNetwork
 from constructs_lib.data.options import (
     BackupReplication,
@@ -23,10 +27,12 @@ from constructs_lib.data.options import (
     ReplicaSource,
 )
 from constructs_lib.data.props import DEFAULT_ENGINE_VERSION, POSTGRES_PORT, DatabaseRole, database_arn
+from constructs_lib.data.replication import DEFAULT_REPLICA_LAG_THRESHOLD, ReplicaLagAlarm
 from constructs_lib.data.vault_lock import BackupAccountCopy, VaultLock
 
 __all__ = [
     "DEFAULT_ENGINE_VERSION",
+    "DEFAULT_REPLICA_LAG_THRESHOLD",
     "DEFAULT_VAULT_LOCK",
     "POSTGRES_PORT",
     "BackupAccountCopy",
@@ -34,15 +40,18 @@ __all__ = [
     "CrossRegionBackup",
     "DatabaseBackup",
     "DatabaseCredentials",
+    "DatabaseEndpointParameter",
     "DatabaseMaintenance",
     "DatabaseMonitoring",
     "DatabaseNetwork",
     "DatabaseRole",
     "DatabaseStorage",
     "DrBackupVault",
+    "ReplicaLagAlarm",
     "ReplicaSource",
     "ResilientDatabase",
     "VaultLock",
     "backup_vault_arn",
     "database_arn",
+    "endpoint_parameter_name",
 ]

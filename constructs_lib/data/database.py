@@ -53,7 +53,7 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from constructs_lib._core import Naming
+from constructs_lib._core import Naming, SeverityAlarm
 from constructs_lib.data.network import DatabaseNetwork
 from constructs_lib.data.options import (
     DatabaseBackup,
@@ -71,6 +71,7 @@ from constructs_lib.data.props import (
     _validate_props,
     database_arn,
 )
+from constructs_lib.data.replication import ReplicaLagAlarm
 from constructs_lib.nag import acknowledge
 
 __all__ = ["ResilientDatabase"]
@@ -379,8 +380,11 @@ class ResilientDatabase(Construct):
             max_allocated_storage=storage.max_allocated_gib,
             storage_type="gp3",
             multi_az=multi_az,
-            backup_retention_period=None if is_replica else backup.retention_days,
-            preferred_backup_window=None if is_replica else backup.preferred_window,
+            # Also on a replica, set on the resource (aws-cdk-lib's read replica refuses it for
+            # PostgreSQL): RDS's PromoteReadReplica guidance asks for automated backups on a replica
+            # before its promotion, so that the promotion does not take the first backup.
+            backup_retention_period=backup.retention_days,
+            preferred_backup_window=backup.preferred_window,
             deletion_protection=deletion_protection,
             delete_automated_backups=False,
             copy_tags_to_snapshot=True,
@@ -459,6 +463,17 @@ class ResilientDatabase(Construct):
         )
         self.multi_az = multi_az
         self.backup_retention_days = backup.retention_days
+        #: Alarms of this database (the replica-lag alarm in role ``replica``), with their severities.
+        self.alarms: list[SeverityAlarm] = []
+        if is_replica and monitoring.replica_lag_alarm:
+            self.replica_lag_alarm = ReplicaLagAlarm(
+                self,
+                "ReplicaLagAlarm",
+                naming=self.naming,
+                database_identifier=instance_identifier,
+                threshold=monitoring.replica_lag_threshold,
+            )
+            self.alarms.extend(self.replica_lag_alarm.alarms)
         self._acknowledge_choices(multi_az=multi_az, deletion_protection=deletion_protection)
 
     # -- rotation -----------------------------------------------------------------------------

@@ -235,11 +235,17 @@ class DatabaseMonitoring:
         off. Default: 60 s.
     :param performance_insights: Turn on Performance Insights (7 days, the free tier). Default: true.
     :param log_retention: Retention of the exported PostgreSQL logs. Default: one month.
+    :param replica_lag_alarm: In role ``replica``, create a :class:`ReplicaLagAlarm` (exposed in
+        ``alarms``). Turn it off when the severity composites live in another stack and build the
+        alarm there (a composite and the alarms it names must share a stack). Default: true.
+    :param replica_lag_threshold: Lag that alarms. Default: 60 s.
     """
 
     interval: cdk.Duration | None = field(default_factory=lambda: cdk.Duration.minutes(1))
     performance_insights: bool = True
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
+    replica_lag_alarm: bool = True
+    replica_lag_threshold: cdk.Duration = field(default_factory=lambda: cdk.Duration.seconds(60))
 
     def __post_init__(self) -> None:
         if (

@@ -278,10 +278,26 @@ def test_replica_follows_the_tokyo_primary_encrypted_with_the_osaka_key(synthesi
     assert props["SourceDBInstanceIdentifier"] == PRIMARY_ARN
     assert props["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}  # a key of the replica's own region
     assert props["StorageEncrypted"] is True
-    for inherited in ("MasterUsername", "MasterUserPassword", "DBName", "BackupRetentionPeriod"):
+    for inherited in ("MasterUsername", "MasterUserPassword", "DBName"):
         assert inherited not in props, inherited
+    # Automated backups on before any promotion (RDS PromoteReadReplica guidance), set on the resource.
+    assert props["BackupRetentionPeriod"] == 14
     Template.from_json(raw).resource_count_is("AWS::SecretsManager::Secret", 0)  # uses the replicated copy
     Template.from_json(raw).resource_count_is("AWS::SecretsManager::RotationSchedule", 0)
+
+
+def test_replica_alarms_on_its_lag_as_a_high_severity_alarm(synthesized):
+    stacks, templates, _ = synthesized
+    (lag,) = stacks["Replica"].alarms
+    assert (lag.severity, lag.signal) == ("high", "replica-lag")
+    assert stacks["Primary"].alarms == []
+    alarm = Template.from_json(templates["Replica"]).find_resources("AWS::CloudWatch::Alarm")
+    (props,) = [a["Properties"] for a in alarm.values()]
+    assert props["AlarmName"] == "webapp-prod-db-replica-lag-high"
+    assert props["MetricName"] == "ReplicaLag" and props["Statistic"] == "Maximum"
+    assert props["Dimensions"] == [{"Name": "DBInstanceIdentifier", "Value": IDENTIFIER}]
+    assert (props["Threshold"], props["EvaluationPeriods"], props["TreatMissingData"]) == (60, 3, "breaching")
+    assert "AlarmActions" not in props  # the severity composite pages
 
 
 def test_replica_reads_the_replicated_master_secret_by_name(synthesized):
