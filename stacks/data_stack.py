@@ -20,6 +20,7 @@ from constructs_lib.data import (
     DatabaseStorage,
     DrBackupVault,
     ReplicaSource,
+    ReplicationHeartbeat,
     ResilientDatabase,
     database_arn,
 )
@@ -103,6 +104,15 @@ class DataStack(RegionalStack):
                 removal_policy=self.removal_policy,
             )
             self.network = self.database.network
+            if active and config.dr_strategy.has_standby_database:
+                # Commits on the primary every 30 s, so the standby's lag alarm does not page in quiet hours.
+                self.heartbeat = ReplicationHeartbeat(
+                    self,
+                    "ReplicationHeartbeat",
+                    database=self.database,
+                    log_retention=self.log_retention,
+                    removal_policy=self.removal_policy,
+                )
             # The host the application uses; the point-in-time restore switches it to the restored instance.
             self.endpoint_parameter: DatabaseEndpointParameter | None = DatabaseEndpointParameter(
                 self,

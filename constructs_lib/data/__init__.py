@@ -16,6 +16,7 @@
 from constructs_lib.data.backup import DEFAULT_VAULT_LOCK, CrossRegionBackup, DrBackupVault, backup_vault_arn
 from constructs_lib.data.database import ResilientDatabase
 from constructs_lib.data.endpoint import DatabaseEndpointParameter, endpoint_parameter_name
+from constructs_lib.data.heartbeat import ReplicationHeartbeat
 from constructs_lib.data.network import DatabaseNetwork
 from constructs_lib.data.options import (
     BackupReplication,
@@ -49,6 +50,7 @@ __all__ = [
     "DrBackupVault",
     "ReplicaLagAlarm",
     "ReplicaSource",
+    "ReplicationHeartbeat",
     "ResilientDatabase",
     "VaultLock",
     "backup_vault_arn",

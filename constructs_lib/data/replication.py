@@ -14,7 +14,7 @@ Idle sources: RDS for PostgreSQL computes ``ReplicaLag`` as the time since the l
 transaction, so a replica whose source commits nothing reports up to 5 minutes of lag until the
 source's next WAL segment switch (RDS User Guide, "Working with read replicas for Amazon RDS for
 PostgreSQL", limitations). Any threshold under 5 minutes then pages in quiet hours unless the source
-commits regularly: a heartbeat write on the primary, at an interval well under the threshold.
+commits regularly: run :class:`~constructs_lib.data.heartbeat.ReplicationHeartbeat` on the primary.
 """
 
 from __future__ import annotations

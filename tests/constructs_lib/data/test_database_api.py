@@ -114,3 +114,27 @@ def test_l2_metrics_connections_and_grants_work_on_the_wrapped_instance(stack_an
     statements = [s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
     (connect,) = [s for s in statements if s["Action"] == "rds-db:connect"]
     assert {"Fn::GetAtt": [logical_id, "DbiResourceId"]} in connect["Resource"]["Fn::Join"][1]
+
+
+def test_replication_heartbeat_commits_on_the_primary_every_minute_from_inside_the_vpc(stack_and_vpc):
+    from constructs_lib.data import ReplicationHeartbeat
+
+    stack, vpc = stack_and_vpc
+    database = ResilientDatabase(stack, "Db", vpc=vpc, naming=Naming(app="shop", environment="qa"))
+    heartbeat = ReplicationHeartbeat(stack, "Heartbeat", database=database)
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(1 minute)"})
+    (function,) = [
+        f["Properties"]
+        for f in template.find_resources("AWS::Lambda::Function").values()
+        if f["Properties"].get("Handler") == "handler.handler"
+    ]
+    assert function["Environment"]["Variables"]["HEARTBEAT_SPACING_SECONDS"] == "30"
+    assert function["ReservedConcurrentExecutions"] == 1 and "VpcConfig" in function
+    sg = stack.resolve(heartbeat.security_group.security_group_id)
+    template.has_resource_properties(
+        "AWS::EC2::SecurityGroupIngress", {"SourceSecurityGroupId": sg, "FromPort": 5432, "ToPort": 5432}
+    )
+    template.has_resource_properties(
+        "AWS::EC2::SecurityGroupEgress", {"GroupId": sg, "FromPort": 5432, "IpProtocol": "tcp"}
+    )
