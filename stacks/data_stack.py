@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_events as events
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from constructs_lib.data import (
+    BackupReplication,
     CrossRegionBackup,
+    DatabaseBackup,
+    DatabaseCredentials,
+    DatabaseEndpointParameter,
+    DatabaseMaintenance,
+    DatabaseMonitoring,
     DatabaseNetwork,
+    DatabaseStorage,
     DrBackupVault,
+    ReplicaSource,
+    ReplicationHeartbeat,
     ResilientDatabase,
     database_arn,
 )
@@ -38,6 +48,13 @@ class DataStack(RegionalStack):
         super().__init__(scope, id, config=config, region=region, description="data (database, backups)")
         db = config.database
         self.data_key = data_key
+        if config.account_shared_with:
+            cdk.Annotations.of(self).add_warning_v2(
+                "webapp:config:sharedAccount",
+                f"environments.{config.name}.account ({config.account}) is shared with "
+                f"{', '.join(config.account_shared_with)}: allowed because none keeps its data, but a "
+                "mistake in one can reach the other. Give each environment its own account when you can.",
+            )
         active = region == config.active_region
         other = config.standby_region if active else config.active_region
         self.database: ResilientDatabase | None = None
@@ -47,57 +64,93 @@ class DataStack(RegionalStack):
                 self,
                 "Database",
                 vpc=vpc,
+                naming=config.naming,
                 instance_identifier=config.database_identifier(region),
                 role="primary" if active else "replica",
-                source_database_arn=None
+                replica_source=None
                 if active
-                else database_arn(
-                    account=config.account,
+                else ReplicaSource(
+                    database_arn=database_arn(
+                        account=config.account,
+                        region=config.active_region,
+                        instance_identifier=config.database_identifier(config.active_region),
+                    ),
                     region=config.active_region,
-                    instance_identifier=config.database_identifier(config.active_region),
                 ),
-                source_region=None if active else config.active_region,
                 promoted=active and config.database_created_as_replica(region),
                 client_security_groups=[web_security_group],
                 instance_type=ec2.InstanceType(db.instance_class),
                 # A standby replica runs single-AZ; promotion makes it the primary with the configured HA.
                 multi_az=db.multi_az if active else False,
-                allocated_storage_gib=db.allocated_storage_gib,
-                backup_retention_days=db.backup_retention_days,
                 deletion_protection=db.deletion_protection,
-                master_secret_name=config.master_secret_name,
-                owns_master_secret=home,
-                secret_replica_regions={other: config.data_key_alias_arn(other)} if home else None,
+                storage=DatabaseStorage(allocated_gib=db.allocated_storage_gib),
+                backup=DatabaseBackup(
+                    retention_days=db.backup_retention_days,
+                    preferred_window=db.backup_window_utc,
+                    # Automated backups and transaction logs follow to the other region (PITR there too).
+                    replication=BackupReplication(region=other, kms_key_arn=config.data_key_alias_arn(other))
+                    if active
+                    else None,
+                ),
+                credentials=DatabaseCredentials(
+                    secret_name=config.master_secret_name,
+                    owns_secret=home,
+                    secret_replica_regions={other: config.data_key_alias_arn(other)} if home else {},
+                ),
+                maintenance=DatabaseMaintenance(preferred_window=db.maintenance_window_utc),
+                # The monitoring stack builds the replica-lag alarm next to the composites that page on it.
+                monitoring=DatabaseMonitoring(log_retention=self.log_retention, replica_lag_alarm=False),
                 encryption_key=data_key,
-                # Automated backups and transaction logs follow to the other region (PITR there too).
-                backup_replication_region=other if active else None,
-                backup_replication_kms_key_arn=config.data_key_alias_arn(other) if active else None,
-                log_retention=self.log_retention,
                 removal_policy=self.removal_policy,
             )
             self.network = self.database.network
+            if active and config.dr_strategy.has_standby_database:
+                # Commits on the primary every 30 s, so the standby's lag alarm does not page in quiet hours.
+                self.heartbeat = ReplicationHeartbeat(
+                    self,
+                    "ReplicationHeartbeat",
+                    database=self.database,
+                    log_retention=self.log_retention,
+                    removal_policy=self.removal_policy,
+                )
+            # The host the application uses; the point-in-time restore switches it to the restored instance.
+            self.endpoint_parameter: DatabaseEndpointParameter | None = DatabaseEndpointParameter(
+                self,
+                "EndpointParameter",
+                naming=config.naming,
+                endpoint_address=self.database.endpoint_address,
+            )
         else:
+            self.endpoint_parameter = None
             # Backup & restore: nothing runs here, but the restore has its subnets and firewall ready.
             self.network = DatabaseNetwork(
                 self, "DatabaseNetwork", vpc=vpc, client_security_groups=[web_security_group]
             )
 
+        if region == config.home_region and config.backup.account_copy is not None:
+            # RDS snapshots keep the database's own key: the backup account must be able to use it too.
+            config.backup.account_copy.grant_key_use(data_key)
         if region == config.home_region:
             self.backup = CrossRegionBackup(
                 self,
                 "Backup",
-                vault_name=config.backup_vault_name,
+                naming=config.naming,
                 destination_region=config.dr.region,
                 selection_tags={"Environment": config.name},
                 retention=cdk.Duration.days(config.backup.retention_days),
+                vault_lock=config.backup.vault_lock,
+                account_copy=config.backup.account_copy,
+                schedule=None
+                if config.backup.start_hour_utc is None
+                else events.Schedule.cron(minute="0", hour=str(config.backup.start_hour_utc)),
                 removal_policy=self.removal_policy,
             )
         else:
             self.backup_vault = DrBackupVault(
                 self,
                 "BackupVault",
-                vault_name=config.backup_vault_name,
-                key_alias=f"alias/{config.app_name}-{config.name}-backup",
+                naming=config.naming,
+                vault_lock=config.backup.vault_lock,
                 removal_policy=self.removal_policy,
             )
 

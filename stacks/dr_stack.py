@@ -59,6 +59,9 @@ class DrStack(RegionalStack):
                 self, "PitrRestore", **common, source_identifier=source, subnet_group_name=subnet_group,
                 security_group_ids=security_groups, encryption_key=key, instance_class=db_class,
             )  # fmt: skip
+            if data.endpoint_parameter is not None:
+                # The restore ends with the app pointed at the restored instance (the parameter's contract).
+                data.endpoint_parameter.grant_switch(self.runbooks["pitr_restore"].role)
             self.runbooks["pitr_drill"] = PitrDrillRunbook(
                 self, "PitrDrill", **common, source_identifier=source, subnet_group_name=subnet_group,
                 security_group_ids=security_groups, encryption_key=key, instance_class=db_class,

@@ -63,7 +63,7 @@ class GlobalStack(RegionalStack):
                 active_region=config.active_region,
                 health_check_path=config.health_check.path,
                 health_check_protocol=protocol,
-                name_prefix=f"{app}-{env}",
+                naming=config.naming,
             )
             # The public name users resolve, checked end to end through the failover records.
             self.availability["public"] = EndpointAvailabilityCheck(

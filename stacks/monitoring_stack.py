@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
+from constructs_lib._core import by_severity
 from constructs_lib.alerting import EscalationPolicy, EscalationTier, PauseSwitchAlarm
+from constructs_lib.data import ReplicaLagAlarm
 from constructs_lib.dr import AzOutageExperiment
 from constructs_lib.healing import AutoHealing
 from constructs_lib.monitoring import (
@@ -25,8 +26,6 @@ from stacks.base import RegionalStack
 from stacks.config import EnvironmentConfig
 
 COMPONENT = "web"
-#: Replica lag that pages: the data loss of a region failover stays about a minute.
-REPLICA_LAG_THRESHOLD_SECONDS = 60
 
 
 class MonitoringStack(RegionalStack):
@@ -118,32 +117,16 @@ class MonitoringStack(RegionalStack):
             pause_parameter_name=config.pause_parameter_name,
             log_retention=self.log_retention,
         )
-        # A standby replica's lag is the data a region failover would lose: bound it by an alarm.
-        self.replica_lag: dict[str, list[cloudwatch.IAlarm]] = {}
+        # A standby replica's lag is the data a region failover would lose: the library's alarm, built
+        # here because a composite and the alarms it names must live in one stack.
+        self.replica_lag: ReplicaLagAlarm | None = None
         if database is not None and region != config.active_region:
-            lag = cloudwatch.Alarm(
+            self.replica_lag = ReplicaLagAlarm(
                 self,
                 "ReplicaLagAlarm",
-                alarm_name=alarm_name(app, env, "db", "replica-lag", "high"),
-                alarm_description=(
-                    f"The {region} replica is more than {REPLICA_LAG_THRESHOLD_SECONDS} s behind the "
-                    "primary: a region failover now would lose that much data. Fires within ~5 min."
-                ),
-                metric=cloudwatch.Metric(
-                    namespace="AWS/RDS",
-                    metric_name="ReplicaLag",
-                    dimensions_map={"DBInstanceIdentifier": database.instance_identifier},
-                    statistic="Maximum",
-                    period=cdk.Duration.minutes(1),
-                ),
-                threshold=REPLICA_LAG_THRESHOLD_SECONDS,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                evaluation_periods=3,
-                datapoints_to_alarm=3,
-                # No data = replication stopped or the replica is down: as bad as lag.
-                treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+                naming=config.naming,
+                database_identifier=database.instance_identifier,
             )
-            self.replica_lag = {"high": [lag]}
 
         # Staged escalation of the composites that page people. Their names are known in advance, so
         # the escalation (whose own failure alarm feeds the composites) is built first.
@@ -178,6 +161,7 @@ class MonitoringStack(RegionalStack):
                 self.burn_rate,
                 self.escalation,
                 self.healing.alarms_by_severity,
+                *([by_severity(self.replica_lag.alarms)] if self.replica_lag else []),
             ],
             notification_topics=topics,
             actions_suppressor=self.pause.alarm,
@@ -197,10 +181,9 @@ class MonitoringStack(RegionalStack):
             self.az_outage = AzOutageExperiment(
                 self,
                 "AzOutage",
-                environment_name=env,
+                naming=config.naming,
                 availability_zone=config.region_config(region).availability_zones[0],
                 stop_condition_alarms=list(self.incidents.alarms.values()),
-                experiment_name=f"{app}-{env}-az-outage",
             )
 
         self.dashboard = OperationsDashboard(

@@ -24,13 +24,14 @@ Credentials: a generated Secrets Manager secret (``{"username", "password", "hos
 rotated by Secrets Manager's hosted single-user rotation for PostgreSQL. RDS-managed master
 passwords (``ManageMasterUserPassword``) are not used: RDS does not allow cross-region read
 replicas of instances whose password it manages. The secret lives in the region that created the
-primary (``owns_master_secret``) and is replicated by Secrets Manager to the DR region
-(``secret_replica_regions``); a replica or promoted database imports that replicated copy by name.
+primary (``credentials.owns_secret``) and is replicated by Secrets Manager to the DR region
+(``credentials.secret_replica_regions``); a replica or promoted database imports that replicated
+copy by name.
 Rotation runs only where the secret is owned *and* the database is the primary, so after a
 failover the password stays the one the promoted replica inherited until failback.
 
 Automated backups: point-in-time recovery from 1 to 35 days of automated backups; optionally
-replicated to another region with ``backup_replication_region`` (CloudFormation has no
+replicated to another region with ``backup.replication`` (CloudFormation has no
 ``AWS::RDS::DBInstanceAutomatedBackupsReplication`` resource, but ``AWS::RDS::DBInstance`` has the
 ``AutomaticBackupReplication*`` properties, which call ``StartDBInstanceAutomatedBackupsReplication``
 for you).
@@ -52,7 +53,16 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from constructs_lib._core import Naming, SeverityAlarm
 from constructs_lib.data.network import DatabaseNetwork
+from constructs_lib.data.options import (
+    DatabaseBackup,
+    DatabaseCredentials,
+    DatabaseMaintenance,
+    DatabaseMonitoring,
+    DatabaseStorage,
+    ReplicaSource,
+)
 from constructs_lib.data.props import (
     DEFAULT_ENGINE_VERSION,
     POSTGRES_PORT,
@@ -61,12 +71,14 @@ from constructs_lib.data.props import (
     _validate_props,
     database_arn,
 )
+from constructs_lib.data.replication import ReplicaLagAlarm
 from constructs_lib.nag import acknowledge
 
 __all__ = ["ResilientDatabase"]
 
 LOG_EXPORTS: tuple[str, ...] = ("postgresql", "upgrade")
-_ONE_MINUTE = cdk.Duration.minutes(1)
+#: The component of a database's names when its ``naming`` has none.
+DEFAULT_COMPONENT = "db"
 _PASSWORD_EXCLUDED = " %+~`#$&*()|[]{}:;<>?!'/@\"\\"
 
 
@@ -87,24 +99,29 @@ class _InstanceAttachmentTarget:
 class ResilientDatabase(Construct):
     """RDS for PostgreSQL, encrypted with a customer-managed key, in private subnets.
 
-    In role ``primary``: Multi-AZ (``multi_az``), automated backups with point-in-time recovery for
-    ``backup_retention_days``, deletion protection, master credentials in a generated secret with
-    hosted rotation, optional automated-backup replication to another region. In role ``replica``:
-    a cross-region read replica of ``source_database_arn``, encrypted with this region's key
-    (an encrypted cross-region replica needs a key of its own region). See the module docstring for
-    what a change of role does on the next deploy.
+    ``ResilientDatabase(self, "Db", vpc=vpc, naming=naming)`` is a complete primary: Multi-AZ,
+    automated backups with point-in-time recovery for 7 days, deletion protection, master
+    credentials in a generated secret with hosted rotation every 30 days. In role ``replica``: a
+    cross-region read replica of ``replica_source``, encrypted with this region's key (an encrypted
+    cross-region replica needs a key of its own region). See the module docstring for what a change
+    of role does on the next deploy.
 
     Always: storage, Performance Insights and exported logs encrypted with the key; logs
     (``postgresql``, ``upgrade``) in log groups this construct creates with a retention; IAM
-    database authentication on; TLS enforced (``rds.force_ssl``); enhanced monitoring every
-    minute; tags copied to snapshots; automated backups kept after the instance is deleted.
+    database authentication on; TLS enforced (``rds.force_ssl``); tags copied to snapshots;
+    automated backups kept after the instance is deleted.
+
+    The instance is an ``AWS::RDS::DBInstance`` (``self.resource``, the construct's default child);
+    :attr:`instance` wraps it as an ``rds.IDatabaseInstance`` for aws-cdk-lib's APIs (metrics,
+    ``connections``, ``grant_connect``), resolving to the resource's own ``Ref`` and attributes.
 
     :param vpc: VPC of the database.
+    :param naming: App and environment of the database. Its component defaults to ``db``.
     :param instance_identifier: RDS DB instance identifier (deterministic, so other stacks and
-        regions can derive the ARN with :func:`database_arn`).
+        regions can derive the ARN with :func:`database_arn`). Default: ``{app}-{env}-{component}``.
     :param role: ``"primary"`` or ``"replica"``. Default: primary.
-    :param source_database_arn: For a replica: ARN of the primary in ``source_region``.
-    :param source_region: For a replica: region of the primary. Must differ from the stack's.
+    :param replica_source: For a replica: the primary it follows (ARN and region). Default: none
+        (required with ``role="replica"``).
     :param promoted: For a primary that was created as a replica (promoted by the failover runbook):
         keeps the replica's create-only properties so CloudFormation updates it in place.
         Default: false.
@@ -114,40 +131,22 @@ class ResilientDatabase(Construct):
     :param instance_type: Instance class. Default: ``db.t4g.medium``.
     :param engine_version: PostgreSQL version. Default: :data:`DEFAULT_ENGINE_VERSION` (17).
     :param multi_az: Standby in a second zone with automatic failover. Default: true.
-    :param allocated_storage_gib: Initial gp3 storage (primary only; replicas inherit it).
-        Default: 20 GiB.
-    :param max_allocated_storage_gib: Storage autoscaling ceiling. Default: 100 GiB.
-    :param backup_retention_days: Automated-backup (PITR) retention, 1-35 days. Default: 7.
-    :param preferred_backup_window: ``hh24:mi-hh24:mi`` UTC. Default: 17:00-18:00 UTC (02:00 JST).
     :param deletion_protection: Default: true.
-    :param database_name: Initial database (primary only). Default: ``app``.
-    :param master_username: Master user (primary only). Default: ``dbadmin``.
-    :param master_secret_name: Name of the master secret, the same in every region (replicas import
-        the replicated copy by this name). Default: ``rds/<instance_identifier>/master``.
-    :param owns_master_secret: Whether this construct creates the master secret. Default: true for a
-        primary that was not promoted, false otherwise (the secret is the replicated copy). Pass
-        ``True`` in the home region in *every* role, so that the deploy after a failover (home region
-        now a replica) does not delete the secret the promoted region reads; the secret is attached
-        to the instance and rotated only while that instance is the primary.
-    :param secret_replica_regions: Regions to replicate the secret to, each with the KMS key (alias
-        name, key id or ARN *in that region*) to encrypt it; ``None`` uses ``aws/secretsmanager``.
-        Only when the secret is owned. Default: not replicated.
-    :param rotation_interval: How often the master password rotates. Default: 30 days.
+    :param storage: Storage size and autoscaling. Default: :class:`DatabaseStorage` (20 GiB, up to 100).
+    :param backup: Automated backups. Default: :class:`DatabaseBackup` (7 days, window chosen by RDS,
+        not copied to another region).
+    :param credentials: Initial database, master user and its secret. Default:
+        :class:`DatabaseCredentials` (database ``app``, user ``dbadmin``, secret
+        ``rds/<identifier>/master`` rotated every 30 days).
+    :param maintenance: Maintenance window and minor upgrades. Default: :class:`DatabaseMaintenance`
+        (window chosen by RDS, automatic minor upgrades).
+    :param monitoring: Enhanced monitoring, Performance Insights, log retention. Default:
+        :class:`DatabaseMonitoring` (60 s, on, one month).
     :param encryption_key: KMS key for storage, secret, Performance Insights and logs.
         Default: a new customer-managed key with yearly rotation and alias ``key_alias``.
     :param key_alias: Alias of the created key, e.g. ``alias/webapp-prod-data`` - the same alias in
         every region lets other regions name it without copying ARNs.
         Default: ``alias/<instance_identifier>``.
-    :param backup_replication_region: Replicate automated backups (and transaction logs, so PITR
-        works there) to this region. Primary only. Default: not replicated.
-    :param backup_replication_kms_key_arn: Key ARN in ``backup_replication_region`` for the replicated
-        backups. Required with ``backup_replication_region``.
-    :param backup_replication_retention_days: Retention of the replicated backups.
-        Default: ``backup_retention_days``.
-    :param monitoring_interval: Enhanced monitoring interval (1, 5, 10, 15, 30 or 60 s), or ``None``
-        to turn it off. Default: 60 s.
-    :param performance_insights: Turn on Performance Insights (7 days, free tier). Default: true.
-    :param log_retention: Retention of the exported PostgreSQL logs. Default: one month.
     :param parameters: Extra PostgreSQL parameters. Default: only ``rds.force_ssl=1``.
     :param removal_policy: What happens to the instance when it leaves the stack.
         Default: ``SNAPSHOT`` (CloudFormation ignores it for replicas).
@@ -159,72 +158,63 @@ class ResilientDatabase(Construct):
         id: str,
         *,
         vpc: ec2.IVpc,
-        instance_identifier: str,
+        naming: Naming,
+        instance_identifier: str | None = None,
         role: DatabaseRole | str = DatabaseRole.PRIMARY,
-        source_database_arn: str | None = None,
-        source_region: str | None = None,
+        replica_source: ReplicaSource | None = None,
         promoted: bool = False,
         vpc_subnets: ec2.SubnetSelection | None = None,
         client_security_groups: Sequence[ec2.ISecurityGroup] = (),
         instance_type: ec2.InstanceType | None = None,
         engine_version: rds.PostgresEngineVersion = DEFAULT_ENGINE_VERSION,
         multi_az: bool = True,
-        allocated_storage_gib: int = 20,
-        max_allocated_storage_gib: int = 100,
-        backup_retention_days: int = 7,
-        preferred_backup_window: str = "17:00-18:00",
         deletion_protection: bool = True,
-        database_name: str = "app",
-        master_username: str = "dbadmin",
-        master_secret_name: str | None = None,
-        owns_master_secret: bool | None = None,
-        secret_replica_regions: Mapping[str, str | None] | None = None,
-        rotation_interval: cdk.Duration | None = None,
+        storage: DatabaseStorage | None = None,
+        backup: DatabaseBackup | None = None,
+        credentials: DatabaseCredentials | None = None,
+        maintenance: DatabaseMaintenance | None = None,
+        monitoring: DatabaseMonitoring | None = None,
         encryption_key: kms.IKey | None = None,
         key_alias: str | None = None,
-        backup_replication_region: str | None = None,
-        backup_replication_kms_key_arn: str | None = None,
-        backup_replication_retention_days: int | None = None,
-        monitoring_interval: cdk.Duration | None = _ONE_MINUTE,
-        performance_insights: bool = True,
-        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         parameters: Mapping[str, str] | None = None,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.SNAPSHOT,
     ) -> None:
         super().__init__(scope, id)
         stack = cdk.Stack.of(self)
+        self.naming = naming if naming.component else naming.for_component(DEFAULT_COMPONENT)
+        storage = storage or DatabaseStorage()
+        backup = backup or DatabaseBackup()
+        credentials = credentials or DatabaseCredentials()
+        maintenance = maintenance or DatabaseMaintenance()
+        monitoring = monitoring or DatabaseMonitoring()
         self.role = DatabaseRole.parse(role)
         self.promoted = promoted
+        instance_identifier = instance_identifier or self.naming.name(self.naming.component)
         self.instance_identifier = _validate_identifier(instance_identifier, prop="instance_identifier")
         self.owns_master_secret = (
-            owns_master_secret
-            if owns_master_secret is not None
+            credentials.owns_secret
+            if credentials.owns_secret is not None
             else self.role is DatabaseRole.PRIMARY and not promoted
         )
-        secret_replica_regions = dict(secret_replica_regions or {})
+        secret_replica_regions = credentials.secret_replica_regions
         _validate_props(
             stack=stack,
             role=self.role,
-            source_database_arn=source_database_arn,
-            source_region=source_region,
+            replica_source=replica_source,
             promoted=promoted,
-            allocated_storage_gib=allocated_storage_gib,
-            max_allocated_storage_gib=max_allocated_storage_gib,
-            backup_retention_days=backup_retention_days,
-            preferred_backup_window=preferred_backup_window,
-            database_name=database_name,
-            master_username=master_username,
+            credentials=credentials,
             owns_master_secret=self.owns_master_secret,
-            secret_replica_regions=secret_replica_regions,
-            backup_replication_region=backup_replication_region,
-            backup_replication_kms_key_arn=backup_replication_kms_key_arn,
-            backup_replication_retention_days=backup_replication_retention_days,
-            monitoring_interval=monitoring_interval,
+            backup=backup,
         )
+        monitoring_interval = monitoring.interval
+        performance_insights = monitoring.performance_insights
+        log_retention = monitoring.log_retention
+        master_username = credentials.master_username
+        rotation_interval = credentials.rotation_interval
         is_replica = self.role is DatabaseRole.REPLICA
         created_as_replica = is_replica or promoted
         engine = rds.DatabaseInstanceEngine.postgres(version=engine_version)
-        self.master_secret_name = master_secret_name or f"rds/{instance_identifier}/master"
+        self.master_secret_name = credentials.secret_name or f"rds/{instance_identifier}/master"
 
         # -- key ------------------------------------------------------------------------------
         log_group_prefix = f"/aws/rds/instance/{instance_identifier}"
@@ -356,27 +346,30 @@ class ResilientDatabase(Construct):
         instance_type = instance_type or ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MEDIUM)
         instance_class = f"db.{instance_type.to_string()}"
         replication = {}
-        if backup_replication_region is not None:
+        if backup.replication is not None:
             replication = {
-                "automatic_backup_replication_region": backup_replication_region,
-                "automatic_backup_replication_kms_key_id": backup_replication_kms_key_arn,
-                "automatic_backup_replication_retention_period": backup_replication_retention_days,
+                "automatic_backup_replication_region": backup.replication.region,
+                "automatic_backup_replication_kms_key_id": backup.replication.kms_key_arn,
+                "automatic_backup_replication_retention_period": backup.replication.retention_days,
             }
-        self.instance = rds.CfnDBInstance(
+        maintenance_window = {}
+        if maintenance.preferred_window is not None:
+            maintenance_window = {"preferred_maintenance_window": maintenance.preferred_window}
+        self.resource = rds.CfnDBInstance(
             self,
             "Resource",
             db_instance_identifier=instance_identifier,
             engine="postgres",
             engine_version=engine_version.postgres_full_version,
             db_instance_class=instance_class,
-            source_db_instance_identifier=source_database_arn if is_replica else None,
+            source_db_instance_identifier=replica_source.database_arn if replica_source else None,
             # Create-only properties: identical for a replica and the primary it is promoted to.
             master_username=None if created_as_replica else master_username,
             master_user_password=(
                 None if created_as_replica else self.secret.secret_value_from_json("password").unsafe_unwrap()
             ),
-            db_name=None if created_as_replica else database_name,
-            allocated_storage=None if created_as_replica else str(allocated_storage_gib),
+            db_name=None if created_as_replica else credentials.database_name,
+            allocated_storage=None if created_as_replica else str(storage.allocated_gib),
             # Also true for a replica (as aws-cdk-lib's DatabaseInstanceReadReplica does): the key
             # of a cross-region replica must be of its own region, and the create-only value must
             # not change when the replica is promoted.
@@ -384,16 +377,19 @@ class ResilientDatabase(Construct):
             kms_key_id=key.key_arn,
             db_subnet_group_name=self.subnet_group.subnet_group_name,
             # Updatable properties.
-            max_allocated_storage=max_allocated_storage_gib,
+            max_allocated_storage=storage.max_allocated_gib,
             storage_type="gp3",
             multi_az=multi_az,
-            backup_retention_period=None if is_replica else backup_retention_days,
-            preferred_backup_window=None if is_replica else preferred_backup_window,
+            # Also on a replica, set on the resource (aws-cdk-lib's read replica refuses it for
+            # PostgreSQL): RDS's PromoteReadReplica guidance asks for automated backups on a replica
+            # before its promotion, so that the promotion does not take the first backup.
+            backup_retention_period=backup.retention_days,
+            preferred_backup_window=backup.preferred_window,
             deletion_protection=deletion_protection,
             delete_automated_backups=False,
             copy_tags_to_snapshot=True,
             publicly_accessible=False,
-            auto_minor_version_upgrade=True,
+            auto_minor_version_upgrade=maintenance.auto_minor_version_upgrade,
             allow_major_version_upgrade=False,
             enable_iam_database_authentication=True,
             port=str(POSTGRES_PORT),
@@ -406,20 +402,21 @@ class ResilientDatabase(Construct):
             performance_insights_kms_key_id=key.key_arn if performance_insights else None,
             performance_insights_retention_period=7 if performance_insights else None,
             **replication,
+            **maintenance_window,
         )
-        self.instance.apply_removal_policy(removal_policy)
+        self.resource.apply_removal_policy(removal_policy)
         if is_replica:
             # cfn-lint's E3020 says StorageEncrypted "should not" accompany SourceDBInstanceIdentifier,
             # while its E3720 requires it with KmsKeyId, which a cross-region replica must name.
-            self.instance.add_metadata("cfn-lint", {"config": {"ignore_checks": ["E3020"]}})
+            self.resource.add_metadata("cfn-lint", {"config": {"ignore_checks": ["E3020"]}})
             acknowledge(
-                self.instance,
+                self.resource,
                 "CloudFormation-Validate::F3020",
                 "Same contradiction in aws-cdk-lib's built-in validation: a cross-region replica names "
                 "its region's KmsKeyId, which requires StorageEncrypted.",
             )
         for group in self.log_groups.values():
-            self.instance.node.add_dependency(group)
+            self.resource.node.add_dependency(group)
 
         self.secret_attachment: secretsmanager.SecretTargetAttachment | None = None
         if self._owned_secret is not None and self.role is DatabaseRole.PRIMARY:
@@ -429,7 +426,7 @@ class ResilientDatabase(Construct):
                 self,
                 "SecretAttachment",
                 secret=self._owned_secret,
-                target=_InstanceAttachmentTarget(self.instance),
+                target=_InstanceAttachmentTarget(self.resource),
             )
             self._add_rotation(vpc, rotation_interval or cdk.Duration.days(30))
         elif self._owned_secret is not None:
@@ -449,11 +446,34 @@ class ResilientDatabase(Construct):
             partition=stack.partition,
         )
         #: ``DbiResourceId`` (what IAM database authentication policies name).
-        self.instance_resource_id: str = self.instance.attr_dbi_resource_id
-        self.endpoint_address: str = self.instance.attr_endpoint_address
-        self.endpoint_port: str = self.instance.attr_endpoint_port
+        self.instance_resource_id: str = self.resource.attr_dbi_resource_id
+        self.endpoint_address: str = self.resource.attr_endpoint_address
+        self.endpoint_port: str = self.resource.attr_endpoint_port
+        #: The instance as aws-cdk-lib's ``IDatabaseInstance``: an import of this very resource (its
+        #: ``Ref`` and attributes), so L2 APIs work on it and nothing about the resource changes.
+        self.instance: rds.IDatabaseInstance = rds.DatabaseInstance.from_database_instance_attributes(
+            self,
+            "Instance",
+            instance_identifier=self.resource.ref,
+            instance_endpoint_address=self.resource.attr_endpoint_address,
+            port=POSTGRES_PORT,
+            security_groups=[self.security_group],
+            instance_resource_id=self.resource.attr_dbi_resource_id,
+            engine=engine,
+        )
         self.multi_az = multi_az
-        self.backup_retention_days = backup_retention_days
+        self.backup_retention_days = backup.retention_days
+        #: Alarms of this database (the replica-lag alarm in role ``replica``), with their severities.
+        self.alarms: list[SeverityAlarm] = []
+        if is_replica and monitoring.replica_lag_alarm:
+            self.replica_lag_alarm = ReplicaLagAlarm(
+                self,
+                "ReplicaLagAlarm",
+                naming=self.naming,
+                database_identifier=instance_identifier,
+                threshold=monitoring.replica_lag_threshold,
+            )
+            self.alarms.extend(self.replica_lag_alarm.alarms)
         self._acknowledge_choices(multi_az=multi_az, deletion_protection=deletion_protection)
 
     # -- rotation -----------------------------------------------------------------------------
@@ -494,21 +514,21 @@ class ResilientDatabase(Construct):
 
     def _acknowledge_choices(self, *, multi_az: bool, deletion_protection: bool) -> None:
         acknowledge(
-            self.instance,
+            self.resource,
             "AwsSolutions-RDS11",
             "PostgreSQL keeps its standard port 5432: the security group admits only the web "
             "instances and the rotation function, so a non-standard port would add no protection.",
         )
         if not multi_az:
             acknowledge(
-                self.instance,
+                self.resource,
                 "AwsSolutions-RDS3",
                 "Single-AZ chosen by the caller (multi_az=False): a dev database or a cross-region "
                 "standby replica whose promotion deploy turns Multi-AZ on.",
             )
         if not deletion_protection:
             acknowledge(
-                self.instance,
+                self.resource,
                 "AwsSolutions-RDS10",
                 "Deletion protection turned off by the caller (deletion_protection=False) for a "
                 "disposable environment; automated backups are still retained after deletion.",

@@ -16,6 +16,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
+from constructs_lib._core import Naming
+
 __all__ = ["FailoverEndpoint", "RegionalFailover", "health_check_arn", "region_switch_states"]
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
@@ -94,8 +96,8 @@ class RegionalFailover(Construct):
     :param health_check_port: Port. Default: 443 for HTTPS, 80 for HTTP.
     :param request_interval_seconds: 10 or 30. Default: 30 (10 costs more).
     :param failure_threshold: Consecutive failures before unhealthy, 1-10. Default: 3.
-    :param name_prefix: Prefix of the health checks' ``Name`` tags, e.g. ``webapp-prod``.
-        Default: ``record_name``.
+    :param naming: App and environment: the health checks' ``Name`` tags start with ``{app}-{env}``.
+        Default: they start with ``record_name``.
     """
 
     def __init__(
@@ -114,7 +116,7 @@ class RegionalFailover(Construct):
         health_check_port: int | None = None,
         request_interval_seconds: int = 30,
         failure_threshold: int = 3,
-        name_prefix: str | None = None,
+        naming: Naming | None = None,
     ) -> None:
         super().__init__(scope, id)
         for prop, endpoint in (("primary", primary), ("secondary", secondary)):
@@ -136,7 +138,7 @@ class RegionalFailover(Construct):
         if not health_check_path.startswith("/"):
             raise ValueError(f"health_check_path ({health_check_path!r}) must start with '/'.")
         port = health_check_port or (443 if health_check_protocol == "HTTPS" else 80)
-        prefix = name_prefix or record_name
+        prefix = naming.prefix if naming is not None else record_name
 
         self.zone = route53.HostedZone.from_hosted_zone_attributes(
             self, "Zone", hosted_zone_id=zone_id, zone_name=zone_name

@@ -13,6 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from constructs_lib._core import Naming
 from constructs_lib.nag import acknowledge
 
 __all__ = ["AzOutageExperiment"]
@@ -26,7 +27,7 @@ ACTION_KEY = "StopInstancesInZone"
 class AzOutageExperiment(Construct):
     """FIS experiment template: stop this environment's running instances in one availability zone.
 
-    Targets: EC2 instances tagged ``<environment_tag_key>=<environment_name>``, filtered to
+    Targets: EC2 instances tagged ``<environment_tag_key>=<naming.environment>``, filtered to
     ``Placement.AvailabilityZone = availability_zone`` and ``State.Name = running``. Action:
     ``aws:ec2:stop-instances``. Stop conditions: the given alarms; FIS halts the experiment (and
     restarts the instances if ``start_instances_after`` is set) as soon as one is in ALARM. An
@@ -40,7 +41,7 @@ class AzOutageExperiment(Construct):
     The role is assumed by FIS for this account's experiments only; it may stop/start instances only
     when they carry the environment tag, and describe instances (no resource-level permission).
 
-    :param environment_name: Value of the environment tag of the target instances.
+    :param naming: App and environment; the environment is the tag value of the target instances.
     :param availability_zone: The zone to take away, e.g. ``ap-northeast-1a`` (of the stack's region).
     :param stop_condition_alarms: Alarms that stop the experiment (at least one), e.g. the service's
         composite health alarm: a game day must not become an outage.
@@ -53,8 +54,7 @@ class AzOutageExperiment(Construct):
         ``start_instances_after`` (starting such an instance creates a KMS grant). Default: none.
     :param log_group: CloudWatch Logs group for the experiment log. Default: no log (the timeline
         stays in the FIS console).
-    :param experiment_name: ``Name`` tag of the template, e.g. ``webapp-prod-az-outage``.
-        Default: ``<environment_name>-az-outage-<zone>``.
+    :param experiment_name: ``Name`` tag of the template. Default: ``{app}-{env}-az-outage``.
     :param environment_tag_key: Tag key. Default: ``Environment``.
     """
 
@@ -63,7 +63,7 @@ class AzOutageExperiment(Construct):
         scope: Construct,
         id: str,
         *,
-        environment_name: str,
+        naming: Naming,
         availability_zone: str,
         stop_condition_alarms: Sequence[cloudwatch.IAlarm],
         selection_mode: str = "ALL",
@@ -75,6 +75,7 @@ class AzOutageExperiment(Construct):
     ) -> None:
         super().__init__(scope, id)
         stack = cdk.Stack.of(self)
+        environment_name = naming.environment
         if not _ZONE.match(availability_zone):
             raise ValueError(
                 f"availability_zone ({availability_zone!r}) must be a zone name such as 'ap-northeast-1a'."
@@ -219,7 +220,7 @@ class AzOutageExperiment(Construct):
                 account_targeting="single-account", empty_target_resolution_mode="fail"
             ),
             log_configuration=log_configuration,
-            tags={"Name": experiment_name or f"{environment_name}-az-outage-{availability_zone}"},
+            tags={"Name": experiment_name or naming.name("az-outage")},
         )
         #: Id of the experiment template (``aws fis start-experiment --experiment-template-id``).
         self.experiment_template_id: str = self.template.attr_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -170,6 +171,33 @@ def _check_cidr_overlaps(envs: Mapping[str, EnvironmentConfig]) -> None:
             seen.append((key, net))
 
 
+def _check_accounts(envs: Mapping[str, EnvironmentConfig]) -> dict[str, EnvironmentConfig]:
+    """An environment that keeps its data (``retain_data: true``: production) has an AWS account of
+    its own: a shared account lets a mistake, a runaway quota or a compromised role of another
+    environment reach production. Others may share one; they are told so (``account_shared_with``)."""
+    by_account: dict[str, list[str]] = {}
+    for env in envs.values():
+        by_account.setdefault(env.account, []).append(env.name)
+    for account, names in by_account.items():
+        if len(names) < 2:
+            continue
+        for name in names:
+            if envs[name].retain_data:
+                others = [n for n in names if n != name]
+                raise ConfigError(
+                    f"environments.{name}.account is {account!r}, the same account as "
+                    + ", ".join(f"environments.{o}.account" for o in others)
+                    + f": {name} keeps its data (retain_data: true) and needs an AWS account of its own. "
+                    f"Give {' and '.join(others)} another account (they may share one between them)."
+                )
+    return {
+        name: dataclasses.replace(
+            env, account_shared_with=tuple(n for n in by_account[env.account] if n != name)
+        )
+        for name, env in envs.items()
+    }
+
+
 def load_config(context: Mapping[str, Any]) -> AppConfig:
     """Build the validated :class:`AppConfig` from the CDK context (``cdk.json``'s ``context``)."""
     app_name = context.get("app_name", "webapp")
@@ -193,4 +221,5 @@ def load_config(context: Mapping[str, Any]) -> AppConfig:
             raise ConfigError(f"environments.{name} must be an object, got {raw!r}.")
         envs[name] = parse_environment(name, deep_merge(defaults, raw), app_name=app_name)
     _check_cidr_overlaps(envs)
+    envs = _check_accounts(envs)
     return AppConfig(app_name=app_name, environments=envs)

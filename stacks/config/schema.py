@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from constructs_lib._core import Naming
+from constructs_lib.data import DEFAULT_VAULT_LOCK, BackupAccountCopy, VaultLock
 from constructs_lib.dr import DrStrategy
 from constructs_lib.web import NightlyStop, TargetHealthCheck
 from stacks.config import naming
@@ -175,6 +176,10 @@ class DatabaseConfig:
     multi_az: bool = False
     deletion_protection: bool = False
     generations: Mapping[str, int] = field(default_factory=dict)
+    #: Daily automated-backup window, ``hh24:mi-hh24:mi`` in UTC; ``None`` lets RDS choose one.
+    backup_window_utc: str | None = None
+    #: Weekly maintenance window, ``ddd:hh24:mi-ddd:hh24:mi`` in UTC; ``None`` lets RDS choose one.
+    maintenance_window_utc: str | None = None
 
     @property
     def memory_gib(self) -> float:
@@ -189,6 +194,12 @@ class BackupConfig:
     """AWS Backup: daily, copied to the DR region (the ops plan keeps 14 days)."""
 
     retention_days: int = 14
+    #: Hour (UTC) the daily backup starts; ``None`` keeps the library's default (AWS Backup's 05:00 UTC).
+    start_hour_utc: int | None = None
+    #: Vault Lock of both vaults (``mode``: governance, or compliance with ``changeable_for_days``).
+    vault_lock: VaultLock = DEFAULT_VAULT_LOCK
+    #: Optional copy of every recovery point to a separate backup account's vault.
+    account_copy: BackupAccountCopy | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +243,8 @@ class EnvironmentConfig:
     #: Per-metric overrides of the alarm table, e.g. ``{"cpu": {"evaluation_periods": 5}}``.
     alarm_overrides: Mapping[str, Any] = field(default_factory=dict)
     extra_tags: Mapping[str, str] = field(default_factory=dict)
+    #: Other environments deployed into the same AWS account (allowed only where none keeps data).
+    account_shared_with: tuple[str, ...] = ()
 
     @property
     def stage_name(self) -> str:

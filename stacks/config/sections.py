@@ -10,6 +10,7 @@ from typing import Any
 
 from constructs_lib._core import SEVERITIES, validate_name, validate_severity
 from constructs_lib.alerting import SeverityEndpoints as LibrarySeverityEndpoints
+from constructs_lib.data import BackupAccountCopy, DatabaseBackup, DatabaseMaintenance, VaultLock
 from stacks.config.errors import ConfigError, library_errors
 from stacks.config.reader import Reader
 from stacks.config.schema import (
@@ -268,7 +269,19 @@ def parse_database(data: Any, path: str, regions: tuple[str, ...]) -> DatabaseCo
         multi_az=r.bool("multi_az", d.multi_az),
         deletion_protection=r.bool("deletion_protection", d.deletion_protection),
         generations=parse_generations(r, regions),
+        backup_window_utc=r.str("backup_window_utc", None),
+        maintenance_window_utc=r.str("maintenance_window_utc", None),
     )
+    # The library checks the windows' formats (DatabaseBackup, DatabaseMaintenance).
+    with library_errors(
+        path,
+        {
+            "backup.preferred_window": r.key("backup_window_utc"),
+            "maintenance.preferred_window": r.key("maintenance_window_utc"),
+        },
+    ):
+        DatabaseBackup(retention_days=db.backup_retention_days, preferred_window=db.backup_window_utc)
+        DatabaseMaintenance(preferred_window=db.maintenance_window_utc)
     return db
 
 
@@ -285,10 +298,73 @@ def parse_generations(r: Reader, regions: tuple[str, ...]) -> dict[str, int]:
     return dict(raw)
 
 
+VAULT_LOCK_KEYS = ("mode", "min_retention_days", "max_retention_days", "changeable_for_days")
+ACCOUNT_COPY_KEYS = ("account", "vault_name", "region", "retention_days")
+
+
 def parse_backup(data: Any, path: str) -> BackupConfig:
     r = Reader(data, path, keys_of(BackupConfig))
-    b = BackupConfig(retention_days=r.int("retention_days", BackupConfig().retention_days, low=1, high=3650))
+    retention_days = r.int("retention_days", BackupConfig().retention_days, low=1, high=3650)
+    lock = parse_vault_lock(r.raw("vault_lock", None), r.key("vault_lock"))
+    account_copy = None
+    if r.raw("account_copy", None) is not None:
+        c = Reader(r.raw("account_copy"), r.key("account_copy"), ACCOUNT_COPY_KEYS)
+        with library_errors(r.key("account_copy"), {"account_copy": r.key("account_copy")}):
+            account_copy = BackupAccountCopy(
+                account=c.str("account"),
+                vault_name=c.str("vault_name"),
+                region=check_region(c.key("region"), c.raw("region")) if c.has("region") else None,
+                retention_days=c.int("retention_days", None, low=1, high=36500)
+                if c.has("retention_days")
+                else None,
+            )
+    b = BackupConfig(
+        retention_days=retention_days,
+        start_hour_utc=r.int("start_hour_utc", None, low=0, high=23) if r.has("start_hour_utc") else None,
+        vault_lock=lock,
+        account_copy=account_copy,
+    )
+    # The plan keeps recovery points (and their copies) retention_days: the lock may not ask for more.
+    with library_errors(
+        r.key("vault_lock"),
+        {"vault_lock": r.key("vault_lock"), "retention (": f"{r.key('retention_days')} ("},
+    ):
+        lock.check_retention(retention_days, prop="retention")
     return b
+
+
+def parse_vault_lock(data: Any, path: str) -> VaultLock:
+    """``vault_lock``: governance by default; compliance only when asked for by name, with its days."""
+    if data is None:
+        return BackupConfig().vault_lock
+    r = Reader(data, path, VAULT_LOCK_KEYS)
+    mode = r.str("mode", "governance")
+    changeable = (
+        r.int("changeable_for_days", None, low=0, high=36500) if r.has("changeable_for_days") else None
+    )
+    if mode not in ("governance", "compliance"):
+        raise ConfigError(
+            f"{r.key('mode')} is {mode!r}: use governance (reversible) or compliance (irreversible)."
+        )
+    if mode == "governance" and changeable is not None:
+        raise ConfigError(
+            f"{r.key('changeable_for_days')} turns on compliance mode: after that many days the lock and the "
+            f"vault can never be changed or deleted. Set {r.key('mode')} to compliance to mean it, or remove "
+            "the key."
+        )
+    if mode == "compliance" and changeable is None:
+        raise ConfigError(
+            f"{r.key('mode')} is compliance but {r.key('changeable_for_days')} is missing: give the days "
+            "(at least 3) during which the lock can still be undone."
+        )
+    with library_errors(path, {"vault_lock": path}):
+        return VaultLock(
+            min_retention_days=r.int("min_retention_days", 1, low=1, high=36500),
+            max_retention_days=r.int("max_retention_days", None, low=1, high=36500)
+            if r.has("max_retention_days")
+            else None,
+            changeable_for_days=changeable,
+        )
 
 
 def parse_dns(data: Any, path: str) -> DnsConfig:

@@ -118,6 +118,21 @@ def test_standby_replica_lag_is_bounded_by_an_alarm(synthesized_app):
     assert lag["Threshold"] == 60 and lag["TreatMissingData"] == "breaching"
     assert lag["Dimensions"] == [{"Name": "DBInstanceIdentifier", "Value": "webapp-prod-db-osaka"}]
     assert lag_alarms("Prod/Tokyo-Monitoring") == []  # the primary has no lag
+    # It reaches people: the high-severity incident composite names it.
+    composites = _of_type(
+        synthesized_app.template("Prod/Osaka-Monitoring"), "AWS::CloudWatch::CompositeAlarm"
+    )
+    (high,) = [c for c in composites if c["Properties"]["AlarmName"] == "webapp-prod-web-incident-high"]
+    lag_id = next(
+        k
+        for k, r in synthesized_app.template("Prod/Osaka-Monitoring")["Resources"].items()
+        if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"].get("MetricName") == "ReplicaLag"
+    )
+    assert lag_id in json.dumps(high["Properties"]["AlarmRule"])
+    # The replica keeps automated backups, so its promotion does not take the first one.
+    (replica,) = _of_type(synthesized_app.template("Prod/Osaka-Data"), "AWS::RDS::DBInstance")
+    assert "SourceDBInstanceIdentifier" in replica["Properties"]
+    assert replica["Properties"]["BackupRetentionPeriod"] == 14
     assert lag_alarms("Dev/Osaka-Monitoring") == []  # backup & restore: no replica
 
 
@@ -135,3 +150,11 @@ def test_backup_restore_can_rebuild_the_region_from_replicated_backups(synthesiz
     assert "webapp-dev-db-osaka" in dev and "webapp-dev-web" in dev
     # Strategies with a standby replica promote it instead (the failover runbook).
     assert "UseLatestRestorableTime" not in docs("Prod/Osaka-DR")
+
+
+def test_pitr_runbook_may_switch_the_endpoint_the_app_reads(synthesized_app):
+    data = synthesized_app.template("Prod/Tokyo-Data")
+    (parameter,) = _of_type(data, "AWS::SSM::Parameter")
+    assert parameter["Properties"]["Name"] == "/webapp/prod/db/endpoint"
+    policies = json.dumps(_of_type(synthesized_app.template("Prod/Tokyo-DR"), "AWS::IAM::Policy"))
+    assert "ssm:PutParameter" in policies and "parameter/webapp/prod/db/endpoint" in policies

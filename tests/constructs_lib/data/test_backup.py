@@ -8,6 +8,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
+from constructs_lib._core import Naming
 from constructs_lib.data.backup import CrossRegionBackup, DrBackupVault, backup_vault_arn
 from tests.unit.quality import cfn_lint, synth_with_nag
 
@@ -15,6 +16,7 @@ ACCOUNT = "111111111111"
 TOKYO = cdk.Environment(account=ACCOUNT, region="ap-northeast-1")
 OSAKA = cdk.Environment(account=ACCOUNT, region="ap-northeast-3")
 VAULT = "webapp-prod-backup"
+NAMING = Naming(app="webapp", environment="prod")
 
 
 def _flat(value) -> str:
@@ -33,12 +35,11 @@ def synthesized(tmp_path_factory):
     backup = CrossRegionBackup(
         backup_stack,
         "Backup",
-        vault_name=VAULT,
+        naming=NAMING,
         destination_region="ap-northeast-3",
-        selection_tags={"Environment": "prod"},
     )
     dr_stack = cdk.Stack(app, "DrVault", env=OSAKA)
-    dr_vault = DrBackupVault(dr_stack, "Vault", vault_name=VAULT, key_alias="alias/webapp-prod-backup")
+    dr_vault = DrBackupVault(dr_stack, "Vault", naming=NAMING)
 
     templates, violations = synth_with_nag(app, outdir)
     return {
@@ -63,7 +64,8 @@ def test_plan_backs_up_daily_keeps_14_days_and_copies_to_the_osaka_vault(synthes
     raw = synthesized["templates"]["Backup"]
     (plan,) = Template.from_json(raw).find_resources("AWS::Backup::BackupPlan").values()
     (rule,) = plan["Properties"]["BackupPlan"]["BackupPlanRule"]
-    assert rule["ScheduleExpression"] == "cron(0 18 * * ? *)"
+    # By default AWS Backup's own start, 05:00 UTC: the library assumes no time zone.
+    assert rule["ScheduleExpression"] == "cron(0 5 * * ? *)"
     assert rule["Lifecycle"] == {"DeleteAfterDays": 14}
     (copy,) = rule["CopyActions"]
     expected = backup_vault_arn(account=ACCOUNT, region="ap-northeast-3", vault_name=VAULT)
@@ -103,7 +105,7 @@ def test_selection_takes_rds_instances_tagged_with_the_environment(synthesized):
 def test_fails_when_backup_selection_would_take_everything():
     stack = cdk.Stack(cdk.App(), "S", env=TOKYO)
     with pytest.raises(ValueError, match="give selection_tags"):
-        CrossRegionBackup(stack, "B", vault_name=VAULT, destination_region="ap-northeast-3")
+        CrossRegionBackup(stack, "B", naming=NAMING, destination_region="ap-northeast-3", selection_tags={})
 
 
 def test_fails_when_copies_would_stay_in_the_same_region():
@@ -112,7 +114,7 @@ def test_fails_when_copies_would_stay_in_the_same_region():
         CrossRegionBackup(
             stack,
             "B",
-            vault_name=VAULT,
+            naming=NAMING,
             destination_region="ap-northeast-1",
             selection_tags={"Environment": "x"},
         )
@@ -121,7 +123,7 @@ def test_fails_when_copies_would_stay_in_the_same_region():
 def test_fails_when_the_vault_name_is_invalid():
     stack = cdk.Stack(cdk.App(), "S", env=OSAKA)
     with pytest.raises(ValueError, match=r"vault_name \('prod vault'\) must be 2-50"):
-        DrBackupVault(stack, "V", vault_name="prod vault")
+        DrBackupVault(stack, "V", naming=NAMING, vault_name="prod vault")
 
 
 # -- quality gates -----------------------------------------------------------------------------

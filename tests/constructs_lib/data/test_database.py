@@ -11,10 +11,18 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match, Template
 
+from constructs_lib._core import Naming
 from constructs_lib.data import (
     DEFAULT_ENGINE_VERSION,
+    BackupReplication,
+    DatabaseBackup,
+    DatabaseCredentials,
+    DatabaseMaintenance,
+    DatabaseMonitoring,
     DatabaseNetwork,
     DatabaseRole,
+    DatabaseStorage,
+    ReplicaSource,
     ResilientDatabase,
     database_arn,
 )
@@ -28,6 +36,7 @@ IDENTIFIER = "webapp-prod-db"
 PRIMARY_ARN = database_arn(account=ACCOUNT, region="ap-northeast-1", instance_identifier=IDENTIFIER)
 OSAKA_KEY_ALIAS = "alias/webapp-prod-data"
 SECRET_NAME = "webapp/prod/db-master"
+NAMING = Naming(app="webapp", environment="prod")
 
 
 def _network(stack: cdk.Stack, cidr: str) -> tuple[ec2.IVpc, ec2.SecurityGroup]:
@@ -40,8 +49,7 @@ def _network(stack: cdk.Stack, cidr: str) -> tuple[ec2.IVpc, ec2.SecurityGroup]:
 def _replica_props() -> dict:
     return {
         "role": "replica",
-        "source_database_arn": PRIMARY_ARN,
-        "source_region": "ap-northeast-1",
+        "replica_source": ReplicaSource(database_arn=PRIMARY_ARN, region="ap-northeast-1"),
         "multi_az": False,
     }
 
@@ -58,14 +66,19 @@ def synthesized(tmp_path_factory):
         primary_stack,
         "Database",
         vpc=vpc,
-        instance_identifier=IDENTIFIER,
+        naming=NAMING,
         client_security_groups=[web],
-        backup_retention_days=14,
+        backup=DatabaseBackup(
+            retention_days=14,
+            replication=BackupReplication(
+                region="ap-northeast-3",
+                kms_key_arn=f"arn:aws:kms:ap-northeast-3:{ACCOUNT}:key/mrk-0123456789abcdef",
+            ),
+        ),
         key_alias=OSAKA_KEY_ALIAS,
-        master_secret_name=SECRET_NAME,
-        secret_replica_regions={"ap-northeast-3": OSAKA_KEY_ALIAS},
-        backup_replication_region="ap-northeast-3",
-        backup_replication_kms_key_arn=f"arn:aws:kms:ap-northeast-3:{ACCOUNT}:key/mrk-0123456789abcdef",
+        credentials=DatabaseCredentials(
+            secret_name=SECRET_NAME, secret_replica_regions={"ap-northeast-3": OSAKA_KEY_ALIAS}
+        ),
     )
     reader = iam.Role(primary_stack, "Reader", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
     primary.grant_connect(reader, "app_reader")
@@ -79,11 +92,12 @@ def synthesized(tmp_path_factory):
             stack,
             "Database",
             vpc=vpc,
+            naming=NAMING,
             instance_identifier=IDENTIFIER,
             client_security_groups=[web],
-            backup_retention_days=14,
+            backup=DatabaseBackup(retention_days=14),
             key_alias=OSAKA_KEY_ALIAS,
-            master_secret_name=SECRET_NAME,
+            credentials=DatabaseCredentials(secret_name=SECRET_NAME),
             **props,
         )
 
@@ -93,13 +107,12 @@ def synthesized(tmp_path_factory):
         dev_stack,
         "Database",
         vpc=vpc,
-        instance_identifier="webapp-dev-db",
+        naming=Naming(app="webapp", environment="dev"),
         client_security_groups=[web],
         multi_az=False,
         deletion_protection=False,
-        backup_retention_days=1,
-        monitoring_interval=None,
-        performance_insights=False,
+        backup=DatabaseBackup(retention_days=1),
+        monitoring=DatabaseMonitoring(interval=None, performance_insights=False),
         removal_policy=cdk.RemovalPolicy.DESTROY,
     )
     templates, violations = synth_with_nag(app, outdir)
@@ -265,10 +278,26 @@ def test_replica_follows_the_tokyo_primary_encrypted_with_the_osaka_key(synthesi
     assert props["SourceDBInstanceIdentifier"] == PRIMARY_ARN
     assert props["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}  # a key of the replica's own region
     assert props["StorageEncrypted"] is True
-    for inherited in ("MasterUsername", "MasterUserPassword", "DBName", "BackupRetentionPeriod"):
+    for inherited in ("MasterUsername", "MasterUserPassword", "DBName"):
         assert inherited not in props, inherited
+    # Automated backups on before any promotion (RDS PromoteReadReplica guidance), set on the resource.
+    assert props["BackupRetentionPeriod"] == 14
     Template.from_json(raw).resource_count_is("AWS::SecretsManager::Secret", 0)  # uses the replicated copy
     Template.from_json(raw).resource_count_is("AWS::SecretsManager::RotationSchedule", 0)
+
+
+def test_replica_alarms_on_its_lag_as_a_high_severity_alarm(synthesized):
+    stacks, templates, _ = synthesized
+    (lag,) = stacks["Replica"].alarms
+    assert (lag.severity, lag.signal) == ("high", "replica-lag")
+    assert stacks["Primary"].alarms == []
+    alarm = Template.from_json(templates["Replica"]).find_resources("AWS::CloudWatch::Alarm")
+    (props,) = [a["Properties"] for a in alarm.values()]
+    assert props["AlarmName"] == "webapp-prod-db-replica-lag-high"
+    assert props["MetricName"] == "ReplicaLag" and props["Statistic"] == "Maximum"
+    assert props["Dimensions"] == [{"Name": "DBInstanceIdentifier", "Value": IDENTIFIER}]
+    assert (props["Threshold"], props["EvaluationPeriods"], props["TreatMissingData"]) == (60, 3, "breaching")
+    assert "AlarmActions" not in props  # the severity composite pages
 
 
 def test_replica_reads_the_replicated_master_secret_by_name(synthesized):
@@ -337,15 +366,20 @@ def test_home_region_as_a_replica_keeps_its_secret_but_neither_attaches_nor_rota
         stack,
         "Db",
         vpc=vpc,
+        naming=NAMING,
         instance_identifier=f"{IDENTIFIER}-g2",
         role="replica",
-        source_database_arn=database_arn(
-            account=ACCOUNT, region="ap-northeast-1", instance_identifier=IDENTIFIER
+        replica_source=ReplicaSource(
+            database_arn=database_arn(
+                account=ACCOUNT, region="ap-northeast-1", instance_identifier=IDENTIFIER
+            ),
+            region="ap-northeast-1",
         ),
-        source_region="ap-northeast-1",
-        owns_master_secret=True,
-        master_secret_name=SECRET_NAME,
-        secret_replica_regions={"ap-northeast-1": OSAKA_KEY_ALIAS},
+        credentials=DatabaseCredentials(
+            owns_secret=True,
+            secret_name=SECRET_NAME,
+            secret_replica_regions={"ap-northeast-1": OSAKA_KEY_ALIAS},
+        ),
     )
     template = Template.from_stack(stack)
     template.has_resource_properties("AWS::SecretsManager::Secret", {"Name": SECRET_NAME})
@@ -421,106 +455,127 @@ def bare():
 
 
 @pytest.mark.parametrize("days", [0, 36])
-def test_fails_when_backup_retention_is_outside_1_to_35_days(bare, days):
-    stack, vpc = bare
-    with pytest.raises(ValueError, match=rf"backup_retention_days \({days}\) must be 1-35"):
-        ResilientDatabase(stack, "Db", vpc=vpc, instance_identifier="db", backup_retention_days=days)
+def test_fails_when_backup_retention_is_outside_1_to_35_days(days):
+    with pytest.raises(ValueError, match=rf"backup.retention_days \({days}\) must be 1-35"):
+        DatabaseBackup(retention_days=days)
+
+
+@pytest.mark.parametrize("window", ["2:00-03:00", "17:00", "25:00-26:00"])
+def test_fails_when_the_backup_window_is_not_hh24_mi_in_utc(window):
+    with pytest.raises(ValueError, match=r"backup.preferred_window .* must be 'hh24:mi-hh24:mi' in UTC"):
+        DatabaseBackup(preferred_window=window)
+
+
+@pytest.mark.parametrize("window", ["sun:18:00", "sunday:18:00-sunday:19:00", "18:00-19:00"])
+def test_fails_when_the_maintenance_window_is_not_ddd_hh24_mi_in_utc(window):
+    with pytest.raises(ValueError, match=r"maintenance.preferred_window .* 'ddd:hh24:mi-ddd:hh24:mi'"):
+        DatabaseMaintenance(preferred_window=window)
+
+
+def test_fails_when_storage_autoscaling_is_below_the_allocation():
+    with pytest.raises(ValueError, match=r"storage.max_allocated_gib \(50\) must be >= "):
+        DatabaseStorage(allocated_gib=100, max_allocated_gib=50)
+
+
+def test_fails_when_enhanced_monitoring_interval_is_not_one_rds_accepts():
+    with pytest.raises(ValueError, match=r"monitoring.interval \(120 s\) must be 1, 5, 10, 15, 30 or 60"):
+        DatabaseMonitoring(interval=cdk.Duration.minutes(2))
 
 
 def test_fails_when_a_replica_has_no_source(bare):
     stack, vpc = bare
-    with pytest.raises(ValueError, match="role='replica' needs source_database_arn"):
-        ResilientDatabase(stack, "Db", vpc=vpc, instance_identifier="db", role="replica")
+    with pytest.raises(ValueError, match="role='replica' needs replica_source"):
+        ResilientDatabase(stack, "Db", vpc=vpc, naming=NAMING, role="replica")
+
+
+def test_fails_when_a_primary_is_given_a_replica_source(bare):
+    stack, vpc = bare
+    source = ReplicaSource(database_arn=PRIMARY_ARN, region="ap-northeast-1")
+    with pytest.raises(ValueError, match="replica_source is only for role='replica'"):
+        ResilientDatabase(stack, "Db", vpc=vpc, naming=NAMING, replica_source=source)
 
 
 def test_fails_when_the_replica_source_is_in_the_same_region(bare):
     stack, vpc = bare
     arn = database_arn(account=ACCOUNT, region="ap-northeast-3", instance_identifier="db")
-    with pytest.raises(ValueError, match=r"source_region \('ap-northeast-3'\) is the stack's own region"):
+    with pytest.raises(
+        ValueError, match=r"replica_source.region \('ap-northeast-3'\) is the stack's own region"
+    ):
         ResilientDatabase(
             stack,
             "Db",
             vpc=vpc,
-            instance_identifier="db",
+            naming=NAMING,
             role="replica",
-            source_database_arn=arn,
-            source_region="ap-northeast-3",
+            replica_source=ReplicaSource(database_arn=arn, region="ap-northeast-3"),
         )
 
 
-def test_fails_when_the_source_arn_and_region_disagree(bare):
-    stack, vpc = bare
+def test_fails_when_the_source_arn_and_region_disagree():
     arn = database_arn(account=ACCOUNT, region="us-east-1", instance_identifier="db")
-    with pytest.raises(ValueError, match="source_database_arn is in 'us-east-1' but source_region is"):
-        ResilientDatabase(
-            stack,
-            "Db",
-            vpc=vpc,
-            instance_identifier="db",
-            role="replica",
-            source_database_arn=arn,
-            source_region="ap-northeast-1",
-        )
+    with pytest.raises(ValueError, match=r"database_arn is in 'us-east-1' but replica_source.region is"):
+        ReplicaSource(database_arn=arn, region="ap-northeast-1")
 
 
-def test_fails_when_the_source_is_not_a_db_instance_arn(bare):
-    stack, vpc = bare
+def test_fails_when_the_source_is_not_a_db_instance_arn():
     with pytest.raises(ValueError, match="must be an RDS DB instance ARN"):
-        ResilientDatabase(
-            stack,
-            "Db",
-            vpc=vpc,
-            instance_identifier="db",
-            role="replica",
-            source_database_arn="webapp-db",
-            source_region="ap-northeast-1",
-        )
+        ReplicaSource(database_arn="webapp-db", region="ap-northeast-1")
 
 
 def test_fails_when_a_replica_is_marked_promoted(bare):
     stack, vpc = bare
     with pytest.raises(ValueError, match="promoted=True describes a primary"):
-        ResilientDatabase(stack, "Db", vpc=vpc, instance_identifier="db", promoted=True, **_replica_props())
+        ResilientDatabase(stack, "Db", vpc=vpc, naming=NAMING, promoted=True, **_replica_props())
 
 
 def test_fails_when_the_role_is_unknown(bare):
     stack, vpc = bare
     with pytest.raises(ValueError, match=r"role \('standby'\) must be one of 'primary', 'replica'"):
-        ResilientDatabase(stack, "Db", vpc=vpc, instance_identifier="db", role="standby")
+        ResilientDatabase(stack, "Db", vpc=vpc, naming=NAMING, role="standby")
 
 
 @pytest.mark.parametrize("identifier", ["1db", "Db", "db--x", "db-", "a" * 64])
 def test_fails_when_the_identifier_breaks_rds_rules(bare, identifier):
     stack, vpc = bare
     with pytest.raises(ValueError, match=r"instance_identifier \(.*\) must be 1-63 lowercase"):
-        ResilientDatabase(stack, "Db", vpc=vpc, instance_identifier=identifier)
+        ResilientDatabase(stack, "Db", vpc=vpc, naming=NAMING, instance_identifier=identifier)
 
 
-def test_fails_when_backup_replication_has_no_key(bare):
+def test_fails_when_backup_replication_has_no_key():
+    with pytest.raises(ValueError, match=r"backup\.replication\.kms_key_arn is required"):
+        BackupReplication(region="ap-northeast-1", kms_key_arn="")
+
+
+def test_fails_when_a_replica_would_replicate_its_backups(bare):
     stack, vpc = bare
-    with pytest.raises(ValueError, match="backup_replication_kms_key_arn is required"):
+    replication = BackupReplication(region="ap-northeast-1", kms_key_arn="arn:aws:kms:ap-northeast-1:1:key/x")
+    with pytest.raises(ValueError, match=r"backup\.replication applies to a primary only"):
         ResilientDatabase(
-            stack, "Db", vpc=vpc, instance_identifier="db", backup_replication_region="ap-northeast-1"
+            stack,
+            "Db",
+            vpc=vpc,
+            naming=NAMING,
+            backup=DatabaseBackup(replication=replication),
+            **_replica_props(),
         )
 
 
 def test_fails_when_a_replica_would_replicate_the_secret(bare):
     stack, vpc = bare
-    with pytest.raises(ValueError, match="secret_replica_regions needs owns_master_secret"):
+    with pytest.raises(ValueError, match=r"secret_replica_regions needs credentials\.owns_secret"):
         ResilientDatabase(
             stack,
             "Db",
             vpc=vpc,
-            instance_identifier="db",
-            secret_replica_regions={"ap-northeast-1": None},
+            naming=NAMING,
+            credentials=DatabaseCredentials(secret_replica_regions={"ap-northeast-1": None}),
             **_replica_props(),
         )
 
 
-def test_fails_when_the_master_username_is_reserved(bare):
-    stack, vpc = bare
-    with pytest.raises(ValueError, match=r"master_username \('postgres'\)"):
-        ResilientDatabase(stack, "Db", vpc=vpc, instance_identifier="db", master_username="postgres")
+def test_fails_when_the_master_username_is_reserved():
+    with pytest.raises(ValueError, match=r"credentials.master_username \('postgres'\)"):
+        DatabaseCredentials(master_username="postgres")
 
 
 def test_fails_when_the_vpc_has_only_public_subnets():

@@ -6,6 +6,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
 
+from constructs_lib._core import Naming
 from constructs_lib.dr.dns import FailoverEndpoint, RegionalFailover, region_switch_states
 from tests.unit.quality import cfn_lint, synth_with_nag
 
@@ -33,7 +34,7 @@ def _failover(stack: cdk.Stack, **props) -> RegionalFailover:
         record_name="app",
         primary=TOKYO_ALB,
         secondary=OSAKA_ALB,
-        name_prefix="webapp-prod",
+        naming=Naming(app="webapp", environment="prod"),
         **props,
     )
 

@@ -10,10 +10,12 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Template
 
+from constructs_lib._core import Naming
 from constructs_lib.dr.fis import ACTION_KEY, TARGET_KEY, AzOutageExperiment
 from tests.unit.quality import cfn_lint, synth_with_nag
 
 TOKYO = cdk.Environment(account="111111111111", region="ap-northeast-1")
+NAMING = Naming(app="webapp", environment="prod")
 
 
 def _alarm(stack: cdk.Stack, id: str, name: str) -> cloudwatch.Alarm:
@@ -39,14 +41,14 @@ def synthesized(tmp_path_factory):
     experiment = AzOutageExperiment(
         stack,
         "AzOutage",
-        environment_name="prod",
+        naming=NAMING,
         availability_zone="ap-northeast-1a",
         stop_condition_alarms=alarms,
     )
     restarting = AzOutageExperiment(
         stack,
         "AzOutageWithRestart",
-        environment_name="prod",
+        naming=NAMING,
         availability_zone="ap-northeast-1c",
         stop_condition_alarms=alarms[:1],
         selection_mode="PERCENT(50)",
@@ -185,7 +187,7 @@ def stack():
 def test_fails_when_no_stop_condition_alarm_is_given(stack):
     with pytest.raises(ValueError, match="stop_condition_alarms is empty"):
         AzOutageExperiment(
-            stack, "E", environment_name="prod", availability_zone="ap-northeast-1a", stop_condition_alarms=[]
+            stack, "E", naming=NAMING, availability_zone="ap-northeast-1a", stop_condition_alarms=[]
         )
 
 
@@ -196,7 +198,7 @@ def test_fails_when_the_zone_is_in_another_region(stack):
         AzOutageExperiment(
             stack,
             "E",
-            environment_name="prod",
+            naming=NAMING,
             availability_zone="ap-northeast-3a",
             stop_condition_alarms=[_alarm(stack, "A", "a")],
         )
@@ -208,8 +210,15 @@ def test_fails_when_the_selection_mode_is_not_fis_syntax(stack, mode):
         AzOutageExperiment(
             stack,
             "E",
-            environment_name="prod",
+            naming=NAMING,
             availability_zone="ap-northeast-1a",
             stop_condition_alarms=[_alarm(stack, "A", "a")],
             selection_mode=mode,
         )
+
+
+def test_template_is_named_by_naming_and_targets_its_environment_tag(synthesized):
+    props = _template_of(synthesized, "experiment")
+    assert props["Tags"] == {"Name": "webapp-prod-az-outage"}
+    (target,) = props["Targets"].values()
+    assert target["ResourceTags"] == {"Environment": "prod"}

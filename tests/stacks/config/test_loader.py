@@ -33,6 +33,10 @@ def test_shipped_config_has_three_environments_in_tokyo_and_osaka(context):
     assert prod.dr_strategy == "warm_standby" and prod.dr_capacity.min >= 1
     assert config.environments["dev"].dr_strategy == "backup_restore"
     assert config.environments["dev"].nat_gateways == 0
+    # Tokyo's quiet hours live in the app's config (UTC), not in the library's defaults.
+    for env in config.environments.values():
+        assert env.database.backup_window_utc == "17:00-18:00"  # 02:00-03:00 in Tokyo
+        assert env.backup.start_hour_utc == 18  # 03:00 in Tokyo, after the RDS backup window
 
 
 def test_config_is_frozen(context):
@@ -202,6 +206,22 @@ def _set(ctx: dict, dotted: str, value) -> None:
             "environments.prod.database.backup_retention_days",
             40,
             r"environments\.prod\.database\.backup_retention_days is 40: it must be between 1 and 35",
+        ),
+        (
+            "environments.prod.database.backup_window_utc",
+            "2am-3am",
+            r"environments\.prod\.database\.backup_window_utc \('2am-3am'\) must be 'hh24:mi-hh24:mi' in UTC",
+        ),
+        (
+            "environments.prod.database.maintenance_window_utc",
+            "sun:18:00",
+            r"environments\.prod\.database\.maintenance_window_utc \('sun:18:00'\) must be "
+            r"'ddd:hh24:mi-ddd:hh24:mi' in UTC",
+        ),
+        (
+            "environments.prod.backup.start_hour_utc",
+            24,
+            r"environments\.prod\.backup\.start_hour_utc is 24: it must be between 0 and 23",
         ),
         (
             "environments.prod.database.generations",

@@ -1,0 +1,1 @@
+"""Replication heartbeat: commits a transaction on the primary so replicas' ReplicaLag stays honest."""
