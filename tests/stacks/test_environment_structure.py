@@ -45,8 +45,17 @@ BY_DESIGN: dict[str, dict[str, str]] = {
     "Data": {
         "AWS::RDS::DBInstance": "dr_strategy (a standby replica)",
         "AWS::RDS::DBParameterGroup": "dr_strategy (the replica's parameters)",
-        "AWS::Logs::LogGroup": "dr_strategy (the replica's exported logs)",
-        "AWS::IAM::Role": "dr_strategy (the replica's monitoring role)",
+        "AWS::Logs::LogGroup": "dr_strategy (the replica's exported logs; the heartbeat's log group)",
+        "AWS::IAM::Role": "dr_strategy (the replica's monitoring role; the heartbeat's role)",
+        "AWS::SSM::Parameter": "dr_strategy (the endpoint parameter exists where a database does)",
+        # The replication heartbeat runs on the primary only when a standby replica exists.
+        "AWS::Lambda::Function": "dr_strategy (the replication heartbeat)",
+        "AWS::Lambda::Permission": "dr_strategy (the heartbeat's schedule)",
+        "AWS::Events::Rule": "dr_strategy (the heartbeat's schedule)",
+        "AWS::IAM::Policy": "dr_strategy (the heartbeat's role)",
+        "AWS::EC2::SecurityGroup": "dr_strategy (the heartbeat's security group)",
+        "AWS::EC2::SecurityGroupEgress": "dr_strategy (the heartbeat's way to the database)",
+        "AWS::EC2::SecurityGroupIngress": "dr_strategy (the database admits the heartbeat)",
     },
     "Monitoring": {
         "AWS::Config::ConfigRule": "monitoring.audit_rules",
