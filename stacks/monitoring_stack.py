@@ -6,6 +6,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
+from constructs_lib import AppProbe
 from constructs_lib.alerting import EscalationPolicy, EscalationTier, PauseSwitchAlarm
 from constructs_lib.dr import AzOutageExperiment
 from constructs_lib.healing import AutoHealing
@@ -51,11 +52,11 @@ class MonitoringStack(RegionalStack):
         self.runbook = InstanceRecoveryRunbook(
             self,
             "InstanceRecovery",
-            environment_name=env,
+            naming=config.naming,
             notification_topics=topics,
-            service_unit=web.service_unit,
-            health_check_port=web.app_port,
-            health_check_path=web.health_check.path,
+            app_probe=AppProbe(
+                port=web.app_port, service_unit=web.service_unit, health_path=web.health_check.path
+            ),
         )
         healing = config.healing
         self.healing = AutoHealing(

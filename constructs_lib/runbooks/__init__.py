@@ -37,6 +37,11 @@ the plain functions of :mod:`constructs_lib.runbooks.scripts`, shipped with :fun
 boto3 calls are listed in :data:`SCRIPT_IAM_ACTIONS` and granted to the role (the tests compare the
 two). Every failing step goes to a ``NotifyFailure`` step, so the final status is *Failed* and the
 on-call is told; drills delete what they created on every path.
+
+Constructs take the library's shared values (``Naming``, an ``IPauseSwitch``, ``AppProbe``) and, where
+they need many facts, the grouped props of :mod:`constructs_lib.runbooks.props` (``WebCapacity``,
+``RegionSwitches``, ``StandbyDatabase``, ``ServingRegion``, ``DatabasePlacement``, ``RestoreSource``,
+``RestoreTarget``).
 """
 
 from constructs_lib.runbooks.drills import (
@@ -54,6 +59,15 @@ from constructs_lib.runbooks.instance_recovery import (
     instance_recovery_document,
 )
 from constructs_lib.runbooks.pitr import PitrRestoreRunbook, pitr_restore_document
+from constructs_lib.runbooks.props import (
+    DatabasePlacement,
+    RegionSwitches,
+    RestoreSource,
+    RestoreTarget,
+    ServingRegion,
+    StandbyDatabase,
+    WebCapacity,
+)
 from constructs_lib.runbooks.region_restore import RegionRestoreRunbook, region_restore_document
 from constructs_lib.runbooks.region_switch import (
     RegionFailbackRunbook,
@@ -76,12 +90,19 @@ __all__ = [
     "SCRIPT_IAM_ACTIONS",
     "BackupRestoreDrillRunbook",
     "DatabaseFailoverDrillRunbook",
+    "DatabasePlacement",
     "InstanceRecoveryRunbook",
     "PitrDrillRunbook",
     "PitrRestoreRunbook",
     "RegionFailbackRunbook",
     "RegionFailoverRunbook",
     "RegionRestoreRunbook",
+    "RegionSwitches",
+    "RestoreSource",
+    "RestoreTarget",
+    "ServingRegion",
+    "StandbyDatabase",
+    "WebCapacity",
     "backup_restore_drill_document",
     "database_failover_drill_document",
     "granted_iam_actions",

@@ -14,9 +14,12 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from constructs_lib._core.severity import SEVERITIES
+from constructs_lib._core import IPauseSwitch
+from constructs_lib._core.severity import SEVERITIES, validate_severity
 from constructs_lib.nag import acknowledge, nag_arn
 
+# RDS DB instance identifiers: 1-63 letters, digits or hyphens, starting with a letter, no two
+# consecutive hyphens, not ending with one (RDS User Guide, "Naming constraints in Amazon RDS").
 _IDENTIFIER = re.compile(r"^[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)$")
 _BOOLEAN_STRING = ["true", "false"]
 
@@ -118,6 +121,8 @@ def _validate_identifier(value: str, *, prop: str) -> str:
 def _validate_topics(
     topics: Mapping[str, sns.ITopic], success_severity: str, failure_severity: str
 ) -> tuple[sns.ITopic, sns.ITopic]:
+    success_severity = validate_severity(success_severity, prop="success_severity")
+    failure_severity = validate_severity(failure_severity, prop="failure_severity")
     unknown = sorted(set(topics) - set(SEVERITIES))
     if unknown:
         raise ValueError(
@@ -130,16 +135,6 @@ def _validate_topics(
                 "add that topic or choose another severity."
             )
     return topics[success_severity], topics[failure_severity]
-
-
-def _validate_capacity(production_capacity: tuple[int, int, int]) -> tuple[int, int, int]:
-    minimum, desired, maximum = production_capacity
-    if not 0 <= minimum <= desired <= maximum or maximum < 1:
-        raise ValueError(
-            f"production_capacity {production_capacity} must be (min, desired, max) with "
-            "0 <= min <= desired <= max and max >= 1."
-        )
-    return minimum, desired, maximum
 
 
 class _Runbook(Construct):
@@ -207,10 +202,9 @@ class _Runbook(Construct):
                 "server-side encryption); scoped to that key.",
             )
 
-    def _allow_pause_read(self, pause_parameter_name: str, region: str | None = None) -> None:
-        self._allow(
-            "ReadPauseSwitch", ["ssm:GetParameter"], [_parameter_arn(self, pause_parameter_name, region)]
-        )
+    def _allow_pause_read(self, pause_switch: IPauseSwitch) -> None:
+        # GetParameter only (the one call of the AssertNotPaused step), not the switch's grant_read.
+        self._allow("ReadPauseSwitch", ["ssm:GetParameter"], [pause_switch.parameter_arn])
 
     def _allow_kms_for_rds(self, sid: str, keys: Sequence[str]) -> None:
         if not keys:

@@ -4,7 +4,6 @@ constructs, :class:`RegionFailoverRunbook` (deploy it in the DR region) and
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,6 +11,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from constructs_lib._core import IPauseSwitch, Naming, Severity
 from constructs_lib.nag import acknowledge
 from constructs_lib.runbooks._base import (
     _asg_arn,
@@ -24,10 +24,9 @@ from constructs_lib.runbooks._base import (
     _parameter_arn,
     _pause_parameter,
     _Runbook,
-    _validate_capacity,
-    _validate_identifier,
     _validate_topics,
 )
+from constructs_lib.runbooks.props import RegionSwitches, ServingRegion, StandbyDatabase, WebCapacity
 from constructs_lib.runbooks.scripts import (
     describe_database,
     freeze_region,
@@ -40,9 +39,6 @@ from constructs_lib.runbooks.steps import _api, _notify, _pause_check, _script, 
 __all__ = ["RegionFailbackRunbook", "RegionFailoverRunbook", "region_switch_document"]
 
 
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
-
-
 def region_switch_document(
     *,
     automation_role_arn: str,
@@ -53,7 +49,7 @@ def region_switch_document(
     desired_capacity: int,
     open_switch_id: str,
     close_switch_id: str,
-    endpoint_health_check_id: str,
+    endpoint_health_check_id: str | None,
     pause_parameter_name: str,
     backup_retention_days: int,
     success_topic_arn: str,
@@ -199,22 +195,32 @@ def region_switch_document(
             Inverted=True,
             onFailure="step:NotifyFailure",
         ),
-        _script(
-            "VerifyEndpointHealthy",
-            wait_until_endpoint_healthy,
-            {"HealthCheckId": endpoint_health_check_id, "TimeoutSeconds": 540, "PollSeconds": 15},
-            outputs=[("HealthyObservations", "Integer"), ("Observations", "Integer")],
-            maxAttempts=2,
-            onFailure="step:NotifyFailure",
-        ),
+    ]
+    if endpoint_health_check_id is not None:
+        steps.append(
+            _script(
+                "VerifyEndpointHealthy",
+                wait_until_endpoint_healthy,
+                {"HealthCheckId": endpoint_health_check_id, "TimeoutSeconds": 540, "PollSeconds": 15},
+                outputs=[("HealthyObservations", "Integer"), ("Observations", "Integer")],
+                maxAttempts=2,
+                onFailure="step:NotifyFailure",
+            )
+        )
+        verified = (
+            " {{ VerifyEndpointHealthy.HealthyObservations }} of "
+            "{{ VerifyEndpointHealthy.Observations }} Route 53 checkers see the endpoint healthy."
+        )
+    else:
+        verified = " The endpoint's health was not verified (no endpoint health check given)."
+    steps += [
         _notify(
             "NotifySuccess",
             success_topic_arn,
             f"Region {kind.lower()} complete: {{{{ global:REGION }}}} serves traffic",
             f"Region {kind.lower()} {{{{ automation:EXECUTION_ID }}}} succeeded. Database "
             f"{database_identifier} is the primary in {{{{ global:REGION }}}}; the DNS switch points "
-            f"here; {{{{ VerifyEndpointHealthy.HealthyObservations }}}} of "
-            f"{{{{ VerifyEndpointHealthy.Observations }}}} Route 53 checkers see the endpoint healthy. "
+            f"here;{verified} "
             "Next: set active_region to this region in the environment config and deploy; rebuild the "
             "other region's database as a replica before any failback."
             + (
@@ -239,7 +245,8 @@ def region_switch_document(
         f"Region {kind.lower()}: make {{{{ global:REGION }}}} the primary region (database, capacity, DNS).",
         parameters,
         steps,
-        outputs=["VerifyPromoted.SecondsWaited", "VerifyEndpointHealthy.HealthyObservations"],
+        outputs=["VerifyPromoted.SecondsWaited"]
+        + (["VerifyEndpointHealthy.HealthyObservations"] if endpoint_health_check_id is not None else []),
     )
 
 
@@ -247,29 +254,37 @@ class RegionFailoverRunbook(_Runbook):
     """Region failover (unplanned): make this stack's region the primary. Deploy it in the DR region.
 
     Flow in :func:`region_switch_document`. The role may: read the pause switch; describe and
-    promote ``database_identifier``; update Auto Scaling groups of this region that carry the
+    promote the standby database; update Auto Scaling groups of this region that carry the
     environment tag (the group name may be another stack's token, so the ARN cannot name it); flip
     the two region switches and read the endpoint health check; publish to the two topics. The
     failback's role may also set the serving region's pause switch, scale in its group (by name,
     tag required), and read ``ReplicaLag`` and group sizes.
 
-    :param environment_name: Value of the ``Environment`` tag the role may act on.
-    :param database_identifier: This region's replica (becomes the primary).
-    :param auto_scaling_group_name: This region's web service group.
-    :param production_capacity: ``(min, desired, max)`` instances after the switch.
-    :param open_switch_id: This region's switch (``RegionalFailover.switch_id(<this region>)``).
-    :param close_switch_id: The other region's switch.
-    :param endpoint_health_check_id: This region's endpoint health check, for the verification.
-    :param pause_parameter_name: This region's pause switch parameter (``/{app}/{env}/pause``).
-    :param notification_topics: Topics keyed by severity.
-    :param backup_retention_days: Automated-backup retention the promoted database gets. Default: 7.
-    :param success_severity: Topic of the success message. Default: ``high``.
-    :param failure_severity: Topic of the failure message. Default: ``critical``.
-    :param environment_tag_key: Tag key of the IAM conditions. Default: ``Environment``.
+    Example::
+
+        RegionFailoverRunbook(
+            self, "RegionFailover", naming=naming, pause_switch=pause_switch, notification_topics=topics,
+            standby=StandbyDatabase(identifier="shop-prod-db-dr"),
+            capacity=WebCapacity(auto_scaling_group_name="shop-prod-web", min_capacity=2, max_capacity=6),
+            dns=RegionSwitches(open_switch_id=..., close_switch_id=..., endpoint_health_check_id=...),
+        )
+
+    :param naming: the app and environment; the role acts only on resources whose environment tag
+        (``environment_tag_key``) is ``naming.environment``.
+    :param pause_switch: this region's pause switch; the runbook refuses to run while it is on
+        (unless ``IgnorePauseSwitch``).
+    :param notification_topics: topics keyed by severity.
+    :param standby: this region's replica (becomes the primary) and the retention it gets.
+    :param capacity: this region's web service group and its production capacity after the switch.
+    :param dns: the two region switches and this region's endpoint health check.
+    :param success_severity: topic of the success message. Default: ``high``.
+    :param failure_severity: topic of the failure message. Default: ``critical``.
+    :param environment_tag_key: tag key of the IAM conditions. Default: ``Environment``.
     :param document_name: SSM document name. Default: generated by CloudFormation.
     """
 
-    _planned_from: Mapping[str, str] | None = None
+    _serving: ServingRegion | None = None
+    _max_replica_lag_seconds = 0
     _kind = "failover"
 
     def __init__(
@@ -277,36 +292,29 @@ class RegionFailoverRunbook(_Runbook):
         scope: Construct,
         id: str,
         *,
-        environment_name: str,
-        database_identifier: str,
-        auto_scaling_group_name: str,
-        production_capacity: tuple[int, int, int],
-        open_switch_id: str,
-        close_switch_id: str,
-        endpoint_health_check_id: str,
-        pause_parameter_name: str,
+        naming: Naming,
+        pause_switch: IPauseSwitch,
         notification_topics: Mapping[str, sns.ITopic],
-        backup_retention_days: int = 7,
-        success_severity: str = "high",
-        failure_severity: str = "critical",
+        standby: StandbyDatabase,
+        capacity: WebCapacity,
+        dns: RegionSwitches,
+        success_severity: Severity = Severity.HIGH,
+        failure_severity: Severity = Severity.CRITICAL,
         environment_tag_key: str = "Environment",
         document_name: str | None = None,
     ) -> None:
         super().__init__(scope, id, description=f"Runs the region {self._kind} runbook (SSM Automation).")
-        _validate_identifier(database_identifier, prop="database_identifier")
-        minimum, desired, maximum = _validate_capacity(production_capacity)
-        if not 1 <= backup_retention_days <= 35:
-            raise ValueError(f"backup_retention_days ({backup_retention_days}) must be 1-35.")
         success_topic, failure_topic = _validate_topics(
             notification_topics, success_severity, failure_severity
         )
-        tagged = {f"aws:ResourceTag/{environment_tag_key}": environment_name}
+        self.naming = naming
+        tagged = {f"aws:ResourceTag/{environment_tag_key}": naming.environment}
 
-        self._allow_pause_read(pause_parameter_name)
+        self._allow_pause_read(pause_switch)
         self._allow(
             "DescribeAndPromoteDatabase",
             ["rds:DescribeDBInstances", "rds:PromoteReadReplica"],
-            [_db_arn(self, database_identifier)],
+            [_db_arn(self, standby.identifier)],
         )
         # Any group of this region carrying the environment tag: the group's name may be a token of
         # another stack, which would make the ARN (and its cdk-nag finding id) unpredictable here.
@@ -319,15 +327,16 @@ class RegionFailoverRunbook(_Runbook):
         self._allow(
             "FlipRegionSwitches",
             ["route53:UpdateHealthCheck"],
-            [_health_check_arn(open_switch_id), _health_check_arn(close_switch_id)],
+            [_health_check_arn(dns.open_switch_id), _health_check_arn(dns.close_switch_id)],
         )
-        self._allow(
-            "ReadEndpointHealth",
-            ["route53:GetHealthCheckStatus"],
-            [_health_check_arn(endpoint_health_check_id)],
-        )
+        if dns.endpoint_health_check_id is not None:
+            self._allow(
+                "ReadEndpointHealth",
+                ["route53:GetHealthCheckStatus"],
+                [_health_check_arn(dns.endpoint_health_check_id)],
+            )
         self._allow_publish(success_topic, failure_topic)
-        self._add_planned_permissions(database_identifier=database_identifier, tagged=tagged)
+        self._add_planned_permissions(tagged=tagged)
         acknowledge(
             self.role,
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:"
@@ -336,27 +345,37 @@ class RegionFailoverRunbook(_Runbook):
             "condition); the group name may be another stack's token, so the ARN cannot name it.",
         )
 
+        serving = self._serving
         self._publish_document(
             region_switch_document(
                 automation_role_arn=self.role.role_arn,
-                database_identifier=database_identifier,
-                auto_scaling_group_name=auto_scaling_group_name,
-                min_capacity=minimum,
-                max_capacity=maximum,
-                desired_capacity=desired,
-                open_switch_id=open_switch_id,
-                close_switch_id=close_switch_id,
-                endpoint_health_check_id=endpoint_health_check_id,
-                pause_parameter_name=pause_parameter_name,
-                backup_retention_days=backup_retention_days,
+                database_identifier=standby.identifier,
+                auto_scaling_group_name=capacity.auto_scaling_group_name,
+                min_capacity=capacity.min_capacity,
+                max_capacity=capacity.max_capacity,
+                desired_capacity=capacity.desired,
+                open_switch_id=dns.open_switch_id,
+                close_switch_id=dns.close_switch_id,
+                endpoint_health_check_id=dns.endpoint_health_check_id,
+                pause_parameter_name=pause_switch.parameter_name,
+                backup_retention_days=standby.backup_retention_days,
                 success_topic_arn=success_topic.topic_arn,
                 failure_topic_arn=failure_topic.topic_arn,
-                planned_from=self._planned_from,
+                planned_from=(
+                    {
+                        "region": serving.region,
+                        "auto_scaling_group_name": serving.auto_scaling_group_name,
+                        "pause_parameter_name": serving.pause_switch.parameter_name,
+                    }
+                    if serving is not None
+                    else None
+                ),
+                max_replica_lag_seconds=self._max_replica_lag_seconds,
             ),
             document_name,
         )
 
-    def _add_planned_permissions(self, *, database_identifier: str, tagged: Mapping[str, str]) -> None:
+    def _add_planned_permissions(self, *, tagged: Mapping[str, str]) -> None:
         """Failover needs nothing more; failback adds the freeze of the serving region."""
 
 
@@ -365,16 +384,14 @@ class RegionFailbackRunbook(RegionFailoverRunbook):
 
     Deploy it in the region traffic returns to (the home region, healthy again), after this region's
     database was rebuilt as a replica of the serving region's. Same flow as the failover plus, before
-    the promotion, ``FreezeWritesInServingRegion`` (pause switch ``true`` and group to zero *in
-    ``serving_region``*) and ``WaitForReplicaToCatchUp``; the serving region stays paused at zero
+    the promotion, ``FreezeWritesInServingRegion`` (pause switch ``true`` and group to zero *in the
+    serving region*) and ``WaitForReplicaToCatchUp``; the serving region stays paused at zero
     until it is rebuilt as the standby.
 
     Takes the props of :class:`RegionFailoverRunbook` plus:
 
-    :param serving_region: Region serving traffic now (the DR region).
-    :param serving_auto_scaling_group_name: Its web service group (a fixed name: this is another region).
-    :param serving_pause_parameter_name: Its pause switch parameter.
-    :param max_replica_lag_seconds: Lag at which the replica counts as caught up. Default: 0.
+    :param serving: the region serving traffic now (the DR region): its region, group and pause switch.
+    :param max_replica_lag_seconds: lag at which this region's replica counts as caught up. Default: 0.
     """
 
     _kind = "failback"
@@ -384,49 +401,34 @@ class RegionFailbackRunbook(RegionFailoverRunbook):
         scope: Construct,
         id: str,
         *,
-        serving_region: str,
-        serving_auto_scaling_group_name: str,
-        serving_pause_parameter_name: str,
+        serving: ServingRegion,
         max_replica_lag_seconds: int = 0,
         **props: Any,
     ) -> None:
-        if not _REGION.match(serving_region):
-            raise ValueError(
-                f"serving_region ({serving_region!r}) must be a region code such as 'ap-northeast-3'."
-            )
-        if cdk.Token.is_unresolved(serving_auto_scaling_group_name):
-            raise ValueError(
-                "serving_auto_scaling_group_name must be a plain name (it is in another region, so a "
-                "token of this app cannot be resolved here); give the group a fixed name."
-            )
         if max_replica_lag_seconds < 0:
             raise ValueError(f"max_replica_lag_seconds ({max_replica_lag_seconds}) must be >= 0.")
-        self._planned_from = {
-            "region": serving_region,
-            "auto_scaling_group_name": serving_auto_scaling_group_name,
-            "pause_parameter_name": serving_pause_parameter_name,
-        }
+        self._serving = serving
         self._max_replica_lag_seconds = max_replica_lag_seconds
         super().__init__(scope, id, **props)
         stack = cdk.Stack.of(self)
-        if not cdk.Token.is_unresolved(stack.region) and serving_region == stack.region:
+        if not cdk.Token.is_unresolved(stack.region) and serving.region == stack.region:
             raise ValueError(
-                f"serving_region ({serving_region!r}) is this stack's region: deploy the failback runbook "
+                f"serving.region ({serving.region!r}) is this stack's region: deploy the failback runbook "
                 "in the region traffic returns to."
             )
 
-    def _add_planned_permissions(self, *, database_identifier: str, tagged: Mapping[str, str]) -> None:
-        planned = self._planned_from
-        assert planned is not None
+    def _add_planned_permissions(self, *, tagged: Mapping[str, str]) -> None:
+        serving = self._serving
+        assert serving is not None
         self._allow(
             "PauseServingRegion",
             ["ssm:PutParameter"],
-            [_parameter_arn(self, planned["pause_parameter_name"], planned["region"])],
+            [_parameter_arn(self, serving.pause_switch.parameter_name, serving.region)],
         )
         self._allow(
             "ScaleInServingRegion",
             ["autoscaling:UpdateAutoScalingGroup"],
-            [_asg_arn(self, planned["auto_scaling_group_name"], planned["region"])],
+            [_asg_arn(self, serving.auto_scaling_group_name, serving.region)],
             StringEquals=dict(tagged),
         )
         self._allow(
@@ -443,8 +445,8 @@ class RegionFailbackRunbook(RegionFailoverRunbook):
         acknowledge(
             self.role,
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:"
-            f"{planned['region']}:{_nag_account(self)}:autoScalingGroup:*:autoScalingGroupName/"
-            f"{planned['auto_scaling_group_name']}]",
+            f"{serving.region}:{_nag_account(self)}:autoScalingGroup:*:autoScalingGroupName/"
+            f"{serving.auto_scaling_group_name}]",
             "Auto Scaling group ARNs contain a generated id; the wildcard stands for it only, the "
             "serving region's group name is fixed and the environment tag is required.",
         )

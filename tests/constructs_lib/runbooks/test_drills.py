@@ -10,7 +10,9 @@ import pytest
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 
+from constructs_lib import Naming
 from constructs_lib.runbooks.drills import BackupRestoreDrillRunbook
+from constructs_lib.runbooks.props import DatabasePlacement
 from tests.constructs_lib.runbooks.helpers import (
     DB,
     DOCUMENTS,
@@ -64,11 +66,10 @@ def test_fails_when_the_backup_drill_source_is_not_a_database_arn():
         BackupRestoreDrillRunbook(
             stack,
             "R",
-            environment_name="prod",
+            naming=Naming(app="webapp", environment="prod"),
             vault_name="v",
             source_database_arn=DB,
-            subnet_group_name="g",
-            security_group_ids=["sg-1"],
+            placement=DatabasePlacement(subnet_group_name="g", security_group_ids=["sg-1"]),
             recovery_point_key=kms.Key(stack, "K"),
             notification_topics={s: sns.Topic(stack, f"T{s}") for s in ("low", "high")},
         )

@@ -18,7 +18,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
+from aws_cdk.assertions import Match, Template
 
+from constructs_lib import AppProbe, Naming
 from constructs_lib.runbooks.instance_recovery import (
     HEALTH_FAILED_MARKER,
     HEALTH_PASSED_MARKER,
@@ -34,6 +36,7 @@ from constructs_lib.runbooks.validation import (
 from tests.unit.quality import cfn_lint, synth_with_nag
 
 ENV = cdk.Environment(account="123456789012", region="ap-northeast-1")
+NAMING = Naming(app="webapp", environment="prod")
 PARAMETERS = {
     "InstanceId",
     "AutomationAssumeRole",
@@ -58,12 +61,13 @@ def synthesized(tmp_path_factory):
         s: sns.Topic(stack, f"Alerts{s.title()}", master_key=key, enforce_ssl=True)
         for s in ("high", "critical")
     }
-    default = InstanceRecoveryRunbook(stack, "Recovery", environment_name="prod", notification_topics=topics)
+    default = InstanceRecoveryRunbook(stack, "Recovery", naming=NAMING, notification_topics=topics)
     named = InstanceRecoveryRunbook(
         stack,
         "NamedRecovery",
-        environment_name="prod",
+        naming=NAMING,
         notification_topics=topics,
+        app_probe=AppProbe(port=3000, service_unit="shop-api", health_path="/healthz"),
         default_severity="critical",
         document_name="webapp-prod-InstanceRecovery",
         diagnostics_log_group=logs.LogGroup(stack, "Diagnostics", retention=logs.RetentionDays.ONE_MONTH),
@@ -352,7 +356,7 @@ def test_probe_caps_retries(fake_host):
 def build(**overrides: Any) -> InstanceRecoveryRunbook:
     stack = cdk.Stack(cdk.App(), "Validation", env=ENV)
     props: dict[str, Any] = {
-        "environment_name": "prod",
+        "naming": NAMING,
         "notification_topics": {"high": sns.Topic(stack, "High")},
         **overrides,
     }
@@ -362,21 +366,57 @@ def build(**overrides: Any) -> InstanceRecoveryRunbook:
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"environment_name": "Prod"}, r"environment_name \('Prod'\)"),
         ({"notification_topics": {}}, r"default_severity \('high'\) has no topic"),
         ({"default_severity": "critical"}, r"default_severity \('critical'\) has no topic"),
-        ({"service_unit": "webapp; reboot"}, r"service_unit \('webapp; reboot'\)"),
-        ({"health_check_port": 70000}, r"health_check_port \(70000\)"),
-        ({"health_check_path": "/health?$(id)"}, r"health_check_path"),
+        ({"default_severity": "urgent"}, r"default_severity \('urgent'\) is not a severity"),
+        ({"app_probe": AppProbe(service_unit="web:app")}, r"app_probe.service_unit \('web:app'\)"),
+        ({"app_probe": AppProbe(health_path="/health;$(id)")}, r"app_probe.health_path"),
         ({"retry_count": 6}, r"retry_count \(6\) must be 0-5"),
         ({"document_name": "AWS-Recovery"}, r"document_name \('AWS-Recovery'\) must not start"),
         ({"document_name": "a b"}, r"document_name \('a b'\)"),
+        ({"naming": None}, r"naming is required"),
+        ({"environment_name": "prod"}, r"give naming or environment_name \(deprecated\), not both"),
+        ({"naming": None, "environment_name": "Prod"}, r"environment_name \('Prod'\)"),
     ],
-    ids=lambda value: next(iter(value)) if isinstance(value, dict) else None,
+    ids=lambda value: "-".join(value) if isinstance(value, dict) else None,
 )
 def test_fails_when_a_prop_is_invalid(overrides, message):
     with pytest.raises(ValueError, match=message):
         build(**overrides)
+
+
+def test_the_deprecated_environment_name_still_scopes_the_role_to_that_environment():
+    runbook = build(naming=None, environment_name="stg")
+    assert runbook.environment_name == "stg"
+    template = Template.from_stack(cdk.Stack.of(runbook))
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        Match.object_like(
+            {
+                "PolicyDocument": Match.object_like(
+                    {
+                        "Statement": Match.array_with(
+                            [
+                                Match.object_like(
+                                    {
+                                        "Sid": "RecoverTaggedInstances",
+                                        "Condition": {"StringEquals": {"aws:ResourceTag/Environment": "stg"}},
+                                    }
+                                )
+                            ]
+                        )
+                    }
+                )
+            }
+        ),
+    )
+
+
+def test_the_app_probe_gives_the_run_parameters_defaults(synthesized):
+    named = content(synthesized, "named")["parameters"]
+    assert named["ServiceUnit"]["default"] == "shop-api"
+    assert named["HealthCheckPort"]["default"] == 3000
+    assert named["HealthCheckPath"]["default"] == "/healthz"
 
 
 def test_a_role_missing_a_permission_is_caught(synthesized):

@@ -7,7 +7,11 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_sns as sns
 
+from constructs_lib import Naming
+from constructs_lib.alerting import PauseSwitch
+from constructs_lib.runbooks.props import RegionSwitches, ServingRegion, StandbyDatabase, WebCapacity
 from constructs_lib.runbooks.region_switch import RegionFailbackRunbook, RegionFailoverRunbook
+from constructs_lib.runbooks.validation import validate_automation_document
 from tests.constructs_lib.runbooks.helpers import (
     DB,
     DOCUMENTS,
@@ -97,23 +101,14 @@ def test_failback_freezes_the_serving_region_and_waits_for_the_replica_before_pr
 def _failover_props(stack: cdk.Stack, **overrides) -> dict:
     topics = {s: sns.Topic(stack, f"T{s}") for s in ("high", "critical")}
     return {
-        "environment_name": "prod",
-        "database_identifier": DB,
-        "auto_scaling_group_name": "webapp-prod-web",
-        "production_capacity": (2, 2, 6),
-        "open_switch_id": "a",
-        "close_switch_id": "b",
-        "endpoint_health_check_id": "c",
-        "pause_parameter_name": PAUSE,
+        "naming": Naming(app="webapp", environment="prod"),
+        "pause_switch": PauseSwitch.from_parameter_name(stack, "Pause", PAUSE),
         "notification_topics": topics,
+        "standby": StandbyDatabase(identifier=DB),
+        "capacity": WebCapacity(auto_scaling_group_name="webapp-prod-web", min_capacity=2, max_capacity=6),
+        "dns": RegionSwitches(open_switch_id="a", close_switch_id="b", endpoint_health_check_id="c"),
         **overrides,
     }
-
-
-def test_fails_when_production_capacity_is_not_min_desired_max():
-    stack = cdk.Stack(cdk.App(), "S", env=OSAKA)
-    with pytest.raises(ValueError, match=r"production_capacity \(2, 6, 4\) must be \(min, desired, max\)"):
-        RegionFailoverRunbook(stack, "R", **_failover_props(stack, production_capacity=(2, 6, 4)))
 
 
 def test_fails_when_the_failure_topic_is_missing():
@@ -124,27 +119,61 @@ def test_fails_when_the_failure_topic_is_missing():
         RegionFailoverRunbook(stack, "R", **props)
 
 
+def test_fails_when_a_severity_is_not_a_severity():
+    stack = cdk.Stack(cdk.App(), "S", env=OSAKA)
+    with pytest.raises(ValueError, match=r"success_severity \('urgent'\) is not a severity"):
+        RegionFailoverRunbook(stack, "R", **_failover_props(stack, success_severity="urgent"))
+
+
+def _serving(stack: cdk.Stack, **overrides) -> ServingRegion:
+    props = {
+        "region": "ap-northeast-3",
+        "auto_scaling_group_name": "webapp-prod-web",
+        "pause_switch": PauseSwitch.from_parameter_name(stack, "ServingPause", PAUSE),
+    }
+    return ServingRegion(**(props | overrides))
+
+
 def test_fails_when_failback_is_deployed_in_the_region_it_leaves():
     stack = cdk.Stack(cdk.App(), "S", env=OSAKA)
-    with pytest.raises(ValueError, match=r"serving_region \('ap-northeast-3'\) is this stack's region"):
-        RegionFailbackRunbook(
-            stack,
-            "R",
-            serving_region="ap-northeast-3",
-            serving_auto_scaling_group_name="web",
-            serving_pause_parameter_name=PAUSE,
-            **_failover_props(stack),
-        )
+    with pytest.raises(ValueError, match=r"serving\.region \('ap-northeast-3'\) is this stack's region"):
+        RegionFailbackRunbook(stack, "R", serving=_serving(stack), **_failover_props(stack))
 
 
 def test_fails_when_the_serving_group_name_is_a_token():
     stack = cdk.Stack(cdk.App(), "S", env=TOKYO)
-    with pytest.raises(ValueError, match="serving_auto_scaling_group_name must be a plain name"):
-        RegionFailbackRunbook(
-            stack,
-            "R",
-            serving_region="ap-northeast-3",
-            serving_auto_scaling_group_name=cdk.Aws.STACK_NAME,
-            serving_pause_parameter_name=PAUSE,
-            **_failover_props(stack),
-        )
+    with pytest.raises(ValueError, match=r"serving\.auto_scaling_group_name must be a plain name"):
+        _serving(stack, auto_scaling_group_name=cdk.Aws.STACK_NAME)
+
+
+def test_fails_when_the_serving_pause_switch_is_not_addressed_by_name():
+    stack = cdk.Stack(cdk.App(), "S", env=TOKYO)
+    switch = PauseSwitch(stack, "Switch", naming=Naming(app="webapp", environment="prod"), with_alarm=False)
+    with pytest.raises(ValueError, match=r"serving\.pause_switch must be addressed by a plain"):
+        _serving(stack, pause_switch=switch)
+
+
+def test_fails_when_the_serving_region_is_not_a_region_code():
+    stack = cdk.Stack(cdk.App(), "S", env=TOKYO)
+    with pytest.raises(ValueError, match=r"serving\.region \('osaka'\) must be a region code"):
+        _serving(stack, region="osaka")
+
+
+def test_failback_waits_for_the_lag_it_was_given():
+    stack = cdk.Stack(cdk.App(), "S", env=TOKYO)
+    runbook = RegionFailbackRunbook(
+        stack, "R", serving=_serving(stack), max_replica_lag_seconds=5, **_failover_props(stack)
+    )
+    wait = steps_by_name(runbook.content)["WaitForReplicaToCatchUp"]["inputs"]["InputPayload"]
+    assert wait["MaxReplicaLagSeconds"] == 5
+
+
+def test_failover_without_an_endpoint_check_reports_success_without_verifying():
+    stack = cdk.Stack(cdk.App(), "S", env=OSAKA)
+    runbook = RegionFailoverRunbook(
+        stack, "R", **_failover_props(stack, dns=RegionSwitches(open_switch_id="a", close_switch_id="b"))
+    )
+    assert validate_automation_document(runbook.content) == []
+    steps = steps_by_name(runbook.content)
+    assert "VerifyEndpointHealthy" not in steps
+    assert "not verified" in steps["NotifySuccess"]["inputs"]["Message"]
