@@ -28,7 +28,8 @@ construct                              what it does (deploy it in ...)
 =====================================  ==========================================================
 
 Every document is built by a pure function (``*_document``) so tests can check the step graph
-with :mod:`constructs_lib.runbooks.validation` without synthesizing. Steps call AWS through
+with :mod:`constructs_lib.runbooks.validation` and :mod:`constructs_lib.runbooks.graph` without
+synthesizing. Steps call AWS through
 ``aws:executeAwsApi``/``aws:waitForAwsResourceProperty`` where a single call suffices, and through
 ``aws:executeScript`` (Python 3.11, boto3) where a decision needs more than a JSONPath: whether an
 instance is still a replica (an absent field), polling until a promotion ends, health-check
@@ -52,6 +53,7 @@ from constructs_lib.runbooks.drills import (
     database_failover_drill_document,
     pitr_drill_document,
 )
+from constructs_lib.runbooks.graph import reachable, steps_without_explicit_timing, successors
 from constructs_lib.runbooks.instance_recovery import (
     HEALTH_FAILED_MARKER,
     HEALTH_PASSED_MARKER,
@@ -110,8 +112,11 @@ __all__ = [
     "missing_iam_actions",
     "pitr_drill_document",
     "pitr_restore_document",
+    "reachable",
     "region_restore_document",
     "region_switch_document",
     "required_iam_actions",
+    "steps_without_explicit_timing",
+    "successors",
     "validate_automation_document",
 ]

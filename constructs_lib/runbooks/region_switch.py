@@ -30,6 +30,7 @@ from constructs_lib.runbooks.props import RegionSwitches, ServingRegion, Standby
 from constructs_lib.runbooks.scripts import (
     describe_database,
     freeze_region,
+    wait_for_in_service_instances,
     wait_for_replica_lag,
     wait_until_endpoint_healthy,
     wait_until_promoted,
@@ -37,6 +38,21 @@ from constructs_lib.runbooks.scripts import (
 from constructs_lib.runbooks.steps import _api, _notify, _pause_check, _script, _wait_for_db_status
 
 __all__ = ["RegionFailbackRunbook", "RegionFailoverRunbook", "region_switch_document"]
+
+
+# Every step states its timeout and attempts, so the step graph alone gives each step's worst case
+# (timeoutSeconds x maxAttempts). "The timeoutSeconds property is shared by all Automation actions"
+# (Systems Manager User Guide, "Handling timeouts in runbooks"); maxAttempts defaults to 1 (Systems
+# Manager API Reference, StepExecution.MaxAttempts); an aws:executeScript step runs at most 600 s
+# (User Guide, "aws:executeScript").
+_API_SECONDS = 60
+_SCRIPT_SECONDS = 600
+#: The Auto Scaling group needs the production minimum InService before DNS moves here.
+CAPACITY_WAIT_STEP = "WaitForInServiceInstances"
+
+
+def _timed(step: dict[str, Any], timeout_seconds: int, max_attempts: int = 1) -> dict[str, Any]:
+    return {**step, "timeoutSeconds": timeout_seconds, "maxAttempts": max_attempts}
 
 
 def region_switch_document(
@@ -61,27 +77,35 @@ def region_switch_document(
 
     Unplanned (``planned_from`` is ``None``, the failover)::
 
-        CheckPauseOverride -> AssertNotPaused -> DescribeStandbyDatabase -> IsStandbyReplica
+        CheckPauseOverride -> AssertNotPaused -> ScaleOutWebService -> DescribeStandbyDatabase
+        -> IsStandbyReplica
           replica:  PromoteReplica -> WaitForPromotionToStart -> WaitForDatabaseAvailable
           else (already promoted by an earlier run): WaitForDatabaseAvailable
-        -> VerifyPromoted -> ScaleOutWebService -> OpenRegionSwitch -> CloseOtherRegionSwitch
-        -> VerifyEndpointHealthy -> NotifySuccess            (any failure -> NotifyFailure)
+        -> VerifyPromoted -> WaitForInServiceInstances -> OpenRegionSwitch -> CloseOtherRegionSwitch
+        [-> VerifyEndpointHealthy] -> NotifySuccess            (any failure -> NotifyFailure)
+
+    Automation has no parallel branches, so the scale-out runs *beside* the promotion by starting
+    first: ``UpdateAutoScalingGroup`` returns at once and Auto Scaling launches the instances on its
+    own while the database is promoted; ``WaitForInServiceInstances`` then waits until ``MinSize``
+    instances are InService and healthy. DNS moves here only after both: a promoted primary and the
+    production minimum of capacity. Every step states ``timeoutSeconds`` and ``maxAttempts``.
 
     Planned (``planned_from`` = ``{"region", "auto_scaling_group_name", "pause_parameter_name"}`` of
     the region serving now, the failback) inserts after ``IsStandbyReplica``:
     ``FreezeWritesInServingRegion`` (its pause switch on, its group to zero) and
     ``WaitForReplicaToCatchUp`` (``ReplicaLag`` <= ``max_replica_lag_seconds``), so no committed
-    write is left behind.
+    write is left behind; this region's group is already scaling out meanwhile.
     """
     planned = planned_from is not None
     after_replica_check = "FreezeWritesInServingRegion" if planned else "PromoteReplica"
     kind = "Failback" if planned else "Failover"
+    failed = {"onFailure": "step:NotifyFailure"}
     parameters = {
         **_base_parameters(automation_role_arn),
         **_pause_parameter(),
         "MinSize": {
             "type": "Integer",
-            "description": "Minimum instances after the switch.",
+            "description": "Minimum instances after the switch; DNS moves once this many are InService.",
             "default": min_capacity,
         },
         "MaxSize": {
@@ -96,115 +120,168 @@ def region_switch_document(
         },
     }
     steps: list[dict[str, Any]] = [
-        *_pause_check(pause_parameter_name, "DescribeStandbyDatabase"),
-        _script(
-            "DescribeStandbyDatabase",
-            describe_database,
-            {"DBInstanceIdentifier": database_identifier},
-            outputs=[("IsReplica", "Boolean"), ("Status", "String"), ("AvailabilityZone", "String")],
-            onFailure="step:NotifyFailure",
+        *(_timed(step, _API_SECONDS) for step in _pause_check(pause_parameter_name, "ScaleOutWebService")),
+        # First, so that the instances boot while the database is promoted (see the docstring).
+        _timed(
+            _api(
+                "ScaleOutWebService",
+                "autoscaling",
+                "UpdateAutoScalingGroup",
+                AutoScalingGroupName=auto_scaling_group_name,
+                MinSize="{{ MinSize }}",
+                MaxSize="{{ MaxSize }}",
+                DesiredCapacity="{{ DesiredCapacity }}",
+                **failed,
+            ),
+            _API_SECONDS,
+            max_attempts=3,  # idempotent: the same sizes again
         ),
-        {
-            "name": "IsStandbyReplica",
-            "action": "aws:branch",
-            "inputs": {
-                "Choices": [
-                    {
-                        "NextStep": after_replica_check,
-                        "Variable": "{{ DescribeStandbyDatabase.IsReplica }}",
-                        "BooleanEquals": True,
-                    }
-                ],
-                "Default": "WaitForDatabaseAvailable",
+        _timed(
+            _script(
+                "DescribeStandbyDatabase",
+                describe_database,
+                {"DBInstanceIdentifier": database_identifier},
+                outputs=[("IsReplica", "Boolean"), ("Status", "String"), ("AvailabilityZone", "String")],
+                **failed,
+            ),
+            _SCRIPT_SECONDS,
+        ),
+        _timed(
+            {
+                "name": "IsStandbyReplica",
+                "action": "aws:branch",
+                "inputs": {
+                    "Choices": [
+                        {
+                            "NextStep": after_replica_check,
+                            "Variable": "{{ DescribeStandbyDatabase.IsReplica }}",
+                            "BooleanEquals": True,
+                        }
+                    ],
+                    "Default": "WaitForDatabaseAvailable",
+                },
             },
-        },
+            _API_SECONDS,
+        ),
     ]
     if planned:
         steps += [
-            _script(
-                "FreezeWritesInServingRegion",
-                freeze_region,
-                {
-                    "Region": planned_from["region"],
-                    "AutoScalingGroupName": planned_from["auto_scaling_group_name"],
-                    "PauseParameterName": planned_from["pause_parameter_name"],
-                },
-                outputs=[("PreviousDesiredCapacity", "Integer")],
-                onFailure="step:NotifyFailure",
+            _timed(
+                _script(
+                    "FreezeWritesInServingRegion",
+                    freeze_region,
+                    {
+                        "Region": planned_from["region"],
+                        "AutoScalingGroupName": planned_from["auto_scaling_group_name"],
+                        "PauseParameterName": planned_from["pause_parameter_name"],
+                    },
+                    outputs=[("PreviousDesiredCapacity", "Integer")],
+                    **failed,
+                ),
+                _SCRIPT_SECONDS,
             ),
-            _script(
-                "WaitForReplicaToCatchUp",
-                wait_for_replica_lag,
-                {
-                    "DBInstanceIdentifier": database_identifier,
-                    "MaxReplicaLagSeconds": max_replica_lag_seconds,
-                    "MinimumWaitSeconds": 60,
-                    "TimeoutSeconds": 540,
-                    "PollSeconds": 15,
-                },
-                outputs=[("ReplicaLagSeconds", "Integer")],
-                maxAttempts=2,
-                onFailure="step:NotifyFailure",
+            _timed(
+                _script(
+                    "WaitForReplicaToCatchUp",
+                    wait_for_replica_lag,
+                    {
+                        "DBInstanceIdentifier": database_identifier,
+                        "MaxReplicaLagSeconds": max_replica_lag_seconds,
+                        "MinimumWaitSeconds": 60,
+                        "TimeoutSeconds": 540,
+                        "PollSeconds": 15,
+                    },
+                    outputs=[("ReplicaLagSeconds", "Integer")],
+                    **failed,
+                ),
+                _SCRIPT_SECONDS,
+                max_attempts=2,
             ),
         ]
     steps += [
-        _api(
-            "PromoteReplica",
-            "rds",
-            "PromoteReadReplica",
-            DBInstanceIdentifier=database_identifier,
-            BackupRetentionPeriod=backup_retention_days,
-            onFailure="step:NotifyFailure",
+        _timed(
+            _api(
+                "PromoteReplica",
+                "rds",
+                "PromoteReadReplica",
+                DBInstanceIdentifier=database_identifier,
+                BackupRetentionPeriod=backup_retention_days,
+                **failed,
+            ),
+            _API_SECONDS,
         ),
         # The status stays "available" for a moment after the call; do not mistake it for the end.
-        {"name": "WaitForPromotionToStart", "action": "aws:sleep", "inputs": {"Duration": "PT1M"}},
-        _wait_for_db_status(
-            "WaitForDatabaseAvailable", database_identifier, "available", 3600, onFailure="step:NotifyFailure"
+        _timed(
+            {"name": "WaitForPromotionToStart", "action": "aws:sleep", "inputs": {"Duration": "PT1M"}}, 120
         ),
-        _script(
-            "VerifyPromoted",
-            wait_until_promoted,
-            {"DBInstanceIdentifier": database_identifier, "TimeoutSeconds": 540, "PollSeconds": 15},
-            outputs=[("SecondsWaited", "Integer")],
-            maxAttempts=3,
-            onFailure="step:NotifyFailure",
+        _timed(
+            _wait_for_db_status("WaitForDatabaseAvailable", database_identifier, "available", 3600, **failed),
+            3600,
         ),
-        _api(
-            "ScaleOutWebService",
-            "autoscaling",
-            "UpdateAutoScalingGroup",
-            AutoScalingGroupName=auto_scaling_group_name,
-            MinSize="{{ MinSize }}",
-            MaxSize="{{ MaxSize }}",
-            DesiredCapacity="{{ DesiredCapacity }}",
-            onFailure="step:NotifyFailure",
+        _timed(
+            _script(
+                "VerifyPromoted",
+                wait_until_promoted,
+                {"DBInstanceIdentifier": database_identifier, "TimeoutSeconds": 540, "PollSeconds": 15},
+                outputs=[("SecondsWaited", "Integer")],
+                **failed,
+            ),
+            _SCRIPT_SECONDS,
+            max_attempts=3,
         ),
-        _api(
-            "OpenRegionSwitch",
-            "route53",
-            "UpdateHealthCheck",
-            HealthCheckId=open_switch_id,
-            Inverted=False,
-            onFailure="step:NotifyFailure",
+        _timed(
+            _script(
+                CAPACITY_WAIT_STEP,
+                wait_for_in_service_instances,
+                {
+                    "AutoScalingGroupName": auto_scaling_group_name,
+                    "MinimumInService": "{{ MinSize }}",
+                    "TimeoutSeconds": 540,
+                    "PollSeconds": 15,
+                },
+                outputs=[("InServiceInstances", "Integer")],
+                **failed,
+            ),
+            _SCRIPT_SECONDS,
+            max_attempts=3,
         ),
-        _api(
-            "CloseOtherRegionSwitch",
-            "route53",
-            "UpdateHealthCheck",
-            HealthCheckId=close_switch_id,
-            Inverted=True,
-            onFailure="step:NotifyFailure",
+        _timed(
+            _api(
+                "OpenRegionSwitch",
+                "route53",
+                "UpdateHealthCheck",
+                HealthCheckId=open_switch_id,
+                Inverted=False,
+                **failed,
+            ),
+            _API_SECONDS,
+            max_attempts=3,  # idempotent
+        ),
+        _timed(
+            _api(
+                "CloseOtherRegionSwitch",
+                "route53",
+                "UpdateHealthCheck",
+                HealthCheckId=close_switch_id,
+                Inverted=True,
+                **failed,
+            ),
+            _API_SECONDS,
+            max_attempts=3,  # idempotent
         ),
     ]
     if endpoint_health_check_id is not None:
         steps.append(
-            _script(
-                "VerifyEndpointHealthy",
-                wait_until_endpoint_healthy,
-                {"HealthCheckId": endpoint_health_check_id, "TimeoutSeconds": 540, "PollSeconds": 15},
-                outputs=[("HealthyObservations", "Integer"), ("Observations", "Integer")],
-                maxAttempts=2,
-                onFailure="step:NotifyFailure",
+            _timed(
+                _script(
+                    "VerifyEndpointHealthy",
+                    wait_until_endpoint_healthy,
+                    {"HealthCheckId": endpoint_health_check_id, "TimeoutSeconds": 540, "PollSeconds": 15},
+                    outputs=[("HealthyObservations", "Integer"), ("Observations", "Integer")],
+                    **failed,
+                ),
+                _SCRIPT_SECONDS,
+                max_attempts=2,
             )
         )
         verified = (
@@ -214,38 +291,46 @@ def region_switch_document(
     else:
         verified = " The endpoint's health was not verified (no endpoint health check given)."
     steps += [
-        _notify(
-            "NotifySuccess",
-            success_topic_arn,
-            f"Region {kind.lower()} complete: {{{{ global:REGION }}}} serves traffic",
-            f"Region {kind.lower()} {{{{ automation:EXECUTION_ID }}}} succeeded. Database "
-            f"{database_identifier} is the primary in {{{{ global:REGION }}}}; the DNS switch points "
-            f"here;{verified} "
-            "Next: set active_region to this region in the environment config and deploy; rebuild the "
-            "other region's database as a replica before any failback."
-            + (
-                f" {planned_from['region']} stays paused at zero capacity: unpause it once it is the "
-                "standby again."
-                if planned
-                else ""
+        _timed(
+            _notify(
+                "NotifySuccess",
+                success_topic_arn,
+                f"Region {kind.lower()} complete: {{{{ global:REGION }}}} serves traffic",
+                f"Region {kind.lower()} {{{{ automation:EXECUTION_ID }}}} succeeded. Database "
+                f"{database_identifier} is the primary in {{{{ global:REGION }}}}; "
+                f"{auto_scaling_group_name} had {{{{ {CAPACITY_WAIT_STEP}.InServiceInstances }}}} healthy "
+                f"instances in service when the DNS switch moved here;{verified} "
+                "Next: set active_region to this region in the environment config and deploy; rebuild the "
+                "other region's database as a replica before any failback."
+                + (
+                    f" {planned_from['region']} stays paused at zero capacity: unpause it once it is the "
+                    "standby again."
+                    if planned
+                    else ""
+                ),
+                isEnd=True,
             ),
-            isEnd=True,
+            _API_SECONDS,
         ),
-        _notify(
-            "NotifyFailure",
-            failure_topic_arn,
-            f"Region {kind.lower()} FAILED in {{{{ global:REGION }}}}",
-            f"Region {kind.lower()} {{{{ automation:EXECUTION_ID }}}} failed (or the pause switch is on). "
-            "Open the execution in Systems Manager > Automation to see the failed step; the steps are "
-            "safe to re-run (an already promoted database is not promoted again).",
-            isEnd=True,
+        _timed(
+            _notify(
+                "NotifyFailure",
+                failure_topic_arn,
+                f"Region {kind.lower()} FAILED in {{{{ global:REGION }}}}",
+                f"Region {kind.lower()} {{{{ automation:EXECUTION_ID }}}} failed (or the pause switch is "
+                "on). Open the execution in Systems Manager > Automation to see the failed step; the "
+                "steps are safe to re-run (an already promoted database is not promoted again). The web "
+                "service may already be scaled out here.",
+                isEnd=True,
+            ),
+            _API_SECONDS,
         ),
     ]
     return _document(
         f"Region {kind.lower()}: make {{{{ global:REGION }}}} the primary region (database, capacity, DNS).",
         parameters,
         steps,
-        outputs=["VerifyPromoted.SecondsWaited"]
+        outputs=["VerifyPromoted.SecondsWaited", f"{CAPACITY_WAIT_STEP}.InServiceInstances"]
         + (["VerifyEndpointHealthy.HealthyObservations"] if endpoint_health_check_id is not None else []),
     )
 
@@ -335,8 +420,16 @@ class RegionFailoverRunbook(_Runbook):
                 ["route53:GetHealthCheckStatus"],
                 [_health_check_arn(dns.endpoint_health_check_id)],
             )
+        self._allow("ReadGroupInstances", ["autoscaling:DescribeAutoScalingGroups"], ["*"])
         self._allow_publish(success_topic, failure_topic)
         self._add_planned_permissions(tagged=tagged)
+        acknowledge(
+            self.role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "Read-only calls that support no resource-level permissions (Service Authorization "
+            "Reference: no resource types): autoscaling:DescribeAutoScalingGroups (the capacity wait, "
+            "the failback's freeze) and, for the failback, cloudwatch:GetMetricStatistics (replica lag).",
+        )
         acknowledge(
             self.role,
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:"
@@ -431,17 +524,7 @@ class RegionFailbackRunbook(RegionFailoverRunbook):
             [_asg_arn(self, serving.auto_scaling_group_name, serving.region)],
             StringEquals=dict(tagged),
         )
-        self._allow(
-            "ReadReplicaLagAndGroups",
-            ["cloudwatch:GetMetricStatistics", "autoscaling:DescribeAutoScalingGroups"],
-            ["*"],
-        )
-        acknowledge(
-            self.role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "cloudwatch:GetMetricStatistics and autoscaling:DescribeAutoScalingGroups support no "
-            "resource-level permissions; both are read-only.",
-        )
+        self._allow("ReadReplicaLag", ["cloudwatch:GetMetricStatistics"], ["*"])
         acknowledge(
             self.role,
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:"
