@@ -19,7 +19,7 @@ from constructs_lib._core import AppProbe, Naming, Severity
 from constructs_lib._core.severity import SEVERITIES, validate_severity
 from constructs_lib._core.validation import validate_name
 from constructs_lib.nag import acknowledge, nag_arn
-from constructs_lib.runbooks._base import grant_start
+from constructs_lib.runbooks._base import acknowledge_topic_key, acknowledge_unscoped_reads, grant_start
 from constructs_lib.runbooks.instance_document import (
     _HEALTH_PATH,
     _MAX_RETRIES,
@@ -27,6 +27,15 @@ from constructs_lib.runbooks.instance_document import (
     HEALTH_FAILED_MARKER,
     HEALTH_PASSED_MARKER,
     instance_recovery_document,
+)
+
+#: What the role reads on "*": none of these accepts a resource ARN (Service Authorization Reference).
+_UNSCOPED_READS = (
+    "ec2:DescribeInstances",
+    "ec2:DescribeInstanceStatus",
+    "ssm:DescribeInstanceInformation",
+    "ssm:ListCommands",
+    "ssm:ListCommandInvocations",
 )
 
 __all__ = [
@@ -128,13 +137,7 @@ class InstanceRecoveryRunbook(Construct):
         self.role.add_to_policy(
             iam.PolicyStatement(
                 sid="DescribeInstancesAndAgents",
-                actions=[
-                    "ec2:DescribeInstances",
-                    "ec2:DescribeInstanceStatus",
-                    "ssm:DescribeInstanceInformation",
-                    "ssm:ListCommands",
-                    "ssm:ListCommandInvocations",
-                ],
+                actions=list(_UNSCOPED_READS),
                 resources=["*"],
             )
         )
@@ -206,18 +209,13 @@ class InstanceRecoveryRunbook(Construct):
             service="ssm", resource="automation-definition", resource_name=f"{self.document_name}:*"
         )
 
-        acknowledge(
-            self.role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "ec2:DescribeInstances/DescribeInstanceStatus, ssm:DescribeInstanceInformation, "
-            "ssm:ListCommands and ssm:ListCommandInvocations support no resource-level permissions; "
-            "all are read-only.",
-        )
+        acknowledge_unscoped_reads(self.role, _UNSCOPED_READS)
         acknowledge(
             self.role,
             f"AwsSolutions-IAM5[Resource::{nag_arn(self, 'ec2', 'instance/*')}]",
-            "Any instance of this account and region, but only when it carries the environment tag "
-            "(aws:ResourceTag condition): the instance to recover is a runtime parameter.",
+            "ec2:RebootInstances, ec2:StartInstances and ssm:SendCommand on any instance of this account "
+            "and region, but only while it carries the environment tag (aws:ResourceTag condition): the "
+            "instance to recover is a run parameter.",
         )
         acknowledge(
             self.role,
@@ -227,12 +225,7 @@ class InstanceRecoveryRunbook(Construct):
             "condition): the group is whichever holds the instance being recovered.",
         )
         if any(topic.master_key is not None for topic in notification_topics.values()):
-            acknowledge(
-                self.role,
-                "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
-                "Added by topic.grant_publish for the topics' KMS key only (SNS server-side "
-                "encryption); scoped to that key.",
-            )
+            acknowledge_topic_key(self.role)
 
     def grant_start(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` start executions of this runbook with its role and read their status

@@ -23,6 +23,7 @@ from constructs_lib.runbooks._base import (
     _Runbook,
     _validate_identifier,
     _validate_topics,
+    acknowledge_rds_wildcards,
 )
 from constructs_lib.runbooks.props import DatabasePlacement
 from constructs_lib.runbooks.steps import _api, _notify, _wait_for_db_status
@@ -205,23 +206,10 @@ class PitrRestoreRunbook(_Runbook):
             self.role,
             f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:{_nag_region(self)}:{_nag_account(self)}:"
             f"db:{source_identifier}-*]",
-            "The restored instance's name is a run parameter; the role may only create, tag and "
-            "describe instances named after the source.",
+            "The restored instance's name is a run parameter (it must start with '<source>-'); the role "
+            "may only create, tag and describe instances named so, and may delete or modify none.",
         )
-        acknowledge(
-            self.role,
-            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:{_nag_region(self)}:{_nag_account(self)}:og:*]",
-            "RestoreDBInstanceToPointInTime authorizes the option group of the restore; PostgreSQL uses "
-            "the engine's default option group, whose name varies with the version.",
-        )
-        if parameter_group_name is None:
-            acknowledge(
-                self.role,
-                f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:{_nag_region(self)}:"
-                f"{_nag_account(self)}:pg:*]",
-                "Without a parameter group the restore uses the engine's default group, whose name "
-                "varies with the version.",
-            )
+        acknowledge_rds_wildcards(self, self.role, ("og",) if parameter_group_name else ("og", "pg"))
         self._publish_document(
             pitr_restore_document(
                 automation_role_arn=self.role.role_arn,

@@ -24,6 +24,8 @@ from constructs_lib.runbooks._base import (
     _rds_arn,
     _Runbook,
     _validate_topics,
+    acknowledge_rds_wildcards,
+    acknowledge_unscoped_reads,
 )
 from constructs_lib.runbooks.props import RegionSwitches, RestoreSource, RestoreTarget, WebCapacity
 from constructs_lib.runbooks.scripts import (
@@ -477,27 +479,12 @@ class RegionRestoreRunbook(_Runbook):
             )
         self._allow_publish(success_topic, failure_topic)
 
-        rds_prefix = (
-            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:{_nag_region(self)}:{_nag_account(self)}"
-        )
-        acknowledge(
+        acknowledge_rds_wildcards(
+            self,
             self.role,
-            f"{rds_prefix}:auto-backup:*]",
-            "Replicated automated backups are named by a generated id (ab-...) that is a run parameter; "
-            "the restore can only create the one fixed target instance.",
+            ("auto-backup", "og", "snapshot:awsbackup") + (() if parameter_group_name else ("pg",)),
         )
-        for resource in ("og", "snapshot:awsbackup") + (() if parameter_group_name else ("pg",)):
-            acknowledge(
-                self.role,
-                f"{rds_prefix}:{resource}:*]",
-                "AWS Backup names each recovery point's snapshot (awsbackup:job-...) and the engine's "
-                "default option/parameter groups vary with the version; the restored instance is fixed.",
-            )
-        acknowledge(
-            self.role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "autoscaling:DescribeAutoScalingGroups supports no resource-level permissions; it is read-only.",
-        )
+        acknowledge_unscoped_reads(self.role, ["autoscaling:DescribeAutoScalingGroups"])
         acknowledge(
             self.role,
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:"

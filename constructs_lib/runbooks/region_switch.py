@@ -25,6 +25,7 @@ from constructs_lib.runbooks._base import (
     _pause_parameter,
     _Runbook,
     _validate_topics,
+    acknowledge_unscoped_reads,
 )
 from constructs_lib.runbooks.props import RegionSwitches, ServingRegion, StandbyDatabase, WebCapacity
 from constructs_lib.runbooks.scripts import (
@@ -369,6 +370,8 @@ class RegionFailoverRunbook(_Runbook):
     """
 
     _serving: ServingRegion | None = None
+    #: Read-only actions granted on "*" (none accepts a resource ARN).
+    _unscoped_reads: tuple[str, ...] = ("autoscaling:DescribeAutoScalingGroups",)
     _max_replica_lag_seconds = 0
     _kind = "failover"
 
@@ -423,13 +426,7 @@ class RegionFailoverRunbook(_Runbook):
         self._allow("ReadGroupInstances", ["autoscaling:DescribeAutoScalingGroups"], ["*"])
         self._allow_publish(success_topic, failure_topic)
         self._add_planned_permissions(tagged=tagged)
-        acknowledge(
-            self.role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "Read-only calls that support no resource-level permissions (Service Authorization "
-            "Reference: no resource types): autoscaling:DescribeAutoScalingGroups (the capacity wait, "
-            "the failback's freeze) and, for the failback, cloudwatch:GetMetricStatistics (replica lag).",
-        )
+        acknowledge_unscoped_reads(self.role, self._unscoped_reads)
         acknowledge(
             self.role,
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:"
@@ -488,6 +485,7 @@ class RegionFailbackRunbook(RegionFailoverRunbook):
     """
 
     _kind = "failback"
+    _unscoped_reads = ("autoscaling:DescribeAutoScalingGroups", "cloudwatch:GetMetricStatistics")
 
     def __init__(
         self,
@@ -530,6 +528,7 @@ class RegionFailbackRunbook(RegionFailoverRunbook):
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:"
             f"{serving.region}:{_nag_account(self)}:autoScalingGroup:*:autoScalingGroupName/"
             f"{serving.auto_scaling_group_name}]",
-            "Auto Scaling group ARNs contain a generated id; the wildcard stands for it only, the "
-            "serving region's group name is fixed and the environment tag is required.",
+            "UpdateAutoScalingGroup (the freeze's scale-in to zero) on the serving region's group only: "
+            "Auto Scaling group ARNs contain a generated id, which the first wildcard stands for; the "
+            "group name is fixed and the environment tag is required.",
         )
