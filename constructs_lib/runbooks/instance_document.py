@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from constructs_lib._core.app_probe import _UNIT as _APP_PROBE_UNIT
 from constructs_lib.runbooks.steps import _ec2_state_wait, _notify_run_topic, _shell
 
 __all__ = ["HEALTH_FAILED_MARKER", "HEALTH_PASSED_MARKER", "instance_recovery_document"]
 
-_SERVICE_UNIT = r"^[A-Za-z0-9_.@-]{1,128}$"
+# The unit is pasted into systemctl/journalctl commands: the app probe's own pattern, which never
+# starts with "-" (so no value is read as an option, e.g. "-H host") and holds no shell metacharacter.
+_SERVICE_UNIT = _APP_PROBE_UNIT.pattern
 _HEALTH_PATH = r"^/[A-Za-z0-9_./~-]{0,200}$"
 _INSTANCE_ID = r"^i-[a-f0-9]{8,17}$"
 _TOPIC_ARN = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$"

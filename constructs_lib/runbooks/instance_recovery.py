@@ -23,7 +23,6 @@ from constructs_lib.runbooks._base import acknowledge_topic_key, acknowledge_uns
 from constructs_lib.runbooks.instance_document import (
     _HEALTH_PATH,
     _MAX_RETRIES,
-    _SERVICE_UNIT,
     HEALTH_FAILED_MARKER,
     HEALTH_PASSED_MARKER,
     instance_recovery_document,
@@ -104,7 +103,6 @@ class InstanceRecoveryRunbook(Construct):
         _validate_runbook_props(
             notification_topics=notification_topics,
             default_severity=default_severity,
-            service_unit=service_unit,
             health_check_path=health_check_path,
             retry_count=retry_count,
             document_name=document_name,
@@ -254,7 +252,6 @@ def _validate_runbook_props(
     *,
     notification_topics: Mapping[str, sns.ITopic],
     default_severity: str,
-    service_unit: str,
     health_check_path: str,
     retry_count: int,
     document_name: str | None,
@@ -269,11 +266,6 @@ def _validate_runbook_props(
         raise ValueError(
             f"default_severity ({default_severity!r}) has no topic in notification_topics "
             f"(keys: {sorted(notification_topics)}); add that topic or choose another severity."
-        )
-    if not re.fullmatch(_SERVICE_UNIT.strip("^$"), service_unit):
-        raise ValueError(
-            f"app_probe.service_unit ({service_unit!r}) must be a plain systemd unit name "
-            "(letters, digits, '_', '.', '@', '-')."
         )
     if not re.fullmatch(_HEALTH_PATH.strip("^$"), health_check_path):
         raise ValueError(

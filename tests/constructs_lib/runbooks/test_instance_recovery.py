@@ -21,6 +21,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 
 from constructs_lib import AppProbe, Naming
+from constructs_lib._core import app_probe as app_probe_module
 from constructs_lib.runbooks.instance_recovery import (
     HEALTH_FAILED_MARKER,
     HEALTH_PASSED_MARKER,
@@ -168,6 +169,8 @@ def test_parameters_and_their_defaults(synthesized):
     [
         ("InstanceId", "i-0abcd1111aaaa2222", "i-0abc; reboot"),
         ("ServiceUnit", "nginx.service", "webapp && curl evil"),
+        ("ServiceUnit", "getty@tty1", "-H attacker"),
+        ("ServiceUnit", "webapp", "--help"),
         ("HealthCheckPath", "/health", "/health;id"),
         ("TopicArn", "arn:aws:sns:ap-northeast-1:123456789012:webapp-prod-alerts-high", "https://evil"),
     ],
@@ -369,7 +372,6 @@ def build(**overrides: Any) -> InstanceRecoveryRunbook:
         ({"notification_topics": {}}, r"default_severity \('high'\) has no topic"),
         ({"default_severity": "critical"}, r"default_severity \('critical'\) has no topic"),
         ({"default_severity": "urgent"}, r"default_severity \('urgent'\) is not a severity"),
-        ({"app_probe": AppProbe(service_unit="web:app")}, r"app_probe.service_unit \('web:app'\)"),
         ({"app_probe": AppProbe(health_path="/health;$(id)")}, r"app_probe.health_path"),
         ({"retry_count": 6}, r"retry_count \(6\) must be 0-5"),
         ({"document_name": "AWS-Recovery"}, r"document_name \('AWS-Recovery'\) must not start"),
@@ -410,6 +412,17 @@ def test_the_deprecated_environment_name_still_scopes_the_role_to_that_environme
             }
         ),
     )
+
+
+def test_the_service_unit_parameter_accepts_exactly_what_an_app_probe_accepts(synthesized):
+    pattern = content(synthesized)["parameters"]["ServiceUnit"]["allowedPattern"]
+    assert pattern == app_probe_module._UNIT.pattern
+    for unit in ("webapp", "shop-api", "worker@1", "app:blue", "a" * 100):
+        assert re.search(pattern, unit) and AppProbe(service_unit=unit)
+    for unit in ("-H", "a" * 101, "web app", "web;id", ""):
+        assert not re.search(pattern, unit)
+        with pytest.raises(ValueError, match="app probe service_unit"):
+            AppProbe(service_unit=unit)
 
 
 def test_the_app_probe_gives_the_run_parameters_defaults(synthesized):
