@@ -3,9 +3,10 @@
 =====================================  ==========================================================
 construct                              what it does (deploy it in ...)
 =====================================  ==========================================================
-:class:`InstanceRecoveryRunbook`       Reboot or start one EC2 instance, capture diagnostics,
-                                       restart its service unit, verify its health endpoint;
-                                       mark it unhealthy in its group when it stays unhealthy.
+:class:`InstanceRecoveryRunbook`       Reboot or start one standalone EC2 instance, capture
+                                       diagnostics, restart its service unit, verify its health
+                                       endpoint; an Auto Scaling group member is never rebooted:
+                                       it is marked unhealthy and its group replaces it.
 :class:`RegionFailoverRunbook`         Unplanned: promote this region's replica, scale the web
                                        service out, open this region's DNS switch, close the
                                        other's, verify, notify. (the DR region: a runbook in the
