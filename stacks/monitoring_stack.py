@@ -5,7 +5,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from constructs import Construct
 
-from constructs_lib._core import by_severity
+from constructs_lib._core import AppProbe, by_severity
 from constructs_lib.alerting import EscalationPolicy, EscalationTier, PauseSwitchAlarm
 from constructs_lib.data import ReplicaLagAlarm
 from constructs_lib.dr import AzOutageExperiment
@@ -50,11 +50,11 @@ class MonitoringStack(RegionalStack):
         self.runbook = InstanceRecoveryRunbook(
             self,
             "InstanceRecovery",
-            environment_name=env,
+            naming=config.naming,
             notification_topics=topics,
-            service_unit=web.service_unit,
-            health_check_port=web.app_port,
-            health_check_path=web.health_check.path,
+            app_probe=AppProbe(
+                port=web.app_port, service_unit=web.service_unit, health_path=web.health_check.path
+            ),
         )
         healing = config.healing
         self.healing = AutoHealing(

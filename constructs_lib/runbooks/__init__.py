@@ -3,9 +3,10 @@
 =====================================  ==========================================================
 construct                              what it does (deploy it in ...)
 =====================================  ==========================================================
-:class:`InstanceRecoveryRunbook`       Reboot or start one EC2 instance, capture diagnostics,
-                                       restart its service unit, verify its health endpoint;
-                                       mark it unhealthy in its group when it stays unhealthy.
+:class:`InstanceRecoveryRunbook`       Reboot or start one standalone EC2 instance, capture
+                                       diagnostics, restart its service unit, verify its health
+                                       endpoint; an Auto Scaling group member is never rebooted:
+                                       it is marked unhealthy and its group replaces it.
 :class:`RegionFailoverRunbook`         Unplanned: promote this region's replica, scale the web
                                        service out, open this region's DNS switch, close the
                                        other's, verify, notify. (the DR region: a runbook in the
@@ -28,7 +29,8 @@ construct                              what it does (deploy it in ...)
 =====================================  ==========================================================
 
 Every document is built by a pure function (``*_document``) so tests can check the step graph
-with :mod:`constructs_lib.runbooks.validation` without synthesizing. Steps call AWS through
+with :mod:`constructs_lib.runbooks.validation` and :mod:`constructs_lib.runbooks.graph` without
+synthesizing. Steps call AWS through
 ``aws:executeAwsApi``/``aws:waitForAwsResourceProperty`` where a single call suffices, and through
 ``aws:executeScript`` (Python 3.11, boto3) where a decision needs more than a JSONPath: whether an
 instance is still a replica (an absent field), polling until a promotion ends, health-check
@@ -37,6 +39,11 @@ the plain functions of :mod:`constructs_lib.runbooks.scripts`, shipped with :fun
 boto3 calls are listed in :data:`SCRIPT_IAM_ACTIONS` and granted to the role (the tests compare the
 two). Every failing step goes to a ``NotifyFailure`` step, so the final status is *Failed* and the
 on-call is told; drills delete what they created on every path.
+
+Constructs take the library's shared values (``Naming``, an ``IPauseSwitch``, ``AppProbe``) and, where
+they need many facts, the grouped props of :mod:`constructs_lib.runbooks.props` (``WebCapacity``,
+``RegionSwitches``, ``StandbyDatabase``, ``ServingRegion``, ``DatabasePlacement``, ``RestoreSource``,
+``RestoreTarget``).
 """
 
 from constructs_lib.runbooks.drills import (
@@ -47,6 +54,7 @@ from constructs_lib.runbooks.drills import (
     database_failover_drill_document,
     pitr_drill_document,
 )
+from constructs_lib.runbooks.graph import reachable, steps_without_explicit_timing, successors
 from constructs_lib.runbooks.instance_recovery import (
     HEALTH_FAILED_MARKER,
     HEALTH_PASSED_MARKER,
@@ -54,6 +62,15 @@ from constructs_lib.runbooks.instance_recovery import (
     instance_recovery_document,
 )
 from constructs_lib.runbooks.pitr import PitrRestoreRunbook, pitr_restore_document
+from constructs_lib.runbooks.props import (
+    DatabasePlacement,
+    RegionSwitches,
+    RestoreSource,
+    RestoreTarget,
+    ServingRegion,
+    StandbyDatabase,
+    WebCapacity,
+)
 from constructs_lib.runbooks.region_restore import RegionRestoreRunbook, region_restore_document
 from constructs_lib.runbooks.region_switch import (
     RegionFailbackRunbook,
@@ -76,12 +93,19 @@ __all__ = [
     "SCRIPT_IAM_ACTIONS",
     "BackupRestoreDrillRunbook",
     "DatabaseFailoverDrillRunbook",
+    "DatabasePlacement",
     "InstanceRecoveryRunbook",
     "PitrDrillRunbook",
     "PitrRestoreRunbook",
     "RegionFailbackRunbook",
     "RegionFailoverRunbook",
     "RegionRestoreRunbook",
+    "RegionSwitches",
+    "RestoreSource",
+    "RestoreTarget",
+    "ServingRegion",
+    "StandbyDatabase",
+    "WebCapacity",
     "backup_restore_drill_document",
     "database_failover_drill_document",
     "granted_iam_actions",
@@ -89,8 +113,11 @@ __all__ = [
     "missing_iam_actions",
     "pitr_drill_document",
     "pitr_restore_document",
+    "reachable",
     "region_restore_document",
     "region_switch_document",
     "required_iam_actions",
+    "steps_without_explicit_timing",
+    "successors",
     "validate_automation_document",
 ]

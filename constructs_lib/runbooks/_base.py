@@ -14,9 +14,12 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from constructs_lib._core.severity import SEVERITIES
+from constructs_lib._core import IPauseSwitch
+from constructs_lib._core.severity import SEVERITIES, validate_severity
 from constructs_lib.nag import acknowledge, nag_arn
 
+# RDS DB instance identifiers: 1-63 letters, digits or hyphens, starting with a letter, no two
+# consecutive hyphens, not ending with one (RDS User Guide, "Naming constraints in Amazon RDS").
 _IDENTIFIER = re.compile(r"^[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)$")
 _BOOLEAN_STRING = ["true", "false"]
 
@@ -118,6 +121,8 @@ def _validate_identifier(value: str, *, prop: str) -> str:
 def _validate_topics(
     topics: Mapping[str, sns.ITopic], success_severity: str, failure_severity: str
 ) -> tuple[sns.ITopic, sns.ITopic]:
+    success_severity = validate_severity(success_severity, prop="success_severity")
+    failure_severity = validate_severity(failure_severity, prop="failure_severity")
     unknown = sorted(set(topics) - set(SEVERITIES))
     if unknown:
         raise ValueError(
@@ -130,16 +135,6 @@ def _validate_topics(
                 "add that topic or choose another severity."
             )
     return topics[success_severity], topics[failure_severity]
-
-
-def _validate_capacity(production_capacity: tuple[int, int, int]) -> tuple[int, int, int]:
-    minimum, desired, maximum = production_capacity
-    if not 0 <= minimum <= desired <= maximum or maximum < 1:
-        raise ValueError(
-            f"production_capacity {production_capacity} must be (min, desired, max) with "
-            "0 <= min <= desired <= max and max >= 1."
-        )
-    return minimum, desired, maximum
 
 
 class _Runbook(Construct):
@@ -200,17 +195,11 @@ class _Runbook(Construct):
         for topic in {id(t): t for t in topics}.values():
             topic.grant_publish(self.role)
         if any(t.master_key is not None for t in topics):
-            acknowledge(
-                self.role,
-                "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
-                "Added by topic.grant_publish for the notification topics' KMS key only (SNS "
-                "server-side encryption); scoped to that key.",
-            )
+            acknowledge_topic_key(self.role)
 
-    def _allow_pause_read(self, pause_parameter_name: str, region: str | None = None) -> None:
-        self._allow(
-            "ReadPauseSwitch", ["ssm:GetParameter"], [_parameter_arn(self, pause_parameter_name, region)]
-        )
+    def _allow_pause_read(self, pause_switch: IPauseSwitch) -> None:
+        # GetParameter only (the one call of the AssertNotPaused step), not the switch's grant_read.
+        self._allow("ReadPauseSwitch", ["ssm:GetParameter"], [pause_switch.parameter_arn])
 
     def _allow_kms_for_rds(self, sid: str, keys: Sequence[str]) -> None:
         if not keys:
@@ -230,6 +219,54 @@ class _Runbook(Construct):
             role=self.role,
             automation_definition_arn=self.automation_definition_arn,
             grantee=grantee,
+        )
+
+
+# -- acknowledgements, worded once --------------------------------------------------------------
+def acknowledge_topic_key(role: iam.IRole) -> None:
+    """The ``kms:GenerateDataKey*`` that ``topic.grant_publish`` adds for an encrypted topic."""
+    acknowledge(
+        role,
+        "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
+        "topic.grant_publish grants kms:Decrypt and kms:GenerateDataKey* on the notification topics' own "
+        "KMS key only (publishing to an SNS topic with server-side encryption needs both); the '*' also "
+        "covers GenerateDataKeyPair* and GenerateDataKeyWithoutPlaintext, which SNS never calls.",
+    )
+
+
+def acknowledge_unscoped_reads(role: iam.IRole, actions: Sequence[str]) -> None:
+    """``Resource::*`` of read-only actions that accept no resource ARN."""
+    acknowledge(
+        role,
+        "AwsSolutions-IAM5[Resource::*]",
+        f"Only {', '.join(actions)} on '*': read-only, and the Service Authorization Reference lists no "
+        "resource types for them (only '*' can grant them); every other action of this role names its "
+        "resources.",
+    )
+
+
+#: Why a restore needs an RDS resource wildcard, by the resource part of the ARN.
+RDS_WILDCARD_REASONS = {
+    "og": "The restore is authorized on the option group it uses: the engine's default "
+    "(default:<engine>-<major version>), whose name changes with the engine version. The instance the "
+    "role may create is named in its policy.",
+    "pg": "Without a parameter group of its own the restore uses, and is authorized on, the engine's "
+    "default parameter group (default.<engine><major version>), whose name changes with the version.",
+    "snapshot:awsbackup": "RestoreDBInstanceFromDBSnapshot on AWS Backup's recovery points only: AWS "
+    "Backup names each snapshot awsbackup:job-<id>, and the newest is chosen at run time.",
+    "auto-backup": "Replicated automated backups are named by a generated id (ab-...) chosen at run time; "
+    "the role may describe them and restore from them into its one fixed target instance only.",
+}
+
+
+def acknowledge_rds_wildcards(scope: Construct, role: iam.IRole, resources: Sequence[str]) -> None:
+    """``Resource::arn:...:rds:<region>:<account>:<resource>:*`` for each of ``resources``."""
+    for resource in resources:
+        acknowledge(
+            role,
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:{_nag_region(scope)}:{_nag_account(scope)}:"
+            f"{resource}:*]",
+            RDS_WILDCARD_REASONS[resource],
         )
 
 

@@ -1,12 +1,12 @@
 """Instance recovery (SSM Automation): reboot or start one EC2 instance, capture diagnostics, restart
 its service unit and verify its health endpoint, escalating when it stays unhealthy:
-:func:`instance_recovery_document` and :class:`InstanceRecoveryRunbook`."""
+:class:`InstanceRecoveryRunbook`, which publishes :func:`instance_recovery_document` (in
+:mod:`constructs_lib.runbooks.instance_document`) with its own role."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -15,11 +15,27 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from constructs_lib._core.severity import SEVERITIES
+from constructs_lib._core import AppProbe, Naming, Severity
+from constructs_lib._core.severity import SEVERITIES, validate_severity
 from constructs_lib._core.validation import validate_name
 from constructs_lib.nag import acknowledge, nag_arn
-from constructs_lib.runbooks._base import grant_start
-from constructs_lib.runbooks.steps import _ec2_state_wait, _notify_run_topic, _shell
+from constructs_lib.runbooks._base import acknowledge_topic_key, acknowledge_unscoped_reads, grant_start
+from constructs_lib.runbooks.instance_document import (
+    _HEALTH_PATH,
+    _MAX_RETRIES,
+    HEALTH_FAILED_MARKER,
+    HEALTH_PASSED_MARKER,
+    instance_recovery_document,
+)
+
+#: What the role reads on "*": none of these accepts a resource ARN (Service Authorization Reference).
+_UNSCOPED_READS = (
+    "ec2:DescribeInstances",
+    "ec2:DescribeInstanceStatus",
+    "ssm:DescribeInstanceInformation",
+    "ssm:ListCommands",
+    "ssm:ListCommandInvocations",
+)
 
 __all__ = [
     "HEALTH_FAILED_MARKER",
@@ -27,326 +43,6 @@ __all__ = [
     "InstanceRecoveryRunbook",
     "instance_recovery_document",
 ]
-
-_SERVICE_UNIT = r"^[A-Za-z0-9_.@-]{1,128}$"
-_HEALTH_PATH = r"^/[A-Za-z0-9_./~-]{0,200}$"
-_INSTANCE_ID = r"^i-[a-f0-9]{8,17}$"
-_TOPIC_ARN = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$"
-_MAX_RETRIES = 5  # the health probe loop is capped so the step's timeout always holds
-
-HEALTH_PASSED_MARKER = "HEALTH_CHECK_PASSED"
-HEALTH_FAILED_MARKER = "HEALTH_CHECK_FAILED"
-
-
-def instance_recovery_document(
-    *,
-    automation_role_arn: str,
-    default_topic_arn: str,
-    service_unit: str = "webapp",
-    health_check_port: int = 8080,
-    health_check_path: str = "/health",
-    retry_count: int = 2,
-    output_log_group_name: str | None = None,
-) -> dict[str, Any]:
-    """The instance-recovery Automation document (schema 0.3) as a ``dict``.
-
-    Flow: describe the instance -> notify "started" -> branch on its state (``running``: reboot
-    and wait a minute; ``stopped``: start; ``stopping``: wait until stopped, then start; anything
-    else: notify and end) -> wait until ``running`` -> wait for both EC2 status checks and for the
-    SSM agent -> diagnostics through Run Command (uptime, ``top``, ``ps`` by CPU and memory,
-    ``free``, ``df``, the unit's status and journal) -> restart the service unit -> probe
-    ``http://127.0.0.1:<port><path>`` up to ``1 + RetryCount`` times, restarting the unit between
-    failed probes -> healthy: notify "recovered"; still failing (or status checks / agent never
-    OK): ``SetInstanceHealth Unhealthy`` so its Auto Scaling group replaces it and notify;
-    not in a group: notify "manual intervention" and end as ``Failed``.
-
-    The defaults of the parameters come from the arguments; callers may override each per run.
-    """
-    if output_log_group_name:
-        cloudwatch_output = {
-            "CloudWatchOutputEnabled": True,
-            "CloudWatchLogGroupName": output_log_group_name,
-        }
-    else:
-        cloudwatch_output = None
-
-    def with_output(step: dict[str, Any]) -> dict[str, Any]:
-        if cloudwatch_output:
-            step["inputs"]["CloudWatchOutputConfig"] = cloudwatch_output
-        return step
-
-    state = "{{ DescribeInstance.State }}"
-    instance = "{{ InstanceId }}"
-    execution = "{{ automation:EXECUTION_ID }}"
-    url = "http://127.0.0.1:{{ HealthCheckPort }}{{ HealthCheckPath }}"
-    return {
-        "schemaVersion": "0.3",
-        "description": (
-            "# Instance recovery\n\n"
-            "Reboots a running instance or starts a stopped one, waits for its status checks and "
-            "SSM agent, captures diagnostics, restarts the web service unit and verifies its "
-            "health endpoint. If the instance stays unhealthy it is marked Unhealthy in its Auto "
-            "Scaling group (which replaces it); a standalone instance is escalated to a human."
-        ),
-        "assumeRole": "{{ AutomationAssumeRole }}",
-        "parameters": {
-            "InstanceId": {
-                "type": "String",
-                "description": "(Required) The EC2 instance to recover.",
-                "allowedPattern": _INSTANCE_ID,
-            },
-            "AutomationAssumeRole": {
-                "type": "AWS::IAM::Role::Arn",
-                "description": "(Optional) Role the automation runs as. Default: the runbook's own role.",
-                "default": automation_role_arn,
-            },
-            "RetryCount": {
-                "type": "Integer",
-                "description": (
-                    "(Optional) Health probes retried, with a service restart before each retry, "
-                    f"before the instance is marked unhealthy. 0 probes once; capped at {_MAX_RETRIES}."
-                ),
-                "default": retry_count,
-            },
-            "TopicArn": {
-                "type": "String",
-                "description": "(Optional) SNS topic told of the start and the result.",
-                "default": default_topic_arn,
-                "allowedPattern": _TOPIC_ARN,
-            },
-            "ServiceUnit": {
-                "type": "String",
-                "description": "(Optional) systemd unit of the web service.",
-                "default": service_unit,
-                "allowedPattern": _SERVICE_UNIT,
-            },
-            "HealthCheckPort": {
-                "type": "Integer",
-                "description": "(Optional) Port of the health endpoint on the instance.",
-                "default": health_check_port,
-            },
-            "HealthCheckPath": {
-                "type": "String",
-                "description": "(Optional) Path of the health endpoint; HTTP 200 means healthy.",
-                "default": health_check_path,
-                "allowedPattern": _HEALTH_PATH,
-            },
-        },
-        "mainSteps": [
-            {
-                "name": "DescribeInstance",
-                "action": "aws:executeAwsApi",
-                "maxAttempts": 3,
-                "inputs": {"Service": "ec2", "Api": "DescribeInstances", "InstanceIds": [instance]},
-                "outputs": [
-                    {
-                        "Name": "State",
-                        "Selector": "$.Reservations[0].Instances[0].State.Name",
-                        "Type": "String",
-                    }
-                ],
-            },
-            _notify_run_topic(
-                "NotifyStart",
-                "Instance recovery started",
-                f"Recovery of {instance} started (state: {state}). Execution {execution}.",
-                isCritical=False,
-                onFailure="Continue",
-                nextStep="ChooseRecovery",
-            ),
-            {
-                "name": "ChooseRecovery",
-                "action": "aws:branch",
-                "inputs": {
-                    "Choices": [
-                        {"NextStep": "RebootInstance", "Variable": state, "StringEquals": "running"},
-                        {"NextStep": "StartInstance", "Variable": state, "StringEquals": "stopped"},
-                        {"NextStep": "WaitUntilStopped", "Variable": state, "StringEquals": "stopping"},
-                    ],
-                    "Default": "NotifyNotRecoverable",
-                },
-            },
-            {
-                "name": "RebootInstance",
-                "action": "aws:executeAwsApi",
-                "maxAttempts": 3,
-                "inputs": {"Service": "ec2", "Api": "RebootInstances", "InstanceIds": [instance]},
-                "nextStep": "WaitAfterReboot",
-            },
-            {
-                # A reboot leaves the state "running" and the last status checks "ok": give the
-                # instance time to go down before anything is checked.
-                "name": "WaitAfterReboot",
-                "action": "aws:sleep",
-                "inputs": {"Duration": "PT60S"},
-                "nextStep": "WaitUntilRunning",
-            },
-            _ec2_state_wait("WaitUntilStopped", "stopped", 600, nextStep="StartInstance"),
-            {
-                "name": "StartInstance",
-                "action": "aws:changeInstanceState",
-                "timeoutSeconds": 600,
-                "inputs": {"InstanceIds": [instance], "DesiredState": "running"},
-                "nextStep": "WaitUntilRunning",
-            },
-            _ec2_state_wait("WaitUntilRunning", "running", 600, onFailure="step:MarkUnhealthy"),
-            {
-                "name": "WaitForInstanceStatusOk",
-                "action": "aws:waitForAwsResourceProperty",
-                "timeoutSeconds": 900,
-                "onFailure": "step:MarkUnhealthy",
-                "inputs": {
-                    "Service": "ec2",
-                    "Api": "DescribeInstanceStatus",
-                    "InstanceIds": [instance],
-                    "PropertySelector": "$.InstanceStatuses[0].InstanceStatus.Status",
-                    "DesiredValues": ["ok"],
-                },
-            },
-            {
-                "name": "WaitForSystemStatusOk",
-                "action": "aws:waitForAwsResourceProperty",
-                "timeoutSeconds": 900,
-                "onFailure": "step:MarkUnhealthy",
-                "inputs": {
-                    "Service": "ec2",
-                    "Api": "DescribeInstanceStatus",
-                    "InstanceIds": [instance],
-                    "PropertySelector": "$.InstanceStatuses[0].SystemStatus.Status",
-                    "DesiredValues": ["ok"],
-                },
-            },
-            {
-                "name": "WaitForSsmAgent",
-                "action": "aws:waitForAwsResourceProperty",
-                "timeoutSeconds": 600,
-                "onFailure": "step:MarkUnhealthy",
-                "inputs": {
-                    "Service": "ssm",
-                    "Api": "DescribeInstanceInformation",
-                    "Filters": [{"Key": "InstanceIds", "Values": [instance]}],
-                    "PropertySelector": "$.InstanceInformationList[0].PingStatus",
-                    "DesiredValues": ["Online"],
-                },
-            },
-            with_output(
-                _shell(
-                    "CollectDiagnostics",
-                    [
-                        "echo '=== uptime ==='; uptime",
-                        "echo '=== top ==='; top -b -n 1 | head -n 25",
-                        "echo '=== processes by cpu ==='",
-                        "ps -eo pid,user,%cpu,%mem,rss,etime,comm --sort=-%cpu | head -n 15",
-                        "echo '=== processes by memory ==='",
-                        "ps -eo pid,user,%mem,rss,comm --sort=-%mem | head -n 10",
-                        "echo '=== memory ==='; free -m",
-                        "echo '=== disk ==='; df -h -x tmpfs -x devtmpfs",
-                        "echo '=== unit ==='",
-                        "systemctl status {{ ServiceUnit }} --no-pager -l | head -n 20 || true",
-                        "echo '=== journal ==='",
-                        "journalctl -u {{ ServiceUnit }} -n 30 --no-pager || true",
-                    ],
-                    300,
-                    isCritical=False,
-                    onFailure="Continue",
-                )
-            ),
-            with_output(
-                _shell(
-                    "RestartService",
-                    [
-                        "systemctl restart {{ ServiceUnit }}",
-                        "sleep 5",
-                        "systemctl is-active {{ ServiceUnit }}",
-                    ],
-                    120,
-                    isCritical=False,
-                    onFailure="Continue",
-                )
-            ),
-            with_output(
-                _shell(
-                    "VerifyHealth",
-                    [
-                        "retries={{ RetryCount }}",
-                        f'if [ "$retries" -gt {_MAX_RETRIES} ]; then retries={_MAX_RETRIES}; fi',
-                        'if [ "$retries" -lt 0 ]; then retries=0; fi',
-                        "attempts=$((retries + 1))",
-                        'for attempt in $(seq 1 "$attempts"); do',
-                        f"  code=$(curl -s -o /dev/null -w '%{{http_code}}' --max-time 5 '{url}' || true)",
-                        '  if [ "$code" = "200" ]; then',
-                        f'    echo "{HEALTH_PASSED_MARKER} attempt=$attempt"; exit 0',
-                        "  fi",
-                        '  echo "attempt $attempt/$attempts: HTTP $code"',
-                        '  if [ "$attempt" -lt "$attempts" ]; then',
-                        "    systemctl restart {{ ServiceUnit }}; sleep 15",
-                        "  fi",
-                        "done",
-                        f'echo "{HEALTH_FAILED_MARKER}"',
-                    ],
-                    (_MAX_RETRIES + 1) * 40,
-                    onFailure="step:MarkUnhealthy",
-                )
-            ),
-            {
-                "name": "EvaluateHealth",
-                "action": "aws:branch",
-                "inputs": {
-                    "Choices": [
-                        {
-                            "NextStep": "NotifyRecovered",
-                            "Variable": "{{ VerifyHealth.Output }}",
-                            "Contains": HEALTH_PASSED_MARKER,
-                        }
-                    ],
-                    "Default": "MarkUnhealthy",
-                },
-            },
-            {
-                # Fails (InvalidInstanceId / ValidationError) for an instance outside any group:
-                # the execution then ends Failed after telling a human.
-                "name": "MarkUnhealthy",
-                "action": "aws:executeAwsApi",
-                "onFailure": "step:NotifyManualIntervention",
-                "inputs": {
-                    "Service": "autoscaling",
-                    "Api": "SetInstanceHealth",
-                    "InstanceId": instance,
-                    "HealthStatus": "Unhealthy",
-                    "ShouldRespectGracePeriod": False,
-                },
-                "nextStep": "NotifyReplacing",
-            },
-            _notify_run_topic(
-                "NotifyRecovered",
-                "Instance recovered",
-                f"{instance} is healthy again after recovery. Execution {execution}.",
-                isEnd=True,
-            ),
-            _notify_run_topic(
-                "NotifyReplacing",
-                "Instance marked unhealthy",
-                f"{instance} did not recover; it is marked Unhealthy and its Auto Scaling group "
-                f"replaces it. Diagnostics are in execution {execution}.",
-                isEnd=True,
-            ),
-            _notify_run_topic(
-                "NotifyManualIntervention",
-                "Instance recovery needs a human",
-                f"{instance} did not recover and is not in an Auto Scaling group: manual "
-                f"intervention needed. Diagnostics are in execution {execution}.",
-                isEnd=True,
-            ),
-            _notify_run_topic(
-                "NotifyNotRecoverable",
-                "Instance recovery skipped",
-                f"{instance} is {state}; this runbook only recovers running, stopping or stopped "
-                f"instances. Execution {execution}.",
-                isEnd=True,
-            ),
-        ],
-        "outputs": ["DescribeInstance.State", "VerifyHealth.Output"],
-    }
 
 
 class InstanceRecoveryRunbook(Construct):
@@ -359,21 +55,35 @@ class InstanceRecoveryRunbook(Construct):
     The role is assumed by ``ssm.amazonaws.com`` for this account's automation executions only.
     It may reboot/start instances, send Run Command (``AWS-RunShellScript`` only) to them and mark
     them unhealthy in their Auto Scaling group only where the instance or group carries the tag
-    ``<environment_tag_key>=<environment_name>``; it may publish to ``notification_topics``; it
+    ``<environment_tag_key>=<naming.environment>``; it may publish to ``notification_topics``; it
     describes instances and SSM agents everywhere (those calls have no resource-level scoping).
 
-    :param environment_name: Value of the environment tag the runbook may act on, e.g. ``prod``.
-    :param notification_topics: Topics keyed by severity the runbook may publish to.
-    :param default_severity: Severity whose topic is the ``TopicArn`` default. Default: ``high``.
-    :param service_unit: Default ``ServiceUnit``. Default: ``webapp``.
-    :param health_check_port: Default ``HealthCheckPort``. Default: 8080.
-    :param health_check_path: Default ``HealthCheckPath``. Default: ``/health``.
-    :param retry_count: Default ``RetryCount``. Default: 2 (three probes).
-    :param document_name: Name of the SSM document. Default: generated by CloudFormation
+    Example (one statement, defaults)::
+
+        InstanceRecoveryRunbook(self, "Recovery", naming=naming, notification_topics=topics,
+                                app_probe=web.app_probe)
+
+    :param naming: the app and environment; the role acts only on resources whose environment tag is
+        ``naming.environment``.
+    :param notification_topics: topics keyed by severity the runbook may publish to.
+    :param app_probe: the application's systemd unit, port and health path: the defaults of the run
+        parameters ``ServiceUnit``, ``HealthCheckPort`` and ``HealthCheckPath`` (the path is pasted
+        into a shell command, so it may use only letters, digits and ``_./~-``). Default:
+        ``AppProbe()`` (unit ``webapp``, port 8080, ``/health``).
+    :param default_severity: severity whose topic is the ``TopicArn`` default. Default: ``high``.
+    :param retry_count: default ``RetryCount``. Default: 2 (three probes).
+    :param document_name: name of the SSM document. Default: generated by CloudFormation
         (read it from :attr:`document_name`).
-    :param environment_tag_key: Tag key the IAM conditions use. Default: ``Environment``.
-    :param diagnostics_log_group: Also send Run Command output to this log group (the instance
+    :param environment_tag_key: tag key the IAM conditions use. Default: ``Environment``.
+    :param command_document_name: name of a Command document of this account to run for the
+        diagnostics and the restart-and-verify (the healing package's ``InstanceCommands``, whose
+        ``Action`` is ``Diagnostics`` or ``RestartService``); the role may then send that document
+        only. Default: shell lines through ``AWS-RunShellScript`` (the role may send that document to
+        tagged instances, i.e. run any command as root on them).
+    :param diagnostics_log_group: also send Run Command output to this log group (the instance
         role must be allowed to write to it). Default: output stays in the command invocation.
+    :param environment_name: deprecated spelling of ``naming.environment``, for callers not yet
+        migrated; give ``naming`` instead. Default: none.
     """
 
     def __init__(
@@ -381,29 +91,34 @@ class InstanceRecoveryRunbook(Construct):
         scope: Construct,
         id: str,
         *,
-        environment_name: str,
+        naming: Naming | None = None,
         notification_topics: Mapping[str, sns.ITopic],
-        default_severity: str = "high",
-        service_unit: str = "webapp",
-        health_check_port: int = 8080,
-        health_check_path: str = "/health",
+        app_probe: AppProbe | None = None,
+        default_severity: Severity = Severity.HIGH,
         retry_count: int = 2,
         document_name: str | None = None,
         environment_tag_key: str = "Environment",
         diagnostics_log_group: logs.ILogGroup | None = None,
+        command_document_name: str | None = None,
+        environment_name: str | None = None,
     ) -> None:
         super().__init__(scope, id)
+        environment_name = _environment_of(naming, environment_name)
+        probe = app_probe if app_probe is not None else AppProbe()
+        service_unit, health_check_port, health_check_path = probe.service_unit, probe.port, probe.health_path
         _validate_runbook_props(
-            environment_name=environment_name,
             notification_topics=notification_topics,
             default_severity=default_severity,
-            service_unit=service_unit,
-            health_check_port=health_check_port,
             health_check_path=health_check_path,
             retry_count=retry_count,
             document_name=document_name,
         )
+        if command_document_name is not None:
+            _validate_document_name(command_document_name, prop="command_document_name")
+        #: The application probe whose values are the run parameters' defaults.
+        self.app_probe = probe
         stack = cdk.Stack.of(self)
+        self.naming = naming
         self.environment_name = environment_name
         self.environment_tag_key = environment_tag_key
 
@@ -428,13 +143,7 @@ class InstanceRecoveryRunbook(Construct):
         self.role.add_to_policy(
             iam.PolicyStatement(
                 sid="DescribeInstancesAndAgents",
-                actions=[
-                    "ec2:DescribeInstances",
-                    "ec2:DescribeInstanceStatus",
-                    "ssm:DescribeInstanceInformation",
-                    "ssm:ListCommands",
-                    "ssm:ListCommandInvocations",
-                ],
+                actions=list(_UNSCOPED_READS),
                 resources=["*"],
             )
         )
@@ -446,16 +155,21 @@ class InstanceRecoveryRunbook(Construct):
                 conditions=tagged,
             )
         )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                sid="RunShellScriptDocumentOnly",
-                actions=["ssm:SendCommand"],
-                resources=[
-                    stack.format_arn(
-                        service="ssm", account="", resource="document", resource_name="AWS-RunShellScript"
-                    )
-                ],
+        if command_document_name is None:
+            # The AWS-owned document: its ARN has no account.
+            sid, command_document = (
+                "RunShellScriptDocumentOnly",
+                stack.format_arn(
+                    service="ssm", account="", resource="document", resource_name="AWS-RunShellScript"
+                ),
             )
+        else:
+            sid, command_document = (
+                "InstanceCommandsDocumentOnly",
+                stack.format_arn(service="ssm", resource="document", resource_name=command_document_name),
+            )
+        self.role.add_to_policy(
+            iam.PolicyStatement(sid=sid, actions=["ssm:SendCommand"], resources=[command_document])
         )
         self.role.add_to_policy(
             iam.PolicyStatement(
@@ -483,6 +197,7 @@ class InstanceRecoveryRunbook(Construct):
             health_check_path=health_check_path,
             retry_count=retry_count,
             output_log_group_name=diagnostics_log_group.log_group_name if diagnostics_log_group else None,
+            command_document_name=command_document_name,
         )
         self.document = ssm.CfnDocument(
             self,
@@ -506,18 +221,13 @@ class InstanceRecoveryRunbook(Construct):
             service="ssm", resource="automation-definition", resource_name=f"{self.document_name}:*"
         )
 
-        acknowledge(
-            self.role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "ec2:DescribeInstances/DescribeInstanceStatus, ssm:DescribeInstanceInformation, "
-            "ssm:ListCommands and ssm:ListCommandInvocations support no resource-level permissions; "
-            "all are read-only.",
-        )
+        acknowledge_unscoped_reads(self.role, _UNSCOPED_READS)
         acknowledge(
             self.role,
             f"AwsSolutions-IAM5[Resource::{nag_arn(self, 'ec2', 'instance/*')}]",
-            "Any instance of this account and region, but only when it carries the environment tag "
-            "(aws:ResourceTag condition): the instance to recover is a runtime parameter.",
+            "ec2:RebootInstances, ec2:StartInstances and ssm:SendCommand on any instance of this account "
+            "and region, but only while it carries the environment tag (aws:ResourceTag condition): the "
+            "instance to recover is a run parameter.",
         )
         acknowledge(
             self.role,
@@ -527,12 +237,7 @@ class InstanceRecoveryRunbook(Construct):
             "condition): the group is whichever holds the instance being recovered.",
         )
         if any(topic.master_key is not None for topic in notification_topics.values()):
-            acknowledge(
-                self.role,
-                "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
-                "Added by topic.grant_publish for the topics' KMS key only (SNS server-side "
-                "encryption); scoped to that key.",
-            )
+            acknowledge_topic_key(self.role)
 
     def grant_start(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` start executions of this runbook with its role and read their status
@@ -545,18 +250,27 @@ class InstanceRecoveryRunbook(Construct):
         )
 
 
+def _environment_of(naming: Naming | None, environment_name: str | None) -> str:
+    if naming is not None and environment_name is not None:
+        raise ValueError("give naming or environment_name (deprecated), not both.")
+    if naming is not None:
+        return naming.environment
+    if environment_name is None:
+        raise ValueError(
+            "naming is required: InstanceRecoveryRunbook(..., naming=Naming(app=..., environment=...))."
+        )
+    return validate_name(environment_name, prop="environment_name")
+
+
 def _validate_runbook_props(
     *,
-    environment_name: str,
     notification_topics: Mapping[str, sns.ITopic],
     default_severity: str,
-    service_unit: str,
-    health_check_port: int,
     health_check_path: str,
     retry_count: int,
     document_name: str | None,
 ) -> None:
-    validate_name(environment_name, prop="environment_name")
+    validate_severity(default_severity, prop="default_severity")
     unknown = sorted(set(notification_topics) - set(SEVERITIES))
     if unknown:
         raise ValueError(
@@ -567,21 +281,23 @@ def _validate_runbook_props(
             f"default_severity ({default_severity!r}) has no topic in notification_topics "
             f"(keys: {sorted(notification_topics)}); add that topic or choose another severity."
         )
-    if not re.fullmatch(_SERVICE_UNIT.strip("^$"), service_unit):
-        raise ValueError(
-            f"service_unit ({service_unit!r}) must be a plain systemd unit name "
-            "(letters, digits, '_', '.', '@', '-')."
-        )
-    if not 1 <= health_check_port <= 65535:
-        raise ValueError(f"health_check_port ({health_check_port}) must be 1-65535.")
     if not re.fullmatch(_HEALTH_PATH.strip("^$"), health_check_path):
         raise ValueError(
-            f"health_check_path ({health_check_path!r}) must start with '/' and use only letters, "
-            "digits and '_./~-' (it is pasted into a shell command)."
+            f"app_probe.health_path ({health_check_path!r}) must start with '/' and use only letters, "
+            "digits and '_./~-' here (the runbook pastes it into a shell command)."
         )
     if not 0 <= retry_count <= _MAX_RETRIES:
         raise ValueError(f"retry_count ({retry_count}) must be 0-{_MAX_RETRIES}.")
-    if document_name is not None and not re.fullmatch(r"[A-Za-z0-9_.-]{3,128}", document_name):
-        raise ValueError(f"document_name ({document_name!r}) must be 3-128 letters, digits, '_', '.' or '-'.")
-    if document_name is not None and document_name.lower().startswith(("aws", "amazon")):
-        raise ValueError(f"document_name ({document_name!r}) must not start with 'AWS' or 'Amazon'.")
+    if document_name is not None:
+        _validate_document_name(document_name, prop="document_name")
+
+
+def _validate_document_name(name: str, *, prop: str) -> None:
+    """SSM document names: 3-128 letters, digits, '_', '.', '-'; 'AWS'/'Amazon' prefixes are AWS's own
+    (SSM API Reference, CreateDocument, Name). Tokens (another construct's name) pass."""
+    if cdk.Token.is_unresolved(name):
+        return
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{3,128}", name):
+        raise ValueError(f"{prop} ({name!r}) must be 3-128 letters, digits, '_', '.' or '-'.")
+    if name.lower().startswith(("aws", "amazon")):
+        raise ValueError(f"{prop} ({name!r}) must not start with 'AWS' or 'Amazon'.")

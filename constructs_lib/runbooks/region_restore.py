@@ -8,10 +8,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import aws_cdk as cdk
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from constructs_lib._core import IPauseSwitch, Naming, Severity
 from constructs_lib.nag import acknowledge
 from constructs_lib.runbooks._base import (
     _asg_arn,
@@ -21,13 +21,13 @@ from constructs_lib.runbooks._base import (
     _health_check_arn,
     _nag_account,
     _nag_region,
-    _parameter_arn,
     _rds_arn,
     _Runbook,
-    _validate_capacity,
-    _validate_identifier,
     _validate_topics,
+    acknowledge_rds_wildcards,
+    acknowledge_unscoped_reads,
 )
+from constructs_lib.runbooks.props import RegionSwitches, RestoreSource, RestoreTarget, WebCapacity
 from constructs_lib.runbooks.scripts import (
     choose_restore_source,
     find_latest_recovery_point,
@@ -337,40 +337,27 @@ class RegionRestoreRunbook(_Runbook):
     losing the primary's. Deploy it in the DR region (where the replicated backups and the vault are).
 
     Flow in :func:`region_restore_document`. The role may: set this region's pause switch; describe
-    ``target_identifier`` and the automated backups replicated here; restore into
-    ``target_identifier`` only (from replicated automated backups, or from AWS Backup snapshots
-    ``awsbackup:*``), in the given subnet group; list the vault's recovery points; use the two keys
-    through RDS; update the web service group only while it carries the environment tag and read
-    group sizes; flip the two region switches and read the endpoint health check when given;
-    publish to the two topics.
+    the target instance and the automated backups replicated here; restore into the target
+    only (from replicated automated backups, or from AWS Backup snapshots ``awsbackup:*``), in the
+    given subnet group; list the vault's recovery points; use the two keys through RDS; update the
+    web service group only while it carries the environment tag and read group sizes; flip the two
+    region switches and read the endpoint health check when given; publish to the two topics.
 
-    :param environment_name: Environment tag value (set on the restored instance, required on the group).
-    :param source_database_arn: The lost primary's ARN (``constructs_lib.data.database_arn``); its
-        identifier finds the replicated backups, its ARN the vault's recovery points.
-    :param target_identifier: The restored instance, e.g. ``config.database_identifier(<DR region>)``.
-    :param vault_name: The vault holding the copies (``DrBackupVault``), the fallback.
-    :param subnet_group_name: DB subnet group here (``DatabaseNetwork.subnet_group_name``).
-    :param security_group_ids: Its security groups (the database network's, so the web tier connects).
-    :param encryption_key: Key of the replicated automated backups (this region's data key).
-    :param recovery_point_key: Key of the vault's copies.
-    :param auto_scaling_group_name: This region's web service group (a fixed name).
-    :param production_capacity: ``(min, desired, max)`` instances after the restore.
-    :param pause_parameter_name: This region's pause switch (``true`` during the run, ``false`` at the end).
-    :param notification_topics: Topics keyed by severity.
-    :param source_automated_backups_arn: Default of ``SourceDBInstanceAutomatedBackupsArn``. Default:
-        none (the runbook finds the replicated backups by the source's identifier).
-    :param instance_class: Default ``DBInstanceClass``. Default: ``db.t4g.medium``.
-    :param multi_az: Default ``MultiAZ``. Default: ``False``.
-    :param parameter_group_name: Parameter group of the restored instance. Default: the engine default.
-    :param backup_retention_days: Automated-backup retention of the restored instance. Default: 7.
-    :param open_switch_id: This region's DNS switch; with ``close_switch_id`` (the lost region's), the
-        runbook opens one and closes the other. Default: none (DNS is changed by hand; the success
-        message says so).
-    :param close_switch_id: See ``open_switch_id``.
-    :param endpoint_health_check_id: This region's endpoint health check; when given, the runbook waits
-        until Route 53 sees the endpoint healthy. Default: none.
-    :param success_severity: Default: ``high``. :param failure_severity: Default: ``critical``.
-    :param environment_tag_key: Default: ``Environment``. :param document_name: Default: generated.
+    :param naming: the app and environment; the restored instance gets the environment tag
+        (``environment_tag_key`` = ``naming.environment``) and the group must carry it.
+    :param pause_switch: this region's pause switch (``true`` during the run, ``false`` at the end).
+    :param notification_topics: topics keyed by severity.
+    :param source: what is restored: the lost primary, the vault and the keys of both copies.
+    :param target: the instance restored here: identifier, placement, class, Multi-AZ, retention.
+    :param capacity: this region's web service group (a fixed name) and its production capacity.
+    :param dns: the two region switches (this region's is opened, the lost one's closed) and this
+        region's endpoint health check (when given, the runbook waits until Route 53 sees the
+        endpoint healthy). Default: none (DNS is changed by hand; the success message says so).
+    :param success_severity: topic of the success message. Default: ``high``.
+    :param failure_severity: topic of the failure message. Default: ``critical``.
+    :param environment_tag_key: tag key of the IAM conditions and of the restored instance's tag.
+        Default: ``Environment``.
+    :param document_name: SSM document name. Default: generated by CloudFormation.
     """
 
     def __init__(
@@ -378,74 +365,67 @@ class RegionRestoreRunbook(_Runbook):
         scope: Construct,
         id: str,
         *,
-        environment_name: str,
-        source_database_arn: str,
-        target_identifier: str,
-        vault_name: str,
-        subnet_group_name: str,
-        security_group_ids: Sequence[str],
-        encryption_key: kms.IKey,
-        recovery_point_key: kms.IKey,
-        auto_scaling_group_name: str,
-        production_capacity: tuple[int, int, int],
-        pause_parameter_name: str,
+        naming: Naming,
+        pause_switch: IPauseSwitch,
         notification_topics: Mapping[str, sns.ITopic],
-        source_automated_backups_arn: str | None = None,
-        instance_class: str = "db.t4g.medium",
-        multi_az: bool = False,
-        parameter_group_name: str | None = None,
-        backup_retention_days: int = 7,
-        open_switch_id: str | None = None,
-        close_switch_id: str | None = None,
-        endpoint_health_check_id: str | None = None,
-        success_severity: str = "high",
-        failure_severity: str = "critical",
+        source: RestoreSource,
+        target: RestoreTarget,
+        capacity: WebCapacity,
+        dns: RegionSwitches | None = None,
+        success_severity: Severity = Severity.HIGH,
+        failure_severity: Severity = Severity.CRITICAL,
         environment_tag_key: str = "Environment",
         document_name: str | None = None,
     ) -> None:
         super().__init__(scope, id, description="Runs the region restore runbook (SSM Automation).")
+        source_database_arn = source.database_arn
         match = _DB_ARN_PATTERN.match(source_database_arn)
         if not match:
             raise ValueError(
-                f"source_database_arn ({source_database_arn!r}) must be an RDS DB instance ARN; build it "
+                f"source.database_arn ({source_database_arn!r}) must be an RDS DB instance ARN; build it "
                 "with constructs_lib.data.database_arn()."
             )
         stack = cdk.Stack.of(self)
         if not cdk.Token.is_unresolved(stack.region) and match["region"] == stack.region:
             raise ValueError(
-                f"source_database_arn is in {match['region']}, this stack's region: deploy the region "
+                f"source.database_arn is in {match['region']}, this stack's region: deploy the region "
                 "restore runbook in the DR region (the region that survives the loss of the primary's)."
             )
-        _validate_identifier(target_identifier, prop="target_identifier")
-        if not security_group_ids:
-            raise ValueError("security_group_ids is empty: give the database network's security group.")
-        minimum, desired, maximum = _validate_capacity(production_capacity)
-        if not 1 <= backup_retention_days <= 35:
-            raise ValueError(f"backup_retention_days ({backup_retention_days}) must be 1-35.")
-        if (open_switch_id is None) != (close_switch_id is None):
-            raise ValueError("open_switch_id and close_switch_id go together: give both or neither.")
+        source_automated_backups_arn = source.automated_backups_arn
         if source_automated_backups_arn and not re.match(
             _AUTOMATED_BACKUPS_ARN_PATTERN, source_automated_backups_arn
         ):
             raise ValueError(
-                f"source_automated_backups_arn ({source_automated_backups_arn!r}) must be a replicated "
+                f"source.automated_backups_arn ({source_automated_backups_arn!r}) must be a replicated "
                 "automated backups ARN (arn:aws:rds:<region>:<account>:auto-backup:ab-...)."
             )
         success_topic, failure_topic = _validate_topics(
             notification_topics, success_severity, failure_severity
         )
+        self.naming = naming
+        environment_name = naming.environment
+        target_identifier = target.identifier
+        subnet_group_name = target.placement.subnet_group_name
+        parameter_group_name = target.parameter_group_name
+        vault_name = source.vault_name
+        auto_scaling_group_name = capacity.auto_scaling_group_name
+        open_switch_id = dns.open_switch_id if dns else None
+        close_switch_id = dns.close_switch_id if dns else None
+        endpoint_health_check_id = dns.endpoint_health_check_id if dns else None
         tagged = {f"aws:ResourceTag/{environment_tag_key}": environment_name}
-        target = _db_arn(self, target_identifier)
+        target_arn = _db_arn(self, target_identifier)
         auto_backups = _rds_arn(self, "auto-backup", "*")
         restore_into = [
-            target,
+            target_arn,
             _rds_arn(self, "subgrp", subnet_group_name),
             _rds_arn(self, "og", "*"),
             _rds_arn(self, "pg", parameter_group_name or "*"),
         ]
 
-        self._allow("SetPauseSwitch", ["ssm:PutParameter"], [_parameter_arn(self, pause_parameter_name)])
-        self._allow("TagAndDescribeRestored", ["rds:AddTagsToResource", "rds:DescribeDBInstances"], [target])
+        self._allow("SetPauseSwitch", ["ssm:PutParameter"], [pause_switch.parameter_arn])
+        self._allow(
+            "TagAndDescribeRestored", ["rds:AddTagsToResource", "rds:DescribeDBInstances"], [target_arn]
+        )
         # Replicated backups keep the source's identifier and ARN; RDS authorizes the listing on them.
         self._allow(
             "FindReplicatedBackups",
@@ -474,7 +454,9 @@ class RegionRestoreRunbook(_Runbook):
             ["rds:RestoreDBInstanceFromDBSnapshot"],
             [_rds_arn(self, "snapshot", "awsbackup:*"), *restore_into],
         )
-        self._allow_kms_for_rds("UseBackupKeys", [encryption_key.key_arn, recovery_point_key.key_arn])
+        self._allow_kms_for_rds(
+            "UseBackupKeys", [source.encryption_key.key_arn, source.recovery_point_key.key_arn]
+        )
         group_is_token = cdk.Token.is_unresolved(auto_scaling_group_name)
         self._allow(
             "ScaleTaggedWebService",
@@ -497,27 +479,12 @@ class RegionRestoreRunbook(_Runbook):
             )
         self._allow_publish(success_topic, failure_topic)
 
-        rds_prefix = (
-            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:{_nag_region(self)}:{_nag_account(self)}"
-        )
-        acknowledge(
+        acknowledge_rds_wildcards(
+            self,
             self.role,
-            f"{rds_prefix}:auto-backup:*]",
-            "Replicated automated backups are named by a generated id (ab-...) that is a run parameter; "
-            "the restore can only create the one fixed target instance.",
+            ("auto-backup", "og", "snapshot:awsbackup") + (() if parameter_group_name else ("pg",)),
         )
-        for resource in ("og", "snapshot:awsbackup") + (() if parameter_group_name else ("pg",)):
-            acknowledge(
-                self.role,
-                f"{rds_prefix}:{resource}:*]",
-                "AWS Backup names each recovery point's snapshot (awsbackup:job-...) and the engine's "
-                "default option/parameter groups vary with the version; the restored instance is fixed.",
-            )
-        acknowledge(
-            self.role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "autoscaling:DescribeAutoScalingGroups supports no resource-level permissions; it is read-only.",
-        )
+        acknowledge_unscoped_reads(self.role, ["autoscaling:DescribeAutoScalingGroups"])
         acknowledge(
             self.role,
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:"
@@ -537,16 +504,16 @@ class RegionRestoreRunbook(_Runbook):
                 source_automated_backups_arn=source_automated_backups_arn,
                 vault_name=vault_name,
                 subnet_group_name=subnet_group_name,
-                security_group_ids=security_group_ids,
-                instance_class=instance_class,
-                multi_az=multi_az,
+                security_group_ids=target.placement.security_group_ids,
+                instance_class=target.instance_class,
+                multi_az=target.multi_az,
                 parameter_group_name=parameter_group_name,
-                backup_retention_days=backup_retention_days,
+                backup_retention_days=target.backup_retention_days,
                 auto_scaling_group_name=auto_scaling_group_name,
-                min_capacity=minimum,
-                max_capacity=maximum,
-                desired_capacity=desired,
-                pause_parameter_name=pause_parameter_name,
+                min_capacity=capacity.min_capacity,
+                max_capacity=capacity.max_capacity,
+                desired_capacity=capacity.desired,
+                pause_parameter_name=pause_switch.parameter_name,
                 environment_tag=(environment_tag_key, environment_name),
                 success_topic_arn=success_topic.topic_arn,
                 failure_topic_arn=failure_topic.topic_arn,

@@ -12,6 +12,7 @@ __all__ = [
     "choose_restore_source",
     "delete_instance",
     "describe_database",
+    "find_auto_scaling_group",
     "find_latest_recovery_point",
     "freeze_region",
     "wait_for_in_service_instances",
@@ -34,6 +35,7 @@ SCRIPT_IAM_ACTIONS: dict[str, frozenset[str]] = {
     "delete_instance": frozenset({"rds:DeleteDBInstance", "rds:DescribeDBInstances"}),
     "choose_restore_source": frozenset({"rds:DescribeDBInstances", "rds:DescribeDBInstanceAutomatedBackups"}),
     "wait_for_in_service_instances": frozenset({"autoscaling:DescribeAutoScalingGroups"}),
+    "find_auto_scaling_group": frozenset({"ec2:DescribeInstances"}),
 }
 
 
@@ -333,3 +335,22 @@ def wait_for_in_service_instances(events: dict, context: object) -> dict:
                 f"{int(timeout)} s; the step is retried, then the runbook fails."
             )
         time.sleep(poll)
+
+
+def find_auto_scaling_group(events: dict, context: object) -> dict:
+    """Whether ``InstanceId`` belongs to an Auto Scaling group: its ``aws:autoscaling:groupName`` tag.
+
+    Auto Scaling tags every instance it launches with ``aws:autoscaling:groupName`` (Amazon EC2 Auto
+    Scaling User Guide, "Tag Auto Scaling groups and instances"); a standalone instance has no such tag.
+    """
+    import boto3
+
+    ec2 = boto3.client("ec2")
+    instance_id = events["InstanceId"]
+    reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+    instances = [i for r in reservations for i in r.get("Instances", [])]
+    if not instances:
+        raise RuntimeError(f"Instance {instance_id} does not exist in this region.")
+    tags = {t["Key"]: t["Value"] for t in instances[0].get("Tags", [])}
+    group = tags.get("aws:autoscaling:groupName", "")
+    return {"IsMember": bool(group), "AutoScalingGroupName": group}

@@ -162,3 +162,21 @@ def _shell(name: str, commands: list[str], timeout_seconds: int, **step: Any) ->
         },
         **step,
     }
+
+
+def _command(
+    name: str, document_name: str, parameters: dict[str, str], timeout_seconds: int, **step: Any
+) -> dict[str, Any]:
+    """Run Command of an account's own Command document on the run's instance (typed parameters only)."""
+    return {
+        "name": name,
+        "action": "aws:runCommand",
+        "timeoutSeconds": timeout_seconds + 60,
+        "inputs": {
+            "DocumentName": document_name,
+            "InstanceIds": ["{{ InstanceId }}"],
+            "Comment": f"{name} for {{{{ automation:EXECUTION_ID }}}}",
+            "Parameters": dict(parameters),
+        },
+        **step,
+    }

@@ -8,12 +8,23 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 
+from constructs_lib import Naming
+from constructs_lib.alerting import PauseSwitch
 from constructs_lib.runbooks.drills import (
     BackupRestoreDrillRunbook,
     DatabaseFailoverDrillRunbook,
     PitrDrillRunbook,
 )
 from constructs_lib.runbooks.pitr import PitrRestoreRunbook
+from constructs_lib.runbooks.props import (
+    DatabasePlacement,
+    RegionSwitches,
+    RestoreSource,
+    RestoreTarget,
+    ServingRegion,
+    StandbyDatabase,
+    WebCapacity,
+)
 from constructs_lib.runbooks.region_restore import RegionRestoreRunbook
 from constructs_lib.runbooks.region_switch import RegionFailbackRunbook, RegionFailoverRunbook
 from tests.constructs_lib.runbooks.helpers import (
@@ -34,28 +45,34 @@ def _topics(stack: cdk.Stack) -> dict[str, sns.ITopic]:
     return {s: sns.Topic(stack, f"Alerts{s.title()}", master_key=key, enforce_ssl=True) for s in SEVERITIES}
 
 
+NAMING = Naming(app="webapp", environment="prod")
+
+
 @pytest.fixture(scope="session")
 def dr_synthesized(tmp_path_factory):
     outdir = tmp_path_factory.mktemp("dr_runbooks")
     app = cdk.App(outdir=str(outdir), builtin_cloud_formation_validation=False)
     osaka = cdk.Stack(app, "Osaka", env=OSAKA)
     osaka_topics = _topics(osaka)
+    osaka_pause = PauseSwitch.from_parameter_name(osaka, "Pause", PAUSE)
     group_name = cdk.CfnParameter(osaka, "WebGroupName").value_as_string  # a token, as from another stack
+    placement = DatabasePlacement(subnet_group_name="webapp-prod-db", security_group_ids=["sg-0123"])
     runbooks: dict[str, tuple[str, object]] = {}
     runbooks["failover"] = (
         "Osaka",
         RegionFailoverRunbook(
             osaka,
             "RegionFailover",
-            environment_name="prod",
-            database_identifier=DB,
-            auto_scaling_group_name=group_name,
-            production_capacity=(2, 2, 6),
-            open_switch_id="hc-osaka",
-            close_switch_id="hc-tokyo",
-            endpoint_health_check_id="hc-osaka-endpoint",
-            pause_parameter_name=PAUSE,
+            naming=NAMING,
+            pause_switch=osaka_pause,
             notification_topics=osaka_topics,
+            standby=StandbyDatabase(identifier=DB),
+            capacity=WebCapacity(auto_scaling_group_name=group_name, min_capacity=2, max_capacity=6),
+            dns=RegionSwitches(
+                open_switch_id="hc-osaka",
+                close_switch_id="hc-tokyo",
+                endpoint_health_check_id="hc-osaka-endpoint",
+            ),
         ),
     )
     vault_key = kms.Key(osaka, "VaultKey", enable_key_rotation=True)
@@ -64,30 +81,25 @@ def dr_synthesized(tmp_path_factory):
         BackupRestoreDrillRunbook(
             osaka,
             "BackupRestoreDrill",
-            environment_name="prod",
+            naming=NAMING,
             vault_name="webapp-prod-backup",
             source_database_arn=SOURCE_ARN,
-            subnet_group_name="webapp-prod-db",
-            security_group_ids=["sg-0123"],
+            placement=placement,
             recovery_point_key=vault_key,
             notification_topics=osaka_topics,
         ),
     )
+    data_key = kms.Key(osaka, "DataKey", enable_key_rotation=True)
     restore = {
-        "environment_name": "prod",
-        "source_database_arn": SOURCE_ARN,
-        "target_identifier": DR_DB,
-        "vault_name": "webapp-prod-backup",
-        "subnet_group_name": "webapp-prod-db",
-        "security_group_ids": ["sg-0123"],
-        "encryption_key": kms.Key(osaka, "DataKey", enable_key_rotation=True),
-        "recovery_point_key": vault_key,
-        "auto_scaling_group_name": "webapp-prod-web",
-        "production_capacity": (2, 3, 6),
-        "pause_parameter_name": PAUSE,
+        "naming": NAMING,
+        "pause_switch": osaka_pause,
         "notification_topics": osaka_topics,
-        "multi_az": True,
-        "backup_retention_days": 14,
+        "target": RestoreTarget(
+            identifier=DR_DB, placement=placement, multi_az=True, backup_retention_days=14
+        ),
+        "capacity": WebCapacity(
+            auto_scaling_group_name="webapp-prod-web", min_capacity=2, desired_capacity=3, max_capacity=6
+        ),
     }
     runbooks["region_restore"] = (
         "Osaka",
@@ -95,49 +107,70 @@ def dr_synthesized(tmp_path_factory):
             osaka,
             "RegionRestore",
             **restore,
-            source_automated_backups_arn=AUTO_BACKUPS_ARN,
-            open_switch_id="hc-osaka",
-            close_switch_id="hc-tokyo",
-            endpoint_health_check_id="hc-osaka-endpoint",
+            source=RestoreSource(
+                database_arn=SOURCE_ARN,
+                vault_name="webapp-prod-backup",
+                encryption_key=data_key,
+                recovery_point_key=vault_key,
+                automated_backups_arn=AUTO_BACKUPS_ARN,
+            ),
+            dns=RegionSwitches(
+                open_switch_id="hc-osaka",
+                close_switch_id="hc-tokyo",
+                endpoint_health_check_id="hc-osaka-endpoint",
+            ),
         ),
     )
     runbooks["region_restore_no_dns"] = (
         "Osaka",
-        RegionRestoreRunbook(osaka, "RegionRestoreWithoutDns", **restore),
+        RegionRestoreRunbook(
+            osaka,
+            "RegionRestoreWithoutDns",
+            **restore,
+            source=RestoreSource(
+                database_arn=SOURCE_ARN,
+                vault_name="webapp-prod-backup",
+                encryption_key=data_key,
+                recovery_point_key=vault_key,
+            ),
+        ),
     )
     tokyo = cdk.Stack(app, "Tokyo", env=TOKYO)
     tokyo_topics = _topics(tokyo)
+    tokyo_pause = PauseSwitch.from_parameter_name(tokyo, "Pause", PAUSE)
     db_key = kms.Key(tokyo, "DbKey", enable_key_rotation=True)
     runbooks["failback"] = (
         "Tokyo",
         RegionFailbackRunbook(
             tokyo,
             "RegionFailback",
-            environment_name="prod",
-            database_identifier=f"{DB}-g2",
-            auto_scaling_group_name="webapp-prod-web",
-            production_capacity=(2, 2, 6),
-            open_switch_id="hc-tokyo",
-            close_switch_id="hc-osaka",
-            endpoint_health_check_id="hc-tokyo-endpoint",
-            pause_parameter_name=PAUSE,
+            naming=NAMING,
+            pause_switch=tokyo_pause,
             notification_topics=tokyo_topics,
-            serving_region="ap-northeast-3",
-            serving_auto_scaling_group_name="webapp-prod-web",
-            serving_pause_parameter_name=PAUSE,
+            standby=StandbyDatabase(identifier=f"{DB}-g2"),
+            capacity=WebCapacity(auto_scaling_group_name="webapp-prod-web", min_capacity=2, max_capacity=6),
+            dns=RegionSwitches(
+                open_switch_id="hc-tokyo",
+                close_switch_id="hc-osaka",
+                endpoint_health_check_id="hc-tokyo-endpoint",
+            ),
+            serving=ServingRegion(
+                region="ap-northeast-3",
+                auto_scaling_group_name="webapp-prod-web",
+                pause_switch=PauseSwitch.from_parameter_name(tokyo, "ServingPause", PAUSE),
+            ),
         ),
     )
-    placement = {"subnet_group_name": "webapp-prod-db", "security_group_ids": ["sg-0123"]}
     runbooks["pitr_restore"] = (
         "Tokyo",
         PitrRestoreRunbook(
             tokyo,
             "PitrRestore",
-            environment_name="prod",
+            naming=NAMING,
             source_identifier=DB,
+            placement=placement,
             encryption_key=db_key,
             notification_topics=tokyo_topics,
-            **placement,
         ),
     )
     runbooks["pitr_drill"] = (
@@ -145,11 +178,11 @@ def dr_synthesized(tmp_path_factory):
         PitrDrillRunbook(
             tokyo,
             "PitrDrill",
-            environment_name="prod",
+            naming=NAMING,
             source_identifier=DB,
+            placement=placement,
             encryption_key=db_key,
             notification_topics=tokyo_topics,
-            **placement,
         ),
     )
     runbooks["db_failover_drill"] = (
@@ -157,9 +190,9 @@ def dr_synthesized(tmp_path_factory):
         DatabaseFailoverDrillRunbook(
             tokyo,
             "DatabaseFailoverDrill",
-            environment_name="prod",
+            naming=NAMING,
             database_identifier=DB,
-            pause_parameter_name=PAUSE,
+            pause_switch=tokyo_pause,
             notification_topics=tokyo_topics,
         ),
     )

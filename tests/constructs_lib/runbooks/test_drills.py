@@ -10,7 +10,9 @@ import pytest
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 
+from constructs_lib import Naming
 from constructs_lib.runbooks.drills import BackupRestoreDrillRunbook
+from constructs_lib.runbooks.props import DatabasePlacement
 from tests.constructs_lib.runbooks.helpers import (
     DB,
     DOCUMENTS,
@@ -64,11 +66,37 @@ def test_fails_when_the_backup_drill_source_is_not_a_database_arn():
         BackupRestoreDrillRunbook(
             stack,
             "R",
-            environment_name="prod",
+            naming=Naming(app="webapp", environment="prod"),
             vault_name="v",
             source_database_arn=DB,
-            subnet_group_name="g",
-            security_group_ids=["sg-1"],
+            placement=DatabasePlacement(subnet_group_name="g", security_group_ids=["sg-1"]),
             recovery_point_key=kms.Key(stack, "K"),
             notification_topics={s: sns.Topic(stack, f"T{s}") for s in ("low", "high")},
         )
+
+
+@pytest.mark.parametrize(("name", "marker"), [("pitr_drill", "pitr"), ("backup_drill", "backup-restore")])
+def test_drill_roles_tag_only_their_new_instance_with_exactly_the_drill_s_tags(dr_synthesized, name, marker):
+    template, content, role_id = document_and_role(dr_synthesized, name)
+    statements = role_statements(template, role_id)
+    drill_arn_suffix = f':db:{DB}-{name.split("_")[0]}-drill"]]}}'
+    tagging = [s for s in statements if "rds:AddTagsToResource" in json.dumps(s["Action"])]
+    (tag,) = tagging
+    assert tag["Action"] == "rds:AddTagsToResource"  # alone: no other action rides on its conditions
+    assert json.dumps(tag["Resource"]).endswith(drill_arn_suffix)
+    assert tag["Condition"] == {
+        "StringEquals": {"aws:RequestTag/Environment": "prod", "aws:RequestTag/Drill": marker},
+        "ForAllValues:StringEquals": {"aws:TagKeys": ["Environment", "Drill"]},
+    }
+    (delete,) = [s for s in statements if "rds:DeleteDBInstance" in json.dumps(s["Action"])]
+    assert delete["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/Environment": "prod", "aws:ResourceTag/Drill": marker}
+    }
+    (restore,) = [s for s in statements if "rds:Restore" in json.dumps(s["Action"])]
+    assert restore["Condition"] == {"StringEquals": {"aws:RequestTag/Drill": marker}}
+    # ...and the document's restore sends exactly the tags the role allows
+    (step,) = [s for s in content["mainSteps"] if s["inputs"].get("Api", "").startswith("Restore")]
+    assert step["inputs"]["Tags"] == [
+        {"Key": "Environment", "Value": "prod"},
+        {"Key": "Drill", "Value": marker},
+    ]

@@ -18,7 +18,12 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
+from aws_cdk.assertions import Match, Template
 
+from constructs_lib import AppProbe, Naming
+from constructs_lib._core import app_probe as app_probe_module
+from constructs_lib.runbooks import graph
+from constructs_lib.runbooks.instance_document import COMMAND_ACTIONS, COMMAND_HEALTHY_OUTPUT
 from constructs_lib.runbooks.instance_recovery import (
     HEALTH_FAILED_MARKER,
     HEALTH_PASSED_MARKER,
@@ -31,9 +36,11 @@ from constructs_lib.runbooks.validation import (
     required_iam_actions,
     validate_automation_document,
 )
+from tests.constructs_lib.runbooks.helpers import script_actions
 from tests.unit.quality import cfn_lint, synth_with_nag
 
 ENV = cdk.Environment(account="123456789012", region="ap-northeast-1")
+NAMING = Naming(app="webapp", environment="prod")
 PARAMETERS = {
     "InstanceId",
     "AutomationAssumeRole",
@@ -58,16 +65,24 @@ def synthesized(tmp_path_factory):
         s: sns.Topic(stack, f"Alerts{s.title()}", master_key=key, enforce_ssl=True)
         for s in ("high", "critical")
     }
-    default = InstanceRecoveryRunbook(stack, "Recovery", environment_name="prod", notification_topics=topics)
+    default = InstanceRecoveryRunbook(stack, "Recovery", naming=NAMING, notification_topics=topics)
     named = InstanceRecoveryRunbook(
         stack,
         "NamedRecovery",
-        environment_name="prod",
+        naming=NAMING,
         notification_topics=topics,
+        app_probe=AppProbe(port=3000, service_unit="shop-api", health_path="/healthz"),
         default_severity="critical",
         document_name="webapp-prod-InstanceRecovery",
         diagnostics_log_group=logs.LogGroup(stack, "Diagnostics", retention=logs.RetentionDays.ONE_MONTH),
         retry_count=0,
+    )
+    commands = InstanceRecoveryRunbook(
+        stack,
+        "CommandsRecovery",
+        naming=NAMING,
+        notification_topics=topics,
+        command_document_name="webapp-prod-InstanceCommands",
     )
     caller = iam.Role(stack, "Caller", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
     default.grant_start(caller)
@@ -84,6 +99,7 @@ def synthesized(tmp_path_factory):
         "violations": violations,
         "default": ids(default),
         "named": ids(named),
+        "commands": ids(commands),
         "caller": stack.get_logical_id(caller.node.default_child),
         "topics": {s: stack.get_logical_id(t.node.default_child) for s, t in topics.items()},
         "runbook": default,
@@ -119,15 +135,16 @@ def as_list(value: Any) -> list[Any]:
 # --------------------------------------------------------------------------------------------
 # the synthesized runbook
 # --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("which", ["default", "named"])
+@pytest.mark.parametrize("which", ["default", "named", "commands"])
 def test_synthesized_runbook_passes_the_validator(synthesized, which):
     assert validate_automation_document(content(synthesized, which)) == []
 
 
-@pytest.mark.parametrize("which", ["default", "named"])
+@pytest.mark.parametrize("which", ["default", "named", "commands"])
 def test_runbook_role_grants_every_action_the_steps_need(synthesized, which):
     _, role_id = synthesized[which]
-    required = required_iam_actions(content(synthesized, which))
+    required = required_iam_actions(content(synthesized, which)) | script_actions(content(synthesized, which))
+    assert "ec2:DescribeInstances" in script_actions(content(synthesized, which))
     assert required >= {"autoscaling:SetInstanceHealth", "ssm:SendCommand", "ec2:StartInstances"}
     assert missing_iam_actions(required, granted_iam_actions(synthesized["template"], role_id)) == set()
 
@@ -164,6 +181,8 @@ def test_parameters_and_their_defaults(synthesized):
     [
         ("InstanceId", "i-0abcd1111aaaa2222", "i-0abc; reboot"),
         ("ServiceUnit", "nginx.service", "webapp && curl evil"),
+        ("ServiceUnit", "getty@tty1", "-H attacker"),
+        ("ServiceUnit", "webapp", "--help"),
         ("HealthCheckPath", "/health", "/health;id"),
         ("TopicArn", "arn:aws:sns:ap-northeast-1:123456789012:webapp-prod-alerts-high", "https://evil"),
     ],
@@ -177,7 +196,13 @@ def test_string_parameters_refuse_shell_metacharacters(synthesized, parameter, g
 def test_flow_branches_on_state_and_escalates(synthesized):
     doc = content(synthesized)
     names = [s["name"] for s in doc["mainSteps"]]
-    assert names[:3] == ["DescribeInstance", "NotifyStart", "ChooseRecovery"]
+    assert names[:5] == [
+        "DescribeInstance",
+        "NotifyStart",
+        "CheckGroupMembership",
+        "IsGroupMember",
+        "ChooseRecovery",
+    ]
     choices = {c["StringEquals"]: c["NextStep"] for c in step(doc, "ChooseRecovery")["inputs"]["Choices"]}
     assert choices == {
         "running": "RebootInstance",
@@ -203,6 +228,72 @@ def test_flow_branches_on_state_and_escalates(synthesized):
         }
     ]
     assert evaluate["Default"] == "MarkUnhealthy"
+
+
+def test_group_members_are_never_rebooted_or_started_by_the_runbook(synthesized):
+    """A member is marked unhealthy (its group replaces it); only a standalone instance is rebooted."""
+    for which in ("default", "commands"):
+        doc = content(synthesized, which)
+        start = doc["mainSteps"][0]["name"]
+        check = step(doc, "CheckGroupMembership")
+        assert check["inputs"]["Handler"] == "find_auto_scaling_group"
+        assert check["inputs"]["InputPayload"] == {"InstanceId": "{{ InstanceId }}"}
+        (member,) = step(doc, "IsGroupMember")["inputs"]["Choices"]
+        assert member == {
+            "NextStep": "MarkUnhealthy",
+            "Variable": "{{ CheckGroupMembership.IsMember }}",
+            "BooleanEquals": True,
+        }
+        assert step(doc, "IsGroupMember")["inputs"]["Default"] == "ChooseRecovery"
+        touching = {"RebootInstance", "StartInstance", "RestartService", "VerifyHealth"}
+        # every path to a reboot, a start or a restart goes through the standalone branch...
+        for name in touching & {s["name"] for s in doc["mainSteps"]}:
+            assert name in graph.reachable(doc, start)
+            assert name not in graph.reachable(doc, start, removed={"ChooseRecovery"}), name
+        # ...and neither the member branch nor an unreadable membership reaches one
+        assert not touching & graph.reachable(doc, "MarkUnhealthy")
+        assert check["onFailure"] == "step:NotifyManualIntervention"
+        assert not touching & graph.reachable(doc, "NotifyManualIntervention")
+
+
+def test_commands_mode_runs_the_command_document_only(synthesized):
+    doc = content(synthesized, "commands")
+    names = [s["name"] for s in doc["mainSteps"]]
+    assert "RestartService" not in names  # the document's restart action verifies health itself
+    diagnostics, verify = step(doc, "CollectDiagnostics"), step(doc, "VerifyHealth")
+    for run in (diagnostics, verify):
+        assert run["action"] == "aws:runCommand"
+        assert run["inputs"]["DocumentName"] == "webapp-prod-InstanceCommands"
+        assert "commands" not in run["inputs"]["Parameters"]
+    assert diagnostics["inputs"]["Parameters"]["Action"] == COMMAND_ACTIONS[0] == "Diagnostics"
+    assert diagnostics["isCritical"] is False and diagnostics["onFailure"] == "Continue"
+    assert verify["inputs"]["Parameters"] == {
+        "Action": "RestartService",
+        "ServiceUnit": "{{ ServiceUnit }}",
+        "HealthCheckPort": "{{ HealthCheckPort }}",
+        "HealthCheckPath": "{{ HealthCheckPath }}",
+        "RetryCount": "{{ RetryCount }}",
+    }
+    assert verify["onFailure"] == "step:MarkUnhealthy"
+    (healthy,) = step(doc, "EvaluateHealth")["inputs"]["Choices"]
+    assert healthy["Contains"] == COMMAND_HEALTHY_OUTPUT
+    parameters = doc["parameters"]
+    assert parameters["HealthCheckPort"]["type"] == parameters["RetryCount"]["type"] == "String"
+    assert (parameters["HealthCheckPort"]["default"], parameters["RetryCount"]["default"]) == ("8080", "2")
+    port = re.compile(parameters["HealthCheckPort"]["allowedPattern"])
+    assert all(port.search(p) for p in ("1", "80", "8080", "65535"))
+    assert not any(port.search(p) for p in ("0", "65536", "80; id", "-1", "08080"))
+    retries = re.compile(parameters["RetryCount"]["allowedPattern"])
+    assert retries.search("5") and not retries.search("6") and not retries.search("1 2")
+    # the role may send that document and no other
+    _, role_id = synthesized["commands"]
+    sends = [s for s in role_statements(synthesized, role_id) if "ssm:SendCommand" in as_list(s["Action"])]
+    documents = [s for s in sends if "document" in json.dumps(s["Resource"])]
+    (statement,) = documents
+    assert json.dumps(statement["Resource"]).endswith(':document/webapp-prod-InstanceCommands"]]}')
+    assert "AWS-RunShellScript" not in json.dumps(role_statements(synthesized, role_id))
+    _, default_role = synthesized["default"]
+    assert "AWS-RunShellScript" in json.dumps(role_statements(synthesized, default_role))
 
 
 def test_diagnostics_capture_top_ps_free_df(synthesized):
@@ -352,7 +443,7 @@ def test_probe_caps_retries(fake_host):
 def build(**overrides: Any) -> InstanceRecoveryRunbook:
     stack = cdk.Stack(cdk.App(), "Validation", env=ENV)
     props: dict[str, Any] = {
-        "environment_name": "prod",
+        "naming": NAMING,
         "notification_topics": {"high": sns.Topic(stack, "High")},
         **overrides,
     }
@@ -362,21 +453,72 @@ def build(**overrides: Any) -> InstanceRecoveryRunbook:
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"environment_name": "Prod"}, r"environment_name \('Prod'\)"),
         ({"notification_topics": {}}, r"default_severity \('high'\) has no topic"),
         ({"default_severity": "critical"}, r"default_severity \('critical'\) has no topic"),
-        ({"service_unit": "webapp; reboot"}, r"service_unit \('webapp; reboot'\)"),
-        ({"health_check_port": 70000}, r"health_check_port \(70000\)"),
-        ({"health_check_path": "/health?$(id)"}, r"health_check_path"),
+        ({"default_severity": "urgent"}, r"default_severity \('urgent'\) is not a severity"),
+        ({"app_probe": AppProbe(health_path="/health;$(id)")}, r"app_probe.health_path"),
         ({"retry_count": 6}, r"retry_count \(6\) must be 0-5"),
         ({"document_name": "AWS-Recovery"}, r"document_name \('AWS-Recovery'\) must not start"),
         ({"document_name": "a b"}, r"document_name \('a b'\)"),
+        (
+            {"command_document_name": "AWS-RunShellScript"},
+            r"command_document_name \('AWS-RunShellScript'\) must not",
+        ),
+        ({"command_document_name": "x"}, r"command_document_name \('x'\) must be 3-128"),
+        ({"naming": None}, r"naming is required"),
+        ({"environment_name": "prod"}, r"give naming or environment_name \(deprecated\), not both"),
+        ({"naming": None, "environment_name": "Prod"}, r"environment_name \('Prod'\)"),
     ],
-    ids=lambda value: next(iter(value)) if isinstance(value, dict) else None,
+    ids=lambda value: "-".join(value) if isinstance(value, dict) else None,
 )
 def test_fails_when_a_prop_is_invalid(overrides, message):
     with pytest.raises(ValueError, match=message):
         build(**overrides)
+
+
+def test_the_deprecated_environment_name_still_scopes_the_role_to_that_environment():
+    runbook = build(naming=None, environment_name="stg")
+    assert runbook.environment_name == "stg"
+    template = Template.from_stack(cdk.Stack.of(runbook))
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        Match.object_like(
+            {
+                "PolicyDocument": Match.object_like(
+                    {
+                        "Statement": Match.array_with(
+                            [
+                                Match.object_like(
+                                    {
+                                        "Sid": "RecoverTaggedInstances",
+                                        "Condition": {"StringEquals": {"aws:ResourceTag/Environment": "stg"}},
+                                    }
+                                )
+                            ]
+                        )
+                    }
+                )
+            }
+        ),
+    )
+
+
+def test_the_service_unit_parameter_accepts_exactly_what_an_app_probe_accepts(synthesized):
+    pattern = content(synthesized)["parameters"]["ServiceUnit"]["allowedPattern"]
+    assert pattern == app_probe_module._UNIT.pattern
+    for unit in ("webapp", "shop-api", "worker@1", "app:blue", "a" * 100):
+        assert re.search(pattern, unit) and AppProbe(service_unit=unit)
+    for unit in ("-H", "a" * 101, "web app", "web;id", ""):
+        assert not re.search(pattern, unit)
+        with pytest.raises(ValueError, match="app probe service_unit"):
+            AppProbe(service_unit=unit)
+
+
+def test_the_app_probe_gives_the_run_parameters_defaults(synthesized):
+    named = content(synthesized, "named")["parameters"]
+    assert named["ServiceUnit"]["default"] == "shop-api"
+    assert named["HealthCheckPort"]["default"] == 3000
+    assert named["HealthCheckPath"]["default"] == "/healthz"
 
 
 def test_a_role_missing_a_permission_is_caught(synthesized):

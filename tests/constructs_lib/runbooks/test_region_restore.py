@@ -10,6 +10,9 @@ import pytest
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 
+from constructs_lib import Naming
+from constructs_lib.alerting import PauseSwitch
+from constructs_lib.runbooks.props import DatabasePlacement, RestoreSource, RestoreTarget, WebCapacity
 from constructs_lib.runbooks.region_restore import RegionRestoreRunbook
 from tests.constructs_lib.runbooks.helpers import (
     AUTO_BACKUPS_ARN,
@@ -214,39 +217,31 @@ def test_region_restore_role_restores_only_into_the_target_and_flips_switches_on
 
 def _restore_props(stack: cdk.Stack, **overrides) -> dict:
     return {
-        "environment_name": "prod",
-        "source_database_arn": SOURCE_ARN,
-        "target_identifier": DR_DB,
-        "vault_name": "webapp-prod-backup",
-        "subnet_group_name": "g",
-        "security_group_ids": ["sg-1"],
-        "encryption_key": kms.Key(stack, "K1"),
-        "recovery_point_key": kms.Key(stack, "K2"),
-        "auto_scaling_group_name": "webapp-prod-web",
-        "production_capacity": (2, 2, 6),
-        "pause_parameter_name": PAUSE,
+        "naming": Naming(app="webapp", environment="prod"),
+        "pause_switch": PauseSwitch.from_parameter_name(stack, "Pause", PAUSE),
         "notification_topics": {s: sns.Topic(stack, f"T{s}") for s in ("high", "critical")},
+        "target": RestoreTarget(identifier=DR_DB, placement=DatabasePlacement("g", ["sg-1"])),
+        "capacity": WebCapacity(auto_scaling_group_name="webapp-prod-web", min_capacity=2, max_capacity=6),
         **overrides,
     }
 
 
+def _source(stack: cdk.Stack, **overrides) -> RestoreSource:
+    keys = {"encryption_key": kms.Key(stack, "K1"), "recovery_point_key": kms.Key(stack, "K2")}
+    return RestoreSource(
+        **({"database_arn": SOURCE_ARN, "vault_name": "webapp-prod-backup"} | keys | overrides)
+    )
+
+
 @pytest.mark.parametrize(
-    ("env", "overrides", "message"),
+    ("env", "source", "message"),
     [
-        (TOKYO, {}, r"source_database_arn is in ap-northeast-1, this stack's region"),
-        (OSAKA, {"source_database_arn": DB}, r"source_database_arn \(.*\) must be an RDS DB instance ARN"),
-        (OSAKA, {"open_switch_id": "hc-osaka"}, "open_switch_id and close_switch_id go together"),
-        (OSAKA, {"source_automated_backups_arn": SOURCE_ARN}, "must be a replicated automated backups ARN"),
-        (OSAKA, {"production_capacity": (3, 2, 6)}, r"production_capacity \(3, 2, 6\) must be"),
-        (
-            OSAKA,
-            {"target_identifier": "Bad_Name"},
-            r"target_identifier \('Bad_Name'\) must be an RDS identifier",
-        ),
-        (OSAKA, {"security_group_ids": []}, "security_group_ids is empty"),
+        (TOKYO, {}, r"source.database_arn is in ap-northeast-1, this stack's region"),
+        (OSAKA, {"database_arn": DB}, r"source.database_arn \(.*\) must be an RDS DB instance ARN"),
+        (OSAKA, {"automated_backups_arn": SOURCE_ARN}, "must be a replicated automated backups ARN"),
     ],
 )
-def test_region_restore_refuses_invalid_props(env, overrides, message):
+def test_region_restore_refuses_invalid_props(env, source, message):
     stack = cdk.Stack(cdk.App(), "S", env=env)
     with pytest.raises(ValueError, match=message):
-        RegionRestoreRunbook(stack, "R", **_restore_props(stack, **overrides))
+        RegionRestoreRunbook(stack, "R", source=_source(stack, **source), **_restore_props(stack))

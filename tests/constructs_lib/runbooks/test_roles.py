@@ -58,7 +58,9 @@ def test_mutating_permissions_on_shared_resources_require_the_environment_tag(dr
             if {"autoscaling:UpdateAutoScalingGroup", "rds:RebootDBInstance", "rds:DeleteDBInstance"} & set(
                 actions
             ):
-                assert statement["Condition"]["StringEquals"] == {"aws:ResourceTag/Environment": "prod"}, name
+                condition = statement["Condition"]["StringEquals"]
+                assert condition["aws:ResourceTag/Environment"] == "prod", name
+                assert set(condition) <= {"aws:ResourceTag/Environment", "aws:ResourceTag/Drill"}, name
 
 
 def test_roles_trust_only_this_account_s_automation(dr_synthesized):

@@ -372,3 +372,37 @@ def test_in_service_wait_times_out_on_an_empty_group_and_passes_once_scaled(aws)
     assert scripts.wait_for_in_service_instances(event, None) == {"InServiceInstances": 3}
     with pytest.raises(RuntimeError, match="does not exist"):
         scripts.wait_for_in_service_instances({**event, "AutoScalingGroupName": "missing"}, None)
+
+
+def test_group_membership_reads_the_auto_scaling_tag(aws):
+    region = "ap-northeast-1"
+    ec2 = boto3.client("ec2", region_name=region)
+    autoscaling = boto3.client("autoscaling", region_name=region)
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    ec2.create_launch_template(LaunchTemplateName="web", LaunchTemplateData={"ImageId": image})
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="webapp-prod-web",
+        LaunchTemplate={"LaunchTemplateName": "web"},
+        MinSize=1,
+        MaxSize=1,
+        DesiredCapacity=1,
+        AvailabilityZones=[f"{region}a"],
+    )
+    (group,) = autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"]
+    member = group["Instances"][0]["InstanceId"]
+    assert scripts.find_auto_scaling_group({"InstanceId": member}, None) == {
+        "IsMember": True,
+        "AutoScalingGroupName": "webapp-prod-web",
+    }
+    standalone = ec2.run_instances(
+        ImageId=image,
+        MinCount=1,
+        MaxCount=1,
+        TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Environment", "Value": "prod"}]}],
+    )["Instances"][0]["InstanceId"]
+    assert scripts.find_auto_scaling_group({"InstanceId": standalone}, None) == {
+        "IsMember": False,
+        "AutoScalingGroupName": "",
+    }
+    with pytest.raises(Exception, match="i-0123456789abcdef0"):
+        scripts.find_auto_scaling_group({"InstanceId": "i-0123456789abcdef0"}, None)
