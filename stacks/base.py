@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from constructs_lib.alerting import SeverityEndpoints, SeverityTopics
+from constructs_lib.alerting import SeverityTopics
 from stacks.config import EnvironmentConfig
 
 #: CloudWatch Logs accepts these retention periods only.
@@ -89,15 +91,9 @@ class RegionalStack(cdk.Stack):
         return SeverityTopics(
             self,
             "Alerts",
-            app_name=self.config.app_name,
-            environment_name=self.config.name,
+            naming=self.config.naming,
             severity_endpoints={
-                severity: SeverityEndpoints(
-                    email_addresses=e.emails,
-                    sms_numbers=e.sms,
-                    webhook_urls=e.https,
-                    slack_channel_ids=e.slack_channel_ids if chat else (),
-                )
+                severity: e if chat else dataclasses.replace(e, slack_channel_ids=())
                 for severity, e in n.endpoints.items()
             },
             slack_workspace_id=n.slack_workspace_id if chat else None,

@@ -12,7 +12,7 @@ from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
 from constructs_lib.dr import FailoverEndpoint, RegionalFailover
-from constructs_lib.monitoring import EndpointAvailabilityCheck
+from constructs_lib.monitoring import EndpointAvailabilityCheck, EndpointProbe
 from stacks.base import RegionalStack
 from stacks.config import EnvironmentConfig
 
@@ -69,12 +69,10 @@ class GlobalStack(RegionalStack):
             self.availability["public"] = EndpointAvailabilityCheck(
                 self,
                 "PublicEndpoint",
-                app_name=app,
-                environment_name=env,
-                component="public",
-                fqdn=config.dns.record_name,
-                protocol=protocol,
-                path=config.health_check.path,
+                naming=config.naming.for_component("public"),
+                probe=EndpointProbe(
+                    fqdn=config.dns.record_name, protocol=protocol, path=config.health_check.path
+                ),
                 notification_topic=self.topics.topic("critical"),
             )
         # Each region's load balancer on its own, so a dead standby is noticed before it is needed.
@@ -95,17 +93,17 @@ class GlobalStack(RegionalStack):
             check = EndpointAvailabilityCheck(
                 self,
                 f"{rc.label}Endpoint",
-                app_name=app,
-                environment_name=env,
-                component=f"{label}-alb",
-                fqdn=load_balancers[rc.region].load_balancer_dns_name,
-                protocol="HTTP",
-                path=config.health_check.path,
+                naming=config.naming.for_component(f"{label}-alb"),
+                probe=EndpointProbe(
+                    fqdn=load_balancers[rc.region].load_balancer_dns_name,
+                    protocol="HTTP",
+                    path=config.health_check.path,
+                ),
                 severity="critical" if rc.region == config.active_region else "high",
                 notification_topic=self.topics.topic(
                     "critical" if rc.region == config.active_region else "high"
                 ),
-                health_check=reuse,
+                existing_health_check=reuse,
             )
             self.availability[rc.region] = check
         cdk.CfnOutput(self, "ActiveRegion", value=config.active_region)

@@ -6,7 +6,8 @@ import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
-from constructs_lib.alerting import EscalationPolicy, EscalationTier, PauseSwitchAlarm
+from constructs_lib._core import Severity, SeverityAlarm
+from constructs_lib.alerting import EscalationPolicy, EscalationTier, PauseSwitch, PauseSwitchAlarm
 from constructs_lib.dr import AzOutageExperiment
 from constructs_lib.healing import AutoHealing
 from constructs_lib.monitoring import (
@@ -17,7 +18,7 @@ from constructs_lib.monitoring import (
     OperationsDashboard,
     ServiceAlarms,
     SeverityCompositeAlarms,
-    alarm_name,
+    WebServiceMetricFactory,
 )
 from constructs_lib.runbooks import InstanceRecoveryRunbook
 from constructs_lib.web import AutoHealingWebService
@@ -44,6 +45,12 @@ class MonitoringStack(RegionalStack):
     ) -> None:
         super().__init__(scope, id, config=config, region=region, description="monitoring and auto-healing")
         app, env = config.app_name, config.name
+        naming = config.naming
+        component = naming.for_component(COMPONENT)
+        # The switch itself lives in the Compute stack; here it is read by name (no cross-stack export).
+        pause_switch = PauseSwitch.from_parameter_name(
+            self, "PauseSwitchParameter", config.pause_parameter_name
+        )
         self.topics = self.alert_topics()
         topics = self.topics.topics
 
@@ -83,48 +90,39 @@ class MonitoringStack(RegionalStack):
         self.alarms = ServiceAlarms(
             self,
             "WebAlarms",
-            app_name=app,
-            environment_name=env,
-            component=COMPONENT,
-            auto_scaling_group=web.auto_scaling_group,
-            load_balancer=web.load_balancer,
-            target_group=web.target_group,
-            database=database,
+            naming=component,
+            metrics=WebServiceMetricFactory(
+                auto_scaling_group_name=web.auto_scaling_group.auto_scaling_group_name,
+                load_balancer=web.load_balancer,
+                target_group=web.target_group,
+                database=database,
+            ),
             thresholds=config.alarm_table(),
         )
         self.health = CompositeHealthAlarm(
             self,
             "SystemHealth",
-            app_name=app,
-            environment_name=env,
-            component=COMPONENT,
+            naming=component,
             saturation_alarms=[self.alarms.alarm("cpu"), self.alarms.alarm("memory")],
             latency_alarm=self.alarms.alarm("latency-anomaly"),
         )
         self.burn_rate = AvailabilityBurnRateAlarms(
             self,
             "AvailabilitySlo",
-            app_name=app,
-            environment_name=env,
-            component=COMPONENT,
+            naming=component,
             load_balancer=web.load_balancer,
             slo_target_percent=config.monitoring.slo_availability_percent,
         )
         self.pause = PauseSwitchAlarm(
-            self,
-            "PauseSwitch",
-            app_name=app,
-            environment_name=env,
-            pause_parameter_name=config.pause_parameter_name,
-            log_retention=self.log_retention,
+            self, "PauseSwitch", naming=naming, pause_switch=pause_switch, log_retention=self.log_retention
         )
         # A standby replica's lag is the data a region failover would lose: bound it by an alarm.
-        self.replica_lag: dict[str, list[cloudwatch.IAlarm]] = {}
+        self.replica_lag: list[SeverityAlarm] = []
         if database is not None and region != config.active_region:
             lag = cloudwatch.Alarm(
                 self,
                 "ReplicaLagAlarm",
-                alarm_name=alarm_name(app, env, "db", "replica-lag", "high"),
+                alarm_name=naming.alarm_name("replica-lag", Severity.HIGH, component="db"),
                 alarm_description=(
                     f"The {region} replica is more than {REPLICA_LAG_THRESHOLD_SECONDS} s behind the "
                     "primary: a region failover now would lose that much data. Fires within ~5 min."
@@ -143,16 +141,15 @@ class MonitoringStack(RegionalStack):
                 # No data = replication stopped or the replica is down: as bad as lag.
                 treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
             )
-            self.replica_lag = {"high": [lag]}
+            self.replica_lag = [SeverityAlarm(alarm=lag, severity=Severity.HIGH, signal="replica-lag")]
 
         # Staged escalation of the composites that page people. Their names are known in advance, so
         # the escalation (whose own failure alarm feeds the composites) is built first.
-        paging_severities = ("high", "critical")
+        paging_severities = (Severity.HIGH, Severity.CRITICAL)
         self.escalation = EscalationPolicy(
             self,
             "Escalation",
-            app_name=app,
-            environment_name=env,
+            naming=naming,
             tiers=[
                 EscalationTier(
                     name=t.name,
@@ -161,24 +158,22 @@ class MonitoringStack(RegionalStack):
                 )
                 for t in config.monitoring.escalation
             ],
-            alarm_names=[alarm_name(app, env, COMPONENT, "incident", s) for s in paging_severities],
-            pause_parameter_name=config.pause_parameter_name,
+            alarm_names=[component.alarm_name("incident", s) for s in paging_severities],
+            pause_switch=pause_switch,
             log_retention=self.log_retention,
         )
         # One composite per severity pages once per incident, silenced while the pause switch is on.
+        # AutoHealing still hands out its alarms by severity: wrapped here in the one alarm shape.
+        healing_alarms = [
+            SeverityAlarm(alarm=alarm, severity=Severity(severity))
+            for severity, alarms in self.healing.alarms_by_severity.items()
+            for alarm in alarms
+        ]
         self.incidents = SeverityCompositeAlarms(
             self,
             "Incidents",
-            app_name=app,
-            environment_name=env,
-            component=COMPONENT,
-            sources=[
-                self.alarms,
-                self.health,
-                self.burn_rate,
-                self.escalation,
-                self.healing.alarms_by_severity,
-            ],
+            naming=component,
+            sources=[self.alarms, self.health, self.burn_rate, self.escalation, healing_alarms],
             notification_topics=topics,
             actions_suppressor=self.pause.alarm,
         )
@@ -186,8 +181,7 @@ class MonitoringStack(RegionalStack):
             AuditRules(
                 self,
                 "Audit",
-                app_name=app,
-                environment_name=env,
+                naming=naming,
                 notification_topic=topics["medium"],
                 check_cloudtrail=region == config.active_region,
             )
@@ -199,17 +193,16 @@ class MonitoringStack(RegionalStack):
                 "AzOutage",
                 environment_name=env,
                 availability_zone=config.region_config(region).availability_zones[0],
-                stop_condition_alarms=list(self.incidents.alarms.values()),
+                stop_condition_alarms=[item.alarm for item in self.incidents.alarms],
                 experiment_name=f"{app}-{env}-az-outage",
             )
 
         self.dashboard = OperationsDashboard(
             self,
             "Dashboard",
-            app_name=app,
-            environment_name=env,
+            naming=naming,
             sources=[self.alarms, self.burn_rate, self.escalation, self.topics],
-            alarms=[*self.incidents.alarms.values(), *self.alarms.alarms],
+            alarms=[self.incidents, self.alarms],
             healing_namespace=self.healing.metrics_namespace,
             healing_log_group=self.healing.log_group,
         )

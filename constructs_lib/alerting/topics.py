@@ -25,7 +25,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from constructs_lib._core import SEVERITIES, Severity, validate_name, validate_severity
+from constructs_lib._core import SEVERITIES, Naming, Severity, validate_severity
+from constructs_lib.monitoring.naming import with_component
 from constructs_lib.nag import acknowledge
 
 _EMAIL = re.compile(
@@ -155,11 +156,11 @@ class NotificationEndpoints:
 class SeverityTopics(Construct):
     """One SNS topic per severity, encrypted with a customer-managed key, subscribed per routing.
 
-    Topics are named ``{app_name}-{environment_name}-alerts-{severity}``. Each topic requires TLS
-    from publishers and lets CloudWatch alarms and EventBridge rules of this account publish.
+    Topics are named ``{app}-{env}-alerts-{severity}``. Each topic requires TLS from publishers and
+    lets CloudWatch alarms and EventBridge rules of this account publish.
 
-    :param app_name: application name used in topic, key alias and chat configuration names.
-    :param environment_name: environment name (``dev``, ``stg``, ``prod``) used in the same names.
+    :param naming: app and environment used in topic, key alias and chat configuration names (the
+        component is not used).
     :param endpoints: one set of endpoints with the ops plan's routing (see
         :class:`NotificationEndpoints`). Default: no subscriptions (topics only).
     :param severity_endpoints: endpoints per severity, instead of ``endpoints``, when different
@@ -178,8 +179,7 @@ class SeverityTopics(Construct):
         scope: Construct,
         id: str,
         *,
-        app_name: str,
-        environment_name: str,
+        naming: Naming,
         endpoints: NotificationEndpoints | None = None,
         severity_endpoints: Mapping[str, SeverityEndpoints] | None = None,
         slack_workspace_id: str | None = None,
@@ -187,11 +187,11 @@ class SeverityTopics(Construct):
         key_removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, id)
-        validate_name(app_name, prop="app_name")
-        validate_name(environment_name, prop="environment_name")
+        naming = with_component(naming, "alerts")
+        self.naming = naming
         self.routes, workspace = self._routes(endpoints, severity_endpoints, slack_workspace_id)
         """Endpoints of every severity, whichever way they were given."""
-        prefix = f"{app_name}-{environment_name}"
+        prefix = naming.prefix
 
         if key is None:
             created = kms.Key(

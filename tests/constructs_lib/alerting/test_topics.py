@@ -11,6 +11,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 
+from constructs_lib._core import Naming
 from constructs_lib.alerting import SEVERITIES
 from constructs_lib.alerting.topics import (
     NotificationEndpoints,
@@ -34,7 +35,9 @@ def synthesized(tmp_path_factory):
     outdir = tmp_path_factory.mktemp("notifications")
     app = cdk.App(outdir=str(outdir), builtin_cloud_formation_validation=False)
     stack = cdk.Stack(app, "Notifications", env=ENV)
-    topics = SeverityTopics(stack, "Alerts", app_name="webapp", environment_name="prod", endpoints=ENDPOINTS)
+    topics = SeverityTopics(
+        stack, "Alerts", naming=Naming(app="webapp", environment="prod"), endpoints=ENDPOINTS
+    )
     publisher = iam.Role(stack, "Publisher", assumed_by=iam.ServicePrincipal("states.amazonaws.com"))
     topics.grant_publish(publisher, "critical")
     templates, violations = synth_with_nag(app, outdir)
@@ -135,8 +138,7 @@ def test_routing_can_be_overridden(tmp_path):
     SeverityTopics(
         stack,
         "Alerts",
-        app_name="webapp",
-        environment_name="dev",
+        naming=Naming(app="webapp", environment="dev"),
         endpoints=NotificationEndpoints(
             email_addresses=["dev@example.com"], email_severities=["medium", "critical"]
         ),
@@ -153,8 +155,7 @@ def test_endpoints_per_severity_route_each_severity_to_its_own_people():
     SeverityTopics(
         stack,
         "Alerts",
-        app_name="webapp",
-        environment_name="stg",
+        naming=Naming(app="webapp", environment="stg"),
         severity_endpoints={
             "low": SeverityEndpoints(slack_channel_ids=["C0LOWNOISE1"]),
             "medium": SeverityEndpoints(slack_channel_ids=["C0LOWNOISE1", "C0OPSTEAM01"]),
@@ -195,8 +196,7 @@ def test_fails_when_slack_channels_come_without_a_workspace():
         SeverityTopics(
             stack,
             "Alerts",
-            app_name="webapp",
-            environment_name="stg",
+            naming=Naming(app="webapp", environment="stg"),
             severity_endpoints={"high": SeverityEndpoints(slack_channel_ids=["C0OPSTEAM01"])},
         )
 
@@ -207,8 +207,7 @@ def test_fails_when_both_ways_of_routing_are_given():
         SeverityTopics(
             stack,
             "Alerts",
-            app_name="webapp",
-            environment_name="stg",
+            naming=Naming(app="webapp", environment="stg"),
             endpoints=NotificationEndpoints(),
             severity_endpoints={},
         )
@@ -285,10 +284,10 @@ def test_fails_when_an_endpoint_is_malformed(endpoints, message):
         else {"severity_endpoints": endpoints}
     )
     with pytest.raises(ValueError, match=re.escape(message)):
-        SeverityTopics(stack, "Alerts", app_name="webapp", environment_name="prod", **routing)
+        SeverityTopics(stack, "Alerts", naming=Naming(app="webapp", environment="prod"), **routing)
 
 
-def test_fails_when_the_environment_name_is_not_a_resource_name():
+def test_fails_when_naming_is_not_a_naming():
     stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
-    with pytest.raises(ValueError, match=r"environment_name \('Prod env'\) must be 1-31 characters"):
-        SeverityTopics(stack, "Alerts", app_name="webapp", environment_name="Prod env")
+    with pytest.raises(TypeError, match=r"naming must be a constructs_lib\.Naming, got str"):
+        SeverityTopics(stack, "Alerts", naming="webapp-prod")
