@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_sns as sns
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_lib._core import SeverityAlarm
 from constructs_lib.alerting import SEVERITIES
-from constructs_lib.monitoring.metrics import WebServiceMetricFactory
+from constructs_lib.monitoring.metrics import DatabaseTarget, WebServiceMetricFactory
 from constructs_lib.monitoring.service_alarms import CpuEarlyWarning, ServiceAlarms
 from constructs_lib.monitoring.thresholds import DEFAULT_THRESHOLDS, AlarmThreshold
 from tests.constructs_lib.monitoring.alarm_app import (
     ALB,
+    ALB_ARN,
     ASG,
     ENV,
     NAMING,
@@ -205,3 +207,38 @@ def test_fails_when_metrics_is_not_a_metric_factory():
     stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
     with pytest.raises(TypeError, match="metrics must be a WebServiceMetricFactory, got dict"):
         ServiceAlarms(stack, "Web", naming=NAMING, metrics={"auto_scaling_group": ASG})
+
+
+def test_metric_math_rows_build_their_inputs_at_the_row_period_and_warn_nothing():
+    # given math rows evaluated over 5-minute periods (the inputs default to 1 minute)
+    stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
+    alb = elbv2.ApplicationLoadBalancer.from_application_load_balancer_attributes(
+        stack, "Alb", load_balancer_arn=ALB_ARN, security_group_id="sg-0123456789abcdef0"
+    )
+    rows = [
+        AlarmThreshold(metric=m, threshold=t, severity="high", period_seconds=300, **extra)
+        for m, t, extra in [
+            ("5xx-rate", 1, {}),
+            ("in-service-shortfall", 0, {}),
+            ("db-free-storage", 20, {"comparison": "<"}),
+            ("db-freeable-memory", 10, {"comparison": "<"}),
+        ]
+    ]
+    database = DatabaseTarget(instance_identifier="db", allocated_storage_gib=20, memory_gib=1)
+    ServiceAlarms(
+        stack, "Web", naming=NAMING, thresholds=rows, latency_anomaly=None, cpu_early_warning=None,
+        metrics=WebServiceMetricFactory(auto_scaling_group_name=ASG, load_balancer=alb, database=database),
+    )  # fmt: skip
+    # then every input carries 300 s itself, and CDK has nothing to override (no warning)
+    alarms = Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm")
+    assert len(alarms) == 4
+    for alarm in alarms.values():
+        _, inputs = metric_math(alarm["Properties"])
+        assert {i["Period"] for i in inputs.values()} == {300}
+    Annotations.from_stack(stack).has_no_warning("*", Match.any_value())
+
+
+def test_the_monitoring_app_synthesizes_without_warnings(monitoring_app):
+    for key in ("service", "endpoint"):
+        stack = cdk.Stack.of(monitoring_app[key])
+        assert Annotations.from_stack(stack).find_warning("*", Match.any_value()) == []
