@@ -106,4 +106,7 @@ class GlobalStack(RegionalStack):
                 existing_health_check=reuse,
             )
             self.availability[rc.region] = check
+        # The availability alarms page their topics directly (no composite in us-east-1): each of
+        # their severities must reach someone, without Slack (not subscribed here).
+        self.require_subscribers(self.topics, {c.severity for c in self.availability.values()}, chat=False)
         cdk.CfnOutput(self, "ActiveRegion", value=config.active_region)

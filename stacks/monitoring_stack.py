@@ -163,20 +163,27 @@ class MonitoringStack(RegionalStack):
             log_retention=self.log_retention,
         )
         # One composite per severity pages once per incident, silenced while the pause switch is on.
-        # AutoHealing still hands out its alarms by severity: wrapped here in the one alarm shape.
-        healing_alarms = [
-            SeverityAlarm(alarm=alarm, severity=Severity(severity))
-            for severity, alarms in self.healing.alarms_by_severity.items()
-            for alarm in alarms
-        ]
         self.incidents = SeverityCompositeAlarms(
             self,
             "Incidents",
             naming=component,
-            sources=[self.alarms, self.health, self.burn_rate, self.escalation, healing_alarms],
+            sources=[
+                self.alarms,
+                self.health,
+                self.burn_rate,
+                self.escalation,
+                self.replica_lag,
+                _through_composites(self.healing),
+            ],
             notification_topics=topics,
             actions_suppressor=self.pause.alarm,
         )
+        # Every severity that pages (the composites, the escalation tiers, the audit findings) must
+        # reach someone: a ConfigError in production, a warning elsewhere.
+        in_use = {*self.incidents.severities, *(t.severity for t in config.monitoring.escalation)}
+        if config.monitoring.audit_rules:
+            in_use.add(Severity.MEDIUM)
+        self.require_subscribers(self.topics, in_use)
         if config.monitoring.audit_rules:
             AuditRules(
                 self,
@@ -208,3 +215,20 @@ class MonitoringStack(RegionalStack):
         )
         cdk.CfnOutput(self, "HealingFunctionName", value=self.healing.function.function_name)
         cdk.CfnOutput(self, "LedgerTableName", value=self.healing.ledger.table_name)
+
+
+def _through_composites(healing: AutoHealing) -> list[SeverityAlarm]:
+    """AutoHealing's health alarms in the one alarm shape, paging only through the composites.
+
+    AutoHealing hands out its alarms by severity and gives them actions of their own (its high
+    topic): as children of the incident composites they would page twice, once past the pause
+    suppressor. Their actions are removed here until the construct stops adding them.
+    """
+    wrapped = []
+    for severity, alarms in healing.alarms_by_severity.items():
+        for alarm in alarms:
+            resource = alarm.node.default_child
+            resource.alarm_actions = None
+            resource.ok_actions = None
+            wrapped.append(SeverityAlarm(alarm=alarm, severity=Severity(severity)))
+    return wrapped

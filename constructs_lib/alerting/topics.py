@@ -6,7 +6,7 @@ without an error anywhere, so the topics share a customer-managed key whose poli
 generate data keys (``kms:GenerateDataKey*``) and decrypt.
 
 Routing (the ops plan's defaults, see :class:`NotificationEndpoints`): Slack (AWS Chatbot) for low
-and medium, email for high, SMS and the pager webhook for critical.
+and medium, email for high and critical, SMS and the pager webhook for critical.
 """
 
 from __future__ import annotations
@@ -86,6 +86,11 @@ class SeverityEndpoints:
         for channel in self.slack_channel_ids:
             _validate_slack_id(channel, prop=f"{where}slack_channel_ids")
 
+    @property
+    def has_subscribers(self) -> bool:
+        """Whether anyone at all is told (an address, a number, a URL or a channel)."""
+        return bool(self.email_addresses or self.sms_numbers or self.webhook_urls or self.slack_channel_ids)
+
 
 def _validate_slack_id(value: str, *, prop: str) -> None:
     if not _SLACK_ID.match(value):
@@ -99,10 +104,11 @@ def _validate_slack_id(value: str, *, prop: str) -> None:
 class NotificationEndpoints:
     """One set of endpoints, routed per channel with the ops plan's routing as defaults.
 
-    Slack for low and medium, email for high, SMS for emergencies (critical) and the pager webhook
-    for critical. Every endpoint list defaults to empty (a topic with no subscriber still records
-    the alarm in the console and in EventBridge). When different people get different severities,
-    give SeverityTopics ``severity_endpoints`` instead.
+    Slack for low and medium, email for high and critical, SMS for emergencies (critical) and the
+    pager webhook for critical. Every endpoint list defaults to empty (a topic with no subscriber
+    still records the alarm in the console and in EventBridge, but tells no one:
+    :meth:`SeverityTopics.severities_without_subscribers` finds them). When different people get
+    different severities, give SeverityTopics ``severity_endpoints`` instead.
     """
 
     email_addresses: Sequence[str] = ()
@@ -117,8 +123,9 @@ class NotificationEndpoints:
     slack: SlackChannel | None = None
     """Slack channel through AWS Chatbot. Default: no chat notifications."""
 
-    email_severities: Sequence[str] = (Severity.HIGH,)
-    """Severities sent to ``email_addresses``. Default: high."""
+    email_severities: Sequence[str] = (Severity.HIGH, Severity.CRITICAL)
+    """Severities sent to ``email_addresses``. Default: high and critical (with email alone, critical
+    still reaches someone)."""
     sms_severities: Sequence[str] = (Severity.CRITICAL,)
     """Severities sent to ``sms_numbers``. Default: critical."""
     webhook_severities: Sequence[str] = (Severity.CRITICAL,)
@@ -255,6 +262,15 @@ class SeverityTopics(Construct):
     def topic(self, severity: str) -> sns.ITopic:
         """The topic of ``severity`` (one of :data:`SEVERITIES`)."""
         return self._topics[validate_severity(severity, prop="severity")]
+
+    def severities_without_subscribers(self, severities: Sequence[str] = SEVERITIES) -> list[Severity]:
+        """Those of ``severities`` whose topic nobody is subscribed to (least urgent first).
+
+        A topic without subscribers still records the alarm, but tells no one: every severity that
+        alarms or rules publish to should have at least one endpoint.
+        """
+        chosen = {validate_severity(s, prop="severities") for s in severities}
+        return [s for s in Severity if s in chosen and not self.routes[s].has_subscribers]
 
     def alarm_action(self, severity: str) -> cloudwatch.IAlarmAction:
         """An alarm action publishing to the topic of ``severity``."""

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_sns as sns
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from constructs_lib._core import (
     SEVERITIES,
@@ -96,8 +97,9 @@ class SeverityCompositeAlarms(Construct):
 
     Named ``{app}-{env}-{component}-incident-{severity}``; each notifies its severity's topic on ALARM
     (and on OK, so a pager can resolve the incident). The child alarms keep no actions, so an
-    incident pages once however many signals fire; the healing function still sees every child's
-    state change through EventBridge.
+    incident pages once however many signals fire, and only through the actions suppressor; the
+    healing function still sees every child's state change through EventBridge. A child created in
+    this app that has actions of its own (ALARM, OK or INSUFFICIENT_DATA) fails the synth, naming it.
 
     :param naming: app and environment of the composite names. Default component: ``web``.
     :param sources: the alarms to watch: constructs exposing ``alarms`` (ServiceAlarms,
@@ -131,7 +133,8 @@ class SeverityCompositeAlarms(Construct):
         naming = with_component(naming, "web")
         for severity in notify_on_ok:
             validate_severity(severity, prop="notify_on_ok")
-        grouped = by_severity(severity_alarms(sources, prop="sources"))
+        children = severity_alarms(sources, prop="sources")
+        grouped = by_severity(children)
         if not any(grouped.values()):
             raise ValueError("sources hold no alarms: pass ServiceAlarms or another alarm source.")
         _require_topics(notification_topics, [s for s, a in grouped.items() if a], prop="notification_topics")
@@ -162,6 +165,7 @@ class SeverityCompositeAlarms(Construct):
             if severity in notify_on_ok:
                 composite.add_ok_action(action)
             self._composites[severity] = composite
+        self.node.add_validation(_ChildrenWithoutActions(self, children))
 
     def alarm(self, severity: str) -> cloudwatch.CompositeAlarm:
         """The composite of ``severity`` (KeyError if no alarm carries it)."""
@@ -187,3 +191,36 @@ class SeverityCompositeAlarms(Construct):
             validate_severity(severity, prop="severities")
         chosen = severities or tuple(self._names)
         return [self._names[s] for s in chosen if s in self._names]
+
+
+_ACTION_PROPS = ("alarm_actions", "ok_actions", "insufficient_data_actions")
+
+
+@jsii.implements(IValidation)
+class _ChildrenWithoutActions:
+    """At synth: no child alarm created in this app carries actions of its own.
+
+    A child with its own action pages a second time for the same incident, and that page ignores
+    the composite's actions suppressor (the pause switch). Imported alarms cannot be inspected.
+    """
+
+    def __init__(self, composites: SeverityCompositeAlarms, children: Sequence[SeverityAlarm]) -> None:
+        self._composites = composites
+        self._children = children
+
+    def validate(self) -> list[str]:
+        errors = []
+        for child in self._children:
+            resource = child.alarm.node.default_child
+            if not isinstance(resource, cloudwatch.CfnAlarm | cloudwatch.CfnCompositeAlarm):
+                continue
+            stack = cdk.Stack.of(resource)
+            kinds = [p for p in _ACTION_PROPS if stack.resolve(getattr(resource, p))]
+            if kinds:
+                errors.append(
+                    f"{child.alarm.node.path} is a child of the {child.severity} incident composite of "
+                    f"{self._composites.node.path} and has {', '.join(kinds)} of its own: one incident would "
+                    "page twice, once past the actions suppressor. Remove them (e.g. ServiceAlarms without "
+                    "notification_topics): the composite pages for it."
+                )
+        return errors

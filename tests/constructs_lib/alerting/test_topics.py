@@ -106,10 +106,12 @@ def _subscriptions(template: Template) -> set[tuple[str, str, str]]:
 
 
 def test_default_routing_follows_the_ops_plan(synthesized):
-    # given email, SMS, a pager webhook and Slack / then email->high, SMS+pager->critical, Slack->low+medium
+    # given email, SMS, a pager webhook and Slack
+    # then email->high+critical, SMS+pager->critical, Slack->low+medium
     _, template, _, _ = synthesized
     assert _subscriptions(template) == {
         ("high", "email", "oncall@example.com"),
+        ("critical", "email", "oncall@example.com"),
         ("critical", "sms", "+819012345678"),
         ("critical", "https", "https://events.pagerduty.com/integration/abc123/enqueue"),
     }
@@ -186,6 +188,29 @@ def test_endpoints_per_severity_route_each_severity_to_its_own_people():
         "C0LOWNOISE1": ["webapp-stg-alerts-low", "webapp-stg-alerts-medium"],
         "C0OPSTEAM01": ["webapp-stg-alerts-high", "webapp-stg-alerts-medium"],
     }
+
+
+def test_with_email_alone_every_paging_severity_reaches_someone():
+    # given only an email address with the default routing
+    stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
+    topics = SeverityTopics(
+        stack,
+        "Alerts",
+        naming=Naming(app="webapp", environment="dev"),
+        endpoints=NotificationEndpoints(email_addresses=["dev@example.com"]),
+    )
+    # then high and critical are emailed; low and medium (Slack by default) reach nobody, and say so
+    assert _subscriptions(Template.from_stack(stack)) == {
+        ("high", "email", "dev@example.com"),
+        ("critical", "email", "dev@example.com"),
+    }
+    assert topics.severities_without_subscribers() == ["low", "medium"]
+    assert topics.severities_without_subscribers(["critical", "high"]) == []
+
+
+def test_a_severity_with_only_slack_has_subscribers():
+    assert SeverityEndpoints(slack_channel_ids=["C0OPSTEAM01"]).has_subscribers
+    assert not SeverityEndpoints().has_subscribers
 
 
 def test_fails_when_slack_channels_come_without_a_workspace():

@@ -5,7 +5,9 @@ from __future__ import annotations
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_sns as sns
+from aws_cdk.assertions import Template
 
 from constructs_lib._core import Severity, SeverityAlarm
 from constructs_lib.monitoring.composites import SeverityCompositeAlarms
@@ -142,3 +144,23 @@ def test_fails_when_a_severity_has_alarms_but_no_topic():
             stack, "Incidents", naming=NAMING, sources=[alarms],
             notification_topics={"medium": sns.Topic(stack, "M"), "high": sns.Topic(stack, "H")},
         )  # fmt: skip
+
+
+@pytest.mark.parametrize("add", ["add_alarm_action", "add_ok_action", "add_insufficient_data_action"])
+def test_fails_at_synth_when_a_child_pages_on_its_own(add):
+    # given a child alarm that notifies a topic itself, under a composite that pages for it
+    stack, alarms, topics = _stack_with_alarms()
+    getattr(alarms.alarm("cpu"), add)(cloudwatch_actions.SnsAction(topics[Severity.MEDIUM]))
+    SeverityCompositeAlarms(stack, "Incidents", naming=NAMING, sources=[alarms], notification_topics=topics)
+    # then the synth fails, naming the child and why
+    with pytest.raises(
+        RuntimeError, match=r"S/Web/CpuMedium is a child of the medium incident composite"
+    ) as raised:
+        Template.from_stack(stack)
+    assert "page twice, once past the actions suppressor" in str(raised.value)
+
+
+def test_children_without_actions_synthesize():
+    stack, alarms, topics = _stack_with_alarms()
+    SeverityCompositeAlarms(stack, "Incidents", naming=NAMING, sources=[alarms], notification_topics=topics)
+    Template.from_stack(stack).resource_count_is("AWS::CloudWatch::CompositeAlarm", 3)
