@@ -26,6 +26,13 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from constructs_lib._core import SEVERITIES, Naming, Severity, validate_severity
+from constructs_lib.alerting.publishers import (
+    alarm_arn_pattern,
+    alarms_may_publish,
+    key_statements,
+    topic_arn,
+    validate_alarm_name_prefix,
+)
 from constructs_lib.monitoring.naming import with_component
 from constructs_lib.nag import acknowledge
 
@@ -164,7 +171,10 @@ class SeverityTopics(Construct):
     """One SNS topic per severity, encrypted with a customer-managed key, subscribed per routing.
 
     Topics are named ``{app}-{env}-alerts-{severity}``. Each topic requires TLS from publishers and
-    lets CloudWatch alarms and EventBridge rules of this account publish.
+    lets CloudWatch publish only for this account's alarms named ``alarm_name_prefix...`` (as AWS
+    documents against the confused deputy, see :mod:`constructs_lib.alerting.publishers`); an
+    EventBridge rule publishes through :class:`~constructs_lib.alerting.TopicTarget`, which allows
+    that one rule.
 
     :param naming: app and environment used in topic, key alias and chat configuration names (the
         component is not used).
@@ -174,9 +184,12 @@ class SeverityTopics(Construct):
         people get different severities. Default: no subscriptions.
     :param slack_workspace_id: Slack workspace of the ``slack_channel_ids`` in
         ``severity_endpoints``. Default: none (then no severity may list Slack channels).
+    :param alarm_name_prefix: alarms whose names start with it may publish (those of this account and
+        region). Default: ``{app}-{env}-``, every alarm of the environment named by :class:`Naming`.
     :param key: KMS key for the topics. Default: a new customer-managed key with yearly rotation,
-        alias ``alias/{app}-{env}-alerts``, whose policy lets CloudWatch and EventBridge use it.
-        An imported key must already carry those grants: the construct cannot edit its policy.
+        alias ``alias/{app}-{env}-alerts``, whose policy lets CloudWatch and EventBridge use it for
+        these four topics only. An imported key must already carry those grants: the construct cannot
+        edit its policy.
     :param key_removal_policy: what happens to a new key when it leaves the stack.
         Default: ``RETAIN`` (messages in flight and subscriptions to other regions may still need it).
     """
@@ -190,6 +203,7 @@ class SeverityTopics(Construct):
         endpoints: NotificationEndpoints | None = None,
         severity_endpoints: Mapping[str, SeverityEndpoints] | None = None,
         slack_workspace_id: str | None = None,
+        alarm_name_prefix: str | None = None,
         key: kms.IKey | None = None,
         key_removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
@@ -199,6 +213,13 @@ class SeverityTopics(Construct):
         self.routes, workspace = self._routes(endpoints, severity_endpoints, slack_workspace_id)
         """Endpoints of every severity, whichever way they were given."""
         prefix = naming.prefix
+        self.alarm_name_prefix = validate_alarm_name_prefix(
+            alarm_name_prefix if alarm_name_prefix is not None else f"{prefix}-"
+        )
+        """Alarms named with this prefix (in this account and region) may publish to the topics."""
+        alarm_arns = alarm_arn_pattern(self, self.alarm_name_prefix)
+        account = cdk.Stack.of(self).account
+        names = {severity: f"{prefix}-alerts-{severity}" for severity in Severity}
 
         if key is None:
             created = kms.Key(
@@ -209,40 +230,25 @@ class SeverityTopics(Construct):
                 enable_key_rotation=True,
                 removal_policy=key_removal_policy,
             )
-            for service in ("cloudwatch.amazonaws.com", "events.amazonaws.com"):
-                created.add_to_resource_policy(
-                    iam.PolicyStatement(
-                        sid=f"Allow{service.split('.')[0].capitalize()}ToPublishToEncryptedTopics",
-                        principals=[iam.ServicePrincipal(service)],
-                        actions=["kms:GenerateDataKey*", "kms:Decrypt"],
-                        resources=["*"],
-                    )
-                )
+            # The topics' ARNs by name: the key cannot refer to the topics it encrypts (a cycle).
+            arns = [topic_arn(self, name) for name in names.values()]
+            for statement in key_statements(topic_arns=arns, account=account, alarm_arns=alarm_arns):
+                created.add_to_resource_policy(statement)
             key = created
         self.key: kms.IKey = key
 
-        account = cdk.Stack.of(self).account
         self._topics: dict[str, sns.Topic] = {}
         for severity in Severity:
             topic = sns.Topic(
                 self,
                 severity.label,
-                topic_name=f"{prefix}-alerts-{severity}",
+                topic_name=names[severity],
                 display_name=f"{prefix} {severity} alerts",
                 master_key=key,
                 enforce_ssl=True,
             )
             topic.add_to_resource_policy(
-                iam.PolicyStatement(
-                    sid="AllowAlarmsAndRulesOfThisAccount",
-                    principals=[
-                        iam.ServicePrincipal("cloudwatch.amazonaws.com"),
-                        iam.ServicePrincipal("events.amazonaws.com"),
-                    ],
-                    actions=["sns:Publish"],
-                    resources=[topic.topic_arn],
-                    conditions={"StringEquals": {"aws:SourceAccount": account}},
-                )
+                alarms_may_publish(topic, account=account, alarm_arns=alarm_arns, sid="AllowAlarmsOfThisApp")
             )
             self._topics[severity] = topic
 

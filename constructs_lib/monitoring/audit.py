@@ -18,11 +18,11 @@ from collections.abc import Sequence
 
 from aws_cdk import aws_config as config
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from constructs_lib._core import Naming
+from constructs_lib.alerting.publishers import TopicTarget
 from constructs_lib.monitoring.naming import with_component
 
 DEFAULT_RESTRICTED_PORTS: tuple[int, ...] = (22, 3389, 3306, 5432, 6379)
@@ -39,7 +39,8 @@ class AuditRules(Construct):
     :param check_cloudtrail: add the account-level ``cloudtrail-enabled`` rule. Default: True. Turn it
         off in all but one environment sharing an account to avoid duplicate findings.
     :param scope_tag_key: tag that scopes resource rules to this environment. Default: ``Environment``.
-    :param notification_topic: topic told when a rule finds a NON_COMPLIANT resource.
+    :param notification_topic: topic told when a rule finds a NON_COMPLIANT resource; only the
+        finding rule may publish to it (:class:`~constructs_lib.alerting.TopicTarget`).
         Default: no notification (findings stay in the Config console).
     """
 
@@ -123,7 +124,7 @@ class AuditRules(Construct):
                     },
                 ),
                 targets=[
-                    targets.SnsTopic(
+                    TopicTarget(
                         notification_topic,
                         message=events.RuleTargetInput.from_text(
                             f"Audit finding: {events.EventField.from_path('$.detail.resourceType')} "

@@ -12,7 +12,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 
 from constructs_lib._core import Naming
-from constructs_lib.alerting import SEVERITIES
+from constructs_lib.alerting import SEVERITIES, publishers
 from constructs_lib.alerting.topics import (
     NotificationEndpoints,
     SeverityEndpoints,
@@ -64,20 +64,51 @@ def test_one_topic_per_severity_encrypted_with_the_customer_managed_key(synthesi
     template.has_resource_properties("AWS::KMS::Alias", {"AliasName": "alias/webapp-prod-alerts"})
 
 
-def test_key_policy_lets_cloudwatch_and_eventbridge_encrypt_for_the_topics(synthesized):
+def _topic_arn(name: str) -> dict:
+    return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":sns:ap-northeast-1:123456789012:{name}"]]}
+
+
+ALARMS_OF_THE_APP = {
+    "Fn::Join": [
+        "",
+        ["arn:", {"Ref": "AWS::Partition"}, ":cloudwatch:ap-northeast-1:123456789012:alarm:webapp-prod-*"],
+    ]
+}
+
+
+def test_key_policy_lets_cloudwatch_and_eventbridge_encrypt_for_these_topics_only(synthesized):
     # given the default key
     _, template, _, _ = synthesized
     (key,) = template.find_resources("AWS::KMS::Key").values()
     statements = key["Properties"]["KeyPolicy"]["Statement"]
-    # then each publishing service can generate data keys and decrypt, else alarm actions are dropped
-    for service in ("cloudwatch.amazonaws.com", "events.amazonaws.com"):
-        granted = [s for s in statements if s.get("Principal", {}).get("Service") == service]
-        assert len(granted) == 1, f"no key policy statement for {service}"
-        assert granted[0]["Effect"] == "Allow"
-        assert sorted(granted[0]["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    topics = [_topic_arn(f"webapp-prod-alerts-{s}") for s in SEVERITIES]
+    granted = {s["Principal"]["Service"]: s for s in statements if "Service" in s.get("Principal", {})}
+    assert set(granted) == {"cloudwatch.amazonaws.com", "events.amazonaws.com"}
+    for statement in granted.values():
+        # then each publishing service can generate data keys and decrypt, else alarm actions are dropped
+        assert statement["Effect"] == "Allow"
+        assert (
+            sorted(statement["Action"])
+            == sorted(publishers.KEY_ACTIONS)
+            == ["kms:Decrypt", "kms:GenerateDataKey*"]
+        )
+        # but only for the four topics, by the encryption context SNS sends (SNS_KEY_POLICY_DOC)
+        assert statement["Condition"]["StringEquals"]["kms:EncryptionContext:aws:sns:topicArn"] == topics
+    # CloudWatch's statement carries its documented source conditions too
+    assert granted["cloudwatch.amazonaws.com"]["Condition"] == {
+        "StringEquals": {
+            "aws:SourceAccount": "123456789012",
+            "kms:EncryptionContext:aws:sns:topicArn": topics,
+        },
+        "ArnLike": {"aws:SourceArn": ALARMS_OF_THE_APP},
+    }
+    # EventBridge's must not: its KMS requests carry no aws:Source* keys, and deliveries would drop
+    assert granted["events.amazonaws.com"]["Condition"] == {
+        "StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": topics}
+    }
 
 
-def test_topics_require_tls_and_accept_alarms_and_rules_of_this_account_only(synthesized):
+def test_topics_require_tls_and_accept_the_alarms_of_this_app_only(synthesized):
     _, template, _, _ = synthesized
     policies = template.find_resources("AWS::SNS::TopicPolicy")
     assert len(policies) == 4
@@ -85,9 +116,25 @@ def test_topics_require_tls_and_accept_alarms_and_rules_of_this_account_only(syn
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
         deny_plain = [s for s in statements if s["Effect"] == "Deny"]
         assert deny_plain and deny_plain[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-        (publish,) = [s for s in statements if s.get("Sid") == "AllowAlarmsAndRulesOfThisAccount"]
-        assert sorted(publish["Principal"]["Service"]) == ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
-        assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+        allowed = [s for s in statements if s["Effect"] == "Allow"]
+        # only CloudWatch, for alarms of this account named webapp-prod-* (CLOUDWATCH_TOPIC_POLICY_DOC)
+        assert [(s["Sid"], s["Principal"]) for s in allowed] == [
+            ("AllowAlarmsOfThisApp", {"Service": "cloudwatch.amazonaws.com"})
+        ]
+        assert allowed[0]["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": "123456789012"},
+            "ArnLike": {"aws:SourceArn": ALARMS_OF_THE_APP},
+        }
+
+
+def test_fails_when_the_alarm_name_prefix_has_a_wildcard():
+    stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
+    with pytest.raises(
+        ValueError, match=r"alarm_name_prefix \('webapp-\*'\) must be a literal alarm name prefix"
+    ):
+        SeverityTopics(
+            stack, "Alerts", naming=Naming(app="webapp", environment="prod"), alarm_name_prefix="webapp-*"
+        )
 
 
 def _subscriptions(template: Template) -> set[tuple[str, str, str]]:
