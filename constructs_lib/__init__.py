@@ -20,7 +20,15 @@ Each construct takes keyword-only, typed props with documented defaults and know
 environments or config files: an app reads those and passes plain values.
 """
 
-from constructs_lib._core import SEVERITIES, AppProbe, IPauseSwitch, Naming, Severity, SeverityAlarm
+from constructs_lib._core import (
+    SEVERITIES,
+    AlarmSource,
+    AppProbe,
+    IPauseSwitch,
+    Naming,
+    Severity,
+    SeverityAlarm,
+)
 from constructs_lib.alerting import (
     EscalationPolicy,
     EscalationTier,
@@ -74,13 +82,13 @@ from constructs_lib.monitoring import (
     CpuEarlyWarning,
     DatabaseTarget,
     EndpointAvailabilityCheck,
+    EndpointProbe,
     HealingActivityMonitoring,
     LatencyAnomaly,
     OperationsDashboard,
     ServiceAlarms,
     SeverityCompositeAlarms,
     WebServiceMetricFactory,
-    alarm_name,
     thresholds_with_overrides,
 )
 from constructs_lib.nag import acknowledge, apply_nag
@@ -108,6 +116,7 @@ __all__ = [
     "FAST_BURN",
     "SEVERITIES",
     "SLOW_BURN",
+    "AlarmSource",
     "AlarmThreshold",
     "AppProbe",
     "AuditRules",
@@ -135,6 +144,7 @@ __all__ = [
     "DrBackupVault",
     "DrStrategy",
     "EndpointAvailabilityCheck",
+    "EndpointProbe",
     "EscalationPolicy",
     "EscalationTier",
     "FailoverEndpoint",
@@ -169,7 +179,6 @@ __all__ = [
     "VaultLock",
     "WebServiceMetricFactory",
     "acknowledge",
-    "alarm_name",
     "apply_nag",
     "backup_vault_arn",
     "database_arn",

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
+
 import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from constructs_lib.alerting import SeverityEndpoints, SeverityTopics
+from constructs_lib.alerting import SeverityTopics
 from stacks.config import EnvironmentConfig
+from stacks.config.errors import ConfigError
+
+#: Warning id of a severity that alarms page but nobody is subscribed to (environments without retain_data).
+UNROUTED_SEVERITY = "app:severity-without-subscriber"
 
 #: CloudWatch Logs accepts these retention periods only.
 RETENTION_DAYS: dict[int, logs.RetentionDays] = {
@@ -89,17 +96,39 @@ class RegionalStack(cdk.Stack):
         return SeverityTopics(
             self,
             "Alerts",
-            app_name=self.config.app_name,
-            environment_name=self.config.name,
+            naming=self.config.naming,
             severity_endpoints={
-                severity: SeverityEndpoints(
-                    email_addresses=e.emails,
-                    sms_numbers=e.sms,
-                    webhook_urls=e.https,
-                    slack_channel_ids=e.slack_channel_ids if chat else (),
-                )
+                severity: e if chat else dataclasses.replace(e, slack_channel_ids=())
                 for severity, e in n.endpoints.items()
             },
             slack_workspace_id=n.slack_workspace_id if chat else None,
             key_removal_policy=self.removal_policy,
         )
+
+    def require_subscribers(
+        self, topics: SeverityTopics, severities: Iterable[str], *, chat: bool = True
+    ) -> None:
+        """Every severity this stack pages (``severities``) must reach someone through ``topics``.
+
+        A severity nobody is subscribed to is a ConfigError naming its ``notifications`` key in an
+        environment with ``retain_data`` (production), and a warning elsewhere.
+        """
+        missing = topics.severities_without_subscribers(tuple(severities))
+        if not missing:
+            return
+        prefix = f"environments.{self.config.name}.notifications"
+        keys = ", ".join(f"{prefix}.{severity}" for severity in missing)
+        channels = (
+            "emails, sms, https or slack_channel_ids" if chat else "emails, sms or https (no Slack here)"
+        )
+        names = [str(severity) for severity in missing]
+        topics_text = (
+            f"{names[0]} topic" if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]} topics"
+        )
+        message = (
+            f"{keys}: alarms of {self.node.path} page the {topics_text}, which nobody is subscribed to "
+            f"in {self.region}: add {channels}, so that every severity in use reaches someone."
+        )
+        if self.config.retain_data:
+            raise ConfigError(message)
+        cdk.Annotations.of(self).add_warning_v2(UNROUTED_SEVERITY, message)

@@ -12,7 +12,7 @@ from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
 from constructs_lib.dr import FailoverEndpoint, RegionalFailover
-from constructs_lib.monitoring import EndpointAvailabilityCheck
+from constructs_lib.monitoring import EndpointAvailabilityCheck, EndpointProbe
 from stacks.base import RegionalStack
 from stacks.config import EnvironmentConfig
 
@@ -35,7 +35,6 @@ class GlobalStack(RegionalStack):
             region=GLOBAL_REGION,
             description="global (Route 53 failover, availability)",
         )
-        app, env = config.app_name, config.name
         self.topics = self.alert_topics(chat=False)
         https = all(rc.certificate_arn for rc in config.regions)
         protocol = "HTTPS" if https else "HTTP"
@@ -69,12 +68,10 @@ class GlobalStack(RegionalStack):
             self.availability["public"] = EndpointAvailabilityCheck(
                 self,
                 "PublicEndpoint",
-                app_name=app,
-                environment_name=env,
-                component="public",
-                fqdn=config.dns.record_name,
-                protocol=protocol,
-                path=config.health_check.path,
+                naming=config.naming.for_component("public"),
+                probe=EndpointProbe(
+                    fqdn=config.dns.record_name, protocol=protocol, path=config.health_check.path
+                ),
                 notification_topic=self.topics.topic("critical"),
             )
         # Each region's load balancer on its own, so a dead standby is noticed before it is needed.
@@ -95,17 +92,20 @@ class GlobalStack(RegionalStack):
             check = EndpointAvailabilityCheck(
                 self,
                 f"{rc.label}Endpoint",
-                app_name=app,
-                environment_name=env,
-                component=f"{label}-alb",
-                fqdn=load_balancers[rc.region].load_balancer_dns_name,
-                protocol="HTTP",
-                path=config.health_check.path,
+                naming=config.naming.for_component(f"{label}-alb"),
+                probe=EndpointProbe(
+                    fqdn=load_balancers[rc.region].load_balancer_dns_name,
+                    protocol="HTTP",
+                    path=config.health_check.path,
+                ),
                 severity="critical" if rc.region == config.active_region else "high",
                 notification_topic=self.topics.topic(
                     "critical" if rc.region == config.active_region else "high"
                 ),
-                health_check=reuse,
+                existing_health_check=reuse,
             )
             self.availability[rc.region] = check
+        # The availability alarms page their topics directly (no composite in us-east-1): each of
+        # their severities must reach someone, without Slack (not subscribed here).
+        self.require_subscribers(self.topics, {c.severity for c in self.availability.values()}, chat=False)
         cdk.CfnOutput(self, "ActiveRegion", value=config.active_region)

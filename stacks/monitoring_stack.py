@@ -5,8 +5,8 @@ from __future__ import annotations
 import aws_cdk as cdk
 from constructs import Construct
 
-from constructs_lib._core import AppProbe, by_severity
-from constructs_lib.alerting import EscalationPolicy, EscalationTier, PauseSwitchAlarm
+from constructs_lib._core import AppProbe, Severity, SeverityAlarm
+from constructs_lib.alerting import EscalationPolicy, EscalationTier, PauseSwitch, PauseSwitchAlarm
 from constructs_lib.data import ReplicaLagAlarm
 from constructs_lib.dr import AzOutageExperiment
 from constructs_lib.healing import AutoHealing
@@ -18,7 +18,7 @@ from constructs_lib.monitoring import (
     OperationsDashboard,
     ServiceAlarms,
     SeverityCompositeAlarms,
-    alarm_name,
+    WebServiceMetricFactory,
 )
 from constructs_lib.runbooks import InstanceRecoveryRunbook
 from constructs_lib.web import AutoHealingWebService
@@ -43,6 +43,12 @@ class MonitoringStack(RegionalStack):
     ) -> None:
         super().__init__(scope, id, config=config, region=region, description="monitoring and auto-healing")
         app, env = config.app_name, config.name
+        naming = config.naming
+        component = naming.for_component(COMPONENT)
+        # The switch itself lives in the Compute stack; here it is read by name (no cross-stack export).
+        pause_switch = PauseSwitch.from_parameter_name(
+            self, "PauseSwitchParameter", config.pause_parameter_name
+        )
         self.topics = self.alert_topics()
         topics = self.topics.topics
 
@@ -82,40 +88,31 @@ class MonitoringStack(RegionalStack):
         self.alarms = ServiceAlarms(
             self,
             "WebAlarms",
-            app_name=app,
-            environment_name=env,
-            component=COMPONENT,
-            auto_scaling_group=web.auto_scaling_group,
-            load_balancer=web.load_balancer,
-            target_group=web.target_group,
-            database=database,
+            naming=component,
+            metrics=WebServiceMetricFactory(
+                auto_scaling_group_name=web.auto_scaling_group.auto_scaling_group_name,
+                load_balancer=web.load_balancer,
+                target_group=web.target_group,
+                database=database,
+            ),
             thresholds=config.alarm_table(),
         )
         self.health = CompositeHealthAlarm(
             self,
             "SystemHealth",
-            app_name=app,
-            environment_name=env,
-            component=COMPONENT,
+            naming=component,
             saturation_alarms=[self.alarms.alarm("cpu"), self.alarms.alarm("memory")],
             latency_alarm=self.alarms.alarm("latency-anomaly"),
         )
         self.burn_rate = AvailabilityBurnRateAlarms(
             self,
             "AvailabilitySlo",
-            app_name=app,
-            environment_name=env,
-            component=COMPONENT,
+            naming=component,
             load_balancer=web.load_balancer,
             slo_target_percent=config.monitoring.slo_availability_percent,
         )
         self.pause = PauseSwitchAlarm(
-            self,
-            "PauseSwitch",
-            app_name=app,
-            environment_name=env,
-            pause_parameter_name=config.pause_parameter_name,
-            log_retention=self.log_retention,
+            self, "PauseSwitch", naming=naming, pause_switch=pause_switch, log_retention=self.log_retention
         )
         # A standby replica's lag is the data a region failover would lose: the library's alarm, built
         # here because a composite and the alarms it names must live in one stack.
@@ -130,12 +127,11 @@ class MonitoringStack(RegionalStack):
 
         # Staged escalation of the composites that page people. Their names are known in advance, so
         # the escalation (whose own failure alarm feeds the composites) is built first.
-        paging_severities = ("high", "critical")
+        paging_severities = (Severity.HIGH, Severity.CRITICAL)
         self.escalation = EscalationPolicy(
             self,
             "Escalation",
-            app_name=app,
-            environment_name=env,
+            naming=naming,
             tiers=[
                 EscalationTier(
                     name=t.name,
@@ -144,34 +140,37 @@ class MonitoringStack(RegionalStack):
                 )
                 for t in config.monitoring.escalation
             ],
-            alarm_names=[alarm_name(app, env, COMPONENT, "incident", s) for s in paging_severities],
-            pause_parameter_name=config.pause_parameter_name,
+            alarm_names=[component.alarm_name("incident", s) for s in paging_severities],
+            pause_switch=pause_switch,
             log_retention=self.log_retention,
         )
         # One composite per severity pages once per incident, silenced while the pause switch is on.
         self.incidents = SeverityCompositeAlarms(
             self,
             "Incidents",
-            app_name=app,
-            environment_name=env,
-            component=COMPONENT,
+            naming=component,
             sources=[
                 self.alarms,
                 self.health,
                 self.burn_rate,
                 self.escalation,
-                self.healing.alarms_by_severity,
-                *([by_severity(self.replica_lag.alarms)] if self.replica_lag else []),
+                *([self.replica_lag] if self.replica_lag is not None else []),
+                _through_composites(self.healing),
             ],
             notification_topics=topics,
             actions_suppressor=self.pause.alarm,
         )
+        # Every severity that pages (the composites, the escalation tiers, the audit findings) must
+        # reach someone: a ConfigError in production, a warning elsewhere.
+        in_use = {*self.incidents.severities, *(t.severity for t in config.monitoring.escalation)}
+        if config.monitoring.audit_rules:
+            in_use.add(Severity.MEDIUM)
+        self.require_subscribers(self.topics, in_use)
         if config.monitoring.audit_rules:
             AuditRules(
                 self,
                 "Audit",
-                app_name=app,
-                environment_name=env,
+                naming=naming,
                 notification_topic=topics["medium"],
                 check_cloudtrail=region == config.active_region,
             )
@@ -183,18 +182,34 @@ class MonitoringStack(RegionalStack):
                 "AzOutage",
                 naming=config.naming,
                 availability_zone=config.region_config(region).availability_zones[0],
-                stop_condition_alarms=list(self.incidents.alarms.values()),
+                stop_condition_alarms=[item.alarm for item in self.incidents.alarms],
             )
 
         self.dashboard = OperationsDashboard(
             self,
             "Dashboard",
-            app_name=app,
-            environment_name=env,
+            naming=naming,
             sources=[self.alarms, self.burn_rate, self.escalation, self.topics],
-            alarms=[*self.incidents.alarms.values(), *self.alarms.alarms],
+            alarms=[self.incidents, self.alarms],
             healing_namespace=self.healing.metrics_namespace,
             healing_log_group=self.healing.log_group,
         )
         cdk.CfnOutput(self, "HealingFunctionName", value=self.healing.function.function_name)
         cdk.CfnOutput(self, "LedgerTableName", value=self.healing.ledger.table_name)
+
+
+def _through_composites(healing: AutoHealing) -> list[SeverityAlarm]:
+    """AutoHealing's health alarms in the one alarm shape, paging only through the composites.
+
+    AutoHealing hands out its alarms by severity and gives them actions of their own (its high
+    topic): as children of the incident composites they would page twice, once past the pause
+    suppressor. Their actions are removed here until the construct stops adding them.
+    """
+    wrapped = []
+    for severity, alarms in healing.alarms_by_severity.items():
+        for alarm in alarms:
+            resource = alarm.node.default_child
+            resource.alarm_actions = None
+            resource.ok_actions = None
+            wrapped.append(SeverityAlarm(alarm=alarm, severity=Severity(severity)))
+    return wrapped

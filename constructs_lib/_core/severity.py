@@ -13,8 +13,8 @@ import enum
 class Severity(enum.StrEnum):
     """How urgent an alarm is; its value is the last part of every alarm name.
 
-    Routing by default (see ``NotificationEndpoints``): Slack for low and medium, email for high,
-    SMS and the pager webhook for critical.
+    Routing by default (see ``NotificationEndpoints``): Slack for low and medium, email for high and
+    critical, SMS and the pager webhook for critical.
     """
 
     LOW = "low"

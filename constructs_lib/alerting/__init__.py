@@ -7,12 +7,15 @@
   grants and, by default, its alarm.
 * :class:`PauseSwitchAlarm` (``pause_alarm``) - in ALARM while the pause switch is "true", the
   actions suppressor of the paging composites.
+* :class:`TopicTarget` (``publishers``) - an EventBridge target to a topic that only its rule may
+  publish to; the topic and key policy statements AWS documents against the confused deputy.
 """
 
 from constructs_lib._core import SEVERITIES, Severity
 from constructs_lib.alerting.escalation import EscalationPolicy, EscalationTier, default_tiers
 from constructs_lib.alerting.pause_alarm import PauseSwitchAlarm
 from constructs_lib.alerting.pause_switch import PauseSwitch, default_parameter_name
+from constructs_lib.alerting.publishers import TopicTarget
 from constructs_lib.alerting.topics import (
     NotificationEndpoints,
     SeverityEndpoints,
@@ -31,6 +34,7 @@ __all__ = [
     "SeverityEndpoints",
     "SeverityTopics",
     "SlackChannel",
+    "TopicTarget",
     "default_parameter_name",
     "default_tiers",
 ]

@@ -17,7 +17,7 @@ the configured schedule explicitly.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import aws_cdk as cdk
@@ -31,8 +31,15 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from constructs_lib._core import Severity, validate_name, validate_severity
-from constructs_lib.monitoring.naming import alarm_name
+from constructs_lib._core import (
+    IPauseSwitch,
+    Naming,
+    Severity,
+    SeverityAlarm,
+    validate_name,
+    validate_severity,
+)
+from constructs_lib.monitoring.naming import with_component
 from constructs_lib.nag import acknowledge
 
 _ALARM_NAME = re.compile(r"^[^\s*?]{1,255}$")
@@ -77,11 +84,13 @@ class EscalationPolicy(Construct):
     ``alarm_names`` (or every alarm starting with ``alarm_name_prefix``), typically the high and
     critical composites of :class:`~constructs_lib.monitoring.composites.SeverityCompositeAlarms`.
 
+    :param naming: app and environment of the state machine, log group and failure alarm
+        (``{app}-{env}-{component}-failed-{severity}``). Default component: ``escalation``.
     :param tiers: escalation tiers, in order (see :func:`default_tiers` for the ops plan's).
     :param alarm_names: alarms whose ALARM starts an escalation. Give this or ``alarm_name_prefix``.
     :param alarm_name_prefix: escalate every alarm whose name starts with this instead.
-    :param pause_parameter_name: SSM String parameter of the pause switch; while it is "true" the
-        escalation stops before notifying. Default: no pause check.
+    :param pause_switch: the pause switch; while it is "true" the escalation stops before notifying.
+        Default: no pause check.
     :param failure_severity: severity of the alarm on failed executions. Default: ``high``.
     :param log_retention: retention of the execution log. Default: one month.
     """
@@ -91,19 +100,17 @@ class EscalationPolicy(Construct):
         scope: Construct,
         id: str,
         *,
-        app_name: str,
-        environment_name: str,
+        naming: Naming,
         tiers: Sequence[EscalationTier],
         alarm_names: Sequence[str] | None = None,
         alarm_name_prefix: str | None = None,
-        pause_parameter_name: str | None = None,
+        pause_switch: IPauseSwitch | None = None,
         failure_severity: Severity | str = Severity.HIGH,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
     ) -> None:
         super().__init__(scope, id)
-        validate_name(app_name, prop="app_name")
-        validate_name(environment_name, prop="environment_name")
-        validate_severity(failure_severity, prop="failure_severity")
+        naming = with_component(naming, "escalation")
+        failure_severity = validate_severity(failure_severity, prop="failure_severity")
         self._validate_tiers(tiers)
         if (alarm_names is None) == (alarm_name_prefix is None):
             raise ValueError(
@@ -121,17 +128,17 @@ class EscalationPolicy(Construct):
                     )
         elif not alarm_name_prefix or not _ALARM_NAME.match(alarm_name_prefix):
             raise ValueError(f"alarm_name_prefix ({alarm_name_prefix!r}) must be a non-empty literal prefix.")
-        if pause_parameter_name is not None and not pause_parameter_name.startswith("/"):
-            raise ValueError(
-                f"pause_parameter_name ({pause_parameter_name!r}) must be a full parameter path such as "
-                f"'/{app_name}/{environment_name}/pause'."
+        if pause_switch is not None and not isinstance(pause_switch, IPauseSwitch):
+            raise TypeError(
+                f"pause_switch must be a pause switch (IPauseSwitch), got {type(pause_switch).__name__}: "
+                "pass PauseSwitch(...) or PauseSwitch.from_parameter_name(scope, id, '/app/env/pause')."
             )
 
         self.tiers = tuple(tiers)
         self.wait_seconds: tuple[int, ...] = self._waits(tiers)
         """Seconds to wait before each tier (the default ``waitSeconds`` input)."""
         stack = cdk.Stack.of(self)
-        prefix = f"{app_name}-{environment_name}"
+        prefix = naming.prefix
 
         alarm_arns = (
             [
@@ -153,13 +160,8 @@ class EscalationPolicy(Construct):
                 )
             ]
         )
-        parameter_arn = (
-            stack.format_arn(
-                service="ssm", resource="parameter", resource_name=pause_parameter_name.lstrip("/")
-            )
-            if pause_parameter_name
-            else None
-        )
+        parameter_arn = pause_switch.parameter_arn if pause_switch is not None else None
+        pause_parameter_name = pause_switch.parameter_name if pause_switch is not None else None
 
         cleared = sfn.Succeed(self, "AlarmCleared", comment="The alarm left ALARM: nobody else needs waking.")
         paused = sfn.Succeed(
@@ -358,7 +360,7 @@ class EscalationPolicy(Construct):
         self.failure_alarm = cloudwatch.Alarm(
             self,
             "FailedAlarm",
-            alarm_name=alarm_name(app_name, environment_name, "escalation", "failed", failure_severity),
+            alarm_name=naming.alarm_name("failed", failure_severity),
             alarm_description=(
                 "An escalation execution failed or timed out: someone may not have been paged. Check the "
                 f"execution log {self.log_group.log_group_name}."
@@ -421,9 +423,10 @@ class EscalationPolicy(Construct):
         return tuple(waits)
 
     # -- public API --------------------------------------------------------------------------------
-    def alarms_by_severity(self) -> Mapping[str, Sequence[cloudwatch.IAlarm]]:
-        """The failed-escalation alarm under its severity, for SeverityCompositeAlarms."""
-        return {self._failure_severity: [self.failure_alarm]}
+    @property
+    def alarms(self) -> list[SeverityAlarm]:
+        """The failed-escalation alarm with its severity, for SeverityCompositeAlarms."""
+        return [SeverityAlarm(alarm=self.failure_alarm, severity=self._failure_severity, signal="failed")]
 
     def grant_start_execution(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` start an escalation by hand (drills)."""

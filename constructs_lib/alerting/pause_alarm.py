@@ -15,9 +15,9 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from constructs_lib._core import Severity, validate_name
+from constructs_lib._core import IPauseSwitch, Naming, Severity
 from constructs_lib.monitoring.metrics import ONE_MINUTE
-from constructs_lib.monitoring.naming import alarm_name
+from constructs_lib.monitoring.naming import with_component
 from constructs_lib.nag import acknowledge
 
 _FIVE_MINUTES = cdk.Duration.minutes(5)
@@ -35,11 +35,14 @@ class PauseSwitchAlarm(Construct):
 
     Use it as ``actions_suppressor`` of :class:`SeverityCompositeAlarms`. Limits: CloudWatch does not
     re-send an ALARM that began while suppressed once suppression ends; the escalation state machine
-    checks the switch itself.
+    checks the switch itself. It deliberately exposes no ``alarms`` list: it is the suppressor, not an
+    incident, and must never be a child of the composites it silences.
 
-    :param pause_parameter_name: name of the SSM parameter, e.g. ``/webapp/prod/pause``.
-    :param namespace: namespace of the ``Paused`` metric. Default: ``{app_name}/Operations``.
-    :param component: component part of the alarm name. Default: ``operations``.
+    :param naming: app and environment of the alarm, state machine and metric dimensions.
+        Default component (of the alarm name): ``operations``.
+    :param pause_switch: the switch (:class:`~constructs_lib.alerting.PauseSwitch`, or one imported
+        with ``PauseSwitch.from_parameter_name``); its name may be a token.
+    :param namespace: namespace of the ``Paused`` metric. Default: ``{app}/Operations``.
     :param resync_interval: how often the metric is re-published from the parameter. Default: 5 minutes.
     :param log_retention: retention of the publisher's execution log. Default: one month.
     """
@@ -49,37 +52,31 @@ class PauseSwitchAlarm(Construct):
         scope: Construct,
         id: str,
         *,
-        app_name: str,
-        environment_name: str,
-        pause_parameter_name: str,
+        naming: Naming,
+        pause_switch: IPauseSwitch,
         namespace: str | None = None,
-        component: str = "operations",
         resync_interval: cdk.Duration = _FIVE_MINUTES,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
     ) -> None:
         super().__init__(scope, id)
-        validate_name(app_name, prop="app_name")
-        validate_name(environment_name, prop="environment_name")
-        if not pause_parameter_name.startswith("/"):
-            raise ValueError(
-                f"pause_parameter_name ({pause_parameter_name!r}) must be a full parameter path such as "
-                f"'/{app_name}/{environment_name}/pause'."
+        naming = with_component(naming, "operations")
+        if not isinstance(pause_switch, IPauseSwitch):
+            raise TypeError(
+                f"pause_switch must be a pause switch (IPauseSwitch), got {type(pause_switch).__name__}: "
+                "pass PauseSwitch(...) or PauseSwitch.from_parameter_name(scope, id, '/app/env/pause')."
             )
+        pause_parameter_name = pause_switch.parameter_name
+        app_name, environment_name = naming.app, naming.environment
         if resync_interval.to_seconds() < 60:
             raise ValueError(
                 f"resync_interval ({resync_interval.to_human_string()}) must be at least 1 minute, "
                 "the smallest EventBridge rate."
             )
         self.namespace = namespace or f"{app_name}/Operations"
+        self.pause_switch = pause_switch
         self.pause_parameter_name = pause_parameter_name
         dimensions = {"Application": app_name, "Environment": environment_name}
         self._dimensions = dimensions
-        stack = cdk.Stack.of(self)
-        parameter_arn = stack.format_arn(
-            service="ssm",
-            resource="parameter",
-            resource_name=pause_parameter_name.lstrip("/"),
-        )
 
         def publish(state_id: str, value: int) -> sfn.CustomState:
             return sfn.CustomState(
@@ -137,7 +134,7 @@ class PauseSwitchAlarm(Construct):
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
         )
         self.publisher.add_to_role_policy(
-            iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[parameter_arn])
+            iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[pause_switch.parameter_arn])
         )
         self.publisher.add_to_role_policy(
             iam.PolicyStatement(
@@ -173,7 +170,7 @@ class PauseSwitchAlarm(Construct):
         self.alarm = cloudwatch.Alarm(
             self,
             "Resource",
-            alarm_name=alarm_name(app_name, environment_name, component, "paused", Severity.LOW),
+            alarm_name=naming.alarm_name("paused", Severity.LOW),
             alarm_description=(
                 f"The pause switch {pause_parameter_name} is 'true': healing and paging are paused. "
                 "Used as the actions suppressor of the composite alarms."

@@ -78,12 +78,7 @@ class PauseSwitch(Construct):
         self.alarm: PauseSwitchAlarm | None = None
         if with_alarm:
             self.alarm = PauseSwitchAlarm(
-                self,
-                "Alarm",
-                app_name=naming.app,
-                environment_name=naming.environment,
-                pause_parameter_name=name,
-                log_retention=alarm_log_retention,
+                self, "Alarm", naming=naming, pause_switch=self, log_retention=alarm_log_retention
             )
 
     @property

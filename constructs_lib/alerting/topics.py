@@ -6,7 +6,7 @@ without an error anywhere, so the topics share a customer-managed key whose poli
 generate data keys (``kms:GenerateDataKey*``) and decrypt.
 
 Routing (the ops plan's defaults, see :class:`NotificationEndpoints`): Slack (AWS Chatbot) for low
-and medium, email for high, SMS and the pager webhook for critical.
+and medium, email for high and critical, SMS and the pager webhook for critical.
 """
 
 from __future__ import annotations
@@ -25,7 +25,15 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from constructs_lib._core import SEVERITIES, Severity, validate_name, validate_severity
+from constructs_lib._core import SEVERITIES, Naming, Severity, validate_severity
+from constructs_lib.alerting.publishers import (
+    alarm_arn_pattern,
+    alarms_may_publish,
+    key_statements,
+    topic_arn,
+    validate_alarm_name_prefix,
+)
+from constructs_lib.monitoring.naming import with_component
 from constructs_lib.nag import acknowledge
 
 _EMAIL = re.compile(
@@ -85,6 +93,11 @@ class SeverityEndpoints:
         for channel in self.slack_channel_ids:
             _validate_slack_id(channel, prop=f"{where}slack_channel_ids")
 
+    @property
+    def has_subscribers(self) -> bool:
+        """Whether anyone at all is told (an address, a number, a URL or a channel)."""
+        return bool(self.email_addresses or self.sms_numbers or self.webhook_urls or self.slack_channel_ids)
+
 
 def _validate_slack_id(value: str, *, prop: str) -> None:
     if not _SLACK_ID.match(value):
@@ -98,10 +111,11 @@ def _validate_slack_id(value: str, *, prop: str) -> None:
 class NotificationEndpoints:
     """One set of endpoints, routed per channel with the ops plan's routing as defaults.
 
-    Slack for low and medium, email for high, SMS for emergencies (critical) and the pager webhook
-    for critical. Every endpoint list defaults to empty (a topic with no subscriber still records
-    the alarm in the console and in EventBridge). When different people get different severities,
-    give SeverityTopics ``severity_endpoints`` instead.
+    Slack for low and medium, email for high and critical, SMS for emergencies (critical) and the
+    pager webhook for critical. Every endpoint list defaults to empty (a topic with no subscriber
+    still records the alarm in the console and in EventBridge, but tells no one:
+    :meth:`SeverityTopics.severities_without_subscribers` finds them). When different people get
+    different severities, give SeverityTopics ``severity_endpoints`` instead.
     """
 
     email_addresses: Sequence[str] = ()
@@ -116,8 +130,9 @@ class NotificationEndpoints:
     slack: SlackChannel | None = None
     """Slack channel through AWS Chatbot. Default: no chat notifications."""
 
-    email_severities: Sequence[str] = (Severity.HIGH,)
-    """Severities sent to ``email_addresses``. Default: high."""
+    email_severities: Sequence[str] = (Severity.HIGH, Severity.CRITICAL)
+    """Severities sent to ``email_addresses``. Default: high and critical (with email alone, critical
+    still reaches someone)."""
     sms_severities: Sequence[str] = (Severity.CRITICAL,)
     """Severities sent to ``sms_numbers``. Default: critical."""
     webhook_severities: Sequence[str] = (Severity.CRITICAL,)
@@ -155,20 +170,26 @@ class NotificationEndpoints:
 class SeverityTopics(Construct):
     """One SNS topic per severity, encrypted with a customer-managed key, subscribed per routing.
 
-    Topics are named ``{app_name}-{environment_name}-alerts-{severity}``. Each topic requires TLS
-    from publishers and lets CloudWatch alarms and EventBridge rules of this account publish.
+    Topics are named ``{app}-{env}-alerts-{severity}``. Each topic requires TLS from publishers and
+    lets CloudWatch publish only for this account's alarms named ``alarm_name_prefix...`` (as AWS
+    documents against the confused deputy, see :mod:`constructs_lib.alerting.publishers`); an
+    EventBridge rule publishes through :class:`~constructs_lib.alerting.TopicTarget`, which allows
+    that one rule.
 
-    :param app_name: application name used in topic, key alias and chat configuration names.
-    :param environment_name: environment name (``dev``, ``stg``, ``prod``) used in the same names.
+    :param naming: app and environment used in topic, key alias and chat configuration names (the
+        component is not used).
     :param endpoints: one set of endpoints with the ops plan's routing (see
         :class:`NotificationEndpoints`). Default: no subscriptions (topics only).
     :param severity_endpoints: endpoints per severity, instead of ``endpoints``, when different
         people get different severities. Default: no subscriptions.
     :param slack_workspace_id: Slack workspace of the ``slack_channel_ids`` in
         ``severity_endpoints``. Default: none (then no severity may list Slack channels).
+    :param alarm_name_prefix: alarms whose names start with it may publish (those of this account and
+        region). Default: ``{app}-{env}-``, every alarm of the environment named by :class:`Naming`.
     :param key: KMS key for the topics. Default: a new customer-managed key with yearly rotation,
-        alias ``alias/{app}-{env}-alerts``, whose policy lets CloudWatch and EventBridge use it.
-        An imported key must already carry those grants: the construct cannot edit its policy.
+        alias ``alias/{app}-{env}-alerts``, whose policy lets CloudWatch and EventBridge use it for
+        these four topics only. An imported key must already carry those grants: the construct cannot
+        edit its policy.
     :param key_removal_policy: what happens to a new key when it leaves the stack.
         Default: ``RETAIN`` (messages in flight and subscriptions to other regions may still need it).
     """
@@ -178,20 +199,27 @@ class SeverityTopics(Construct):
         scope: Construct,
         id: str,
         *,
-        app_name: str,
-        environment_name: str,
+        naming: Naming,
         endpoints: NotificationEndpoints | None = None,
         severity_endpoints: Mapping[str, SeverityEndpoints] | None = None,
         slack_workspace_id: str | None = None,
+        alarm_name_prefix: str | None = None,
         key: kms.IKey | None = None,
         key_removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, id)
-        validate_name(app_name, prop="app_name")
-        validate_name(environment_name, prop="environment_name")
+        naming = with_component(naming, "alerts")
+        self.naming = naming
         self.routes, workspace = self._routes(endpoints, severity_endpoints, slack_workspace_id)
         """Endpoints of every severity, whichever way they were given."""
-        prefix = f"{app_name}-{environment_name}"
+        prefix = naming.prefix
+        self.alarm_name_prefix = validate_alarm_name_prefix(
+            alarm_name_prefix if alarm_name_prefix is not None else f"{prefix}-"
+        )
+        """Alarms named with this prefix (in this account and region) may publish to the topics."""
+        alarm_arns = alarm_arn_pattern(self, self.alarm_name_prefix)
+        account = cdk.Stack.of(self).account
+        names = {severity: f"{prefix}-alerts-{severity}" for severity in Severity}
 
         if key is None:
             created = kms.Key(
@@ -202,40 +230,25 @@ class SeverityTopics(Construct):
                 enable_key_rotation=True,
                 removal_policy=key_removal_policy,
             )
-            for service in ("cloudwatch.amazonaws.com", "events.amazonaws.com"):
-                created.add_to_resource_policy(
-                    iam.PolicyStatement(
-                        sid=f"Allow{service.split('.')[0].capitalize()}ToPublishToEncryptedTopics",
-                        principals=[iam.ServicePrincipal(service)],
-                        actions=["kms:GenerateDataKey*", "kms:Decrypt"],
-                        resources=["*"],
-                    )
-                )
+            # The topics' ARNs by name: the key cannot refer to the topics it encrypts (a cycle).
+            arns = [topic_arn(self, name) for name in names.values()]
+            for statement in key_statements(topic_arns=arns, account=account, alarm_arns=alarm_arns):
+                created.add_to_resource_policy(statement)
             key = created
         self.key: kms.IKey = key
 
-        account = cdk.Stack.of(self).account
         self._topics: dict[str, sns.Topic] = {}
         for severity in Severity:
             topic = sns.Topic(
                 self,
                 severity.label,
-                topic_name=f"{prefix}-alerts-{severity}",
+                topic_name=names[severity],
                 display_name=f"{prefix} {severity} alerts",
                 master_key=key,
                 enforce_ssl=True,
             )
             topic.add_to_resource_policy(
-                iam.PolicyStatement(
-                    sid="AllowAlarmsAndRulesOfThisAccount",
-                    principals=[
-                        iam.ServicePrincipal("cloudwatch.amazonaws.com"),
-                        iam.ServicePrincipal("events.amazonaws.com"),
-                    ],
-                    actions=["sns:Publish"],
-                    resources=[topic.topic_arn],
-                    conditions={"StringEquals": {"aws:SourceAccount": account}},
-                )
+                alarms_may_publish(topic, account=account, alarm_arns=alarm_arns, sid="AllowAlarmsOfThisApp")
             )
             self._topics[severity] = topic
 
@@ -255,6 +268,15 @@ class SeverityTopics(Construct):
     def topic(self, severity: str) -> sns.ITopic:
         """The topic of ``severity`` (one of :data:`SEVERITIES`)."""
         return self._topics[validate_severity(severity, prop="severity")]
+
+    def severities_without_subscribers(self, severities: Sequence[str] = SEVERITIES) -> list[Severity]:
+        """Those of ``severities`` whose topic nobody is subscribed to (least urgent first).
+
+        A topic without subscribers still records the alarm, but tells no one: every severity that
+        alarms or rules publish to should have at least one endpoint.
+        """
+        chosen = {validate_severity(s, prop="severities") for s in severities}
+        return [s for s in Severity if s in chosen and not self.routes[s].has_subscribers]
 
     def alarm_action(self, severity: str) -> cloudwatch.IAlarmAction:
         """An alarm action publishing to the topic of ``severity``."""

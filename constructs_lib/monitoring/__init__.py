@@ -14,11 +14,14 @@ Pieces, each usable alone:
 * :class:`EndpointAvailabilityCheck` (``endpoint_check``) - Route 53 health check and its alarm.
 * :class:`OperationsDashboard` (``dashboard``) and :class:`AuditRules` (``audit``).
 
-Every alarm is named ``{app}-{env}-{component}-{signal}-{severity}`` (:func:`alarm_name`).
+Every alarm is named ``{app}-{env}-{component}-{signal}-{severity}`` (:meth:`Naming.alarm_name`), and
+every construct that creates alarms exposes them as ``alarms``, a list of :class:`SeverityAlarm`:
+composites and the dashboard take any of them.
 """
 
+from constructs_lib._core import AlarmSource, SeverityAlarm
 from constructs_lib.monitoring.audit import DEFAULT_RESTRICTED_PORTS, AuditRules
-from constructs_lib.monitoring.composites import AlarmSource, CompositeHealthAlarm, SeverityCompositeAlarms
+from constructs_lib.monitoring.composites import CompositeHealthAlarm, SeverityCompositeAlarms
 from constructs_lib.monitoring.dashboard import (
     DIMENSION_ACTION,
     DIMENSION_OUTCOME,
@@ -29,14 +32,13 @@ from constructs_lib.monitoring.dashboard import (
     OperationsDashboard,
     WidgetSource,
 )
-from constructs_lib.monitoring.endpoint_check import EndpointAvailabilityCheck
+from constructs_lib.monitoring.endpoint_check import EndpointAvailabilityCheck, EndpointProbe
 from constructs_lib.monitoring.metrics import (
     METRIC_CATALOG,
     DatabaseTarget,
     MetricSpec,
     WebServiceMetricFactory,
 )
-from constructs_lib.monitoring.naming import alarm_name
 from constructs_lib.monitoring.service_alarms import CpuEarlyWarning, LatencyAnomaly, ServiceAlarms
 from constructs_lib.monitoring.slo import FAST_BURN, SLOW_BURN, AvailabilityBurnRateAlarms, BurnRateWindow
 from constructs_lib.monitoring.thresholds import DEFAULT_THRESHOLDS, AlarmThreshold, thresholds_with_overrides
@@ -61,14 +63,15 @@ __all__ = [
     "CpuEarlyWarning",
     "DatabaseTarget",
     "EndpointAvailabilityCheck",
+    "EndpointProbe",
     "HealingActivityMonitoring",
     "LatencyAnomaly",
     "MetricSpec",
     "OperationsDashboard",
     "ServiceAlarms",
+    "SeverityAlarm",
     "SeverityCompositeAlarms",
     "WebServiceMetricFactory",
     "WidgetSource",
-    "alarm_name",
     "thresholds_with_overrides",
 ]

@@ -7,7 +7,7 @@
 
 Config rules need a configuration recorder in the account and region (AWS Config set up once per
 account, usually by the landing zone); without one they stay "No results". Resource rules are scoped
-to resources tagged ``Environment=<environment_name>`` (a Config scope cannot combine a resource
+to resources tagged ``Environment=<environment>`` (a Config scope cannot combine a resource
 type with a tag; these rules only evaluate their own resource types anyway), so each environment
 audits its own resources.
 """
@@ -18,11 +18,12 @@ from collections.abc import Sequence
 
 from aws_cdk import aws_config as config
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from constructs_lib._core import validate_name
+from constructs_lib._core import Naming
+from constructs_lib.alerting.publishers import TopicTarget
+from constructs_lib.monitoring.naming import with_component
 
 DEFAULT_RESTRICTED_PORTS: tuple[int, ...] = (22, 3389, 3306, 5432, 6379)
 """SSH, RDP, MySQL, PostgreSQL, Redis: never open to 0.0.0.0/0."""
@@ -31,12 +32,15 @@ DEFAULT_RESTRICTED_PORTS: tuple[int, ...] = (22, 3389, 3306, 5432, 6379)
 class AuditRules(Construct):
     """AWS Config managed rules, named ``{app}-{env}-{rule}``.
 
+    :param naming: app and environment of the rule names; the environment is also the value of the
+        scope tag (the component is not used).
     :param restricted_ports: ports that must not be open to the world (at most 5, a limit of
         ``restricted-common-ports``). Default: :data:`DEFAULT_RESTRICTED_PORTS`.
     :param check_cloudtrail: add the account-level ``cloudtrail-enabled`` rule. Default: True. Turn it
         off in all but one environment sharing an account to avoid duplicate findings.
     :param scope_tag_key: tag that scopes resource rules to this environment. Default: ``Environment``.
-    :param notification_topic: topic told when a rule finds a NON_COMPLIANT resource.
+    :param notification_topic: topic told when a rule finds a NON_COMPLIANT resource; only the
+        finding rule may publish to it (:class:`~constructs_lib.alerting.TopicTarget`).
         Default: no notification (findings stay in the Config console).
     """
 
@@ -45,16 +49,15 @@ class AuditRules(Construct):
         scope: Construct,
         id: str,
         *,
-        app_name: str,
-        environment_name: str,
+        naming: Naming,
         restricted_ports: Sequence[int] = DEFAULT_RESTRICTED_PORTS,
         check_cloudtrail: bool = True,
         scope_tag_key: str = "Environment",
         notification_topic: sns.ITopic | None = None,
     ) -> None:
         super().__init__(scope, id)
-        validate_name(app_name, prop="app_name")
-        validate_name(environment_name, prop="environment_name")
+        naming = with_component(naming, "audit")
+        environment_name = naming.environment
         if not 1 <= len(restricted_ports) <= 5:
             raise ValueError(
                 f"restricted_ports has {len(restricted_ports)} ports; restricted-common-ports takes 1 to 5."
@@ -62,7 +65,7 @@ class AuditRules(Construct):
         for port in restricted_ports:
             if not isinstance(port, int) or not 0 < port < 65536:
                 raise ValueError(f"restricted_ports: {port!r} is not a TCP port (1-65535).")
-        prefix = f"{app_name}-{environment_name}"
+        prefix = naming.prefix
         tagged = config.RuleScope.from_tag(scope_tag_key, environment_name)
 
         self.rules: dict[str, config.ManagedRule] = {
@@ -121,7 +124,7 @@ class AuditRules(Construct):
                     },
                 ),
                 targets=[
-                    targets.SnsTopic(
+                    TopicTarget(
                         notification_topic,
                         message=events.RuleTargetInput.from_text(
                             f"Audit finding: {events.EventField.from_path('$.detail.resourceType')} "

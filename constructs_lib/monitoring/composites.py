@@ -8,27 +8,29 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol, runtime_checkable
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_sns as sns
-from constructs import Construct
+from constructs import Construct, IValidation
 
-from constructs_lib._core import SEVERITIES, Severity, validate_severity
-from constructs_lib.monitoring.naming import alarm_name
+from constructs_lib._core import (
+    SEVERITIES,
+    AlarmSource,
+    Naming,
+    Severity,
+    SeverityAlarm,
+    by_severity,
+    validate_severity,
+)
+from constructs_lib.monitoring.naming import with_component
 from constructs_lib.monitoring.service_alarms import _require_topics
+from constructs_lib.monitoring.sources import severity_alarms
 
 _TWO_MINUTES = cdk.Duration.minutes(2)
 _FIVE_MINUTES = cdk.Duration.minutes(5)
-
-
-@runtime_checkable
-class AlarmSource(Protocol):
-    """Anything that hands out its alarms by severity (ServiceAlarms, CompositeHealthAlarm, ...)."""
-
-    def alarms_by_severity(self) -> Mapping[str, Sequence[cloudwatch.IAlarm]]: ...
 
 
 class CompositeHealthAlarm(Construct):
@@ -37,12 +39,12 @@ class CompositeHealthAlarm(Construct):
     Resource pressure alone is not an incident and a latency blip alone may be noise; both together
     mean users are waiting because the service is short of resources.
 
+    :param naming: app and environment of the alarm name. Default component: ``web``.
     :param saturation_alarms: e.g. the cpu and memory alarms (at least one).
     :param latency_alarm: e.g. :attr:`ServiceAlarms.latency_anomaly_alarm`.
     :param severity: severity this composite carries. Default: ``high``.
     :param notification_topic: topic for its ALARM and OK actions. Default: no actions; feed this
-        construct to :class:`SeverityCompositeAlarms` (it implements ``alarms_by_severity()``) so
-        one incident pages once.
+        construct to :class:`SeverityCompositeAlarms` (its :attr:`alarms`) so one incident pages once.
     :param actions_suppressor: alarm that suppresses the actions while in ALARM (the pause switch).
         Default: actions are never suppressed. Only meaningful with ``notification_topic``.
     """
@@ -52,9 +54,7 @@ class CompositeHealthAlarm(Construct):
         scope: Construct,
         id: str,
         *,
-        app_name: str,
-        environment_name: str,
-        component: str,
+        naming: Naming,
         saturation_alarms: Sequence[cloudwatch.IAlarm],
         latency_alarm: cloudwatch.IAlarm,
         severity: Severity | str = Severity.HIGH,
@@ -62,12 +62,12 @@ class CompositeHealthAlarm(Construct):
         actions_suppressor: cloudwatch.IAlarm | None = None,
     ) -> None:
         super().__init__(scope, id)
-        validate_severity(severity, prop="severity")
+        naming = with_component(naming, "web")
+        self.severity = validate_severity(severity, prop="severity")
         if not saturation_alarms:
             raise ValueError(
                 "saturation_alarms is empty: pass at least one alarm (e.g. the cpu and memory alarms)."
             )
-        self.severity = severity
         rule = cloudwatch.AlarmRule.all_of(
             cloudwatch.AlarmRule.any_of(*saturation_alarms),
             cloudwatch.AlarmRule.from_alarm(latency_alarm, cloudwatch.AlarmState.ALARM),
@@ -75,7 +75,7 @@ class CompositeHealthAlarm(Construct):
         self.alarm = cloudwatch.CompositeAlarm(
             self,
             "Resource",
-            composite_alarm_name=alarm_name(app_name, environment_name, component, "system-health", severity),
+            composite_alarm_name=naming.alarm_name("system-health", self.severity),
             alarm_description=(
                 "Users wait because the service is short of resources: (CPU or memory) and latency anomaly."
             ),
@@ -86,8 +86,10 @@ class CompositeHealthAlarm(Construct):
             self.alarm.add_alarm_action(cloudwatch_actions.SnsAction(notification_topic))
             self.alarm.add_ok_action(cloudwatch_actions.SnsAction(notification_topic))
 
-    def alarms_by_severity(self) -> Mapping[str, Sequence[cloudwatch.IAlarm]]:
-        return {self.severity: [self.alarm]}
+    @property
+    def alarms(self) -> list[SeverityAlarm]:
+        """The composite with its severity (signal ``system-health``)."""
+        return [SeverityAlarm(alarm=self.alarm, severity=self.severity, signal="system-health")]
 
 
 class SeverityCompositeAlarms(Construct):
@@ -95,14 +97,17 @@ class SeverityCompositeAlarms(Construct):
 
     Named ``{app}-{env}-{component}-incident-{severity}``; each notifies its severity's topic on ALARM
     (and on OK, so a pager can resolve the incident). The child alarms keep no actions, so an
-    incident pages once however many signals fire; the healing function still sees every child's
-    state change through EventBridge.
+    incident pages once however many signals fire, and only through the actions suppressor; the
+    healing function still sees every child's state change through EventBridge. A child created in
+    this app that has actions of its own (ALARM, OK or INSUFFICIENT_DATA) fails the synth, naming it.
 
-    :param sources: objects with ``alarms_by_severity()`` (ServiceAlarms, CompositeHealthAlarm,
-        AvailabilityBurnRateAlarms, EscalationPolicy...) or plain mappings severity -> alarms.
+    :param naming: app and environment of the composite names. Default component: ``web``.
+    :param sources: the alarms to watch: constructs exposing ``alarms`` (ServiceAlarms,
+        CompositeHealthAlarm, AvailabilityBurnRateAlarms, EscalationPolicy, AutoHealing...),
+        :class:`SeverityAlarm` values, or lists of them. Their alarms must have no actions of their own.
     :param notification_topics: topics by severity; every severity that has alarms needs one.
     :param actions_suppressor: alarm in ALARM while actions must stay silent (the pause switch,
-        :class:`PauseSwitchAlarm`). Default: never suppressed.
+        :class:`~constructs_lib.alerting.PauseSwitchAlarm`). Default: never suppressed.
     :param suppressor_wait_period: how long a new ALARM waits for the suppressor to go into ALARM.
         Default: 2 minutes (the pause switch alarm follows the parameter within ~2 minutes).
     :param suppressor_extension_period: how long suppression lasts after the suppressor clears.
@@ -116,10 +121,8 @@ class SeverityCompositeAlarms(Construct):
         scope: Construct,
         id: str,
         *,
-        app_name: str,
-        environment_name: str,
-        component: str,
-        sources: Sequence[AlarmSource | Mapping[str, Sequence[cloudwatch.IAlarm]]],
+        naming: Naming,
+        sources: Sequence[AlarmSource | SeverityAlarm | Sequence[SeverityAlarm]],
         notification_topics: Mapping[str, sns.ITopic],
         actions_suppressor: cloudwatch.IAlarm | None = None,
         suppressor_wait_period: cdk.Duration = _TWO_MINUTES,
@@ -127,31 +130,28 @@ class SeverityCompositeAlarms(Construct):
         notify_on_ok: Sequence[str] = SEVERITIES,
     ) -> None:
         super().__init__(scope, id)
+        naming = with_component(naming, "web")
         for severity in notify_on_ok:
             validate_severity(severity, prop="notify_on_ok")
-        grouped: dict[str, list[cloudwatch.IAlarm]] = {}
-        for index, source in enumerate(sources):
-            mapping = source if isinstance(source, Mapping) else source.alarms_by_severity()
-            for severity, alarms in mapping.items():
-                validate_severity(severity, prop=f"sources[{index}]")
-                grouped.setdefault(severity, []).extend(alarms)
+        children = severity_alarms(sources, prop="sources")
+        grouped = by_severity(children)
         if not any(grouped.values()):
             raise ValueError("sources hold no alarms: pass ServiceAlarms or another alarm source.")
         _require_topics(notification_topics, [s for s, a in grouped.items() if a], prop="notification_topics")
 
-        self._composites: dict[str, cloudwatch.CompositeAlarm] = {}
-        self._names: dict[str, str] = {}
-        for severity in Severity:
-            alarms = grouped.get(severity)
+        self.naming = naming
+        self._composites: dict[Severity, cloudwatch.CompositeAlarm] = {}
+        self._names: dict[Severity, str] = {}
+        for severity, alarms in grouped.items():
             if not alarms:
                 continue
-            self._names[severity] = alarm_name(app_name, environment_name, component, "incident", severity)
+            self._names[severity] = naming.alarm_name("incident", severity)
             composite = cloudwatch.CompositeAlarm(
                 self,
                 severity.label,
                 composite_alarm_name=self._names[severity],
                 alarm_description=(
-                    f"Any {severity}-severity alarm of {app_name}-{environment_name} {component} is in ALARM."
+                    f"Any {severity}-severity alarm of {naming.prefix} {naming.component} is in ALARM."
                 ),
                 alarm_rule=cloudwatch.AlarmRule.any_of(*alarms),
                 actions_suppressor=actions_suppressor,
@@ -165,15 +165,24 @@ class SeverityCompositeAlarms(Construct):
             if severity in notify_on_ok:
                 composite.add_ok_action(action)
             self._composites[severity] = composite
+        self.node.add_validation(_ChildrenWithoutActions(self, children))
 
     def alarm(self, severity: str) -> cloudwatch.CompositeAlarm:
         """The composite of ``severity`` (KeyError if no alarm carries it)."""
         return self._composites[validate_severity(severity, prop="severity")]
 
     @property
-    def alarms(self) -> Mapping[str, cloudwatch.CompositeAlarm]:
-        """Composites keyed by severity."""
-        return dict(self._composites)
+    def alarms(self) -> list[SeverityAlarm]:
+        """The composites, least urgent first, each with its severity (signal ``incident``)."""
+        return [
+            SeverityAlarm(alarm=composite, severity=severity, signal="incident")
+            for severity, composite in self._composites.items()
+        ]
+
+    @property
+    def severities(self) -> tuple[Severity, ...]:
+        """Severities that have a composite (and so page through their topic), least urgent first."""
+        return tuple(self._composites)
 
     def alarm_names(self, *severities: str) -> list[str]:
         """Literal names of the composites of ``severities`` (all when none given), e.g. for
@@ -182,3 +191,36 @@ class SeverityCompositeAlarms(Construct):
             validate_severity(severity, prop="severities")
         chosen = severities or tuple(self._names)
         return [self._names[s] for s in chosen if s in self._names]
+
+
+_ACTION_PROPS = ("alarm_actions", "ok_actions", "insufficient_data_actions")
+
+
+@jsii.implements(IValidation)
+class _ChildrenWithoutActions:
+    """At synth: no child alarm created in this app carries actions of its own.
+
+    A child with its own action pages a second time for the same incident, and that page ignores
+    the composite's actions suppressor (the pause switch). Imported alarms cannot be inspected.
+    """
+
+    def __init__(self, composites: SeverityCompositeAlarms, children: Sequence[SeverityAlarm]) -> None:
+        self._composites = composites
+        self._children = children
+
+    def validate(self) -> list[str]:
+        errors = []
+        for child in self._children:
+            resource = child.alarm.node.default_child
+            if not isinstance(resource, cloudwatch.CfnAlarm | cloudwatch.CfnCompositeAlarm):
+                continue
+            stack = cdk.Stack.of(resource)
+            kinds = [p for p in _ACTION_PROPS if stack.resolve(getattr(resource, p))]
+            if kinds:
+                errors.append(
+                    f"{child.alarm.node.path} is a child of the {child.severity} incident composite of "
+                    f"{self._composites.node.path} and has {', '.join(kinds)} of its own: one incident would "
+                    "page twice, once past the actions suppressor. Remove them (e.g. ServiceAlarms without "
+                    "notification_topics): the composite pages for it."
+                )
+        return errors

@@ -22,7 +22,9 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from constructs_lib._core import validate_name
+from constructs_lib._core import AlarmSource, Naming, SeverityAlarm
+from constructs_lib.monitoring.naming import with_component
+from constructs_lib.monitoring.sources import severity_alarms
 
 METRIC_HEALING_ACTION = "HealingAction"
 """EMF metric: one per healing action attempt."""
@@ -131,8 +133,11 @@ class OperationsDashboard(Construct):
     is part of it). Layout: title, alarm status, healing activity, then each source's widgets in the
     order given.
 
+    :param naming: app and environment of the dashboard and query names (the component is not used).
     :param sources: widget sources, e.g. ServiceAlarms, AvailabilityBurnRateAlarms, EscalationPolicy.
-    :param alarms: alarms listed in the alarm status widget. Default: no alarm status widget.
+    :param alarms: alarms listed in the alarm status widget, in order: constructs exposing ``alarms``
+        (SeverityCompositeAlarms, ServiceAlarms...), :class:`SeverityAlarm` values or lists of them.
+        Default: no alarm status widget.
     :param healing_namespace: EMF namespace of the healing metrics. Default: no healing widgets.
     :param healing_log_group: the healing function's log group. Default: no healing log widget,
         and the saved queries cover only ``application_log_groups``.
@@ -148,10 +153,9 @@ class OperationsDashboard(Construct):
         scope: Construct,
         id: str,
         *,
-        app_name: str,
-        environment_name: str,
+        naming: Naming,
         sources: Sequence[WidgetSource] = (),
-        alarms: Sequence[cloudwatch.IAlarm] = (),
+        alarms: Sequence[AlarmSource | SeverityAlarm | Sequence[SeverityAlarm]] = (),
         healing_namespace: str | None = None,
         healing_log_group: logs.ILogGroup | None = None,
         application_log_groups: Sequence[logs.ILogGroup] = (),
@@ -159,8 +163,8 @@ class OperationsDashboard(Construct):
         default_interval: cdk.Duration = _THREE_HOURS,
     ) -> None:
         super().__init__(scope, id)
-        validate_name(app_name, prop="app_name")
-        validate_name(environment_name, prop="environment_name")
+        naming = with_component(naming, "operations")
+        status_alarms = [item.alarm for item in severity_alarms(alarms, prop="alarms")]
         for index, source in enumerate(sources):
             if not isinstance(source, WidgetSource):
                 raise ValueError(
@@ -177,7 +181,7 @@ class OperationsDashboard(Construct):
             )
 
         region = cdk.Stack.of(self).region
-        prefix = f"{app_name}-{environment_name}"
+        prefix = naming.prefix
         self.healing = (
             HealingActivityMonitoring(namespace=healing_namespace, log_group=healing_log_group)
             if healing_namespace is not None
@@ -191,21 +195,21 @@ class OperationsDashboard(Construct):
         )
         self.dashboard.add_widgets(
             cloudwatch.TextWidget(
-                markdown=f"# {app_name} {environment_name} operations ({region})\n"
+                markdown=f"# {naming.app} {naming.environment} operations ({region})\n"
                 "Alarms are named `{app}-{env}-{component}-{signal}-{severity}`; "
                 "the `incident-*` composites page.",
                 width=24,
                 height=2,
             )
         )
-        if alarms:
+        if status_alarms:
             self.dashboard.add_widgets(
                 cloudwatch.AlarmStatusWidget(
                     title="Alarm status",
-                    alarms=list(alarms),
+                    alarms=status_alarms,
                     sort_by=cloudwatch.AlarmStatusWidgetSortBy.STATE_UPDATED_TIMESTAMP,
                     width=24,
-                    height=max(3, min(12, 2 + len(alarms) // 4)),
+                    height=max(3, min(12, 2 + len(status_alarms) // 4)),
                 )
             )
         all_sources: list[WidgetSource] = ([self.healing] if self.healing else []) + list(sources)

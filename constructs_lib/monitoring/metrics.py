@@ -136,14 +136,15 @@ class WebServiceMetricFactory:
 
     def metric_in_service_shortfall(self, period: cdk.Duration | None = None) -> cloudwatch.MathExpression:
         """Desired capacity minus in-service instances: above 0 while the group is short of capacity."""
+        period = period or self.period
         return cloudwatch.MathExpression(
             expression="desired - inService",
             using_metrics={
-                "desired": self.metric_group_desired_capacity(),
-                "inService": self.metric_group_in_service_instances(),
+                "desired": self.metric_group_desired_capacity(period=period),
+                "inService": self.metric_group_in_service_instances(period=period),
             },
             label="Instances short of desired capacity",
-            period=period or self.period,
+            period=period,
         )
 
     # -- Application Load Balancer -----------------------------------------------------------------
@@ -177,11 +178,12 @@ class WebServiceMetricFactory:
         ``RequestCount`` leaves out requests the load balancer rejected before choosing a target
         (its own 503 when no target is healthy), so those are added to both sides.
         """
+        period = period or self.period
         return cloudwatch.MathExpression(
             expression="100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / (FILL(requests, 0) + FILL(elb5xx, 0))",
-            using_metrics=self._error_metrics(),
+            using_metrics=self._error_metrics(period),
             label="5xx rate (%)",
-            period=period or self.period,
+            period=period,
         )
 
     def metric_error_ratio(self, period: cdk.Duration) -> cloudwatch.MathExpression:
@@ -195,16 +197,18 @@ class WebServiceMetricFactory:
                 f"(FILL(target5xx{suffix}, 0) + FILL(elb5xx{suffix}, 0)) / "
                 f"(FILL(requests{suffix}, 0) + FILL(elb5xx{suffix}, 0))"
             ),
-            using_metrics={f"{key}{suffix}": metric for key, metric in self._error_metrics().items()},
+            using_metrics={f"{key}{suffix}": metric for key, metric in self._error_metrics(period).items()},
             label=f"Error ratio over {period.to_human_string()}",
             period=period,
         )
 
-    def _error_metrics(self) -> dict[str, cloudwatch.IMetric]:
+    def _error_metrics(self, period: cdk.Duration) -> dict[str, cloudwatch.IMetric]:
+        # The inputs carry the expression's period: CloudWatch evaluates them at the expression's
+        # period anyway, and CDK warns (failing ``cdk synth --strict``) when it has to override them.
         return {
-            "target5xx": self.metric_http_code_target(elbv2.HttpCodeTarget.TARGET_5XX_COUNT),
-            "elb5xx": self.metric_http_code_elb_5xx(),
-            "requests": self.metric_request_count(),
+            "target5xx": self.metric_http_code_target(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=period),
+            "elb5xx": self.metric_http_code_elb_5xx(period=period),
+            "requests": self.metric_request_count(period=period),
         }
 
     def metric_unhealthy_host_count(self, statistic: str = "Maximum", **kwargs) -> cloudwatch.Metric:
@@ -218,38 +222,44 @@ class WebServiceMetricFactory:
         return tg.metrics.healthy_host_count(**{"period": self.period, "statistic": statistic, **kwargs})
 
     # -- RDS ---------------------------------------------------------------------------------------
-    def _rds(self, name: str, statistic: str, metric: str) -> cloudwatch.Metric:
+    def _rds(
+        self, name: str, statistic: str, metric: str, period: cdk.Duration | None = None
+    ) -> cloudwatch.Metric:
         database: DatabaseTarget = self._need("database", metric)
         return cloudwatch.Metric(
             namespace="AWS/RDS",
             metric_name=name,
             dimensions_map={"DBInstanceIdentifier": database.instance_identifier},
             statistic=statistic,
-            period=self.period,
+            period=period or self.period,
         )
 
     def metric_db_cpu_utilization(self, statistic: str = "Average") -> cloudwatch.Metric:
         """``AWS/RDS CPUUtilization`` of the database instance, percent."""
         return self._rds("CPUUtilization", statistic, "db-cpu")
 
-    def metric_db_free_storage_percent(self) -> cloudwatch.MathExpression:
+    def metric_db_free_storage_percent(self, period: cdk.Duration | None = None) -> cloudwatch.MathExpression:
         """``FreeStorageSpace`` as a percent of the allocated storage."""
         database: DatabaseTarget = self._need("database", "db-free-storage")
+        period = period or self.period
         return cloudwatch.MathExpression(
             expression=f"100 * free / {database.allocated_storage_gib * 1024**3:.0f}",
-            using_metrics={"free": self._rds("FreeStorageSpace", "Minimum", "db-free-storage")},
+            using_metrics={"free": self._rds("FreeStorageSpace", "Minimum", "db-free-storage", period)},
             label="Free storage (%)",
-            period=self.period,
+            period=period,
         )
 
-    def metric_db_freeable_memory_percent(self) -> cloudwatch.MathExpression:
+    def metric_db_freeable_memory_percent(
+        self, period: cdk.Duration | None = None
+    ) -> cloudwatch.MathExpression:
         """``FreeableMemory`` as a percent of the instance class memory."""
         database: DatabaseTarget = self._need("database", "db-freeable-memory")
+        period = period or self.period
         return cloudwatch.MathExpression(
             expression=f"100 * freeable / {database.memory_gib * 1024**3:.0f}",
-            using_metrics={"freeable": self._rds("FreeableMemory", "Minimum", "db-freeable-memory")},
+            using_metrics={"freeable": self._rds("FreeableMemory", "Minimum", "db-freeable-memory", period)},
             label="Freeable memory (%)",
-            period=self.period,
+            period=period,
         )
 
     # -- healing machinery -------------------------------------------------------------------------
@@ -284,7 +294,8 @@ def _plain(method: str) -> Callable[[WebServiceMetricFactory, str, cdk.Duration]
 
 
 def _math(method: str) -> Callable[[WebServiceMetricFactory, str, cdk.Duration], cloudwatch.IMetric]:
-    return lambda f, _statistic, period: getattr(f, method)().with_(period=period)
+    # Built at the row's period, inputs included (see WebServiceMetricFactory._error_metrics).
+    return lambda f, _statistic, period: getattr(f, method)(period=period)
 
 
 METRIC_CATALOG: Mapping[str, MetricSpec] = {

@@ -1,25 +1,25 @@
-"""The one naming strategy of every alarm: ``{app}-{env}-{component}-{signal}-{severity}``."""
+"""Naming helpers of the monitoring constructs.
+
+Alarm names come from :meth:`constructs_lib._core.Naming.alarm_name`
+(``{app}-{env}-{component}-{signal}-{severity}``); constructs that belong to a natural component use
+it unless the naming they are given names another one.
+"""
 
 from __future__ import annotations
 
 import re
 
-from constructs_lib._core import validate_severity
+from constructs_lib._core import Naming
 
 
-def alarm_name(app_name: str, environment_name: str, component: str, signal: str, severity: str) -> str:
-    """The one naming strategy: ``{app}-{env}-{component}-{signal}-{severity}``.
-
-    >>> alarm_name("webapp", "prod", "web", "cpu", "medium")
-    'webapp-prod-web-cpu-medium'
-    """
-    validate_severity(severity, prop="severity")
-    name = f"{app_name}-{environment_name}-{component}-{signal}-{severity}"
-    if len(name) > 255:
-        raise ValueError(
-            f"alarm name {name!r} is longer than CloudWatch's 255 characters: shorten the parts."
+def with_component(naming: Naming, default: str) -> Naming:
+    """``naming`` if it names a component, else the same app and environment with ``default``."""
+    if not isinstance(naming, Naming):
+        raise TypeError(
+            f"naming must be a constructs_lib.Naming, got {type(naming).__name__}: "
+            "pass Naming(app='webapp', environment='prod')."
         )
-    return name
+    return naming if naming.component else naming.for_component(default)
 
 
 def _pascal(text: str) -> str:

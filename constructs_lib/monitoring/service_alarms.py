@@ -1,8 +1,8 @@
 """ServiceAlarms: the metric alarms of one web service component, from the threshold table.
 
 Besides the table's rows: the latency anomaly alarm (:class:`LatencyAnomaly`) and the CPU early
-warning (:class:`CpuEarlyWarning`). Alarms carry a severity and are handed out by
-:meth:`ServiceAlarms.alarms_by_severity`.
+warning (:class:`CpuEarlyWarning`). Alarms are handed out as :attr:`ServiceAlarms.alarms`, each a
+:class:`~constructs_lib._core.SeverityAlarm` (the alarm, its severity and its signal).
 """
 
 from __future__ import annotations
@@ -12,18 +12,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import aws_cdk as cdk
-from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from constructs_lib._core import SEVERITIES, Severity, validate_name, validate_severity
-from constructs_lib.monitoring.metrics import DatabaseTarget, WebServiceMetricFactory
-from constructs_lib.monitoring.naming import _pascal, alarm_name
+from constructs_lib._core import SEVERITIES, Naming, Severity, SeverityAlarm, validate_severity
+from constructs_lib.monitoring.metrics import WebServiceMetricFactory
+from constructs_lib.monitoring.naming import _pascal, with_component
 from constructs_lib.monitoring.thresholds import _COMPARISONS, _MISSING, DEFAULT_THRESHOLDS, AlarmThreshold
 
 
@@ -59,26 +56,28 @@ class CpuEarlyWarning:
 class ServiceAlarms(Construct):
     """Metric alarms of one web service component, from a threshold table.
 
-    Alarm ``{app}-{env}-{component}-{metric}-{severity}`` per row; rows whose source is absent
-    (``database``, ``healing_function``, ``dead_letter_queue``, ``target_group``) are skipped and
+    Alarm ``{app}-{env}-{component}-{metric}-{severity}`` per row; rows whose metric source is not
+    in ``metrics`` (database, healing function, dead-letter queue, target group...) are skipped and
     listed in :attr:`skipped`.
 
-    :param app_name: application name (alarm name prefix).
-    :param environment_name: environment name (alarm name prefix).
-    :param component: component name, e.g. ``web``.
-    :param auto_scaling_group: the group, or its name.
-    :param load_balancer: the ALB. Default: no load balancer rows, no anomaly alarm.
-    :param target_group: its target group. Default: latency is the whole ALB's; no host-count rows.
-    :param database: RDS instance. Default: database rows skipped.
-    :param healing_function: healing Lambda. Default: its rows skipped.
-    :param dead_letter_queue: healing DLQ. Default: its rows skipped.
+    Example (one statement, defaults)::
+
+        ServiceAlarms(self, "Alarms", naming=Naming(app="shop", environment="prod"),
+                      metrics=WebServiceMetricFactory(auto_scaling_group_name=web.auto_scaling_group_name,
+                                                      load_balancer=web.load_balancer))
+
+    :param naming: app and environment of the alarm names. Default component: ``web`` (when the
+        naming names none).
+    :param metrics: what is watched: the group (required), and optionally the load balancer, target
+        group, database, healing function and its dead-letter queue, with the agent namespace.
     :param thresholds: the table. Default: :data:`DEFAULT_THRESHOLDS`.
-    :param latency_anomaly: anomaly alarm settings, None to leave it out. Default: :class:`LatencyAnomaly()`.
+    :param latency_anomaly: anomaly alarm settings, None to leave it out. Default: :class:`LatencyAnomaly()`
+        (only with a load balancer).
     :param cpu_early_warning: CPU early warning, None to leave it out. Default: :class:`CpuEarlyWarning()`.
     :param notification_topics: topics by severity. Default: alarms carry no actions; page through
         :class:`SeverityCompositeAlarms` so one incident pages once. When given, every alarm
-        notifies its severity's topic directly (for apps without composites).
-    :param agent_namespace: CloudWatch agent namespace. Default: ``CWAgent``.
+        notifies its severity's topic directly (for apps without composites; never feed such
+        alarms to a composite with actions too, or an incident pages twice).
     """
 
     def __init__(
@@ -86,30 +85,27 @@ class ServiceAlarms(Construct):
         scope: Construct,
         id: str,
         *,
-        app_name: str,
-        environment_name: str,
-        component: str,
-        auto_scaling_group: autoscaling.IAutoScalingGroup | str,
-        load_balancer: elbv2.IApplicationLoadBalancer | None = None,
-        target_group: elbv2.IApplicationTargetGroup | None = None,
-        database: DatabaseTarget | None = None,
-        healing_function: lambda_.IFunction | None = None,
-        dead_letter_queue: sqs.IQueue | None = None,
+        naming: Naming,
+        metrics: WebServiceMetricFactory,
         thresholds: Sequence[AlarmThreshold] = DEFAULT_THRESHOLDS,
         latency_anomaly: LatencyAnomaly | None = LatencyAnomaly(),
         cpu_early_warning: CpuEarlyWarning | None = CpuEarlyWarning(),
         notification_topics: Mapping[str, sns.ITopic] | None = None,
-        agent_namespace: str = "CWAgent",
     ) -> None:
         super().__init__(scope, id)
-        for prop, value in (
-            ("app_name", app_name),
-            ("environment_name", environment_name),
-            ("component", component),
-        ):
-            validate_name(value, prop=prop)
-        if database is not None:
-            database.validate()
+        self.naming = with_component(naming, "web")
+        if not isinstance(metrics, WebServiceMetricFactory):
+            raise TypeError(
+                f"metrics must be a WebServiceMetricFactory, got {type(metrics).__name__}: pass "
+                "WebServiceMetricFactory(auto_scaling_group_name=..., load_balancer=...)."
+            )
+        if not metrics.has("auto_scaling_group"):
+            raise ValueError(
+                "metrics has no auto_scaling_group_name: ServiceAlarms watches an Auto Scaling group; pass "
+                "WebServiceMetricFactory(auto_scaling_group_name=group.auto_scaling_group_name, ...)."
+            )
+        if metrics.database is not None:
+            metrics.database.validate()
         self._validate_table(thresholds, cpu_early_warning, latency_anomaly)
         if notification_topics is not None:
             extra = [x.severity for x in (latency_anomaly, cpu_early_warning) if x is not None]
@@ -117,21 +113,8 @@ class ServiceAlarms(Construct):
                 notification_topics, [t.severity for t in thresholds] + extra, prop="notification_topics"
             )
 
-        self.app_name, self.environment_name, self.component = app_name, environment_name, component
-        asg_name = (
-            auto_scaling_group
-            if isinstance(auto_scaling_group, str)
-            else auto_scaling_group.auto_scaling_group_name
-        )
-        self.metrics = WebServiceMetricFactory(
-            auto_scaling_group_name=asg_name,
-            load_balancer=load_balancer,
-            target_group=target_group,
-            database=database,
-            healing_function=healing_function,
-            dead_letter_queue=dead_letter_queue,
-            agent_namespace=agent_namespace,
-        )
+        self.component = self.naming.component
+        self.metrics = metrics
         self._topics = notification_topics
         self._alarms: dict[tuple[str, str], cloudwatch.Alarm] = {}
         self.skipped: list[AlarmThreshold] = []
@@ -144,7 +127,7 @@ class ServiceAlarms(Construct):
             self._add_threshold_alarm(row)
 
         self.latency_anomaly_alarm: cloudwatch.AnomalyDetectionAlarm | None = None
-        if latency_anomaly is not None and load_balancer is not None:
+        if latency_anomaly is not None and metrics.load_balancer is not None:
             self.latency_anomaly_alarm = self._add_anomaly_alarm(latency_anomaly)
         self.cpu_early_warning_alarm: cloudwatch.Alarm | None = None
         if cpu_early_warning is not None:
@@ -191,7 +174,7 @@ class ServiceAlarms(Construct):
 
     # -- builders ----------------------------------------------------------------------------------
     def _name(self, signal: str, severity: str) -> str:
-        return alarm_name(self.app_name, self.environment_name, self.component, signal, severity)
+        return self.naming.alarm_name(signal, severity)
 
     def _register(self, key: tuple[str, str], alarm: cloudwatch.Alarm) -> None:
         self._alarms[key] = alarm
@@ -265,9 +248,12 @@ class ServiceAlarms(Construct):
 
     # -- public API --------------------------------------------------------------------------------
     @property
-    def alarms(self) -> list[cloudwatch.Alarm]:
-        """Every alarm of this construct, table order first."""
-        return list(self._alarms.values())
+    def alarms(self) -> list[SeverityAlarm]:
+        """Every alarm with its severity and signal: table order, then the anomaly and early warning."""
+        return [
+            SeverityAlarm(alarm=alarm, severity=Severity(severity), signal=signal)
+            for (signal, severity), alarm in self._alarms.items()
+        ]
 
     def alarm(self, metric: str, severity: str | None = None) -> cloudwatch.Alarm:
         """The alarm of ``metric`` (a table key, ``latency-anomaly`` or ``cpu-early-warning``).
@@ -279,13 +265,6 @@ class ServiceAlarms(Construct):
             have = ", ".join(f"{m}/{s}" for m, s in self._alarms)
             raise KeyError(f"no single alarm for {metric!r} (severity {severity!r}); alarms: {have}")
         return found[0]
-
-    def alarms_by_severity(self) -> Mapping[str, Sequence[cloudwatch.IAlarm]]:
-        """Alarms grouped by the severity they carry (severities without alarms are absent)."""
-        grouped: dict[str, list[cloudwatch.IAlarm]] = {}
-        for (_, severity), alarm in self._alarms.items():
-            grouped.setdefault(severity, []).append(alarm)
-        return {s: grouped[s] for s in Severity if s in grouped}
 
     def widgets(self) -> list[cloudwatch.IWidget]:
         """Dashboard widgets: capacity, CPU/memory, and (with a load balancer) traffic and health."""

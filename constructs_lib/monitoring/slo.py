@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import aws_cdk as cdk
@@ -10,9 +10,9 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from constructs import Construct
 
-from constructs_lib._core import Severity, validate_name, validate_severity
+from constructs_lib._core import Naming, Severity, SeverityAlarm, validate_name, validate_severity
 from constructs_lib.monitoring.metrics import WebServiceMetricFactory
-from constructs_lib.monitoring.naming import _pascal, alarm_name
+from constructs_lib.monitoring.naming import _pascal, with_component
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +54,7 @@ class AvailabilityBurnRateAlarms(Construct):
     CloudWatch computes a long period over clock-aligned buckets, not a sliding window, so the 1 h
     window is "this clock hour so far" at worst; the short window keeps detection and reset fast.
 
+    :param naming: app and environment of the alarm names. Default component: ``web``.
     :param load_balancer: the ALB whose responses define availability.
     :param slo_target_percent: availability objective. Default: 99.9 (the ops plan).
     :param windows: burn-rate conditions. Default: :data:`FAST_BURN` (critical) and :data:`SLOW_BURN` (high).
@@ -64,14 +65,13 @@ class AvailabilityBurnRateAlarms(Construct):
         scope: Construct,
         id: str,
         *,
-        app_name: str,
-        environment_name: str,
-        component: str,
+        naming: Naming,
         load_balancer: elbv2.IApplicationLoadBalancer,
         slo_target_percent: float = 99.9,
         windows: Sequence[BurnRateWindow] = (FAST_BURN, SLOW_BURN),
     ) -> None:
         super().__init__(scope, id)
+        naming = with_component(naming, "web")
         if not 0 < slo_target_percent < 100:
             raise ValueError(
                 f"slo_target_percent ({slo_target_percent}) must be between 0 and 100 exclusive, e.g. 99.9."
@@ -115,9 +115,7 @@ class AvailabilityBurnRateAlarms(Construct):
                 child = cloudwatch.Alarm(
                     self,
                     _pascal(f"{window.name}-{label}"),
-                    alarm_name=alarm_name(
-                        app_name, environment_name, component, f"slo-burn-{label}", window.severity
-                    ),
+                    alarm_name=naming.alarm_name(f"slo-burn-{label}", window.severity),
                     alarm_description=(
                         f"Error ratio over {label} above {threshold:.4%} ({window.burn_rate:g}x the budget "
                         f"of SLO {slo_target_percent:g} %). Part of the {window.name} burn-rate pair."
@@ -135,9 +133,7 @@ class AvailabilityBurnRateAlarms(Construct):
             self._composites[window.name] = cloudwatch.CompositeAlarm(
                 self,
                 _pascal(f"{window.name}-burn"),
-                composite_alarm_name=alarm_name(
-                    app_name, environment_name, component, f"slo-burn-{window.name}", window.severity
-                ),
+                composite_alarm_name=naming.alarm_name(f"slo-burn-{window.name}", window.severity),
                 alarm_description=(
                     f"Availability SLO {slo_target_percent:g} %: error budget burning at "
                     f"{window.burn_rate:g}x or more over both {long_label} and {short_label}. Worst case "
@@ -151,11 +147,21 @@ class AvailabilityBurnRateAlarms(Construct):
         """The composite of window ``window`` (``fast`` or ``slow`` with the defaults)."""
         return self._composites[window]
 
-    def alarms_by_severity(self) -> Mapping[str, Sequence[cloudwatch.IAlarm]]:
-        grouped: dict[str, list[cloudwatch.IAlarm]] = {}
-        for name, composite in self._composites.items():
-            grouped.setdefault(self._windows[name].severity, []).append(composite)
-        return grouped
+    @property
+    def alarms(self) -> list[SeverityAlarm]:
+        """The burn-rate composites (one per window pair) with their window's severity.
+
+        The per-window alarms inside them (:attr:`window_alarms`) are not listed: they are parts of a
+        condition, not incidents.
+        """
+        return [
+            SeverityAlarm(
+                alarm=composite,
+                severity=Severity(self._windows[name].severity),
+                signal=f"slo-burn-{name}",
+            )
+            for name, composite in self._composites.items()
+        ]
 
     def widgets(self) -> list[cloudwatch.IWidget]:
         """Error ratio of every window against its burn-rate threshold."""

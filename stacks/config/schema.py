@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from constructs_lib._core import Naming
+from constructs_lib.alerting import SeverityEndpoints
 from constructs_lib.data import DEFAULT_VAULT_LOCK, BackupAccountCopy, VaultLock
 from constructs_lib.dr import DrStrategy
 from constructs_lib.web import NightlyStop, TargetHealthCheck
@@ -84,16 +85,12 @@ class AlarmThresholds:
 
 
 @dataclass(frozen=True)
-class SeverityEndpoints:
-    emails: tuple[str, ...] = ()
-    sms: tuple[str, ...] = ()
-    https: tuple[str, ...] = ()
-    slack_channel_ids: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class NotificationConfig:
-    """Where each severity is delivered. ``slack_workspace_id`` enables AWS Chatbot channels."""
+    """Where each severity is delivered, as the library's :class:`SeverityEndpoints` (validated by it).
+
+    Config keys per severity: ``emails``, ``sms``, ``https``, ``slack_channel_ids``.
+    ``slack_workspace_id`` enables AWS Chatbot channels.
+    """
 
     endpoints: Mapping[str, SeverityEndpoints]
     slack_workspace_id: str | None = None

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from constructs_lib._core import SEVERITIES, validate_name, validate_severity
-from constructs_lib.alerting import SeverityEndpoints as LibrarySeverityEndpoints
+from constructs_lib.alerting import SeverityEndpoints
 from constructs_lib.data import BackupAccountCopy, DatabaseBackup, DatabaseMaintenance, VaultLock
 from stacks.config.errors import ConfigError, library_errors
 from stacks.config.reader import Reader
@@ -27,7 +27,6 @@ from stacks.config.schema import (
     NotificationConfig,
     RegionConfig,
     ScheduleConfig,
-    SeverityEndpoints,
 )
 from stacks.config.values import check_db_instance_class, check_region, check_region_label, region_label
 
@@ -161,22 +160,21 @@ def parse_notifications(data: Any, path: str) -> NotificationConfig:
         if not r.has(severity):
             r.raw(severity, None)
             continue
-        s = r.child(severity, keys_of(SeverityEndpoints))
-        emails, sms = s.str_list("emails", []), s.str_list("sms", [])
-        https, slack = s.str_list("https", []), s.str_list("slack_channel_ids", [])
+        s = r.child(severity, tuple(_ENDPOINT_KEYS.values()))
+        route = SeverityEndpoints(
+            **{prop: tuple(s.str_list(key, [])) for prop, key in _ENDPOINT_KEYS.items()}
+        )
         # Addresses, numbers, URLs and channel ids: the library's SeverityEndpoints validates them.
         where = f"{s.path}."
         renames = {f"{where}{prop}": s.key(key) for prop, key in _ENDPOINT_KEYS.items()}
         with library_errors(s.path, renames):
-            LibrarySeverityEndpoints(
-                email_addresses=emails, sms_numbers=sms, webhook_urls=https, slack_channel_ids=slack
-            ).validate(where=where)
-        if slack and not workspace:
+            route.validate(where=where)
+        if route.slack_channel_ids and not workspace:
             raise ConfigError(
                 f"{s.key('slack_channel_ids')} is set but {r.key('slack_workspace_id')} is not: "
                 "add the Slack workspace id authorised in AWS Chatbot."
             )
-        endpoints[severity] = SeverityEndpoints(emails=emails, sms=sms, https=https, slack_channel_ids=slack)
+        endpoints[severity] = route
     return NotificationConfig(endpoints=endpoints, slack_workspace_id=workspace)
 
 

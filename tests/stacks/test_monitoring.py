@@ -103,12 +103,12 @@ def test_notifications_follow_each_severitys_config(prod_tokyo, synthesized_app)
         [
             ("email", e)
             for s in ("low", "medium", "high", "critical")
-            for e in notifications.for_severity(s).emails
+            for e in notifications.for_severity(s).email_addresses
         ]
         + [
             ("sms", n)
             for s in ("low", "medium", "high", "critical")
-            for n in notifications.for_severity(s).sms
+            for n in notifications.for_severity(s).sms_numbers
         ]
     )
     got = sorted((s["Protocol"], s["Endpoint"]) for s in subs if s["Protocol"] in ("email", "sms"))

@@ -9,9 +9,9 @@ import pytest
 from aws_cdk.assertions import Template
 
 import constructs_lib
-from constructs_lib._core import SEVERITIES, Severity, validate_severity
+from constructs_lib._core import SEVERITIES, Naming, Severity, validate_severity
 from constructs_lib.alerting import SEVERITIES as ALERTING_SEVERITIES
-from constructs_lib.monitoring.naming import alarm_name
+from constructs_lib.monitoring.metrics import WebServiceMetricFactory
 from constructs_lib.monitoring.service_alarms import ServiceAlarms
 from constructs_lib.monitoring.thresholds import AlarmThreshold
 
@@ -50,10 +50,9 @@ def test_fails_when_a_value_is_not_a_severity(value):
 
 
 def test_alarm_names_are_the_same_for_a_member_and_its_value():
-    assert alarm_name("webapp", "prod", "web", "cpu", Severity.MEDIUM) == "webapp-prod-web-cpu-medium"
-    assert alarm_name("webapp", "prod", "web", "cpu", Severity.MEDIUM) == alarm_name(
-        "webapp", "prod", "web", "cpu", "medium"
-    )
+    web = Naming(app="webapp", environment="prod", component="web")
+    assert web.alarm_name("cpu", Severity.MEDIUM) == "webapp-prod-web-cpu-medium"
+    assert web.alarm_name("cpu", Severity.MEDIUM) == web.alarm_name("cpu", "medium")
 
 
 def test_a_member_and_its_value_synthesize_the_same_template():
@@ -61,8 +60,9 @@ def test_a_member_and_its_value_synthesize_the_same_template():
     def synthesized(severity) -> dict:
         stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S")
         ServiceAlarms(
-            stack, "Web", app_name="webapp", environment_name="prod", component="web",
-            auto_scaling_group="webapp-prod-web", latency_anomaly=None, cpu_early_warning=None,
+            stack, "Web", naming=Naming(app="webapp", environment="prod"),
+            metrics=WebServiceMetricFactory(auto_scaling_group_name="webapp-prod-web"),
+            latency_anomaly=None, cpu_early_warning=None,
             thresholds=[AlarmThreshold(metric="cpu", threshold=80, severity=severity)],
         )  # fmt: skip
         return Template.from_stack(stack).to_json()

@@ -20,7 +20,9 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 from moto import mock_aws
 
+from constructs_lib._core import Naming, SeverityAlarm
 from constructs_lib.alerting.escalation import EscalationPolicy, EscalationTier, default_tiers
+from constructs_lib.alerting.pause_switch import PauseSwitch
 from constructs_lib.alerting.topics import SeverityTopics
 from tests.unit.quality import cfn_lint, synth_with_nag
 
@@ -28,6 +30,7 @@ ACCOUNT, REGION = "123456789012", "ap-northeast-1"
 ENV = cdk.Environment(account=ACCOUNT, region=REGION)
 ESCALATED = ["webapp-prod-web-incident-critical", "webapp-prod-web-incident-high"]
 PAUSE = "/webapp/prod/pause"
+NAMING = Naming(app="webapp", environment="prod")
 
 
 @pytest.fixture(scope="module")
@@ -35,22 +38,21 @@ def synthesized(tmp_path_factory):
     outdir = tmp_path_factory.mktemp("escalation")
     app = cdk.App(outdir=str(outdir), builtin_cloud_formation_validation=False)
     stack = cdk.Stack(app, "Escalation", env=ENV)
-    topics = SeverityTopics(stack, "Alerts", app_name="webapp", environment_name="prod")
+    topics = SeverityTopics(stack, "Alerts", naming=NAMING)
     lead = sns.Topic(
         stack, "TeamLead", topic_name="webapp-prod-team-lead", master_key=topics.key, enforce_ssl=True
     )
     policy = EscalationPolicy(
         stack,
         "Escalation",
-        app_name="webapp",
-        environment_name="prod",
+        naming=NAMING,
         tiers=default_tiers(
             on_call_email_topic=topics.topic("high"),
             on_call_sms_topic=topics.topic("critical"),
             team_lead_topic=lead,
         ),
         alarm_names=ESCALATED,
-        pause_parameter_name=PAUSE,
+        pause_switch=PauseSwitch.from_parameter_name(stack, "PauseSwitch", PAUSE),
     )
     templates, violations = synth_with_nag(app, outdir)
     raw = templates["Escalation"]
@@ -227,7 +229,7 @@ def test_execution_log_has_retention_and_failures_raise_a_high_alarm(synthesized
         },
     )
     policy = synthesized[0]
-    assert list(policy.alarms_by_severity()) == ["high"]
+    assert policy.alarms == [SeverityAlarm(alarm=policy.failure_alarm, severity="high", signal="failed")]
 
 
 def test_cdk_nag_has_no_unacknowledged_findings(synthesized):
@@ -429,8 +431,7 @@ def _policy(**overrides):
     stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
     topic = sns.Topic(stack, "T")
     props = {
-        "app_name": "webapp",
-        "environment_name": "prod",
+        "naming": NAMING,
         "tiers": default_tiers(on_call_email_topic=topic, on_call_sms_topic=topic, team_lead_topic=topic),
         "alarm_names": ESCALATED,
     } | overrides
@@ -469,3 +470,8 @@ def test_fails_without_alarm_names_or_prefix():
 def test_fails_when_an_alarm_name_has_a_wildcard():
     with pytest.raises(ValueError, match=r"alarm_names: 'webapp-prod-\*' must be a literal alarm name"):
         _policy(alarm_names=["webapp-prod-*"])
+
+
+def test_fails_when_the_pause_switch_is_a_plain_name():
+    with pytest.raises(TypeError, match=r"pause_switch must be a pause switch \(IPauseSwitch\), got str"):
+        _policy(pause_switch=PAUSE)

@@ -8,14 +8,18 @@ import time
 import aws_cdk as cdk
 import boto3
 import pytest
+from aws_cdk import aws_ssm as ssm
 from aws_cdk.assertions import Template
 from moto import mock_aws
 
+from constructs_lib._core import Naming
 from constructs_lib.alerting.pause_alarm import PauseSwitchAlarm
+from constructs_lib.alerting.pause_switch import PauseSwitch
 from tests.unit.quality import cfn_lint, synth_with_nag
 
 ACCOUNT, REGION = "123456789012", "ap-northeast-1"
 ENV = cdk.Environment(account=ACCOUNT, region=REGION)
+NAMING = Naming(app="webapp", environment="prod")
 
 
 @pytest.fixture(scope="module")
@@ -23,9 +27,8 @@ def synthesized(tmp_path_factory):
     outdir = tmp_path_factory.mktemp("pause_switch")
     app = cdk.App(outdir=str(outdir), builtin_cloud_formation_validation=False)
     stack = cdk.Stack(app, "Monitoring", env=ENV)
-    pause = PauseSwitchAlarm(
-        stack, "Pause", app_name="webapp", environment_name="prod", pause_parameter_name="/webapp/prod/pause"
-    )
+    switch = PauseSwitch.from_parameter_name(stack, "PauseSwitch", "/webapp/prod/pause")
+    pause = PauseSwitchAlarm(stack, "Pause", naming=NAMING, pause_switch=switch)
     templates, violations = synth_with_nag(app, outdir)
     return {
         "pause": pause,
@@ -133,3 +136,25 @@ def test_cdk_nag_has_no_unacknowledged_findings(synthesized):
 
 def test_cfn_lint_is_clean(synthesized):
     assert cfn_lint(synthesized["raw"], REGION) == []
+
+
+def test_a_switch_with_a_token_name_is_watched_by_that_name():
+    # given a switch whose name is only known at deploy time (another parameter's name)
+    stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
+    other = ssm.StringParameter(stack, "Other", string_value="false")
+    switch = PauseSwitch.from_parameter_name(stack, "Switch", other.parameter_name)
+    PauseSwitchAlarm(stack, "Pause", naming=NAMING, pause_switch=switch)
+    template = Template.from_stack(stack)
+    name = {"Ref": stack.get_logical_id(other.node.default_child)}
+    # then the change rule matches it, and the publisher reads it by that name
+    template.has_resource_properties(
+        "AWS::Events::Rule", {"EventPattern": {"detail": {"name": [name], "operation": ["Create", "Update"]}}}
+    )
+    (machine,) = template.find_resources("AWS::StepFunctions::StateMachine").values()
+    assert name in machine["Properties"]["DefinitionString"]["Fn::Join"][1]
+
+
+def test_fails_when_the_pause_switch_is_a_plain_name():
+    stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
+    with pytest.raises(TypeError, match=r"pause_switch must be a pause switch \(IPauseSwitch\), got str"):
+        PauseSwitchAlarm(stack, "Pause", naming=NAMING, pause_switch="/webapp/prod/pause")

@@ -11,7 +11,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 
-from constructs_lib.alerting import SEVERITIES
+from constructs_lib._core import Naming
+from constructs_lib.alerting import SEVERITIES, publishers
 from constructs_lib.alerting.topics import (
     NotificationEndpoints,
     SeverityEndpoints,
@@ -34,7 +35,9 @@ def synthesized(tmp_path_factory):
     outdir = tmp_path_factory.mktemp("notifications")
     app = cdk.App(outdir=str(outdir), builtin_cloud_formation_validation=False)
     stack = cdk.Stack(app, "Notifications", env=ENV)
-    topics = SeverityTopics(stack, "Alerts", app_name="webapp", environment_name="prod", endpoints=ENDPOINTS)
+    topics = SeverityTopics(
+        stack, "Alerts", naming=Naming(app="webapp", environment="prod"), endpoints=ENDPOINTS
+    )
     publisher = iam.Role(stack, "Publisher", assumed_by=iam.ServicePrincipal("states.amazonaws.com"))
     topics.grant_publish(publisher, "critical")
     templates, violations = synth_with_nag(app, outdir)
@@ -61,20 +64,51 @@ def test_one_topic_per_severity_encrypted_with_the_customer_managed_key(synthesi
     template.has_resource_properties("AWS::KMS::Alias", {"AliasName": "alias/webapp-prod-alerts"})
 
 
-def test_key_policy_lets_cloudwatch_and_eventbridge_encrypt_for_the_topics(synthesized):
+def _topic_arn(name: str) -> dict:
+    return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":sns:ap-northeast-1:123456789012:{name}"]]}
+
+
+ALARMS_OF_THE_APP = {
+    "Fn::Join": [
+        "",
+        ["arn:", {"Ref": "AWS::Partition"}, ":cloudwatch:ap-northeast-1:123456789012:alarm:webapp-prod-*"],
+    ]
+}
+
+
+def test_key_policy_lets_cloudwatch_and_eventbridge_encrypt_for_these_topics_only(synthesized):
     # given the default key
     _, template, _, _ = synthesized
     (key,) = template.find_resources("AWS::KMS::Key").values()
     statements = key["Properties"]["KeyPolicy"]["Statement"]
-    # then each publishing service can generate data keys and decrypt, else alarm actions are dropped
-    for service in ("cloudwatch.amazonaws.com", "events.amazonaws.com"):
-        granted = [s for s in statements if s.get("Principal", {}).get("Service") == service]
-        assert len(granted) == 1, f"no key policy statement for {service}"
-        assert granted[0]["Effect"] == "Allow"
-        assert sorted(granted[0]["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    topics = [_topic_arn(f"webapp-prod-alerts-{s}") for s in SEVERITIES]
+    granted = {s["Principal"]["Service"]: s for s in statements if "Service" in s.get("Principal", {})}
+    assert set(granted) == {"cloudwatch.amazonaws.com", "events.amazonaws.com"}
+    for statement in granted.values():
+        # then each publishing service can generate data keys and decrypt, else alarm actions are dropped
+        assert statement["Effect"] == "Allow"
+        assert (
+            sorted(statement["Action"])
+            == sorted(publishers.KEY_ACTIONS)
+            == ["kms:Decrypt", "kms:GenerateDataKey*"]
+        )
+        # but only for the four topics, by the encryption context SNS sends (SNS_KEY_POLICY_DOC)
+        assert statement["Condition"]["StringEquals"]["kms:EncryptionContext:aws:sns:topicArn"] == topics
+    # CloudWatch's statement carries its documented source conditions too
+    assert granted["cloudwatch.amazonaws.com"]["Condition"] == {
+        "StringEquals": {
+            "aws:SourceAccount": "123456789012",
+            "kms:EncryptionContext:aws:sns:topicArn": topics,
+        },
+        "ArnLike": {"aws:SourceArn": ALARMS_OF_THE_APP},
+    }
+    # EventBridge's must not: its KMS requests carry no aws:Source* keys, and deliveries would drop
+    assert granted["events.amazonaws.com"]["Condition"] == {
+        "StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": topics}
+    }
 
 
-def test_topics_require_tls_and_accept_alarms_and_rules_of_this_account_only(synthesized):
+def test_topics_require_tls_and_accept_the_alarms_of_this_app_only(synthesized):
     _, template, _, _ = synthesized
     policies = template.find_resources("AWS::SNS::TopicPolicy")
     assert len(policies) == 4
@@ -82,9 +116,25 @@ def test_topics_require_tls_and_accept_alarms_and_rules_of_this_account_only(syn
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
         deny_plain = [s for s in statements if s["Effect"] == "Deny"]
         assert deny_plain and deny_plain[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-        (publish,) = [s for s in statements if s.get("Sid") == "AllowAlarmsAndRulesOfThisAccount"]
-        assert sorted(publish["Principal"]["Service"]) == ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
-        assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+        allowed = [s for s in statements if s["Effect"] == "Allow"]
+        # only CloudWatch, for alarms of this account named webapp-prod-* (CLOUDWATCH_TOPIC_POLICY_DOC)
+        assert [(s["Sid"], s["Principal"]) for s in allowed] == [
+            ("AllowAlarmsOfThisApp", {"Service": "cloudwatch.amazonaws.com"})
+        ]
+        assert allowed[0]["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": "123456789012"},
+            "ArnLike": {"aws:SourceArn": ALARMS_OF_THE_APP},
+        }
+
+
+def test_fails_when_the_alarm_name_prefix_has_a_wildcard():
+    stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
+    with pytest.raises(
+        ValueError, match=r"alarm_name_prefix \('webapp-\*'\) must be a literal alarm name prefix"
+    ):
+        SeverityTopics(
+            stack, "Alerts", naming=Naming(app="webapp", environment="prod"), alarm_name_prefix="webapp-*"
+        )
 
 
 def _subscriptions(template: Template) -> set[tuple[str, str, str]]:
@@ -103,10 +153,12 @@ def _subscriptions(template: Template) -> set[tuple[str, str, str]]:
 
 
 def test_default_routing_follows_the_ops_plan(synthesized):
-    # given email, SMS, a pager webhook and Slack / then email->high, SMS+pager->critical, Slack->low+medium
+    # given email, SMS, a pager webhook and Slack
+    # then email->high+critical, SMS+pager->critical, Slack->low+medium
     _, template, _, _ = synthesized
     assert _subscriptions(template) == {
         ("high", "email", "oncall@example.com"),
+        ("critical", "email", "oncall@example.com"),
         ("critical", "sms", "+819012345678"),
         ("critical", "https", "https://events.pagerduty.com/integration/abc123/enqueue"),
     }
@@ -135,8 +187,7 @@ def test_routing_can_be_overridden(tmp_path):
     SeverityTopics(
         stack,
         "Alerts",
-        app_name="webapp",
-        environment_name="dev",
+        naming=Naming(app="webapp", environment="dev"),
         endpoints=NotificationEndpoints(
             email_addresses=["dev@example.com"], email_severities=["medium", "critical"]
         ),
@@ -153,8 +204,7 @@ def test_endpoints_per_severity_route_each_severity_to_its_own_people():
     SeverityTopics(
         stack,
         "Alerts",
-        app_name="webapp",
-        environment_name="stg",
+        naming=Naming(app="webapp", environment="stg"),
         severity_endpoints={
             "low": SeverityEndpoints(slack_channel_ids=["C0LOWNOISE1"]),
             "medium": SeverityEndpoints(slack_channel_ids=["C0LOWNOISE1", "C0OPSTEAM01"]),
@@ -187,6 +237,29 @@ def test_endpoints_per_severity_route_each_severity_to_its_own_people():
     }
 
 
+def test_with_email_alone_every_paging_severity_reaches_someone():
+    # given only an email address with the default routing
+    stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
+    topics = SeverityTopics(
+        stack,
+        "Alerts",
+        naming=Naming(app="webapp", environment="dev"),
+        endpoints=NotificationEndpoints(email_addresses=["dev@example.com"]),
+    )
+    # then high and critical are emailed; low and medium (Slack by default) reach nobody, and say so
+    assert _subscriptions(Template.from_stack(stack)) == {
+        ("high", "email", "dev@example.com"),
+        ("critical", "email", "dev@example.com"),
+    }
+    assert topics.severities_without_subscribers() == ["low", "medium"]
+    assert topics.severities_without_subscribers(["critical", "high"]) == []
+
+
+def test_a_severity_with_only_slack_has_subscribers():
+    assert SeverityEndpoints(slack_channel_ids=["C0OPSTEAM01"]).has_subscribers
+    assert not SeverityEndpoints().has_subscribers
+
+
 def test_fails_when_slack_channels_come_without_a_workspace():
     stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
     with pytest.raises(
@@ -195,8 +268,7 @@ def test_fails_when_slack_channels_come_without_a_workspace():
         SeverityTopics(
             stack,
             "Alerts",
-            app_name="webapp",
-            environment_name="stg",
+            naming=Naming(app="webapp", environment="stg"),
             severity_endpoints={"high": SeverityEndpoints(slack_channel_ids=["C0OPSTEAM01"])},
         )
 
@@ -207,8 +279,7 @@ def test_fails_when_both_ways_of_routing_are_given():
         SeverityTopics(
             stack,
             "Alerts",
-            app_name="webapp",
-            environment_name="stg",
+            naming=Naming(app="webapp", environment="stg"),
             endpoints=NotificationEndpoints(),
             severity_endpoints={},
         )
@@ -285,10 +356,10 @@ def test_fails_when_an_endpoint_is_malformed(endpoints, message):
         else {"severity_endpoints": endpoints}
     )
     with pytest.raises(ValueError, match=re.escape(message)):
-        SeverityTopics(stack, "Alerts", app_name="webapp", environment_name="prod", **routing)
+        SeverityTopics(stack, "Alerts", naming=Naming(app="webapp", environment="prod"), **routing)
 
 
-def test_fails_when_the_environment_name_is_not_a_resource_name():
+def test_fails_when_naming_is_not_a_naming():
     stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
-    with pytest.raises(ValueError, match=r"environment_name \('Prod env'\) must be 1-31 characters"):
-        SeverityTopics(stack, "Alerts", app_name="webapp", environment_name="Prod env")
+    with pytest.raises(TypeError, match=r"naming must be a constructs_lib\.Naming, got str"):
+        SeverityTopics(stack, "Alerts", naming="webapp-prod")

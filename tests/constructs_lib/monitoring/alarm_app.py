@@ -11,7 +11,8 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 
-from constructs_lib.monitoring.metrics import DatabaseTarget
+from constructs_lib._core import Naming
+from constructs_lib.monitoring.metrics import DatabaseTarget, WebServiceMetricFactory
 from constructs_lib.monitoring.service_alarms import ServiceAlarms
 
 ACCOUNT, REGION = "123456789012", "ap-northeast-1"
@@ -21,9 +22,10 @@ TG_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/webapp-pr
 ALB = "app/webapp-prod/0123456789abcdef"
 TG = "targetgroup/webapp-prod-web/fedcba9876543210"
 ASG = "webapp-prod-web"
+NAMING = Naming(app="webapp", environment="prod")
 
 
-def service_inputs(stack: cdk.Stack) -> dict:
+def service_inputs(stack: cdk.Stack) -> WebServiceMetricFactory:
     """The web service as another stack would hand it over: imported ALB, target group, ASG name."""
     alb = elbv2.ApplicationLoadBalancer.from_application_load_balancer_attributes(
         stack, "Alb", load_balancer_arn=ALB_ARN, security_group_id="sg-0123456789abcdef0"
@@ -31,20 +33,20 @@ def service_inputs(stack: cdk.Stack) -> dict:
     target_group = elbv2.ApplicationTargetGroup.from_target_group_attributes(
         stack, "TargetGroup", target_group_arn=TG_ARN, load_balancer_arns=ALB_ARN
     )
-    return {
-        "auto_scaling_group": ASG,
-        "load_balancer": alb,
-        "target_group": target_group,
-        "database": DatabaseTarget(
+    return WebServiceMetricFactory(
+        auto_scaling_group_name=ASG,
+        load_balancer=alb,
+        target_group=target_group,
+        database=DatabaseTarget(
             instance_identifier="webapp-prod-db", allocated_storage_gib=100, memory_gib=4
         ),
-        "healing_function": lambda_.Function.from_function_arn(
+        healing_function=lambda_.Function.from_function_arn(
             stack, "Heal", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:webapp-prod-auto-heal"
         ),
-        "dead_letter_queue": sqs.Queue.from_queue_arn(
+        dead_letter_queue=sqs.Queue.from_queue_arn(
             stack, "Dlq", f"arn:aws:sqs:{REGION}:{ACCOUNT}:webapp-prod-heal-dlq"
         ),
-    }
+    )
 
 
 def find_alarm(raw: dict, name: str) -> tuple[str, dict]:
@@ -75,6 +77,6 @@ def service_alarms_alone(thresholds, **kwargs) -> ServiceAlarms:
     """ServiceAlarms on a group name only, in a stack of its own (for validation tests)."""
     stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
     return ServiceAlarms(
-        stack, "Web", app_name="webapp", environment_name="prod", component="web", auto_scaling_group=ASG,
+        stack, "Web", naming=NAMING, metrics=WebServiceMetricFactory(auto_scaling_group_name=ASG),
         thresholds=thresholds, **kwargs,
     )  # fmt: skip

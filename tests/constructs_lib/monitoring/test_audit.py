@@ -7,7 +7,7 @@ import pytest
 from aws_cdk.assertions import Match
 
 from constructs_lib.monitoring.audit import AuditRules
-from tests.constructs_lib.monitoring.alarm_app import ENV
+from tests.constructs_lib.monitoring.alarm_app import ENV, NAMING
 
 
 def test_audit_rules_cover_the_ops_guide_items_scoped_to_the_environment(monitoring_app):
@@ -57,6 +57,4 @@ def test_fails_when_more_than_five_ports_are_restricted():
     with pytest.raises(
         ValueError, match="restricted_ports has 6 ports; restricted-common-ports takes 1 to 5"
     ):
-        AuditRules(
-            stack, "Audit", app_name="webapp", environment_name="prod", restricted_ports=[1, 2, 3, 4, 5, 6]
-        )
+        AuditRules(stack, "Audit", naming=NAMING, restricted_ports=[1, 2, 3, 4, 5, 6])

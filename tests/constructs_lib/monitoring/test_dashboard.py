@@ -10,8 +10,10 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Template
 
+from constructs_lib._core import Naming
 from constructs_lib.alerting.topics import SeverityTopics
 from constructs_lib.monitoring.dashboard import HealingActivityMonitoring, OperationsDashboard
+from constructs_lib.monitoring.metrics import WebServiceMetricFactory
 from constructs_lib.monitoring.service_alarms import ServiceAlarms
 from constructs_lib.monitoring.slo import AvailabilityBurnRateAlarms
 from tests.unit.quality import cfn_lint, synth_with_nag
@@ -20,6 +22,7 @@ ACCOUNT, REGION = "123456789012", "ap-northeast-1"
 ENV = cdk.Environment(account=ACCOUNT, region=REGION)
 ALB_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/webapp-prod/0123456789abcdef"
 TG_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/webapp-prod-web/fedcba9876543210"
+NAMING = Naming(app="webapp", environment="prod")
 
 
 @pytest.fixture(scope="module")
@@ -33,13 +36,12 @@ def synthesized(tmp_path_factory):
     target_group = elbv2.ApplicationTargetGroup.from_target_group_attributes(
         stack, "TargetGroup", target_group_arn=TG_ARN, load_balancer_arns=ALB_ARN
     )
-    common = {"app_name": "webapp", "environment_name": "prod"}
-    service = ServiceAlarms(
-        stack, "Web", component="web", **common, auto_scaling_group="webapp-prod-web", load_balancer=alb,
-        target_group=target_group,
-    )  # fmt: skip
-    burn = AvailabilityBurnRateAlarms(stack, "Slo", component="web", **common, load_balancer=alb)
-    topics = SeverityTopics(stack, "Alerts", **common)
+    metrics = WebServiceMetricFactory(
+        auto_scaling_group_name="webapp-prod-web", load_balancer=alb, target_group=target_group
+    )
+    service = ServiceAlarms(stack, "Web", naming=NAMING, metrics=metrics)
+    burn = AvailabilityBurnRateAlarms(stack, "Slo", naming=NAMING, load_balancer=alb)
+    topics = SeverityTopics(stack, "Alerts", naming=NAMING)
     healing_logs = logs.LogGroup.from_log_group_name(
         stack, "HealingLogs", "/aws/lambda/webapp-prod-auto-heal"
     )
@@ -47,9 +49,9 @@ def synthesized(tmp_path_factory):
     dashboard = OperationsDashboard(
         stack,
         "Operations",
-        **common,
+        naming=NAMING,
         sources=[service, burn, topics],
-        alarms=service.alarms,
+        alarms=[service],
         healing_namespace="webapp/Healing",
         healing_log_group=healing_logs,
         application_log_groups=[app_logs],
@@ -165,13 +167,20 @@ def test_cfn_lint_is_clean(synthesized):
 def test_fails_when_a_source_has_no_widgets():
     stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
     with pytest.raises(ValueError, match=r"sources\[0\] \(str\) has no widgets\(\) method"):
-        OperationsDashboard(stack, "Operations", app_name="webapp", environment_name="prod", sources=["cpu"])
+        OperationsDashboard(stack, "Operations", naming=NAMING, sources=["cpu"])
 
 
 def test_fails_when_the_healing_log_group_comes_without_its_namespace():
     stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
     group = logs.LogGroup.from_log_group_name(stack, "L", "/aws/lambda/heal")
     with pytest.raises(ValueError, match="healing_log_group needs healing_namespace"):
-        OperationsDashboard(
-            stack, "Operations", app_name="webapp", environment_name="prod", healing_log_group=group
-        )
+        OperationsDashboard(stack, "Operations", naming=NAMING, healing_log_group=group)
+
+
+def test_fails_with_a_clear_type_error_when_alarms_are_not_severity_alarms():
+    stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
+    service = ServiceAlarms(
+        stack, "Web", naming=NAMING, metrics=WebServiceMetricFactory(auto_scaling_group_name="g")
+    )
+    with pytest.raises(TypeError, match=r"alarms\[0\] is a bare Alarm without a severity"):
+        OperationsDashboard(stack, "Operations", naming=NAMING, alarms=[service.alarm("cpu")])

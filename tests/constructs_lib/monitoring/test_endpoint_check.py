@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk.assertions import Match
+from aws_cdk import aws_route53 as route53
+from aws_cdk.assertions import Match, Template
 
-from constructs_lib.monitoring.endpoint_check import EndpointAvailabilityCheck
-from tests.constructs_lib.monitoring.alarm_app import ACCOUNT, ENV, find_alarm
+from constructs_lib._core import Naming, SeverityAlarm
+from constructs_lib.monitoring.endpoint_check import EndpointAvailabilityCheck, EndpointProbe
+from tests.constructs_lib.monitoring.alarm_app import ACCOUNT, ENV, NAMING, find_alarm
 
 
 def test_endpoint_check_probes_the_public_endpoint_fast(monitoring_app):
@@ -42,7 +44,10 @@ def test_endpoint_alarm_treats_silence_as_down_and_notifies(monitoring_app):
     assert props["TreatMissingData"] == "breaching"
     topic = f"arn:aws:sns:us-east-1:{ACCOUNT}:webapp-prod-critical"
     assert props["AlarmActions"] == [topic] and props["OKActions"] == [topic]
-    assert monitoring_app["endpoint"].alarms_by_severity() == {"critical": [monitoring_app["endpoint"].alarm]}
+    endpoint = monitoring_app["endpoint"]
+    assert endpoint.alarms == [
+        SeverityAlarm(alarm=endpoint.alarm, severity="critical", signal="availability")
+    ]
 
 
 def test_fails_when_the_endpoint_check_is_outside_us_east_1():
@@ -51,10 +56,57 @@ def test_fails_when_the_endpoint_check_is_outside_us_east_1():
         ValueError, match="in ap-northeast-1, but Route 53 health check metrics exist only in us-east-1"
     ):
         EndpointAvailabilityCheck(
-            stack,
-            "Endpoint",
-            app_name="webapp",
-            environment_name="prod",
-            component="web",
-            fqdn="www.example.com",
+            stack, "Endpoint", naming=NAMING, probe=EndpointProbe(fqdn="www.example.com")
         )
+
+
+def _global_stack() -> cdk.Stack:
+    return cdk.Stack(
+        cdk.App(builtin_cloud_formation_validation=False),
+        "G",
+        env=cdk.Environment(account=ACCOUNT, region="us-east-1"),
+    )
+
+
+def test_an_existing_health_check_is_reused_and_the_probe_only_names_the_endpoint():
+    stack = _global_stack()
+    existing = route53.HealthCheck.from_health_check_id(
+        stack, "Failover", "abcdef01-2345-6789-abcd-ef0123456789"
+    )
+    check = EndpointAvailabilityCheck(
+        stack,
+        "Endpoint",
+        naming=Naming(app="webapp", environment="prod"),
+        probe=EndpointProbe(fqdn="www.example.com", path="/ready"),
+        existing_health_check=existing,
+    )
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::Route53::HealthCheck", 0)
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmName": "webapp-prod-endpoint-availability-critical",
+            "AlarmDescription": Match.string_like_regexp("cannot reach www.example.com/ready"),
+            "Dimensions": [{"Name": "HealthCheckId", "Value": "abcdef01-2345-6789-abcd-ef0123456789"}],
+        },
+    )
+    assert check.health_check is existing
+
+
+def test_fails_without_a_probe_or_an_existing_health_check():
+    with pytest.raises(ValueError, match=r"give probe=EndpointProbe\(fqdn=...\)"):
+        EndpointAvailabilityCheck(_global_stack(), "Endpoint", naming=NAMING)
+
+
+@pytest.mark.parametrize(
+    ("probe", "message"),
+    [
+        (EndpointProbe(fqdn="not a host"), r"fqdn \('not a host'\) must be a fully qualified host name"),
+        (EndpointProbe(fqdn="www.example.com", protocol="TCP"), r"protocol \('TCP'\) must be one of"),
+        (EndpointProbe(fqdn="www.example.com", request_interval_seconds=20), "must be 10 or 30"),
+        (EndpointProbe(fqdn="www.example.com", protocol="HTTP_STR_MATCH"), "search_string"),
+    ],
+)
+def test_fails_when_the_probe_is_invalid(probe, message):
+    with pytest.raises(ValueError, match=message):
+        EndpointAvailabilityCheck(_global_stack(), "Endpoint", naming=NAMING, probe=probe)

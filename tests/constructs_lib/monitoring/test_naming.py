@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from constructs_lib.monitoring.naming import alarm_name
+from constructs_lib._core import Naming
+from constructs_lib.monitoring.naming import with_component
 from tests.constructs_lib.monitoring.alarm_app import REGION
 from tests.unit.quality import cfn_lint
 
@@ -28,4 +29,18 @@ def test_alarm_names_follow_the_naming_strategy(monitoring_app):
         for r in raw["Resources"].values():
             if r["Type"] in ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"):
                 assert pattern.match(r["Properties"]["AlarmName"]), r["Properties"]["AlarmName"]
-    assert alarm_name("webapp", "prod", "web", "cpu", "medium") == "webapp-prod-web-cpu-medium"
+    assert Naming(app="webapp", environment="prod", component="web").alarm_name("cpu", "medium") == (
+        "webapp-prod-web-cpu-medium"
+    )
+
+
+def test_constructs_default_their_component_only_when_the_naming_names_none():
+    plain = Naming(app="webapp", environment="prod")
+    assert with_component(plain, "web").alarm_name("cpu", "high") == "webapp-prod-web-cpu-high"
+    db = plain.for_component("db")
+    assert with_component(db, "web") is db
+
+
+def test_fails_when_naming_is_not_a_naming():
+    with pytest.raises(TypeError, match=r"naming must be a constructs_lib\.Naming, got dict"):
+        with_component({"app": "webapp", "environment": "prod"}, "web")

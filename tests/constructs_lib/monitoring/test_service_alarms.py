@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_sns as sns
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Annotations, Match, Template
 
+from constructs_lib._core import SeverityAlarm
 from constructs_lib.alerting import SEVERITIES
+from constructs_lib.monitoring.metrics import DatabaseTarget, WebServiceMetricFactory
 from constructs_lib.monitoring.service_alarms import CpuEarlyWarning, ServiceAlarms
 from constructs_lib.monitoring.thresholds import DEFAULT_THRESHOLDS, AlarmThreshold
 from tests.constructs_lib.monitoring.alarm_app import (
     ALB,
+    ALB_ARN,
     ASG,
     ENV,
+    NAMING,
     TG,
     find_alarm,
     metric_math,
@@ -129,30 +134,30 @@ def test_latency_anomaly_alarm_fires_above_the_band(monitoring_app):
     assert (props["EvaluationPeriods"], props["DatapointsToAlarm"]) == (5, 3)
 
 
-def test_alarms_by_severity_groups_every_alarm_by_the_severity_it_carries(monitoring_app):
-    grouped = monitoring_app["service"].alarms_by_severity()
+def test_alarms_carry_their_severity_and_signal_in_the_one_alarm_shape(monitoring_app):
+    service = monitoring_app["service"]
+    alarms = service.alarms
+    assert all(isinstance(a, SeverityAlarm) for a in alarms)
+    stack = cdk.Stack.of(service)
+    names = [stack.resolve(a.alarm.alarm_name) for a in alarms]
     by_id = {
         k: r["Properties"]["AlarmName"]
         for k, r in monitoring_app["raw"]["Resources"].items()
         if "AlarmName" in r.get("Properties", {})
     }
-    stack = cdk.Stack.of(monitoring_app["service"])
-    names = {
-        s: sorted(by_id[stack.resolve(a.alarm_name)["Ref"]] for a in alarms) for s, alarms in grouped.items()
-    }
-    assert set(names) == {"low", "medium", "high"}
-    assert all(name.endswith(f"-{severity}") for severity, group in names.items() for name in group)
-    assert (
-        len(names["high"]) == 9
-        and len(names["medium"]) == 4
-        and names["low"] == ["webapp-prod-web-cpu-early-warning-low"]
-    )
+    # each alarm's name is {app}-{env}-web-{signal}-{severity}
+    assert [by_id[n["Ref"]] for n in names] == [f"webapp-prod-web-{a.signal}-{a.severity}" for a in alarms]
+    counts = {s: sum(a.severity == s for a in alarms) for s in SEVERITIES}
+    assert counts == {"low": 1, "medium": 4, "high": 9, "critical": 0}
+    # table order, then the anomaly and the early warning
+    assert [a.signal for a in alarms][-2:] == ["latency-anomaly", "cpu-early-warning"]
+    assert service.alarm("cpu") is alarms[0].alarm
 
 
 def test_rows_without_their_source_are_skipped():
     stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
     alarms = ServiceAlarms(
-        stack, "Web", app_name="webapp", environment_name="dev", component="web", auto_scaling_group=ASG
+        stack, "Web", naming=NAMING, metrics=WebServiceMetricFactory(auto_scaling_group_name=ASG)
     )
     assert {row.metric for row in alarms.skipped} == {
         "latency", "5xx-rate", "unhealthy-hosts", "healing-errors", "healing-dlq-depth",
@@ -167,7 +172,7 @@ def test_topics_on_service_alarms_put_actions_on_each_child():
     stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
     topics = {s: sns.Topic(stack, s.capitalize()) for s in SEVERITIES}
     ServiceAlarms(
-        stack, "Web", app_name="webapp", environment_name="dev", component="web", auto_scaling_group=ASG,
+        stack, "Web", naming=NAMING, metrics=WebServiceMetricFactory(auto_scaling_group_name=ASG),
         notification_topics=topics,
     )  # fmt: skip
     # then each alarm notifies its own severity's topic on ALARM and OK
@@ -190,3 +195,50 @@ def test_fails_when_the_early_warning_is_not_below_the_cpu_alarm():
         match=r"cpu_early_warning.threshold_percent \(85\) must be below the cpu alarm threshold \(80\)",
     ):
         service_alarms_alone(DEFAULT_THRESHOLDS, cpu_early_warning=CpuEarlyWarning(threshold_percent=85))
+
+
+def test_fails_when_the_metrics_have_no_group():
+    stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
+    with pytest.raises(ValueError, match="metrics has no auto_scaling_group_name"):
+        ServiceAlarms(stack, "Web", naming=NAMING, metrics=WebServiceMetricFactory())
+
+
+def test_fails_when_metrics_is_not_a_metric_factory():
+    stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
+    with pytest.raises(TypeError, match="metrics must be a WebServiceMetricFactory, got dict"):
+        ServiceAlarms(stack, "Web", naming=NAMING, metrics={"auto_scaling_group": ASG})
+
+
+def test_metric_math_rows_build_their_inputs_at_the_row_period_and_warn_nothing():
+    # given math rows evaluated over 5-minute periods (the inputs default to 1 minute)
+    stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
+    alb = elbv2.ApplicationLoadBalancer.from_application_load_balancer_attributes(
+        stack, "Alb", load_balancer_arn=ALB_ARN, security_group_id="sg-0123456789abcdef0"
+    )
+    rows = [
+        AlarmThreshold(metric=m, threshold=t, severity="high", period_seconds=300, **extra)
+        for m, t, extra in [
+            ("5xx-rate", 1, {}),
+            ("in-service-shortfall", 0, {}),
+            ("db-free-storage", 20, {"comparison": "<"}),
+            ("db-freeable-memory", 10, {"comparison": "<"}),
+        ]
+    ]
+    database = DatabaseTarget(instance_identifier="db", allocated_storage_gib=20, memory_gib=1)
+    ServiceAlarms(
+        stack, "Web", naming=NAMING, thresholds=rows, latency_anomaly=None, cpu_early_warning=None,
+        metrics=WebServiceMetricFactory(auto_scaling_group_name=ASG, load_balancer=alb, database=database),
+    )  # fmt: skip
+    # then every input carries 300 s itself, and CDK has nothing to override (no warning)
+    alarms = Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm")
+    assert len(alarms) == 4
+    for alarm in alarms.values():
+        _, inputs = metric_math(alarm["Properties"])
+        assert {i["Period"] for i in inputs.values()} == {300}
+    Annotations.from_stack(stack).has_no_warning("*", Match.any_value())
+
+
+def test_the_monitoring_app_synthesizes_without_warnings(monitoring_app):
+    for key in ("service", "endpoint"):
+        stack = cdk.Stack.of(monitoring_app[key])
+        assert Annotations.from_stack(stack).find_warning("*", Match.any_value()) == []
