@@ -159,6 +159,6 @@ def test_audit_rules_dns_and_notifications_follow_the_config(synthesized_app, st
     assert bool(_of_type(monitoring, "AWS::Config::ConfigRule")) is env.monitoring.audit_rules
     assert len(_of_type(global_, "AWS::Route53::RecordSet")) == (2 if env.dns else 0), "primary and secondary"
     endpoints = env.notifications.endpoints.values()
-    subscribers = sum(len(e.emails) + len(e.sms) + len(e.https) for e in endpoints)
+    subscribers = sum(len(e.email_addresses) + len(e.sms_numbers) + len(e.webhook_urls) for e in endpoints)
     for template in (monitoring, global_):
         assert len(_of_type(template, "AWS::SNS::Subscription")) == subscribers
