@@ -146,6 +146,21 @@ class DeployedFunction:
             context.aws_request_id, response, error, logs.getvalue(), time.perf_counter() - started
         )
 
+    def load(self, emulator: Emulator) -> list[Any]:
+        """Import the code as a cold start does (once per deployment); returns the function's modules.
+
+        A tool that runs the code on another clock (the simulation's virtual clock) uses the modules
+        to give the code that clock before the first invocation.
+        """
+        with emulator.environment(self.region, self._runtime_variables()), _TAP.capture():
+            self._load()
+        return [module for module in list(sys.modules.values()) if self._is_ours(module)]
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the code is imported (the next invocation is warm)."""
+        return self._entry is not None
+
     def unload(self) -> None:
         """Forget the imported code (the execution environment goes away)."""
         for name, module in list(sys.modules.items()):

@@ -99,6 +99,19 @@ class VirtualClock:
         """The virtual time of a wall-clock datetime."""
         return (moment - self.epoch).total_seconds()
 
+    def absolute(self, at: float | None = None) -> float:
+        """UNIX seconds of virtual time ``at`` (default: now)."""
+        return self.epoch.timestamp() + (self.now if at is None else at)
+
+    def virtual(self, absolute: float) -> float:
+        """Virtual time of UNIX seconds ``absolute``."""
+        return absolute - self.epoch.timestamp()
+
+    def period_end(self, period: float, at: float | None = None) -> float:
+        """Virtual time at which the (clock-aligned) period of ``period`` seconds holding ``at`` ends."""
+        absolute = self.absolute(at)
+        return self.virtual((absolute // period + 1) * period)
+
     # --- scheduling -----------------------------------------------------------------------------
     def schedule(self, at: float, action: Callable[[], None], *, label: str = "") -> _Event:
         """Run ``action`` at virtual time ``at`` (not before now)."""

@@ -93,6 +93,7 @@ def call_api(env: RunbookEnvironment, service: str, api: str, params: Mapping[st
     """``Service``/``Api`` as Automation names them, sent to the emulator; the response as JSON data."""
     from botocore import xform_name
     from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+    from botocore.parsers import ResponseParserError
 
     client = env.client(service)
     try:
@@ -105,8 +106,8 @@ def call_api(env: RunbookEnvironment, service: str, api: str, params: Mapping[st
     except ClientError as error:
         info = error.response.get("Error", {})
         raise StepFailure(f"{service}:{api} failed: {info.get('Code')}: {info.get('Message')}") from None
-    except (ParamValidationError, BotoCoreError) as error:
-        raise StepFailure(f"{service}:{api} failed: {error}") from None
+    except (ParamValidationError, BotoCoreError, ResponseParserError) as error:
+        raise StepFailure(f"{service}:{api} failed: {str(error)[:300]}") from None
     response.pop("ResponseMetadata", None)
     return _jsonable(response)
 
@@ -141,8 +142,14 @@ def wait_for_property(
     service, api, params = _api_inputs(inputs, "PropertySelector", "DesiredValues")
     selector, desired = _desired(inputs)
     waited_from = env.clock.now
+    last: tuple[object, dict[str, Any]] | None = None
     while True:
-        response = call_api(env, service, api, params)
+        version = env.state_version() if env.state_version is not None else object()
+        if last is not None and last[0] == version:
+            response = last[1]  # nothing changed in the emulator since the last poll: same answer
+        else:
+            response = call_api(env, service, api, params)
+            last = (version, response)
         try:
             value = select(response, selector)
         except KeyError:

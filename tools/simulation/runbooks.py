@@ -109,6 +109,11 @@ class RunbookEnvironment:
     script_environment: Callable[[], AbstractContextManager[None]]
     command_outcome: Callable[[list[str], str, Mapping[str, Any]], CommandOutcome] | None = None
     poll_seconds: float = AUTOMATION_WAIT_POLL_SECONDS
+    after_step: Callable[[], None] = lambda: None
+    state_version: Callable[[], object] | None = None
+    """What changes whenever the emulator's state may have (the simulation's change counter). A
+    wait's poll whose version did not change since its last call reuses that call's answer: the
+    emulator would answer the same. Default: every poll calls the emulator."""
 
 
 @dataclass
@@ -382,6 +387,7 @@ def _run_step(
         variables.values[f"{step['name']}.{output_name}"] = value
     label = "step" if status == "Success" else f"step {status}"
     env.timeline.emulator(f"{label} {step['name']} ({action}): {message}"[:400])
+    env.after_step()
     return record, chosen
 
 
