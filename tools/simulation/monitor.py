@@ -54,7 +54,8 @@ class Delivery:
         self.clock, self.timeline, self.latencies = clock, timeline, latencies
         self.stage, self.store, self.after_run = stage, store, after_run
         self.runs: list[tuple[float, Run]] = []
-        self._patched: set[str] = set()
+        self.listeners: list[Callable[[Run], None]] = []
+        """Called with every run of a deployed function, after it ran."""
 
     def deliver(
         self, event: Mapping[str, Any], *, why: str, on_run: Callable[[Run], None] | None = None
@@ -125,6 +126,8 @@ class Delivery:
             f"deployed code of {function.name} ran against the emulator: {status}", details[:8]
         )
         self.after_run()
+        for listener in self.listeners:
+            listener(run)
         if on_run is not None:
             on_run(run)
 

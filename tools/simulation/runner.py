@@ -9,6 +9,7 @@ drill (and the run); below it, the gap is reported.
 from __future__ import annotations
 
 import contextlib
+import json
 import tempfile
 import time
 import traceback
@@ -168,14 +169,24 @@ def run_simulation(
     selected: Sequence[str] | None = None,
     out: Callable[[str], None] = print,
     workdir: Path | None = None,
-    latency_overrides: dict[str, float] | None = None,
+    budget_overrides: Path | None = None,
 ) -> SimulationReport:
-    """Run the simulated drills (``selected`` names, default all) of ``environment``."""
+    """Run the simulated drills (``selected`` names, default all) of ``environment``.
+
+    :param budget_overrides: The recovery budget's overrides file (``make budget`` reads
+        ``budget-overrides.json``): its ``latencies`` apply to the simulation too, so both use the
+        same numbers, and its ``targets`` to the budget's statuses. Default: no overrides.
+    """
     started = time.monotonic()
+    overrides = json.loads(budget_overrides.read_text()) if budget_overrides is not None else {}
+    latency_overrides = dict(overrides.get("latencies") or {})
     latencies = Latencies(latency_overrides)
-    budget = compute_budget(load_assembly(assembly), env=environment, latency_overrides=latency_overrides)[
-        environment
-    ]
+    budget = compute_budget(
+        load_assembly(assembly),
+        env=environment,
+        latency_overrides=latency_overrides,
+        target_overrides=overrides.get("targets"),
+    )[environment]
     chosen = [d for d in drills() if not selected or d.name in selected]
     report = SimulationReport(environment)
     from tools.gameday.assembly import load_environment
