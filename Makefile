@@ -15,7 +15,7 @@ help:
 	@echo "make test             install pinned deps, lint, run the whole test suite"
 	@echo "make snapshot-update  refresh the template snapshots after an intended change (review the diff!)"
 	@echo "make budget           recovery-time budget of every environment from the synthesized app"
-	@echo "make gameday          rehearse healing locally against moto (ENV=dev|stg|prod)"
+	@echo "make gameday          rehearse healing against moto and the recovery chain on a virtual clock (ENV=, REPORT=)"
 	@echo "make clean            remove cdk.out, caches"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
@@ -54,7 +54,9 @@ budget: synth
 	$(PY) -m tools.recovery_budget --assembly cdk.out --out .budget/ --overrides budget-overrides.json
 
 # Rehearse the healing path locally: deploy the synthesized Tokyo stacks of one environment into moto
-# (server mode, 127.0.0.1 only), inject failures, verify recovery. Exits non-zero if a drill fails.
+# (server mode, 127.0.0.1 only), inject failures, verify recovery; then the simulated drills run the
+# whole recovery chain on a virtual clock and check each against the recovery budget (same overrides
+# as `make budget`). Exits non-zero if a drill fails or a simulated drill is above its budget.
 gameday: setup
 	$(PY) -m tools.gameday --env $(or $(ENV),dev) $(if $(REPORT),--report $(REPORT))
 
