@@ -50,6 +50,7 @@ class ActionResult:
     response: Any
     summary: str
     next_step: str | None = None
+    outputs: Mapping[str, Any] | None = None  # the action's predefined outputs (aws:runCommand's)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -383,7 +384,8 @@ def run_command(
     }
     if outcome.status != "Success":
         raise StepFailure(f"command {command_id} ended {outcome.status}")
-    return ActionResult(response, f"command {command_id} {outcome.status}")
+    # aws:runCommand's outputs exist without an ``outputs`` section: CommandId, Status, ResponseCode, Output
+    return ActionResult(response, f"command {command_id} {outcome.status}", outputs=response)
 
 
 _STATE_APIS = {"running": "StartInstances", "stopped": "StopInstances", "terminated": "TerminateInstances"}

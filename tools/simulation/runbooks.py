@@ -367,7 +367,7 @@ def _run_step(
                 for key, value in (step.get("inputs") or {}).items()
             }
             result = ACTIONS[action](step, inputs, env, deadline)
-            outputs = _outputs(step, result.response)
+            outputs = {**(result.outputs or {}), **_outputs(step, result.response)}
             chosen = result.next_step
             status, message = "Success", result.summary
             break
