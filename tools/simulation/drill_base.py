@@ -248,6 +248,14 @@ class Sim:
         self, scenario: str, recovered_at: float | None, *, note: str = "", expected_unrecovered: str = ""
     ) -> DrillResult:
         self.flush_fill_notes()
+        for region, monitor in self.monitors.items():
+            details = []
+            for name in sorted(monitor.evaluated):
+                alarm = monitor.alarms[name]
+                values = ", ".join("-" if v is None else f"{v:.3g}" for v in alarm.last_values)
+                details.append(f"{name}: {alarm.state} (last evaluation range [{values}])")
+            if details:
+                self.timeline.simulated(f"alarms of {region} evaluated from the drill's data", details)
         detection = self.detected_at
         recovery = None if recovered_at is None or detection is None else recovered_at - detection
         if recovered_at is not None:

@@ -34,6 +34,9 @@ MEMORY_LEAK = Shape(baseline=MEMORY_OTHERS_PERCENT, peak=95.0, climb_seconds=60.
 """The leaking instance's memory: past the alarm's threshold within a minute, still climbing."""
 MEMORY_AFTER_RESTART_PERCENT = 41.0
 RESTART_ANSWER = "AUTOHEAL_RESTART_RC=0\nAUTOHEAL_HEALTH=ok\nAUTOHEAL_MEM_USED_PERCENT=41.0\n"
+REQUESTS_PER_MINUTE = 600.0
+"""Traffic through the load balancer during the web-tier drills (an assumption; the 5xx rate the
+alarms see is a share of it, so its size does not matter)."""
 """The instance's answer to the healing function's restart command (moto runs no command)."""
 
 
@@ -116,8 +119,45 @@ def instance_crash(sim: Sim) -> DrillResult:
     return result
 
 
+def failing_share(web: WebTier, at: float) -> float:
+    """Share of requests the load balancer answers 5xx at ``at``: it routes to healthy targets (to all
+    of them when none is healthy: fail open; 503 when there are none), and a routed target that does
+    not answer makes the load balancer time out (504)."""
+    known = [t for t in web.app.launched if web.checker.state_at(t, at) is not None]
+    routed = [t for t in known if web.checker.state_at(t, at) == "healthy"] or known
+    if not routed:
+        return 1.0
+    return sum(1 for t in routed if not web.app.answering(t, at)) / len(routed)
+
+
+def traffic(sim: Sim, web: WebTier) -> None:
+    """RequestCount and 5xx counts of the web tier's load balancer, per minute (INJECTED traffic)."""
+    delay = sim.latencies.s("METRIC_INGESTION_DELAY_SECONDS")
+    dims = {"LoadBalancer": web.load_balancer_arn.split(":loadbalancer/", 1)[1]}
+
+    def elb_5xx(start: float, end: float) -> float:
+        return REQUESTS_PER_MINUTE * interval_average(lambda t: failing_share(web, t), start, end)
+
+    sources = {
+        "RequestCount": lambda start, end: REQUESTS_PER_MINUTE,
+        "HTTPCode_ELB_5XX_Count": lambda start, end: elb_5xx(start, end) or None,
+    }
+    for name, value in sources.items():
+        key = MetricKey.of("AWS/ApplicationELB", name, dims)
+        MetricSource(
+            clock=sim.clock, store=sim.store, key=key, resolution=60, value=value, ingestion_delay=delay
+        ).start(backfill_from=sim.clock.now)
+    announce(
+        sim.timeline,
+        MetricKey.of("AWS/ApplicationELB", "RequestCount", dims),
+        60,
+        f"{REQUESTS_PER_MINUTE:g} requests/min; HTTPCode_ELB_5XX_Count from the targets that do not answer",
+    )
+
+
 def process_hung(sim: Sim) -> DrillResult:
     web = _start(sim)
+    traffic(sim, web)
     sim.monitor()
     sim.warm_up()
     victim = web.in_service()[0]

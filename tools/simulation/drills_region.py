@@ -16,6 +16,8 @@ from typing import Any
 from tools.simulation.drill_base import PRIMARY, SECONDARY, DrillResult, Sim
 from tools.simulation.drills_data import _database, _decide, _describe, _run
 from tools.simulation.health import Route53Checkers
+from tools.simulation.metrics import MetricKey
+from tools.simulation.traces import MetricSource, announce
 from tools.simulation.webtier import next_phase
 
 __all__ = ["run_region_loss"]
@@ -117,6 +119,8 @@ def run_region_loss(sim: Sim) -> DrillResult:
         endpoints[health_check_id] = checkers
         sim.hooks.checker_observations[health_check_id] = checkers.observations
     sim.monitor("us-east-1", deliver=False)
+    _replica_lag(sim, replica_db)
+    sim.monitor(SECONDARY)
 
     def record_health(role: str) -> bool:
         check = world.resolve(records[role]["HealthCheckId"], global_stack)
@@ -200,6 +204,36 @@ def run_region_loss(sim: Sim) -> DrillResult:
         "Tokyo's database untouched (the lost region)", bool(_describe(sim, PRIMARY, primary_db)), primary_db
     )
     return sim.result("region_loss", sim.recovered_at())
+
+
+REPLICATION_HEARTBEAT_LAG_SECONDS = 1.0
+"""ReplicaLag while Tokyo writes (the stack's heartbeat keeps the replica busy; an assumption)."""
+
+
+def _replica_lag(sim: Sim, identifier: str) -> None:
+    """The Osaka replica's ReplicaLag (Maximum per minute): small while Tokyo replicates, then the
+    seconds since the region was lost, until the promoted instance stops being a replica."""
+    key = MetricKey.of("AWS/RDS", "ReplicaLag", {"DBInstanceIdentifier": identifier})
+
+    def lag(start: float, end: float) -> float | None:
+        if _promoted(sim, identifier):
+            return None
+        return REPLICATION_HEARTBEAT_LAG_SECONDS if end <= 0 else max(REPLICATION_HEARTBEAT_LAG_SECONDS, end)
+
+    MetricSource(
+        clock=sim.clock,
+        store=sim.store,
+        key=key,
+        resolution=60,
+        value=lag,
+        ingestion_delay=sim.latencies.s("METRIC_INGESTION_DELAY_SECONDS"),
+    ).start(backfill_from=sim.clock.now)
+    announce(
+        sim.timeline,
+        key,
+        60,
+        "1 s while Tokyo replicates; the seconds since Tokyo was lost after it; none once promoted",
+    )
 
 
 def _promoted(sim: Sim, identifier: str) -> bool:

@@ -92,11 +92,12 @@ class AppModel:
     def ready_at(self, instance_id: str) -> float:
         return self.launched[instance_id] + self.ready_seconds
 
-    def answering(self, instance_id: str) -> bool:
-        now = self.clock.now
+    def answering(self, instance_id: str, at: float | None = None) -> bool:
+        """Whether the web process answers at ``at`` (default now; a past time ignores EC2's state)."""
+        now = self.clock.now if at is None else at
         if instance_id not in self.launched or now < self.ready_at(instance_id):
             return False
-        if self.zone.get(instance_id) in self.down_zones or not self.running(instance_id):
+        if self.zone.get(instance_id) in self.down_zones or (at is None and not self.running(instance_id)):
             return False
         if instance_id in self.hung and now >= self.hung[instance_id]:
             return False
@@ -158,9 +159,11 @@ class TargetHealthChecker:
         self.passes: dict[str, int] = {}
         self.failures: dict[str, int] = {}
         self.changes: list[tuple[float, str, str]] = []
+        self.primed: dict[str, str] = {}
         self.on_change: Callable[[], None] = lambda: None
 
     def prime(self, instance_id: str, state: str = "healthy") -> None:
+        self.primed[instance_id] = state
         self.state[instance_id] = state
         self.passes[instance_id] = self.settings.healthy_threshold if state == "healthy" else 0
         self.failures[instance_id] = 0
@@ -226,6 +229,16 @@ class TargetHealthChecker:
 
     def healthy(self) -> list[str]:
         return sorted(t for t, s in self.state.items() if s == "healthy")
+
+    def state_at(self, target: str, at: float) -> str | None:
+        """The target's state at a past time, from the recorded changes (None: not registered yet)."""
+        state = self.primed.get(target)
+        for when, changed, new in self.changes:
+            if when > at:
+                break
+            if changed == target:
+                state = new
+        return state
 
     def unhealthy(self) -> list[str]:
         return sorted(t for t, s in self.state.items() if s == "unhealthy")
