@@ -219,7 +219,9 @@ def test_run_command_is_sent_to_the_emulator_and_its_outcome_labelled(env):
         "outputs": [{"Name": "Output", "Selector": "$.Output", "Type": "String"}],
     }
     execution = run_runbook(_doc(step), name="doc", env=env)
-    assert execution.status == "Success" and execution.step("Probe").outputs == {"Output": "HEALTH=ok\n"}
+    outputs = execution.step("Probe").outputs
+    assert execution.status == "Success" and outputs["Output"] == "HEALTH=ok\n"
+    assert outputs["Status"] == "Success" and outputs["CommandId"]  # the action's predefined outputs
     assert env.client("ssm").list_commands()["Commands"][0]["DocumentName"] == "AWS-RunShellScript"
     assert any(line.label == "INJECTED" and "Run Command" in line.text for line in env.timeline.lines)
     assert env.clock.now == START + LATENCIES.s("SSM_RUN_COMMAND_SECONDS")
