@@ -122,6 +122,7 @@ class DeployedFunction:
     code_sha256: str
     layers: tuple[str, ...] = ()
     _entry: Any = field(default=None, repr=False)
+    _roots: tuple[str, ...] | None = field(default=None, repr=False)
 
     def invoke(self, event: Mapping[str, Any], emulator: Emulator) -> Invocation:
         """Run the handler on ``event`` with the function's environment, against ``emulator``."""
@@ -188,10 +189,11 @@ class DeployedFunction:
         return self._entry
 
     def _is_ours(self, module: Any) -> bool:
-        file = getattr(module, "__file__", None) or ""
-        return any(
-            file.startswith(f"{root}{os.sep}") for root in {str(self.code_dir), str(self.code_dir.resolve())}
-        )
+        if self._roots is None:  # resolving the folder once, not once per module of the process
+            self._roots = tuple(
+                f"{root}{os.sep}" for root in {str(self.code_dir), str(self.code_dir.resolve())}
+            )
+        return (getattr(module, "__file__", None) or "").startswith(self._roots)
 
     def _runtime_variables(self) -> dict[str, str]:
         return {

@@ -81,6 +81,7 @@ class Sim:
     latencies: Latencies
     workdir: Path
     epoch: datetime
+    templates: dict[str, dict[str, Any]] = field(default_factory=dict)
     clock: VirtualClock = field(init=False)
     timeline: SimTimeline = field(init=False)
     store: MetricStore = field(default_factory=MetricStore)
@@ -101,7 +102,9 @@ class Sim:
         self.timeline = SimTimeline(self.name, self.clock)
         self.hooks = SimHooks(self.clock, self.latencies)
         self.hooks.on_note = self.touch
-        self.world = World(self.emulator, self.assembly, self.environment, self.timeline, self.workdir)
+        self.world = World(
+            self.emulator, self.assembly, self.environment, self.timeline, self.workdir, self.templates
+        )
 
     # --- set-up -----------------------------------------------------------------------------------
     def deploy(self, *regions: str) -> None:

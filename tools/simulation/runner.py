@@ -13,7 +13,7 @@ import json
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,29 @@ from tools.simulation.clock import minute_aligned_epoch
 from tools.simulation.drill_base import DrillResult, Sim
 
 __all__ = ["SIM_DRILLS", "SimDrill", "SimulationReport", "run_simulation"]
+
+
+@contextlib.contextmanager
+def shared_service_models() -> Iterator[None]:
+    """Every botocore session of this process shares one loader of service models while the drills
+    run: the deployed function and the runbooks' scripts start a fresh SDK session per invocation (as
+    Lambda and Automation would), and re-reading the models each time costs more than the drill."""
+    import botocore.session
+    from botocore.loaders import create_loader
+
+    loaders: dict[Any, Any] = {}
+
+    def shared(search_paths: Any = None) -> Any:
+        key = tuple(search_paths) if isinstance(search_paths, list) else search_paths
+        if key not in loaders:
+            loaders[key] = create_loader(search_paths)
+        return loaders[key]
+
+    botocore.session.create_loader = shared  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        botocore.session.create_loader = create_loader  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,10 +217,21 @@ def run_simulation(
     account = load_environment(assembly, environment)[0].account
     with contextlib.ExitStack() as cleanup:
         scratch = workdir or Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="simulation-")))
+        cleanup.enter_context(shared_service_models())
         emulator = cleanup.enter_context(Emulator(account=account))
+        templates: dict[str, dict[str, Any]] = {}
         for drill in chosen:
             drill_started = time.monotonic()
-            sim = Sim(drill.name, emulator, assembly, environment, latencies, scratch, minute_aligned_epoch())
+            sim = Sim(
+                drill.name,
+                emulator,
+                assembly,
+                environment,
+                latencies,
+                scratch,
+                minute_aligned_epoch(),
+                templates,
+            )
             scenario = budget[drill.scenario]
             try:
                 with fills.applied(sim.hooks):

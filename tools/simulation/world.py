@@ -47,14 +47,23 @@ class World:
     """The environment's stacks (from the synthesized assembly) and their state in the emulator."""
 
     def __init__(
-        self, emulator: Emulator, assembly: Path, environment: str, timeline: SimTimeline, workdir: Path
+        self,
+        emulator: Emulator,
+        assembly: Path,
+        environment: str,
+        timeline: SimTimeline,
+        workdir: Path,
+        templates: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.emulator = emulator
         self.environment = environment
         self.timeline = timeline
         self.workdir = workdir
         self.artifacts = load_environment(assembly, environment)
-        self.templates = {a.display_name: a.template() for a in self.artifacts}
+        self.templates = templates if templates is not None else {}
+        for artifact in self.artifacts:  # read once, shared by the drills of a run (never modified)
+            if artifact.display_name not in self.templates:
+                self.templates[artifact.display_name] = artifact.template()
         self.physical: dict[tuple[str, str], str] = {}
         self.deployed: dict[str, DeployedStack] = {}
         self.stages: dict[str, Stage] = {}
