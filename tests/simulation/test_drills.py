@@ -153,3 +153,46 @@ def test_the_instance_recovery_runbook_runs_with_scripted_command_answers(synthe
     assert execution.path()[-1] == "NotifyRecovered:Success"
     assert execution.step("VerifyHealth").outputs["Output"].startswith("HEALTH_CHECK_PASSED")
     assert any(line.label == "INJECTED" and "Run Command" in line.text for line in sim.timeline.lines)
+
+
+def test_the_command_lists_and_runs_simulated_drills_into_the_report(synthesized_app, tmp_path, capsys):
+    from tools.gameday.cli import main
+    from tools.simulation.fills import FILLS
+
+    assert main(["--list"]) == 0
+    listed = capsys.readouterr().out
+    assert all(f"drill {d.name}:" in listed for d in runner.drills())
+    assert all(f"gap   {g.name}:" in listed for g in FILLS)
+
+    report_file = tmp_path / "gameday.json"
+    status = main(
+        [
+            "--env",
+            "dev",
+            "--assembly",
+            str(synthesized_app.outdir),
+            "--drill",
+            "sim-pitr",
+            "--report",
+            str(report_file),
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert status == 0, printed
+    import json
+
+    data = json.loads(report_file.read_text())
+    (row,) = data["drills"]
+    assert row["name"] == "sim-pitr" and row["environment"] == "dev" and row["recovered"] is True
+    assert (
+        row["simulated_detection_seconds"] == 0 and row["simulated_recovery_seconds"] == row["budget_seconds"]
+    )
+    assert data["passed"] is True
+
+
+def test_the_command_refuses_an_environment_the_assembly_lacks(synthesized_app, capsys):
+    from tools.gameday.cli import main
+
+    status = main(["--env", "qa", "--assembly", str(synthesized_app.outdir), "--drill", "sim-pitr"])
+    assert status == 2
+    assert "environment 'qa' is not in the assembly" in capsys.readouterr().err

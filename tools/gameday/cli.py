@@ -85,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tools.gameday.deploy import DeployError
     from tools.gameday.drills import DRILLS
     from tools.gameday.runner import GameDayError, run_gameday
+    from tools.recovery_budget import AssemblyError as BudgetAssemblyError
     from tools.simulation import fills
     from tools.simulation.runner import drills as simulated_drills
     from tools.simulation.runner import run_simulation
@@ -141,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if simulated
                 else None
             )
-        except (GameDayError, AssemblyError, DeployError) as error:
+        except (GameDayError, AssemblyError, BudgetAssemblyError, DeployError) as error:
             print(f"game day cannot start: {error}", file=sys.stderr)
             return 2
     seconds = time.monotonic() - started

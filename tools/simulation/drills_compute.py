@@ -120,9 +120,10 @@ def instance_crash(sim: Sim) -> DrillResult:
 
 
 def failing_share(web: WebTier, at: float) -> float:
-    """Share of requests the load balancer answers 5xx at ``at``: it routes to healthy targets (to all
-    of them when none is healthy: fail open; 503 when there are none), and a routed target that does
-    not answer makes the load balancer time out (504)."""
+    """Share of requests the load balancer answers 5xx at ``at``: it routes to healthy targets, to all
+    of them when none is healthy ("If there are no healthy targets, the load balancer routes requests
+    to all targets": fail open, "Health checks for Application Load Balancer target groups"), 503
+    when there are none, and a routed target that does not answer makes it time out (504)."""
     known = [t for t in web.app.launched if web.checker.state_at(t, at) is not None]
     routed = [t for t in known if web.checker.state_at(t, at) == "healthy"] or known
     if not routed:
@@ -275,6 +276,9 @@ def cpu_saturation(sim: Sim) -> DrillResult:
         value = max(v for v in tracking.last_values if v is not None)
         current = web.desired()
         group = web.group()
+        # "Target tracking ... adds or removes capacity as required to keep the metric at, or close
+        # to, the specified target value" in proportion to the metric (Target tracking scaling
+        # policies, EC2 Auto Scaling User Guide); the exact formula is not documented.
         wanted = min(int(group["MaxSize"]), math.ceil(current * value / target))
         sim.timeline.simulated(
             f"target-tracking alarm -> ALARM ({transition.reason}; CPU {value:.0f} % vs target "

@@ -217,6 +217,9 @@ def pitr(sim: Sim) -> DrillResult:
 
 
 def _fail_single_az(sim: Sim, identifier: str, why: str) -> None:
+    # "failed: The instance has failed and Amazon RDS can't recover it. Perform a point-in-time
+    # restore to the latest restorable time" (Amazon RDS User Guide, "Viewing Amazon RDS DB instance
+    # status"): a single-AZ instance whose host or zone is lost has no standby to fail over to.
     db = _backend_db(sim, PRIMARY, identifier)
     db.status = "failed"
     sim.timeline.injected(
@@ -270,7 +273,6 @@ def db_primary_failure(sim: Sim) -> DrillResult:
             "failover: the "
             "project's database failover drill runbook reboots the primary with failover"
         )
-        sim.detect_at = 0.0
         execution = _run(sim, "Tokyo", "DatabaseFailoverDrill", {}, "the game day (failure injection)")
         sim.detected_at, sim.detected_by = (
             0.0,

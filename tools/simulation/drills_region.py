@@ -46,7 +46,10 @@ def _failover_records(sim: Sim, stack: str) -> dict[str, dict[str, Any]]:
 
 
 def _calculated_healthy(sim: Sim, health_check_id: str, endpoint_status: dict[str, Route53Checkers]) -> bool:
-    """A health check's status as Route 53 computes it, from the emulator's configuration."""
+    """A health check's status as Route 53 computes it, from the emulator's configuration: a
+    CALCULATED check is healthy when at least HealthThreshold children are, an endpoint check per
+    its checkers, and ``Inverted`` flips either ("Monitoring other health checks (calculated health
+    checks)" and "Inverting a health check", Route 53 Developer Guide)."""
     config = sim.world.client("route53", "us-east-1").get_health_check(HealthCheckId=health_check_id)[
         "HealthCheck"
     ]["HealthCheckConfig"]

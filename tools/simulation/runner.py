@@ -9,6 +9,7 @@ drill (and the run); below it, the gap is reported.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import tempfile
 import time
@@ -26,7 +27,7 @@ from tools.simulation import fills
 from tools.simulation.clock import minute_aligned_epoch
 from tools.simulation.drill_base import DrillResult, Sim
 
-__all__ = ["SIM_DRILLS", "SimDrill", "SimulationReport", "run_simulation"]
+__all__ = ["SimDrill", "SimulationReport", "drills", "run_simulation"]
 
 
 @contextlib.contextmanager
@@ -60,7 +61,9 @@ class SimDrill:
     run: Callable[[Sim], DrillResult]
 
 
-def _drills() -> tuple[SimDrill, ...]:
+@functools.cache
+def drills() -> tuple[SimDrill, ...]:
+    """The simulated drills, in the order they run (imported lazily: the CLI lists them cheaply)."""
     from tools.simulation import drills_compute as compute
     from tools.simulation import drills_data as data
 
@@ -90,16 +93,6 @@ def _drills() -> tuple[SimDrill, ...]:
         SimDrill("sim-region-loss", "region_loss", "the primary region is lost", data.region_loss),
         SimDrill("sim-pitr", "data_deletion", "data is deleted: point-in-time restore", data.pitr),
     )
-
-
-SIM_DRILLS: tuple[SimDrill, ...] = ()
-
-
-def drills() -> tuple[SimDrill, ...]:
-    global SIM_DRILLS
-    if not SIM_DRILLS:
-        SIM_DRILLS = _drills()
-    return SIM_DRILLS
 
 
 @dataclass
@@ -200,7 +193,10 @@ def run_simulation(
         ``budget-overrides.json``): its ``latencies`` apply to the simulation too, so both use the
         same numbers, and its ``targets`` to the budget's statuses. Default: no overrides.
     """
+    from tools.gameday.assembly import load_environment
+
     started = time.monotonic()
+    account = load_environment(assembly, environment)[0].account  # a missing stage fails here, clearly
     overrides = json.loads(budget_overrides.read_text()) if budget_overrides is not None else {}
     latency_overrides = dict(overrides.get("latencies") or {})
     latencies = Latencies(latency_overrides)
@@ -212,9 +208,6 @@ def run_simulation(
     )[environment]
     chosen = [d for d in drills() if not selected or d.name in selected]
     report = SimulationReport(environment)
-    from tools.gameday.assembly import load_environment
-
-    account = load_environment(assembly, environment)[0].account
     with contextlib.ExitStack() as cleanup:
         scratch = workdir or Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="simulation-")))
         cleanup.enter_context(shared_service_models())
