@@ -169,7 +169,7 @@ class Sim:
                 delivery=self.delivery(region) if deliver else None,
                 composite_settings=self.composite_settings(region),
                 bands=bands,
-                on_transition=lambda name, transition: self.touch(),
+                on_change=self.touch,
                 evaluate_from=-WARMUP_SECONDS / 2,
             )
             monitor.start()

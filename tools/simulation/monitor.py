@@ -57,18 +57,16 @@ class Delivery:
         self.listeners: list[Callable[[Run], None]] = []
         """Called with every run of a deployed function, after it ran."""
 
-    def deliver(
-        self, event: Mapping[str, Any], *, why: str, on_run: Callable[[Run], None] | None = None
-    ) -> None:
+    def deliver(self, event: Mapping[str, Any], *, why: str) -> None:
         """Route ``event`` after the delivery latency; run each Lambda target at its action time."""
         delay = self.latencies.s("EVENTBRIDGE_DELIVERY_SECONDS")
         self.timeline.simulated(
             f"EventBridge delivers '{event['detail-type']}' ({why}) in {delay:g} s "
             "(EVENTBRIDGE_DELIVERY_SECONDS)"
         )
-        self.clock.after(delay, lambda: self._route(event, on_run), label="EventBridge delivery")
+        self.clock.after(delay, lambda: self._route(event), label="EventBridge delivery")
 
-    def _route(self, event: Mapping[str, Any], on_run: Callable[[Run], None] | None) -> None:
+    def _route(self, event: Mapping[str, Any]) -> None:
         from tools.gameday.routing import route
 
         matched = route(self.stage.emulator, event, region=self.stage.region)
@@ -97,11 +95,9 @@ class Delivery:
                 f"acts after {seconds:g} s "
                 f"({'LAMBDA_COLD_START_SECONDS + ' if cold else 'warm: '}HEALING_ACTION_SECONDS)"
             )
-            self.clock.after(
-                seconds, lambda e=event, t=target: self._run(e, t, on_run), label=f"run {function.name}"
-            )
+            self.clock.after(seconds, lambda e=event, t=target: self._run(e, t), label=f"run {function.name}")
 
-    def _run(self, event: Mapping[str, Any], target: Any, on_run: Callable[[Run], None] | None) -> None:
+    def _run(self, event: Mapping[str, Any], target: Any) -> None:
         self.store.publish(self.stage.client("cloudwatch"), visible_at=self.clock.now)
         function = self.stage.function(target.target_arn)
         invocation = function.invoke(event, self.stage.emulator)
@@ -128,8 +124,6 @@ class Delivery:
         self.after_run()
         for listener in self.listeners:
             listener(run)
-        if on_run is not None:
-            on_run(run)
 
 
 class AlarmMonitor:
@@ -146,12 +140,12 @@ class AlarmMonitor:
         delivery: Delivery | None,
         composite_settings: Mapping[str, Mapping[str, Any]],
         bands: Mapping[str, Mapping[str, Callable[[float, float], tuple[float, float]]]] | None = None,
-        on_transition: Callable[[str, Transition], None] = lambda name, transition: None,
+        on_change: Callable[[], None] = lambda: None,
         evaluate_from: float | None = None,
     ) -> None:
         self.clock, self.timeline, self.latencies = clock, timeline, latencies
         self.stage, self.store, self.delivery = stage, store, delivery
-        self.on_transition = on_transition
+        self.on_change = on_change
         self.evaluate_from = evaluate_from
         cloudwatch = stage.client("cloudwatch")
         described = cloudwatch.describe_alarms(AlarmTypes=["MetricAlarm", "CompositeAlarm"])
@@ -214,7 +208,7 @@ class AlarmMonitor:
         self.timeline.emulator(
             f"SetAlarmState {name} -> {transition.state} (the emulator now holds the evaluated state)"
         )
-        self.on_transition(name, transition)
+        self.on_change()
         self._event(now_described, previous, why=f"{name} -> {transition.state}")
         if transition.state == ALARM:
             self._actions(name, alarm.spec.alarm_actions, f"alarm {name} in ALARM")
@@ -276,4 +270,4 @@ class AlarmMonitor:
             self.timeline.emulator(
                 f"SNS {action.rsplit(':', 1)[-1]}: notification for {name} (the alarm's action)"
             )
-            self.on_transition(name, None)  # type: ignore[arg-type]
+            self.on_change()
