@@ -22,7 +22,7 @@ help:
 	@echo "make test             install the pinned test toolchain, lint, run the whole test suite"
 	@echo "make snapshot-update  refresh the template snapshots after an intended change (review the diff!)"
 	@echo "make budget           recovery-time budget and monthly cost (per DR strategy) of every environment"
-	@echo "make gameday          rehearse healing locally against moto (ENV=dev|stg|prod)"
+	@echo "make gameday          rehearse healing against moto and the recovery chain on a virtual clock (ENV=<env>, REPORT=<file>)"
 	@echo "make clean            remove cdk.out, caches"
 
 check-python:
@@ -94,7 +94,9 @@ budget: setup synth
 	exit $$status
 
 # Rehearse the healing path locally: deploy the synthesized Tokyo stacks of one environment into moto
-# (server mode, 127.0.0.1 only), inject failures, verify recovery. Exits non-zero if a drill fails.
+# (server mode, 127.0.0.1 only), inject failures, verify recovery; then the simulated drills run the
+# whole recovery chain on a virtual clock and check each against the recovery budget (same overrides
+# as `make budget`). Exits non-zero if a drill fails or a simulated drill is above its budget.
 gameday: setup
 	$(PY) -m tools.gameday --env $(or $(ENV),dev) $(if $(REPORT),--report $(REPORT))
 

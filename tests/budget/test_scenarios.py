@@ -23,6 +23,7 @@ from budget_templates import (
     health_check,
     launch_template,
     merge,
+    rule,
     runbook,
     stage,
     target_group,
@@ -296,6 +297,27 @@ def test_single_az_database_needs_a_restore_and_misses_rto_and_rpo():
     assert result.recovery_seconds == 3660
     assert result.data_loss_seconds == 300
     assert result.status == MISSED
+
+
+def test_single_az_database_failure_pages_through_the_rds_failure_event():
+    # given a rule that delivers RDS failure events to the healing function
+    rds_rule = rule(
+        "RdsEvents",
+        {
+            "source": ["aws.rds"],
+            "detail-type": ["RDS DB Instance Event"],
+            "detail": {"EventCategories": ["failure"]},
+        },
+    )
+    result = _budget(
+        {
+            "Tokyo-Data": (TOKYO, database(multi_az=False)),
+            "Tokyo-Monitoring": (TOKYO, merge(healing_function(), rds_rule)),
+        }
+    )["db_primary_failure"]
+    # then the page goes through EventBridge 5 + cold start 10 + the function 5, then the on-call's 900
+    assert result.detection_seconds == 920
+    assert result.detection.name == "RDS failure event -> healing function -> on-call"
 
 
 def test_no_database_is_not_covered_and_not_a_miss():

@@ -19,6 +19,7 @@ __all__ = [
     "iso_millis",
     "iso_seconds",
     "launch_unsuccessful",
+    "rds_instance_event",
 ]
 
 
@@ -192,6 +193,38 @@ def launch_unsuccessful(
             "EC2InstanceId": "",
             "StartTime": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
             "Cause": cause,
+        },
+        at=at,
+    )
+
+
+def rds_instance_event(
+    *,
+    account: str,
+    region: str,
+    db_identifier: str,
+    event_id: str,
+    category: str,
+    message: str,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """RDS reports an event of ``db_identifier`` (``RDS-EVENT-0031`` failure, ``-0049`` failover...)."""
+    at = at or _now()
+    arn = f"arn:aws:rds:{region}:{account}:db:{db_identifier}"
+    return _envelope(
+        detail_type="RDS DB Instance Event",
+        source="aws.rds",
+        account=account,
+        region=region,
+        resources=[arn],
+        detail={
+            "EventCategories": [category],
+            "SourceType": "DB_INSTANCE",
+            "SourceArn": arn,
+            "Date": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z",
+            "Message": message,
+            "SourceIdentifier": db_identifier,
+            "EventID": event_id,
         },
         at=at,
     )

@@ -122,6 +122,7 @@ class DeployedFunction:
     code_sha256: str
     layers: tuple[str, ...] = ()
     _entry: Any = field(default=None, repr=False)
+    _roots: tuple[str, ...] | None = field(default=None, repr=False)
 
     def invoke(self, event: Mapping[str, Any], emulator: Emulator) -> Invocation:
         """Run the handler on ``event`` with the function's environment, against ``emulator``."""
@@ -145,6 +146,21 @@ class DeployedFunction:
         return Invocation(
             context.aws_request_id, response, error, logs.getvalue(), time.perf_counter() - started
         )
+
+    def load(self, emulator: Emulator) -> list[Any]:
+        """Import the code as a cold start does (once per deployment); returns the function's modules.
+
+        A tool that runs the code on another clock (the simulation's virtual clock) uses the modules
+        to give the code that clock before the first invocation.
+        """
+        with emulator.environment(self.region, self._runtime_variables()), _TAP.capture():
+            self._load()
+        return [module for module in list(sys.modules.values()) if self._is_ours(module)]
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the code is imported (the next invocation is warm)."""
+        return self._entry is not None
 
     def unload(self) -> None:
         """Forget the imported code (the execution environment goes away)."""
@@ -173,10 +189,11 @@ class DeployedFunction:
         return self._entry
 
     def _is_ours(self, module: Any) -> bool:
-        file = getattr(module, "__file__", None) or ""
-        return any(
-            file.startswith(f"{root}{os.sep}") for root in {str(self.code_dir), str(self.code_dir.resolve())}
-        )
+        if self._roots is None:  # resolving the folder once, not once per module of the process
+            self._roots = tuple(
+                f"{root}{os.sep}" for root in {str(self.code_dir), str(self.code_dir.resolve())}
+            )
+        return (getattr(module, "__file__", None) or "").startswith(self._roots)
 
     def _runtime_variables(self) -> dict[str, str]:
         return {

@@ -51,6 +51,7 @@ from .timing import (
     launch,
     metric_resolution,
     operator,
+    rds_failure_event,
     replace_instances,
     target_healthy,
     target_unhealthy,
@@ -519,9 +520,32 @@ def _restore_start(ctx: Context, region: str, *apis: str) -> Step:
     )
 
 
+def _database_page(ctx: Context, db: Database) -> list[Step]:
+    """RDS reports the failure as an event; a rule delivers it to a function that pages (healing).
+
+    Without such a rule the on-call's response time alone is counted (a person notices).
+    """
+    identifier = ctx.inv.stage.resolve(
+        db.resource.properties.get("DBInstanceIdentifier"), db.resource.id.stack
+    )
+    event = rds_failure_event(
+        identifier if isinstance(identifier, str) else None,
+        ctx.account(db.resource.id.stack),
+        db.resource.region,
+    )
+    rules = [r for r in ctx.inv.rules_matching(event, region=db.resource.region) if r.reaches("lambda")]
+    if not rules:
+        return []
+    return event_to_function(ctx.latencies, rules[0].resource.id, "healing function pages the on-call")
+
+
 def _single_az_restore(ctx: Context, db: Database) -> tuple[Path, Path, DataLoss]:
     lat = ctx.latencies
-    detection = Path("on-call is paged", (operator(lat, "on-call is paged and decides to restore"),))
+    page = _database_page(ctx, db)
+    detection = Path(
+        "RDS failure event -> healing function -> on-call" if page else "on-call is paged",
+        (*page, operator(lat, "on-call is paged and decides to restore")),
+    )
     recovery = Path(
         "restore the database to a new instance (PITR)",
         (

@@ -238,6 +238,27 @@ def ec2_state_event(state: str, account: str, region: str) -> dict[str, Any]:
     }
 
 
+def rds_failure_event(identifier: str | None, account: str, region: str) -> dict[str, Any]:
+    """The "RDS DB Instance Event" RDS emits when a DB instance fails (RDS-EVENT-0031, category failure)."""
+    name = identifier or "<generated name>"
+    arn = f"arn:aws:rds:{region}:{account}:db:{name}"
+    return {
+        "version": "0",
+        "source": "aws.rds",
+        "detail-type": "RDS DB Instance Event",
+        "account": account,
+        "region": region,
+        "resources": [arn],
+        "detail": {
+            "EventCategories": ["failure"],
+            "SourceType": "DB_INSTANCE",
+            "SourceArn": arn,
+            "SourceIdentifier": name,
+            "EventID": "RDS-EVENT-0031",
+        },
+    }
+
+
 def launch(group: AutoScalingGroup, pool: WarmPool | None, latencies: Latencies) -> Step:
     """A new instance becomes ready to answer /health: from the warm pool, or a cold boot.
 
