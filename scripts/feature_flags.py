@@ -9,7 +9,8 @@ value and compared with the app as configured. A flag is reported as
 
 - ``no change``: no template changes (safe to adopt);
 - ``stateless``: templates change, but no stateful resource (database, key, vault, table, bucket,
-  secret, log group, queue) is touched: adopt after reviewing the listed resources;
+  secret, log group, queue) is touched: adopt after reviewing the listed resources (the stacks' own
+  tags in the assembly manifest are compared too, as a pseudo-resource of type ``StackTags``);
 - ``STATEFUL``: a stateful resource is added, removed, renamed (new logical id) or changed: such a
   change can replace data in an existing deployment; decide by hand (usually: leave the flag off and
   write down why).

@@ -22,7 +22,7 @@ from lambda_src.auto_heal.events import (
 from tests.events import load_event
 from tools.gameday import aws_events
 from tools.gameday.emulator import Emulator
-from tools.gameday.routing import matches, route
+from tools.gameday.routing import matches, route, target_input
 
 ACCOUNT, REGION = "111111111111", "ap-northeast-1"
 ALARMS = alarm_state_change_pattern("webapp-dev-", "webapp-dev-autoheal-")
@@ -209,7 +209,7 @@ def test_routes_to_the_targets_of_enabled_matching_rules_only(emulator):
     assert [(r.rule_name, r.target_arn) for r in routes] == [("stopped", function)]
 
 
-def test_fails_when_a_matching_target_transforms_the_event(emulator):
+def test_a_target_with_an_input_path_gets_that_part_of_the_event(emulator):
     events = emulator.client("events", REGION)
     events.put_rule(Name="launches", EventPattern=json.dumps(auto_scaling_failure_pattern()))
     events.put_targets(
@@ -229,5 +229,29 @@ def test_fails_when_a_matching_target_transforms_the_event(emulator):
         cause="",
     )
 
-    with pytest.raises(NotImplementedError, match="uses InputPath"):
-        route(emulator, event, region=REGION)
+    (matched,) = route(emulator, event, region=REGION)
+    assert matched.payload == event["detail"]
+
+
+def test_an_input_transformer_renders_its_template_as_eventbridge_documents():
+    # EventBridge User Guide, "Transforming target input": outside quotes a value is inserted as JSON,
+    # inside a JSON string as text; predefined variables name the rule.
+    event = {"time": "2026-12-04T10:00:00Z", "detail": {"alarmName": "webapp-prod-incident-high", "n": 3}}
+    target = {
+        "InputTransformer": {
+            "InputPathsMap": {"name": "$.detail.alarmName", "time": "$.time", "n": "$.detail.n"},
+            "InputTemplate": (
+                '{"alarmName":<name>,"enteredAlarmAt":<time>,'
+                '"text":"<name> x<n> by <aws.events.rule-name>","count":<n>}'
+            ),
+        }
+    }
+    payload = target_input(target, event, rule_name="OnAlarm", rule_arn="arn:aws:events:r:1:rule/OnAlarm")
+    assert payload == {
+        "alarmName": "webapp-prod-incident-high",
+        "enteredAlarmAt": "2026-12-04T10:00:00Z",
+        "text": "webapp-prod-incident-high x3 by OnAlarm",
+        "count": 3,
+    }
+    assert target_input({"Input": '{"fixed": true}'}, event, rule_name="r", rule_arn="a") == {"fixed": True}
+    assert target_input({}, event, rule_name="r", rule_arn="a") == event

@@ -113,7 +113,7 @@ def test_a_simulated_time_above_the_budget_fails_the_drill(synthesized_app, monk
     assert "ABOVE BUDGET" in report.summary()
 
 
-def test_the_instance_recovery_runbook_runs_with_scripted_command_answers(synthesized_app, tmp_path):
+def test_the_instance_recovery_runbook_marks_a_group_member_unhealthy_not_rebooted(synthesized_app, tmp_path):
     from datetime import UTC, datetime
 
     from tools.gameday.assembly import load_environment
@@ -149,10 +149,13 @@ def test_the_instance_recovery_runbook_runs_with_scripted_command_answers(synthe
             )
             execution = run_runbook(document, name=logical_id, parameters={"InstanceId": instance}, env=env)
         sim.close()
+    # A group member is never rebooted behind the group's back: the runbook marks it unhealthy and
+    # the group replaces it (its recovery path is the group's, not the runbook's).
     assert execution.status == "Success", execution.path()
-    assert execution.path()[-1] == "NotifyRecovered:Success"
-    assert execution.step("VerifyHealth").outputs["Output"].startswith("HEALTH_CHECK_PASSED")
-    assert any(line.label == "INJECTED" and "Run Command" in line.text for line in sim.timeline.lines)
+    path = execution.path()
+    assert path[-1] == "NotifyReplacing:Success", path
+    assert any(step.startswith("MarkUnhealthy") for step in path), path
+    assert not any(step.startswith(("Reboot", "RestartService", "VerifyHealth")) for step in path), path
 
 
 def test_the_command_lists_and_runs_simulated_drills_into_the_report(synthesized_app, tmp_path, capsys):

@@ -254,7 +254,7 @@ class Stage:
                 )
                 continue
             function = self.function(matched.target_arn)
-            invocation = function.invoke(event, self.emulator)
+            invocation = function.invoke(matched.payload, self.emulator)
             timeline.function(*_describe_invocation(function, invocation))
             runs.append(Run(matched, function, invocation))
         return runs

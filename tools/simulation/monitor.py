@@ -100,7 +100,7 @@ class Delivery:
     def _run(self, event: Mapping[str, Any], target: Any) -> None:
         self.store.publish(self.stage.client("cloudwatch"), visible_at=self.clock.now)
         function = self.stage.function(target.target_arn)
-        invocation = function.invoke(event, self.stage.emulator)
+        invocation = function.invoke(target.payload, self.stage.emulator)
         run = Run(target, function, invocation)
         self.runs.append((self.clock.now, run))
         results = invocation.response.get("results", []) if isinstance(invocation.response, Mapping) else []

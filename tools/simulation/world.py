@@ -63,7 +63,7 @@ class World:
         self.templates = templates if templates is not None else {}
         for artifact in self.artifacts:  # read once, shared by the drills of a run (never modified)
             if artifact.display_name not in self.templates:
-                self.templates[artifact.display_name] = artifact.template()
+                self.templates[artifact.display_name] = artifact.template
         self.physical: dict[tuple[str, str], str] = {}
         self.deployed: dict[str, DeployedStack] = {}
         self.stages: dict[str, Stage] = {}
