@@ -19,34 +19,91 @@ from .model import (
 _STATUS_TEXT = {MET: "met", MISSED: "MISSED", NOT_COVERED: "not covered", NO_TARGET: "no target"}
 
 
+def _automated(path_seconds: float | None, human: float | None) -> float | None:
+    return None if path_seconds is None else path_seconds - (human or 0)
+
+
 def _row(s: ScenarioResult) -> list[str]:
     target = s.target
+    detection_human = s.detection.human_seconds if s.detection else None
+    recovery_human = s.recovery.human_seconds if s.recovery else None
     return [
         s.key,
-        fmt_duration(s.detection_seconds),
-        fmt_duration(s.recovery_seconds),
+        fmt_duration(_automated(s.detection_seconds, detection_human)),
+        fmt_duration(s.decision_seconds) if s.decision_seconds else "-",
+        fmt_duration(_automated(s.recovery_seconds, recovery_human)),
+        fmt_duration(s.typical_total_seconds),
         fmt_duration(s.total_seconds),
         fmt_duration(target.rto_seconds) if target else "-",
+        fmt_duration(s.data_loss_typical_seconds),
         fmt_duration(s.data_loss_seconds),
         fmt_duration(target.rpo_seconds) if target else "-",
         _STATUS_TEXT[s.status],
     ]
 
 
+HEADER = [
+    "scenario",
+    "detect",
+    "on-call",
+    "recover",
+    "typical",
+    "worst",
+    "RTO",
+    "loss typ",
+    "loss worst",
+    "RPO",
+    "status",
+]
+
+
+def _milestone_line(s: ScenarioResult) -> str | None:
+    shown = [m for key, m in s.milestones.items() if key in ("first_success", "full_capacity")]
+    if not shown:
+        return None
+    return "      " + "; ".join(
+        f"{m.label}: typical {fmt_duration(m.typical)}, worst {fmt_duration(m.seconds)}"
+        if m.seconds is not None
+        else f"{m.label}: never"
+        for m in shown
+    )
+
+
+def _verbose(s: ScenarioResult) -> list[str]:
+    lines = []
+    for label, p in (("detect", s.detection), ("recover", s.recovery)):
+        for step in p.steps if p else ():
+            formula = f" = {step.formula}" if step.formula else ""
+            who = " [on-call]" if step.human else ""
+            lines.append(
+                f"      {label:7} {fmt_duration(step.typical_seconds):>7} {fmt_duration(step.seconds):>7}  "
+                f"{step.label}{who}{formula}  <- {step.source}"
+            )
+    for mode, path in s.modes.items():
+        lines.append(f"      mode {mode}: {fmt_duration(path.seconds)} via {path.name}")
+    for path in s.alternatives:
+        lines.append(f"      also: {fmt_duration(path.seconds)} via {path.name}")
+    lines.extend(f"      warning: {warning}" for warning in s.warnings)
+    return lines
+
+
 def render_table(budget: Budget, *, verbose: bool = False) -> str:
-    """The terminal table: one block per environment, one row per scenario, then the reasons."""
-    header = ["scenario", "detect", "recover", "total", "RTO", "data loss", "RPO", "status"]
+    """The terminal table: one block per environment, one row per scenario, then the paths and reasons.
+
+    ``detect`` and ``recover`` are the automated parts (worst case), ``on-call`` the person's part;
+    ``typical`` and ``worst`` are the totals, the worst is checked against the RTO.
+    """
     lines: list[str] = []
     for env in budget.environments.values():
-        rows = [header, *(_row(s) for s in env)]
-        widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+        rows = [HEADER, *(_row(s) for s in env)]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
         dr = env.dr_region or "none"
         lines.append(f"== {env.stage} (primary {env.primary_region}, DR {dr}): {_STATUS_TEXT[env.status]}")
         for i, row in enumerate(rows):
             cells = [row[0].ljust(widths[0])] + [
                 cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)
             ]
-            lines.append("  " + "  ".join(cells))
+            lines.append("  " + "  ".join(cells).rstrip())
             if i == 0:
                 lines.append("  " + "  ".join("-" * w for w in widths))
         for s in env:
@@ -56,20 +113,15 @@ def render_table(budget: Budget, *, verbose: bool = False) -> str:
             reason = s.reason
             if path or reason:
                 lines.append(f"  - {s.key}: {path}" + (f"  [{reason}]" if reason else ""))
+            if (milestones := _milestone_line(s)) is not None:
+                lines.append(milestones)
             if verbose:
-                for label, p in (("detect", s.detection), ("recover", s.recovery)):
-                    for step in p.steps if p else ():
-                        formula = f" = {step.formula}" if step.formula else ""
-                        lines.append(
-                            f"      {label:7} {fmt_duration(step.seconds):>8}  {step.label}{formula}"
-                            f"  <- {step.source}"
-                        )
-                for warning in s.warnings:
-                    lines.append(f"      warning: {warning}")
+                lines.extend(_verbose(s))
         lines.append("")
     missed = budget.missed
     lines.append(
-        f"{len(missed)} scenario(s) miss their target: " + ", ".join(f"{env}/{s.key}" for env, s in missed)
+        f"{len(missed)} scenario(s) miss their target or lack a piece: "
+        + ", ".join(f"{env}/{s.key}" for env, s in missed)
         if missed
         else "every scenario meets its target (or is not covered by design)"
     )
