@@ -64,6 +64,13 @@ def test_a_sleep_takes_its_duration_and_api_calls_take_a_step_each():
     assert run.clock.worst == 125 and run.clock.typical == 121
 
 
+def test_a_sleep_longer_than_its_timeout_fails_the_step():
+    sleep = {"name": "S", "action": "aws:sleep", "inputs": {"Duration": "PT10M"}, "timeoutSeconds": 120}
+    run = _run(_doc(sleep))
+    assert run.failed and run.failed.startswith("S fails: sleeps longer than timeoutSeconds")
+    assert run.clock.worst == 120
+
+
 def test_a_branch_on_a_parameter_default_follows_it():
     branch = {
         "name": "Choose",

@@ -318,7 +318,16 @@ class _Runner:
             if seconds is None:
                 run.notes.append(f"{step.name}: aws:sleep without a Duration the budget can read")
                 seconds = 0.0
-            return Span(seconds, seconds), "sleeps", f"Duration={step.inputs.get('Duration')}", False
+            window = step.window_seconds(int(seconds) + 1) if step.timeout_seconds else seconds
+            source = f"Duration={step.inputs.get('Duration')}"
+            if seconds > window:  # timeoutSeconds is shared by all actions, aws:sleep too
+                return (
+                    Span(window, window),
+                    f"sleeps longer than timeoutSeconds x maxAttempts ({window:g}s)",
+                    source,
+                    True,
+                )
+            return Span(seconds, seconds), "sleeps", source, False
         if action == "aws:branch":
             return ZERO, "branches", "", False
         if action == "aws:waitForAwsResourceProperty" or (
