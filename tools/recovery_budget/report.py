@@ -151,7 +151,7 @@ def write_chart(env: EnvironmentBudget, path: Path) -> Path:
     for y, s in enumerate(reversed(scenarios)):
         rto = s.target.rto_seconds if s.target else None
         if s.total_seconds is None or not rto:
-            edge = "#c0392b" if s.status == MISSED else "#bbbbbb"
+            edge = "#c0392b" if s.fails else "#bbbbbb"
             ax.barh(y, limit, color="#f4f4f4", hatch="//", edgecolor=edge)
             label = _STATUS_TEXT[s.status] + (f": {s.reason}" if s.reason else "")
             ax.text(
@@ -165,16 +165,32 @@ def write_chart(env: EnvironmentBudget, path: Path) -> Path:
                 clip_on=True,
             )
             continue
-        detect = 100 * (s.detection_seconds or 0) / rto
-        recover = 100 * (s.recovery_seconds or 0) / rto
-        colour = "#c0392b" if s.status == MISSED else "#2e86c1"
-        ax.barh(y, min(detect, limit), color="#f5b041", label="detection")
-        ax.barh(
-            y, min(recover, max(limit - detect, 0)), left=min(detect, limit), color=colour, label="recovery"
+        human = 100 * (s.decision_seconds or 0) / rto
+        detect = (
+            100 * (s.detection_seconds or 0) / rto
+            - 100 * (s.detection.human_seconds if s.detection else 0) / rto
         )
-        share = detect + recover
-        text = f"{fmt_duration(s.total_seconds)} of {fmt_duration(rto)}" + (
-            f" ({share:.0f} %)" if share > limit else ""
+        recover = (
+            100 * (s.recovery_seconds or 0) / rto
+            - 100 * (s.recovery.human_seconds if s.recovery else 0) / rto
+        )
+        colour = "#c0392b" if s.fails else "#2e86c1"
+        left = 0.0
+        for width, part_colour, label in (
+            (detect, "#f5b041", "detection"),
+            (human, "#8e44ad", "on-call decides"),
+            (recover, colour, "recovery"),
+        ):
+            shown = min(width, max(limit - left, 0))
+            ax.barh(y, shown, left=left, color=part_colour, label=label)
+            left += shown
+        share = detect + human + recover
+        typical = 100 * (s.typical_total_seconds or 0) / rto
+        if typical < limit:
+            ax.plot([typical, typical], [y - 0.4, y + 0.4], color="black", linewidth=1.5, label="typical")
+        text = (
+            f"{fmt_duration(s.typical_total_seconds)} typical, {fmt_duration(s.total_seconds)} worst "
+            f"of {fmt_duration(rto)}" + (f" ({share:.0f} %)" if share > limit else "")
         )
         if s.data_loss_seconds:
             text += f", data loss {fmt_duration(s.data_loss_seconds)}"
@@ -188,9 +204,11 @@ def write_chart(env: EnvironmentBudget, path: Path) -> Path:
                 if value > limit_s
             ]
             text += f" - MISSED ({', '.join(over)})"
+        elif s.status == NOT_COVERED:
+            text += " - NOT COVERED"
         x = share + 1
         box = {"fc": "white", "lw": 0, "alpha": 0.85, "pad": 1.5}
-        if x > limit - 55:  # no room right of the bar: write on it
+        if x > limit - 60:  # no room right of the bar: write on it
             ax.text(2, y, text, va="center", fontsize=8, fontweight="bold", bbox=box, clip_on=True)
         else:
             ax.text(x, y, text, va="center", fontsize=8, bbox=box, clip_on=True)
@@ -198,11 +216,13 @@ def write_chart(env: EnvironmentBudget, path: Path) -> Path:
     ax.set_yticks(range(len(scenarios)), [s.key for s in reversed(scenarios)])
     ax.set_xlim(0, limit)
     ax.set_xlabel("share of the scenario's RTO (%)")
-    ax.set_title(f"{env.stage}: worst-case detection + recovery (primary {env.primary_region})")
+    ax.set_title(
+        f"{env.stage}: detection, on-call, recovery (worst; tick: typical), primary {env.primary_region}"
+    )
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles, strict=True))  # one legend entry per label
     ax.legend(
-        unique.values(), unique.keys(), loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=3, fontsize=8
+        unique.values(), unique.keys(), loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=5, fontsize=8
     )
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
