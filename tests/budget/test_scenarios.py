@@ -454,3 +454,32 @@ def test_az_loss_assumes_two_zones_when_the_subnets_are_not_visible():
     result = _budget(_tokyo(tier))["az_loss"]
     assert "replace 2 instance(s)" in result.recovery.name
     assert any("assumed 2" in w for w in result.warnings)
+
+
+def test_a_scenario_the_budget_cannot_follow_is_not_covered_instead_of_crashing(monkeypatch):
+    from tools.recovery_budget import scenarios
+
+    def broken(ctx):
+        return [][0]  # what an unexpected template shape used to do
+
+    monkeypatch.setitem(scenarios.SCENARIO_FUNCTIONS, "az_loss", broken)
+    env = _budget(_tokyo(web_tier()))
+    assert env["az_loss"].status == NOT_COVERED
+    assert "cannot follow this scenario" in env["az_loss"].reason
+    assert "IndexError" in env["az_loss"].reason
+    assert env["az_loss"] in env.missed  # it has a target: the environment fails
+    assert env["process_hung"].status == MET  # the other scenarios are unaffected
+
+
+def test_a_drill_is_never_taken_for_the_restore_runbook():
+    drill = runbook("PitrDrill", "RestoreDBInstanceToPointInTime")
+    steps = drill["PitrDrill"]["Properties"]["Content"]["mainSteps"]
+    steps.append(
+        {
+            "name": "Delete",
+            "action": "aws:executeAwsApi",
+            "inputs": {"Service": "rds", "Api": "DeleteDBInstance"},
+        }
+    )
+    result = _budget({"Tokyo-Data": (TOKYO, merge(database(), drill))})["data_deletion"]
+    assert "by hand" in result.recovery.name

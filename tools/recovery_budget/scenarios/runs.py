@@ -26,10 +26,19 @@ def steps_calling(runbook: Runbook, *apis: str) -> list[str]:
     return found
 
 
+# A drill restores a database and deletes it again: never the runbook that recovers the service.
+DRILL_APIS = ("DeleteDBInstance",)
+
+
 def find_runbook(ctx: Context, region: str, *apis: str, also: tuple[str, ...] = ()) -> Runbook | None:
     """The document in ``region`` with a step calling one of ``apis`` (preferring one that also calls
-    ``also``, then the one with fewer steps): the runbook an operator starts for the scenario."""
-    candidates = [rb for rb in ctx.inv.in_region(ctx.inv.runbooks, region) if steps_calling(rb, *apis)]
+    ``also``, then the one with fewer steps): the runbook an operator starts for the scenario. Drills
+    (documents that delete the database they restore) are left out."""
+    candidates = [
+        rb
+        for rb in ctx.inv.in_region(ctx.inv.runbooks, region)
+        if steps_calling(rb, *apis) and not steps_calling(rb, *DRILL_APIS)
+    ]
     if not candidates:
         return None
 
