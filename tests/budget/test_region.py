@@ -328,3 +328,15 @@ def test_a_missed_rto_is_a_miss_not_a_gap():
     )["region_loss"]
     assert result.status == MISSED
     assert "RTO 10m00s" in result.reason
+
+
+@pytest.mark.parametrize(("retention", "promotion"), [(7, 600), (None, 600 + 1200)])
+def test_without_a_failover_runbook_the_failover_is_done_by_hand(retention, promotion):
+    stacks = warm_standby(replica_retention=retention)
+    del stacks["Osaka-DR"]  # the switch ids' reader lives there too: DNS is flipped by hand
+    result = _region(stacks)
+    assert result.recovery.name == "fail over to ap-northeast-3 by hand"
+    # by hand 1800, the promotion (with its first backup when the replica keeps none), the switch by
+    # hand 1800, Route 53 60 and the alias TTL 60
+    assert result.recovery_seconds == 1800 + promotion + 1800 + 60 + 60
+    assert result.decision_seconds == 900 + 1800 + 1800

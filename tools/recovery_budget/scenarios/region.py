@@ -263,7 +263,16 @@ def _manual_recovery(ctx: Context, result: ScenarioResult) -> None:
     parallel: list[Step] = []
     replicas = [db for db in ctx.inv.in_region(ctx.inv.databases, dr) if db.is_replica]
     if replicas:
-        parallel.append(lat_step(lat, f"promote the read replica in {dr}", "RDS_REPLICA_PROMOTION_SECONDS"))
+        promote = lat_step(lat, f"promote the read replica in {dr}", "RDS_REPLICA_PROMOTION_SECONDS")
+        if replicas[0].backup_retention_days == 0:  # the promotion takes the replica's first backup
+            backup = lat_step(lat, "", "RDS_PROMOTION_FIRST_BACKUP_SECONDS")
+            promote = Step(
+                f"{promote.label} (it keeps no backups: the first is taken during the promotion)",
+                promote.seconds + backup.seconds,
+                f"{replicas[0].resource.id}: BackupRetentionPeriod=0; {promote.source} + {backup.source}",
+                typical=promote.typical_seconds + backup.typical_seconds,
+            )
+        parallel.append(promote)
     groups = ctx.groups(dr)
     if not groups:
         parallel.append(
