@@ -85,13 +85,22 @@ def group(
     return {"WebAsg": {"Type": "AWS::AutoScaling::AutoScalingGroup", "Properties": props}, **subnets(azs)}
 
 
-def launch_template(detailed: bool = True) -> Resources:
-    return {
-        "WebLt": {
-            "Type": "AWS::EC2::LaunchTemplate",
-            "Properties": {"LaunchTemplateData": {"Monitoring": {"Enabled": detailed}}},
-        }
-    }
+def launch_template(detailed: bool = True, user_data: str | None = None) -> Resources:
+    data: dict[str, Any] = {"Monitoring": {"Enabled": detailed}}
+    if user_data is not None:  # CDK's rendering: Fn::Base64 of the script (a Fn::Join when it has tokens)
+        data["UserData"] = {"Fn::Base64": user_data}
+    return {"WebLt": {"Type": "AWS::EC2::LaunchTemplate", "Properties": {"LaunchTemplateData": data}}}
+
+
+def launch_hook(
+    transition: str = "autoscaling:EC2_INSTANCE_LAUNCHING", heartbeat: int = 600, *, as_resource: bool = True
+) -> Resources:
+    """A lifecycle hook on WebAsg: its own resource (``AWS::AutoScaling::LifecycleHook``) by default."""
+    hook = {"LifecycleTransition": transition, "HeartbeatTimeout": heartbeat, "DefaultResult": "ABANDON"}
+    if as_resource:
+        props = {"AutoScalingGroupName": {"Ref": "WebAsg"}, **hook}
+        return {"WebLaunchHook": {"Type": "AWS::AutoScaling::LifecycleHook", "Properties": props}}
+    return {"__hooks__": {"LifecycleHookSpecificationList": [{"LifecycleHookName": "launch", **hook}]}}
 
 
 def warm_pool(state: str = "Stopped", min_size: int = 1) -> Resources:
@@ -294,9 +303,14 @@ def failover_records(dr_region: str = OSAKA) -> Resources:
 
 
 def merge(*parts: Resources) -> Resources:
+    """Resources of all parts; a ``__hooks__`` part adds its hook list to the group ``WebAsg``."""
     merged: Resources = {}
+    hooks: list[Any] = []
     for part in parts:
-        merged.update(part)
+        hooks += (part.get("__hooks__") or {}).get("LifecycleHookSpecificationList", [])
+        merged.update({k: v for k, v in part.items() if k != "__hooks__"})
+    if hooks and "WebAsg" in merged:
+        merged["WebAsg"]["Properties"]["LifecycleHookSpecificationList"] = hooks
     return merged
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 from budget_templates import (
-    GLOBAL,
     OSAKA,
     TOKYO,
     alarm,
@@ -17,10 +16,9 @@ from budget_templates import (
     cpu_target_tracking,
     database,
     ec2_state_rule,
-    failover_records,
     group,
     healing_function,
-    health_check,
+    launch_hook,
     launch_template,
     merge,
     rule,
@@ -75,7 +73,9 @@ def test_fails_when_the_group_ignores_the_alb_health_check():
     # given a group with EC2 health checks only and no unhealthy-host alarm
     hung = _budget(_tokyo(web_tier(health="EC2")))["process_hung"]
 
-    assert hung.status == MISSED
+    assert hung.status == NOT_COVERED
+    assert hung.fails  # a missing piece where there is a target counts against the environment
+    assert hung.reason.startswith("not covered: ")
     assert "HealthCheckType ELB" in hung.reason
     assert any("never replaced automatically" in w for w in hung.warnings)
 
@@ -102,22 +102,37 @@ def test_process_hung_without_elb_checks_falls_back_to_paging_on_unhealthy_hosts
 # --- instance crash ----------------------------------------------------------------------------
 
 
-def test_instance_crash_takes_the_fastest_of_the_asg_check_state_event_and_alb():
-    # without a rule: Auto Scaling sees "not running" at its next check (60 s)
-    plain = _budget(_tokyo(web_tier()))["instance_crash"]
-    assert plain.detection_seconds == 60
-    assert {p.seconds for p in plain.alternatives} == {85}  # the ALB path, slower
+def test_instance_crash_is_the_slowest_of_its_failure_modes():
+    # given an ELB-checked group and an EC2 state-change rule reaching the healing function
+    crash = _budget(_tokyo(web_tier(), healing_function(), ec2_state_rule()))["instance_crash"]
 
-    # with an EC2 state-change rule reaching the healing function: 5 + 10 + 5
-    healed = _budget(_tokyo(web_tier(), healing_function(), ec2_state_rule()))["instance_crash"]
-    assert healed.detection_seconds == 20
-    assert "EC2 state-change event" in healed.detection.name
+    # stopped: the rule reaches the function, 5 + 10 + 5
+    assert crash.modes["stopped"].seconds == 20
+    assert "EC2 state-change event" in crash.modes["stopped"].name
+    # terminated: the function leaves it to the group, whose next check sees it not running (60)
+    assert crash.modes["terminated"].seconds == 60
+    # dead but running: EC2 says running; the ALB check (10 x 2 + 5) and the group's poll (60)
+    assert crash.modes["dead but running"].seconds == 85
+    assert crash.detection_seconds == 85
+    assert "dead but running: ALB health check" in crash.detection.name
 
 
-def test_instance_crash_recovery_uses_a_running_warm_pool():
-    crash = _budget(_tokyo(web_tier(), warm_pool("Running", 1)))["instance_crash"]
-    # warm pool 10 s + 10 x 2
-    assert crash.recovery_seconds == 30
+def test_a_dead_instance_without_elb_health_checks_waits_for_the_status_checks():
+    crash = _budget(_tokyo(web_tier(health="EC2")))["instance_crash"]
+    # status check every minute (60) + the group's poll (60) + "a few minutes" (300)
+    assert crash.modes["dead but running"].seconds == 60 + 60 + 300
+    assert crash.modes["terminated"].seconds == 60
+
+
+def test_instance_crash_recovery_uses_a_warm_pool_only_with_a_launch_hook():
+    # without a hook the pooled instance may lack its app: a cold boot (120) + 10 x 2
+    plain = _budget(_tokyo(web_tier(), warm_pool("Running", 1)))["instance_crash"]
+    assert plain.recovery_seconds == 140
+    assert any("without an EC2_INSTANCE_LAUNCHING hook" in w for w in plain.warnings)
+
+    # with the hook: warm pool 10 s + 10 x 2
+    hooked = _budget(_tokyo(web_tier(), warm_pool("Running", 1), launch_hook()))["instance_crash"]
+    assert hooked.recovery_seconds == 30
 
 
 def test_grace_period_shorter_than_readiness_is_reported():
@@ -189,7 +204,7 @@ def test_seed_cpu_alarm_with_basic_monitoring_takes_17_minutes_to_fire():
 
 def test_fails_when_the_group_has_no_room_to_scale_out():
     cpu = _budget(_tokyo(web_tier(min_size=2, max_size=2), cpu_target_tracking()))["cpu_saturation"]
-    assert cpu.status == MISSED
+    assert cpu.status == NOT_COVERED
     assert "MaxSize=2" in cpu.reason
 
 
@@ -215,7 +230,7 @@ def test_memory_pressure_restarts_the_service_through_the_healing_function():
 
 def test_fails_when_nothing_watches_memory():
     result = _budget(_tokyo(web_tier()))["memory_pressure"]
-    assert result.status == MISSED
+    assert result.status == NOT_COVERED
     assert "no memory alarm" in result.reason
 
 
@@ -253,21 +268,21 @@ def test_az_loss_in_one_round_with_a_wide_instance_maintenance_policy():
 
 
 def test_az_loss_takes_the_slower_of_compute_and_a_multi_az_database():
-    # a single instance per AZ; the database failover (120 + 60) is slower than... nothing: compute is 225
+    # a single instance per AZ: compute 85 + 140 = 225; the database failover (worst 180 + 60) is slower
     result = _budget(
         {
             "Tokyo-Compute": (TOKYO, web_tier()),
             "Tokyo-Data": (TOKYO, database(multi_az=True)),
         }
     )["az_loss"]
-    assert result.total_seconds == 225
-    assert [p.seconds for p in result.alternatives] == [180]
+    assert result.total_seconds == 240
+    assert [p.seconds for p in result.alternatives] == [225]
     assert result.data_loss_seconds == 0
 
 
 def test_fails_when_the_group_lives_in_one_az():
     result = _budget(_tokyo(web_tier(azs=1)))["az_loss"]
-    assert result.status == MISSED
+    assert result.status == NOT_COVERED
     assert "spans 1 AZ" in result.reason
 
 
@@ -284,8 +299,9 @@ def test_az_loss_with_a_single_az_database_loses_data():
 
 def test_multi_az_database_fails_over_within_target():
     result = _budget({"Tokyo-Data": (TOKYO, database(multi_az=True))})["db_primary_failure"]
-    # RDS failover 120 + client DNS cache 60
-    assert result.total_seconds == 180
+    # RDS failover 180 (worst; typical 90) + client DNS cache 60 (typical 30)
+    assert result.total_seconds == 240
+    assert result.typical_total_seconds == 120
     assert result.data_loss_seconds == 0
     assert result.status == MET
 
@@ -358,121 +374,8 @@ def test_data_deletion_without_pitr_falls_back_to_daily_snapshots():
 
 def test_fails_when_the_database_has_no_backups_at_all():
     result = _budget({"Tokyo-Data": (TOKYO, database(retention=0))})["data_deletion"]
-    assert result.status == MISSED
+    assert result.status == NOT_COVERED
     assert "no backups" in result.reason
-
-
-# --- region --------------------------------------------------------------------------------------
-
-
-def _warm_standby(*, lag_alarm: bool = False, trigger: str | None = None):
-    hc_alarm = alarm(
-        "HealthAlarm",
-        name="webapp-prod-global-availability-critical",
-        metric="HealthCheckStatus",
-        namespace="AWS/Route53",
-        evaluation=1,
-        threshold=1,
-        dimensions={"HealthCheckId": {"Ref": "PrimaryHealthCheck"}},
-        actions=[{"Ref": "CriticalTopic"}],
-    )
-    global_parts = [health_check(10, 3), failover_records(), hc_alarm, topic("CriticalTopic")]
-    if trigger is not None:
-        global_parts += [healing_function("FailoverFn"), alarm_rule("webapp-prod-global-")]
-        arn: dict = {"Fn::GetAtt": ["FailoverFn", "Arn"]}
-        if trigger == "runbook":
-            account = {"Ref": "AWS::AccountId"}
-            arn = {
-                "Fn::Join": ["", ["arn:aws:ssm:ap-northeast-3:", account, ":automation-definition/failover"]]
-            }
-        global_parts[-1]["AlarmStateRule"]["Properties"]["Targets"][0]["Arn"] = arn
-    osaka = [
-        web_tier(min_size=1),
-        database("Replica", source="arn:aws:rds:ap-northeast-1:111111111111:db:webapp"),
-    ]
-    osaka.append(runbook("RegionFailover", "PromoteReadReplica"))
-    if lag_alarm:
-        osaka.append(
-            alarm(
-                "Lag",
-                name="webapp-prod-db-replicalag-high",
-                metric="ReplicaLag",
-                namespace="AWS/RDS",
-                threshold=60,
-            )
-        )
-    return {
-        "Tokyo-Compute": (TOKYO, web_tier(min_size=2)),
-        "Tokyo-Data": (TOKYO, database()),
-        "Osaka-Compute": (OSAKA, merge(*osaka)),
-        "Global": (GLOBAL, merge(*global_parts)),
-    }
-
-
-def test_region_loss_with_warm_standby_and_a_human_decision():
-    result = _budget(_warm_standby())["region_loss"]
-
-    # detection: Route 53 10 x 3 + 6, alarm 60 + 60 + 60 + 60, on-call 900
-    assert result.detection_seconds == 36 + 240 + 900
-    # recovery: runbook 60 + max(promotion 600, scale 1 -> 2: 120 + 20) + DNS 60 + alias TTL 60
-    assert result.recovery_seconds == 60 + 600 + 120
-    # data loss: replica lag without an alarm bounding it
-    assert result.data_loss_seconds == 300
-    assert result.status == MET
-
-
-def test_region_loss_data_loss_is_bounded_by_the_replica_lag_alarm():
-    result = _budget(_warm_standby(lag_alarm=True))["region_loss"]
-    assert result.data_loss_seconds == 60
-
-
-def test_region_loss_with_a_rule_starting_the_failover_runbook_skips_the_human():
-    result = _budget(_warm_standby(trigger="runbook"))["region_loss"]
-    assert result.detection_seconds == 36 + 240 + 5
-    assert "automatic failover" in result.detection.name
-
-
-def test_a_function_hearing_the_health_alarm_is_not_taken_for_an_automatic_failover():
-    result = _budget(_warm_standby(trigger="function"))["region_loss"]
-    assert result.detection_seconds == 36 + 240 + 900
-
-
-def test_region_loss_with_backup_restore_loses_a_day_of_data():
-    # given daily backups copied to Osaka, no replica, no web tier in Osaka
-    stacks = {
-        "Tokyo-Compute": (TOKYO, web_tier()),
-        "Tokyo-Data": (TOKYO, merge(database(), backup_plan("cron(0 3 * * ? *)", copy_to=OSAKA))),
-        "Osaka-Network": (OSAKA, {}),
-        "Global": (GLOBAL, merge(health_check(), failover_records())),
-    }
-    result = _budget(stacks)["region_loss"]
-
-    # RPO: one day between backups + 1 h for the backup and its copy
-    assert result.data_loss_seconds == 86400 + 3600
-    assert result.status == MISSED
-    assert "data loss 25h00m > RPO 1h00m" in result.reason
-    # recovery: by hand 1800 + max(restore 1800, deploy 1800 + boot 120) + 120
-    assert result.recovery_seconds == 1800 + 1920 + 120
-    assert any("nobody is paged" in w for w in result.warnings)
-
-
-def test_fails_when_no_copy_of_the_database_leaves_the_region():
-    stacks = {
-        "Tokyo-Compute": (TOKYO, web_tier()),
-        "Tokyo-Data": (TOKYO, database()),
-        "Osaka-Compute": (OSAKA, web_tier()),
-    }
-    result = _budget(stacks)["region_loss"]
-    assert result.status == MISSED
-    assert "no copy of" in result.reason
-
-
-def test_fails_when_no_failover_record_sends_clients_to_osaka():
-    stacks = _warm_standby()
-    stacks["Global"] = (GLOBAL, health_check())
-    result = _budget(stacks)["region_loss"]
-    assert result.status == MISSED
-    assert "no Route 53 failover record" in result.reason
 
 
 # --- targets and regions -------------------------------------------------------------------------
@@ -541,27 +444,7 @@ def test_a_child_alarm_pages_through_the_composite_that_includes_it():
 
     # then the on-call is paged: 60 + 3 x 60 + 60 + 60 + 900
     assert result.detection_seconds == 360 + 900
-    assert "notification -> on-call" in result.detection.name
-
-
-def test_region_detection_ignores_a_calculated_switch_and_uses_the_endpoint_check():
-    stacks = _warm_standby()
-    region, resources = stacks["Global"]
-    resources = dict(resources)
-    resources["Switch"] = {
-        "Type": "AWS::Route53::HealthCheck",
-        "Properties": {
-            "HealthCheckConfig": {"Type": "CALCULATED", "HealthThreshold": 1, "ChildHealthChecks": []}
-        },
-    }
-    primary = dict(resources["PrimaryRecord"])
-    primary["Properties"] = {**primary["Properties"], "HealthCheckId": {"Ref": "Switch"}}
-    resources["PrimaryRecord"] = primary
-    stacks["Global"] = (region, resources)
-
-    result = _budget(stacks)["region_loss"]
-    assert "PrimaryHealthCheck" in result.detection.steps[0].source
-    assert result.detection_seconds == 36 + 240 + 900
+    assert "-> composite" in result.detection.name and "-> topic" in result.detection.name
 
 
 def test_a_runbook_calling_the_api_from_a_script_step_counts():
@@ -573,6 +456,7 @@ def test_a_runbook_calling_the_api_from_a_script_step_counts():
                 "Content": {
                     "mainSteps": [
                         {
+                            "name": "Restore",
                             "action": "aws:executeScript",
                             "inputs": {"Script": "rds.restore_db_instance_to_point_in_time(**a)"},
                         }
@@ -594,50 +478,30 @@ def test_az_loss_assumes_two_zones_when_the_subnets_are_not_visible():
     assert any("assumed 2" in w for w in result.warnings)
 
 
-def test_region_detection_follows_the_primary_switch_to_its_endpoint_check():
-    # given RegionalFailover's shape: each record tied to a CALCULATED switch whose child is that
-    # region's endpoint check; Osaka's endpoint check is faster, so picking it would show
-    def endpoint(interval, host):
-        config = {
-            "Type": "HTTPS",
-            "FullyQualifiedDomainName": host,
-            "RequestInterval": interval,
-            "FailureThreshold": 3,
-        }
-        return {"Type": "AWS::Route53::HealthCheck", "Properties": {"HealthCheckConfig": config}}
+def test_a_scenario_the_budget_cannot_follow_is_not_covered_instead_of_crashing(monkeypatch):
+    from tools.recovery_budget import scenarios
 
-    def switch(child):
-        config = {
-            "Type": "CALCULATED",
-            "HealthThreshold": 0,
-            "ChildHealthChecks": [{"Fn::GetAtt": [child, "HealthCheckId"]}],
-        }
-        return {"Type": "AWS::Route53::HealthCheck", "Properties": {"HealthCheckConfig": config}}
+    def broken(ctx):
+        return [][0]  # what an unexpected template shape used to do
 
-    stacks = _warm_standby()
-    region, resources = stacks["Global"]
-    resources = {k: v for k, v in resources.items() if k != "PrimaryHealthCheck"}
-    resources.update(
+    monkeypatch.setitem(scenarios.SCENARIO_FUNCTIONS, "az_loss", broken)
+    env = _budget(_tokyo(web_tier()))
+    assert env["az_loss"].status == NOT_COVERED
+    assert "cannot follow this scenario" in env["az_loss"].reason
+    assert "IndexError" in env["az_loss"].reason
+    assert env["az_loss"] in env.missed  # it has a target: the environment fails
+    assert env["process_hung"].status == MET  # the other scenarios are unaffected
+
+
+def test_a_drill_is_never_taken_for_the_restore_runbook():
+    drill = runbook("PitrDrill", "RestoreDBInstanceToPointInTime")
+    steps = drill["PitrDrill"]["Properties"]["Content"]["mainSteps"]
+    steps.append(
         {
-            "TokyoEndpoint": endpoint(30, "tokyo-alb-1.ap-northeast-1.elb.amazonaws.com"),
-            "OsakaEndpoint": endpoint(10, "osaka-alb-1.ap-northeast-3.elb.amazonaws.com"),
-            "TokyoSwitch": switch("TokyoEndpoint"),
-            "OsakaSwitch": switch("OsakaEndpoint"),
+            "name": "Delete",
+            "action": "aws:executeAwsApi",
+            "inputs": {"Service": "rds", "Api": "DeleteDBInstance"},
         }
     )
-    for name, target in (("PrimaryRecord", "TokyoSwitch"), ("SecondaryRecord", "OsakaSwitch")):
-        record = dict(resources[name])
-        props = dict(record["Properties"], HealthCheckId={"Ref": target})
-        props["AliasTarget"] = dict(props["AliasTarget"], DNSName={"Fn::ImportValue": "not-resolvable"})
-        resources[name] = dict(record, Properties=props)
-    resources["HealthAlarm"]["Properties"]["Dimensions"] = [
-        {"Name": "HealthCheckId", "Value": {"Fn::GetAtt": ["TokyoEndpoint", "HealthCheckId"]}}
-    ]
-    stacks["Global"] = (region, resources)
-
-    result = _budget(stacks)["region_loss"]
-
-    # then the Tokyo endpoint check (30 x 3 + 6) feeds the alarm (240) and the on-call (900)
-    assert "TokyoEndpoint" in result.detection.steps[0].source
-    assert result.detection_seconds == 96 + 240 + 900
-    assert "SecondaryRecord" in result.recovery.steps[-1].source
+    result = _budget({"Tokyo-Data": (TOKYO, merge(database(), drill))})["data_deletion"]
+    assert "by hand" in result.recovery.name

@@ -7,6 +7,7 @@ from budget_templates import (
     TOKYO,
     alarm,
     group,
+    launch_hook,
     launch_template,
     merge,
     stage,
@@ -120,9 +121,26 @@ def test_cloudwatch_agent_metric_resolution_follows_the_collection_interval():
     ("state", "min_size", "expected"),
     [("Stopped", 1, 60), ("Hibernated", 1, 60), ("Running", 2, 10), ("Stopped", 0, 120)],
 )
-def test_launch_uses_the_warm_pool_only_when_it_keeps_instances(state, min_size, expected, latencies):
-    inv = _inventory(target_group(), group(), launch_template(), warm_pool(state, min_size))
+@pytest.mark.parametrize("as_resource", [True, False])
+def test_launch_uses_the_warm_pool_only_when_it_keeps_instances_and_a_hook_holds_them(
+    state, min_size, expected, as_resource, latencies
+):
+    # given a launch hook, as its own resource or in the group's LifecycleHookSpecificationList
+    hook = launch_hook(as_resource=as_resource)
+    inv = _inventory(target_group(), group(), launch_template(), warm_pool(state, min_size), hook)
+    assert inv.groups[0].launch_hook is not None
     assert launch(inv.groups[0], inv.warm_pools[0], latencies).seconds == expected
+
+
+@pytest.mark.parametrize("transition", [None, "autoscaling:EC2_INSTANCE_TERMINATING"])
+def test_a_warm_pool_without_a_launch_hook_is_a_cold_boot(transition, latencies):
+    parts = [target_group(), group(), launch_template(), warm_pool("Stopped", 2)]
+    if transition:
+        parts.append(launch_hook(transition))
+    inv = _inventory(*parts)
+    step = launch(inv.groups[0], inv.warm_pools[0], latencies)
+    assert step.seconds == 120  # INSTANCE_BOOT_SECONDS: no user data to derive a boot from
+    assert "no EC2_INSTANCE_LAUNCHING hook" in step.source
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from tools.cloud_assembly import AssemblyError, CloudAssembly
 from .assembly import load_assembly
 from .budget import compute_budget, detect_regions
 from .latencies import Latencies
-from .model import Budget, DataLoss, EnvironmentBudget, ScenarioResult, Step, fmt_duration
+from .model import Budget, DataLoss, EnvironmentBudget, Milestone, Path, ScenarioResult, Step, fmt_duration
 from .targets import DEFAULT_TARGETS, SCENARIO_KEYS, Target
 
 __all__ = [
@@ -22,6 +22,8 @@ __all__ = [
     "DataLoss",
     "EnvironmentBudget",
     "Latencies",
+    "Milestone",
+    "Path",
     "ScenarioResult",
     "Step",
     "Target",

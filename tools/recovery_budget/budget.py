@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from tools.cloud_assembly import CloudAssembly, Stage
 from .assembly import load_assembly
 from .inventory import Inventory, build_inventory
 from .latencies import Latencies
-from .model import Budget, EnvironmentBudget
+from .model import Budget, EnvironmentBudget, ScenarioResult
 from .scenarios import SCENARIO_FUNCTIONS, Context
 from .targets import resolve_targets
 
@@ -60,8 +60,20 @@ def budget_for_stage(
     inv = build_inventory(stage)
     primary, dr = detect_regions(inv, primary_region, dr_region)
     ctx = Context(inv, latencies, primary, dr, resolve_targets(stage.env, target_overrides))
-    scenarios = {key: fn(ctx) for key, fn in SCENARIO_FUNCTIONS.items()}
+    scenarios = {key: _scenario(ctx, key, fn) for key, fn in SCENARIO_FUNCTIONS.items()}
     return EnvironmentBudget(stage.env, stage.name, primary, dr, scenarios)
+
+
+def _scenario(ctx: Context, key: str, fn: Callable[[Context], ScenarioResult]) -> ScenarioResult:
+    """One scenario; a template the budget cannot read makes it "not covered", never a crash."""
+    try:
+        return fn(ctx)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+        result = ctx.result(key)
+        result.add_gap(
+            f"the budget cannot follow this scenario through the templates ({type(error).__name__}: {error})"
+        )
+        return result
 
 
 def compute_budget(

@@ -1,21 +1,64 @@
-"""Typed facts read from the templates of one stage: what the budget's formulas take as inputs.
+"""Read the typed facts (:mod:`.facts`) from the templates of one stage: the budget's inputs.
 
-Each fact keeps the :class:`Resource` it came from, so every number in the report can say where it
-was read (``Prod/Tokyo-Compute/WebTg.HealthCheckIntervalSeconds``). When a template leaves a
-property out, the service's documented default applies; those defaults are listed here.
+When a template leaves a property out, the service's documented default applies; those defaults are
+listed here. Values that cross regions are followed through CDK's export writers (:mod:`.references`).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from tools.cloud_assembly import Attr, Resource, ResourceId, Stage
 
-from .event_pattern import matches
+from . import references
+from .backups import backup_rule as _backup_rule
+from .backups import schedule_interval_seconds
+from .facts import (
+    SIGNAL_CPU,
+    SIGNAL_MEMORY,
+    SIGNAL_OTHER,
+    SIGNAL_REPLICA_LAG,
+    SIGNAL_ROUTE53,
+    SIGNAL_STATUS_CHECK,
+    SIGNAL_UNHEALTHY_HOSTS,
+    Alarm,
+    AutoScalingGroup,
+    BackupPlan,
+    CompositeAlarm,
+    Database,
+    EventRule,
+    HealthCheck,
+    Inventory,
+    LaunchTemplate,
+    LifecycleHook,
+    RecordSet,
+    RuleTarget,
+    Runbook,
+    ScalingPolicy,
+    TargetGroup,
+    WarmPool,
+)
+
+__all__ = [
+    "SIGNAL_CPU",
+    "SIGNAL_MEMORY",
+    "SIGNAL_OTHER",
+    "SIGNAL_REPLICA_LAG",
+    "SIGNAL_ROUTE53",
+    "SIGNAL_STATUS_CHECK",
+    "SIGNAL_UNHEALTHY_HOSTS",
+    "Inventory",
+    "as_bool",
+    "as_int",
+    "build_inventory",
+    "schedule_interval_seconds",
+]
 
 # Health checks for Application Load Balancer target groups, defaults for HTTP(S) instance targets:
 # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
@@ -30,14 +73,10 @@ TG_DEFAULT_DEREGISTRATION_DELAY_SECONDS = 300
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-healthcheckconfig.html
 R53_DEFAULT_REQUEST_INTERVAL_SECONDS = 30
 R53_DEFAULT_FAILURE_THRESHOLD = 3
-
-SIGNAL_CPU = "cpu"
-SIGNAL_MEMORY = "memory"
-SIGNAL_UNHEALTHY_HOSTS = "unhealthy_hosts"
-SIGNAL_STATUS_CHECK = "status_check"
-SIGNAL_ROUTE53 = "route53_health"
-SIGNAL_REPLICA_LAG = "replica_lag"
-SIGNAL_OTHER = "other"
+# AWS::AutoScaling::LifecycleHook: HeartbeatTimeout defaults to 3600 s, DefaultResult to ABANDON:
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-lifecyclehook.html
+HOOK_DEFAULT_HEARTBEAT_SECONDS = 3600
+HOOK_DEFAULT_RESULT = "ABANDON"
 
 _MEMORY_METRICS = {"mem_used_percent", "MemoryUtilization", "mem_used", "mem_available_percent"}
 
@@ -64,270 +103,6 @@ def as_bool(value: Any) -> bool | None:
     return None
 
 
-@dataclass(frozen=True)
-class TargetGroup:
-    resource: Resource
-    interval: int
-    timeout: int
-    healthy_threshold: int
-    unhealthy_threshold: int
-    deregistration_delay: int
-    path: str | None
-
-
-@dataclass(frozen=True)
-class LifecycleHook:
-    transition: str
-    heartbeat_timeout: int
-
-
-@dataclass(frozen=True)
-class AutoScalingGroup:
-    resource: Resource
-    name: str | None  # literal AutoScalingGroupName, when the template sets one
-    health_check_type: str  # "EC2" or "ELB" (or "EC2,ELB"...)
-    grace_period: int
-    min_size: int
-    max_size: int
-    desired: int | None
-    target_groups: tuple[ResourceId, ...]
-    launch_template: ResourceId | None
-    min_healthy_percent: int | None
-    max_healthy_percent: int | None
-    default_instance_warmup: int | None
-    availability_zones: int  # 0 when the template does not tell (e.g. subnets from Fn::Split)
-    lifecycle_hooks: tuple[LifecycleHook, ...]
-
-    @property
-    def uses_elb_health(self) -> bool:
-        return "ELB" in self.health_check_type.upper()
-
-    @property
-    def launch_before_terminate(self) -> bool:
-        """Instance maintenance policy "launch before terminating": MinHealthyPercentage 100."""
-        return self.min_healthy_percent == 100
-
-
-@dataclass(frozen=True)
-class WarmPool:
-    resource: Resource
-    group: ResourceId | None
-    min_size: int
-    pool_state: str  # Stopped (default), Running, Hibernated
-
-
-@dataclass(frozen=True)
-class LaunchTemplate:
-    resource: Resource
-    detailed_monitoring: bool
-
-
-@dataclass(frozen=True)
-class ScalingPolicy:
-    resource: Resource
-    group: ResourceId | None
-    policy_type: str
-    metric: str | None  # predefined metric type or customized metric name
-
-
-@dataclass(frozen=True)
-class Alarm:
-    resource: Resource
-    name: str | None
-    namespace: str | None
-    metric_names: tuple[str, ...]
-    dimensions: Mapping[str, Any]
-    period: int
-    evaluation_periods: int
-    datapoints_to_alarm: int
-    threshold: float | None
-    comparison: str | None
-    actions: tuple[Any, ...]
-    signal: str
-    math: bool
-
-    @property
-    def is_group_metric(self) -> bool:
-        return "AutoScalingGroupName" in self.dimensions
-
-
-@dataclass(frozen=True)
-class CompositeAlarm:
-    """A composite alarm: the children its rule names (by resource or by alarm name) and its actions."""
-
-    resource: Resource
-    child_ids: frozenset[ResourceId]
-    child_names: frozenset[str]
-    has_actions: bool
-
-    def includes(self, alarm: Alarm) -> bool:
-        return alarm.resource.id in self.child_ids or (
-            alarm.name is not None and alarm.name in self.child_names
-        )
-
-
-@dataclass(frozen=True)
-class RuleTarget:
-    kind: str  # lambda, state_machine, automation, sns, sqs, other
-    ref: ResourceId | None
-    arn: str | None
-
-
-@dataclass(frozen=True)
-class EventRule:
-    resource: Resource
-    pattern: Mapping[str, Any]
-    targets: tuple[RuleTarget, ...]
-    enabled: bool
-
-    def reaches(self, *kinds: str) -> bool:
-        """A target of one of ``kinds`` (``lambda``, ``state_machine``, ``automation``, ``sns``...)."""
-        return any(target.kind in kinds for target in self.targets)
-
-    def describe_targets(self) -> str:
-        return ", ".join(str(t.ref) if t.ref else (t.arn or t.kind) for t in self.targets) or "no targets"
-
-
-@dataclass(frozen=True)
-class HealthCheck:
-    resource: Resource
-    request_interval: int
-    failure_threshold: int
-    kind: str  # HTTP, HTTPS, TCP... (watches an endpoint) or CALCULATED, CLOUDWATCH_METRIC (a switch)
-    children: tuple[ResourceId, ...]  # ChildHealthChecks of a CALCULATED check
-    target_region: str | None  # region of the endpoint it watches, when the template tells
-
-    @property
-    def watches_endpoint(self) -> bool:
-        return self.kind.upper().startswith(("HTTP", "TCP"))
-
-
-@dataclass(frozen=True)
-class RecordSet:
-    resource: Resource
-    name: str | None
-    failover: str | None  # PRIMARY / SECONDARY
-    ttl: int | None
-    alias_to_elb: bool
-    alias: bool
-    health_check: ResourceId | None
-    target_region: str | None  # region of the load balancer it points to, when known
-
-
-@dataclass(frozen=True)
-class Database:
-    resource: Resource
-    multi_az: bool
-    backup_retention_days: int
-    source: Any  # SourceDBInstanceIdentifier (replica) or None
-    backup_replication_region: str | None
-
-    @property
-    def is_replica(self) -> bool:
-        return self.source is not None
-
-
-@dataclass(frozen=True)
-class BackupRule:
-    name: str
-    schedule: str | None
-    interval_seconds: int | None
-    continuous: bool
-    copy_regions: tuple[str, ...]
-    completion_window_seconds: int | None
-
-
-@dataclass(frozen=True)
-class BackupPlan:
-    resource: Resource
-    rules: tuple[BackupRule, ...]
-
-
-@dataclass(frozen=True)
-class Runbook:
-    resource: Resource
-    name: str | None
-    content: str  # the document content as JSON text, searched for the API actions it calls
-
-    def calls(self, *apis: str) -> bool:
-        """True when the content names one of ``apis`` (``PromoteReadReplica``/``promote_read_replica``)."""
-        text = self.content.lower().replace("_", "")
-        return any(api.lower() in text for api in apis)
-
-
-@dataclass
-class Inventory:
-    """Everything the budget needs from one stage, indexed by region."""
-
-    stage: Stage
-    target_groups: list[TargetGroup] = field(default_factory=list)
-    groups: list[AutoScalingGroup] = field(default_factory=list)
-    warm_pools: list[WarmPool] = field(default_factory=list)
-    launch_templates: list[LaunchTemplate] = field(default_factory=list)
-    scaling_policies: list[ScalingPolicy] = field(default_factory=list)
-    alarms: list[Alarm] = field(default_factory=list)
-    composites: list[CompositeAlarm] = field(default_factory=list)
-    rules: list[EventRule] = field(default_factory=list)
-    health_checks: list[HealthCheck] = field(default_factory=list)
-    records: list[RecordSet] = field(default_factory=list)
-    databases: list[Database] = field(default_factory=list)
-    backup_plans: list[BackupPlan] = field(default_factory=list)
-    runbooks: list[Runbook] = field(default_factory=list)
-
-    # --- lookups ------------------------------------------------------------------------------
-    def in_region(self, items: Iterable[Any], region: str) -> list[Any]:
-        return [item for item in items if item.resource.region == region]
-
-    def target_group(self, rid: ResourceId) -> TargetGroup | None:
-        return next((tg for tg in self.target_groups if tg.resource.id == rid), None)
-
-    def launch_template(self, rid: ResourceId | None) -> LaunchTemplate | None:
-        return next((lt for lt in self.launch_templates if lt.resource.id == rid), None)
-
-    def warm_pool(self, group: AutoScalingGroup) -> WarmPool | None:
-        return next((wp for wp in self.warm_pools if wp.group == group.resource.id), None)
-
-    def policies(self, group: AutoScalingGroup) -> list[ScalingPolicy]:
-        return [p for p in self.scaling_policies if p.group == group.resource.id]
-
-    def alarms_on_group(self, group: AutoScalingGroup, signal: str) -> list[Alarm]:
-        """Alarms of ``signal`` whose ASG dimension is this group (or a group-less alarm in its region)."""
-        found = []
-        region_groups = self.in_region(self.groups, group.resource.region)
-        for alarm in self.alarms:
-            if alarm.signal != signal or alarm.resource.region != group.resource.region:
-                continue
-            dim = alarm.dimensions.get("AutoScalingGroupName")
-            if isinstance(dim, Attr):
-                if dim.resource == group.resource.id:
-                    found.append(alarm)
-            elif isinstance(dim, str):
-                if group.name is None or dim == group.name:
-                    found.append(alarm)
-            elif len(region_groups) == 1:
-                # instance-level, math or unresolvable dimensions: the region's only group
-                found.append(alarm)
-        return found
-
-    def detailed_monitoring(self, group: AutoScalingGroup) -> bool:
-        template = self.launch_template(group.launch_template)
-        return bool(template and template.detailed_monitoring)
-
-    def rules_matching(self, event: Mapping[str, Any], region: str | None = None) -> list[EventRule]:
-        """Enabled rules (in ``region``, if given) whose pattern matches ``event``."""
-        return [
-            rule
-            for rule in self.rules
-            if rule.enabled
-            and (region is None or rule.resource.region == region)
-            and rule.pattern
-            and matches(rule.pattern, event)
-        ]
-
-
-# --- extraction --------------------------------------------------------------------------------
-
-
 def _tg_attribute(props: Mapping[str, Any], key: str) -> Any:
     for attribute in props.get("TargetGroupAttributes") or []:
         if attribute.get("Key") == key:
@@ -336,7 +111,7 @@ def _tg_attribute(props: Mapping[str, Any], key: str) -> Any:
 
 
 def _ref(stage: Stage, value: Any, stack: str) -> ResourceId | None:
-    resolved = stage.resolve(value, stack)
+    resolved = references.resolve(stage, value, stack)
     return resolved.resource if isinstance(resolved, Attr) else None
 
 
@@ -397,6 +172,7 @@ def _alarm(stage: Stage, res: Resource) -> Alarm:
         actions=actions,
         signal=_signal(namespace if isinstance(namespace, str) else None, names),
         math=math,
+        actions_enabled=as_bool(props.get("ActionsEnabled")) is not False,
     )
 
 
@@ -422,13 +198,23 @@ def _composite(stage: Stage, res: Resource) -> CompositeAlarm:
             for part in value:
                 walk(part)
 
-    walk(res.properties.get("AlarmRule"))
-    enabled = as_bool(res.properties.get("ActionsEnabled"))
+    props = res.properties
+    walk(props.get("AlarmRule"))
+    enabled = as_bool(props.get("ActionsEnabled"))
+    actions = tuple(stage.resolve(a, res.id.stack) for a in props.get("AlarmActions") or [])
+    name = stage.resolve(props.get("AlarmName"), res.id.stack)
+    suppressor = props.get("ActionsSuppressor")
     return CompositeAlarm(
         res,
         frozenset(ids),
         frozenset(names),
-        bool(res.properties.get("AlarmActions")) and enabled is not False,
+        bool(actions) and enabled is not False,
+        name=name if isinstance(name, str) else None,
+        actions=actions if enabled is not False else (),
+        suppressor=stage.resolve(suppressor, res.id.stack) if suppressor is not None else None,
+        # AWS::CloudWatch::CompositeAlarm: ActionsSuppressorWaitPeriod "is required only when
+        # ActionsSuppressor is specified"; the composite waits that long for the suppressor before acting.
+        wait_period=(as_int(props.get("ActionsSuppressorWaitPeriod"), 0) or 0) if suppressor else 0,
     )
 
 
@@ -458,82 +244,18 @@ def _rule_target(stage: Stage, raw: Mapping[str, Any], stack: str) -> RuleTarget
     return RuleTarget(kind, None, arn if isinstance(arn, str) else None)
 
 
-_CRON = re.compile(r"^cron\((.+)\)$")
-_RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
-
-
-def schedule_interval_seconds(expression: str | None) -> int | None:
-    """Worst-case gap between two runs of a schedule expression (``rate(...)`` or ``cron(...)``).
-
-    For cron, the gap is derived from the minute and hour fields (a list of hours gives the largest
-    gap between them, wrapping over midnight); a restricted day-of-month or day-of-week field makes
-    it weekly at best. Unknown forms give ``None``.
-    """
-    if not isinstance(expression, str):
-        return None
-    expression = expression.strip()
-    rate = _RATE.match(expression)
-    if rate:
-        unit = {"minute": 60, "hour": 3600, "day": 86400}[rate.group(2).rstrip("s")]
-        return int(rate.group(1)) * unit
-    cron = _CRON.match(expression)
-    if not cron:
-        return None
-    fields = cron.group(1).split()
-    if len(fields) != 6:
-        return None
-    minute, hour, day_of_month, _month, day_of_week, _year = fields
-    if day_of_month not in ("*", "?") or day_of_week not in ("*", "?"):
-        return 7 * 86400
-    if hour == "*":
-        return 3600 if minute not in ("*",) and "/" not in minute else 60
-    if hour.startswith("*/") and hour[2:].isdigit():
-        return int(hour[2:]) * 3600
-    hours = sorted({int(h) for h in hour.split(",") if h.isdigit()})
-    if not hours:
-        return 86400
-    gaps = [(b - a) for a, b in zip(hours, [*hours[1:], hours[0] + 24], strict=True)]
-    return max(gaps) * 3600
-
-
-def _region_of_arn(stage: Stage, value: Any, stack: str) -> str | None:
-    resolved = stage.resolve(value, stack)
-    if isinstance(resolved, str) and resolved.startswith("arn:"):
-        parts = resolved.split(":")
-        return parts[3] if len(parts) > 3 and parts[3] else None
-    if isinstance(resolved, Attr):
-        target = stage.resource(resolved.resource)
-        return target.region if target else None
-    # Fn::Join with pseudo parameters: look for a region literal in the raw value
-    found = re.findall(r"\b([a-z]{2}-[a-z]+-\d)\b", json.dumps(value))
-    return found[0] if found else None
-
-
-def _backup_rule(stage: Stage, raw: Mapping[str, Any], stack: str) -> BackupRule:
-    schedule = raw.get("ScheduleExpression")
-    copies = tuple(
-        region
-        for action in raw.get("CopyActions") or []
-        if (region := _region_of_arn(stage, action.get("DestinationBackupVaultArn"), stack))
-    )
-    window = as_int(raw.get("CompletionWindowMinutes"))
-    return BackupRule(
-        name=str(raw.get("RuleName", "")),
-        schedule=schedule if isinstance(schedule, str) else None,
-        interval_seconds=schedule_interval_seconds(schedule if isinstance(schedule, str) else None),
-        continuous=bool(as_bool(raw.get("EnableContinuousBackup"))),
-        copy_regions=copies,
-        completion_window_seconds=window * 60 if window else None,
+def _hook(raw: Mapping[str, Any]) -> LifecycleHook:
+    return LifecycleHook(
+        str(raw.get("LifecycleTransition", "")),
+        as_int(raw.get("HeartbeatTimeout"), HOOK_DEFAULT_HEARTBEAT_SECONDS) or HOOK_DEFAULT_HEARTBEAT_SECONDS,
+        str(raw.get("DefaultResult") or HOOK_DEFAULT_RESULT),
     )
 
 
 def _group(stage: Stage, res: Resource) -> AutoScalingGroup:
     props, stack = res.properties, res.id.stack
     policy = props.get("InstanceMaintenancePolicy") or {}
-    hooks = tuple(
-        LifecycleHook(str(h.get("LifecycleTransition", "")), as_int(h.get("HeartbeatTimeout"), 3600) or 3600)
-        for h in props.get("LifecycleHookSpecificationList") or []
-    )
+    hooks = tuple(_hook(h) for h in props.get("LifecycleHookSpecificationList") or [] if isinstance(h, dict))
     subnets = props.get("VPCZoneIdentifier") or []
     azs = props.get("AvailabilityZones") or []
     zones: set[str] = set()
@@ -545,6 +267,13 @@ def _group(stage: Stage, res: Resource) -> AutoScalingGroup:
         az = stage.resolve(target.properties.get("AvailabilityZone"), ref.stack) if target and ref else None
         zones.add(az if isinstance(az, str) else json.dumps(subnet, sort_keys=True))
     name = stage.resolve(props.get("AutoScalingGroupName"), stack)
+    template = (
+        props.get("LaunchTemplate")
+        or ((props.get("MixedInstancesPolicy") or {}).get("LaunchTemplate") or {}).get(
+            "LaunchTemplateSpecification"
+        )
+        or {}
+    )
     return AutoScalingGroup(
         resource=res,
         name=name if isinstance(name, str) else None,
@@ -556,17 +285,7 @@ def _group(stage: Stage, res: Resource) -> AutoScalingGroup:
         target_groups=tuple(
             rid for arn in props.get("TargetGroupARNs") or [] if (rid := _ref(stage, arn, stack))
         ),
-        launch_template=_ref(
-            stage,
-            (
-                props.get("LaunchTemplate")
-                or ((props.get("MixedInstancesPolicy") or {}).get("LaunchTemplate") or {}).get(
-                    "LaunchTemplateSpecification"
-                )
-                or {}
-            ).get("LaunchTemplateId"),
-            stack,
-        ),
+        launch_template=_ref(stage, template.get("LaunchTemplateId"), stack),
         min_healthy_percent=as_int(policy.get("MinHealthyPercentage")),
         max_healthy_percent=as_int(policy.get("MaxHealthyPercentage")),
         default_instance_warmup=as_int(props.get("DefaultInstanceWarmup")),
@@ -575,41 +294,199 @@ def _group(stage: Stage, res: Resource) -> AutoScalingGroup:
     )
 
 
+def _flatten(value: Any) -> str:
+    """A user-data script as text: ``Fn::Join``/``Fn::Sub`` expanded, other values as ``<...>``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        ((fn, arg),) = value.items()
+        if fn == "Fn::Base64":
+            return _flatten(arg)
+        if fn == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
+            return str(arg[0]).join(_flatten(part) for part in arg[1])
+        if fn == "Fn::Sub":
+            return _flatten(arg[0] if isinstance(arg, list) and arg else arg)
+        return f"<{fn}>"
+    return f"<{json.dumps(value, sort_keys=True)[:40]}>"
+
+
+def _user_data(raw: Any) -> str | None:
+    if raw is None:
+        return None
+    text = _flatten(raw)
+    if isinstance(raw, str):  # a literal is base64 in a launch template
+        try:
+            decoded = base64.b64decode(raw, validate=True).decode("utf-8")
+            text = decoded
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            pass
+    return text
+
+
+def _launch_template(res: Resource) -> LaunchTemplate:
+    data = res.properties.get("LaunchTemplateData") or {}
+    enabled = as_bool((data.get("Monitoring") or {}).get("Enabled"))
+    return LaunchTemplate(res, bool(enabled), _user_data(data.get("UserData")))
+
+
+def _document(content: Any) -> tuple[str, Mapping[str, Any]]:
+    if isinstance(content, str):
+        try:
+            parsed = json.loads(content)
+        except json.JSONDecodeError:
+            parsed = _yaml(content)
+        return content, parsed if isinstance(parsed, Mapping) else {}
+    return json.dumps(content), content if isinstance(content, Mapping) else {}
+
+
+def _yaml(text: str) -> Any:
+    """A YAML document's content (SSM documents may be YAML), when PyYAML is installed."""
+    try:
+        import yaml
+    except ImportError:  # pragma: no cover - PyYAML comes with the test toolchain
+        return None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+
+
+_ELB_REGION = re.compile(r"\.([a-z]{2}-[a-z]+-\d)\.elb\.amazonaws\.com")
+_LOAD_BALANCER = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+
+
+def _endpoint(stage: Stage, value: Any, stack: str) -> tuple[str | None, ResourceId | None, str | None]:
+    """(region, load balancer, literal name) of a DNS name: through references, or an ELB host name."""
+    resolved = references.resolve(stage, value, stack)
+    if isinstance(resolved, Attr):
+        target = stage.resource(resolved.resource)
+        if target and target.type.startswith("AWS::ElasticLoadBalancing"):
+            return target.region, target.id, None
+        return None, None, None
+    if isinstance(resolved, str):
+        found = _ELB_REGION.findall(resolved)
+        return (found[0] if found else None), None, resolved.rstrip(".")
+    return None, None, None
+
+
+def _health_check(stage: Stage, res: Resource) -> HealthCheck:
+    config = res.properties.get("HealthCheckConfig") or {}
+    region, target, fqdn = _endpoint(stage, config.get("FullyQualifiedDomainName"), res.id.stack)
+    path = config.get("ResourcePath")
+    return HealthCheck(
+        resource=res,
+        request_interval=as_int(config.get("RequestInterval"), R53_DEFAULT_REQUEST_INTERVAL_SECONDS)
+        or R53_DEFAULT_REQUEST_INTERVAL_SECONDS,
+        failure_threshold=as_int(config.get("FailureThreshold"), R53_DEFAULT_FAILURE_THRESHOLD)
+        or R53_DEFAULT_FAILURE_THRESHOLD,
+        kind=str(config.get("Type") or ""),
+        children=tuple(
+            rid
+            for child in config.get("ChildHealthChecks") or []
+            if (rid := _ref(stage, child, res.id.stack))
+        ),
+        target_region=region,
+        path=path if isinstance(path, str) else None,
+        fqdn=fqdn,
+        target=target,
+        inverted=bool(as_bool(config.get("Inverted"))),
+        health_threshold=as_int(config.get("HealthThreshold")),
+    )
+
+
+def _record(stage: Stage, res: Resource, raw: Mapping[str, Any]) -> RecordSet:
+    stack = res.id.stack
+    alias = raw.get("AliasTarget") or {}
+    region, target, literal = _endpoint(stage, alias.get("DNSName"), stack) if alias else (None, None, None)
+    how = ""
+    if alias:
+        crossed = references.is_cross_region(stage, alias.get("DNSName"), stack)
+        if target is not None:
+            how = f"{target}" + (" (through a cross-region reference)" if crossed else "")
+        elif literal is not None:
+            how = f"literal {literal}"
+        else:
+            how = "unresolved"
+    alias_to_elb = target is not None or bool(literal and _ELB_REGION.search(literal))
+    name = stage.resolve(raw.get("Name"), stack)
+    failover = raw.get("Failover")
+    return RecordSet(
+        resource=res,
+        name=name if isinstance(name, str) else None,
+        failover=failover if isinstance(failover, str) else None,
+        ttl=as_int(raw.get("TTL")),
+        alias_to_elb=alias_to_elb,
+        alias=bool(alias),
+        health_check=_ref(stage, raw.get("HealthCheckId"), stack),
+        target_region=region,
+        alias_target=target,
+        alias_how=how,
+    )
+
+
+def _target_group(res: Resource) -> TargetGroup:
+    p = res.properties
+    return TargetGroup(
+        resource=res,
+        interval=as_int(p.get("HealthCheckIntervalSeconds"), TG_DEFAULT_INTERVAL_SECONDS)
+        or TG_DEFAULT_INTERVAL_SECONDS,
+        timeout=as_int(p.get("HealthCheckTimeoutSeconds"), TG_DEFAULT_TIMEOUT_SECONDS)
+        or TG_DEFAULT_TIMEOUT_SECONDS,
+        healthy_threshold=as_int(p.get("HealthyThresholdCount"), TG_DEFAULT_HEALTHY_THRESHOLD)
+        or TG_DEFAULT_HEALTHY_THRESHOLD,
+        unhealthy_threshold=as_int(p.get("UnhealthyThresholdCount"), TG_DEFAULT_UNHEALTHY_THRESHOLD)
+        or TG_DEFAULT_UNHEALTHY_THRESHOLD,
+        deregistration_delay=as_int(
+            _tg_attribute(p, "deregistration_delay.timeout_seconds"), TG_DEFAULT_DEREGISTRATION_DELAY_SECONDS
+        )
+        or 0,
+        path=p.get("HealthCheckPath") if isinstance(p.get("HealthCheckPath"), str) else None,
+    )
+
+
+def _database(stage: Stage, res: Resource) -> Database:
+    p = res.properties
+    source = p.get("SourceDBInstanceIdentifier")
+    replication = stage.resolve(p.get("AutomaticBackupReplicationRegion"), res.id.stack)
+    identifier = stage.resolve(p.get("DBInstanceIdentifier"), res.id.stack)
+    return Database(
+        resource=res,
+        multi_az=bool(as_bool(p.get("MultiAZ"))),
+        # CloudFormation's default retention is 1 day; replicas keep none unless set.
+        backup_retention_days=as_int(p.get("BackupRetentionPeriod"), 0 if source else 1) or 0,
+        source=source,
+        backup_replication_region=replication if isinstance(replication, str) else None,
+        identifier=identifier if isinstance(identifier, str) else None,
+    )
+
+
+def _subscribed_topics(stage: Stage) -> set[ResourceId]:
+    """Topics that reach someone: an ``AWS::SNS::Subscription`` or an inline ``Subscription``."""
+    found: set[ResourceId] = set()
+    for res in stage.resources("AWS::SNS::Subscription"):
+        if rid := _ref(stage, res.properties.get("TopicArn"), res.id.stack):
+            found.add(rid)
+    for res in stage.resources("AWS::SNS::Topic"):
+        if res.properties.get("Subscription"):
+            found.add(res.id)
+    return found
+
+
 def build_inventory(stage: Stage) -> Inventory:
     """Read every resource type the budget knows from all stacks of ``stage``."""
     inv = Inventory(stage)
-    for res in stage.resources("AWS::ElasticLoadBalancingV2::TargetGroup"):
-        p = res.properties
-        inv.target_groups.append(
-            TargetGroup(
-                resource=res,
-                interval=as_int(p.get("HealthCheckIntervalSeconds"), TG_DEFAULT_INTERVAL_SECONDS)
-                or TG_DEFAULT_INTERVAL_SECONDS,
-                timeout=as_int(p.get("HealthCheckTimeoutSeconds"), TG_DEFAULT_TIMEOUT_SECONDS)
-                or TG_DEFAULT_TIMEOUT_SECONDS,
-                healthy_threshold=as_int(p.get("HealthyThresholdCount"), TG_DEFAULT_HEALTHY_THRESHOLD)
-                or TG_DEFAULT_HEALTHY_THRESHOLD,
-                unhealthy_threshold=as_int(p.get("UnhealthyThresholdCount"), TG_DEFAULT_UNHEALTHY_THRESHOLD)
-                or TG_DEFAULT_UNHEALTHY_THRESHOLD,
-                deregistration_delay=as_int(
-                    _tg_attribute(p, "deregistration_delay.timeout_seconds"),
-                    TG_DEFAULT_DEREGISTRATION_DELAY_SECONDS,
-                )
-                or 0,
-                path=p.get("HealthCheckPath") if isinstance(p.get("HealthCheckPath"), str) else None,
-            )
-        )
-    for res in stage.resources("AWS::AutoScaling::AutoScalingGroup"):
-        inv.groups.append(_group(stage, res))
+    inv.target_groups = [
+        _target_group(res) for res in stage.resources("AWS::ElasticLoadBalancingV2::TargetGroup")
+    ]
+    inv.groups = [_group(stage, res) for res in stage.resources("AWS::AutoScaling::AutoScalingGroup")]
     for res in stage.resources("AWS::AutoScaling::LifecycleHook"):
         group = _ref(stage, res.properties.get("AutoScalingGroupName"), res.id.stack)
+        name = stage.resolve(res.properties.get("AutoScalingGroupName"), res.id.stack)
         for i, existing in enumerate(inv.groups):
-            if existing.resource.id == group:
-                hook = LifecycleHook(
-                    str(res.properties.get("LifecycleTransition", "")),
-                    as_int(res.properties.get("HeartbeatTimeout"), 3600) or 3600,
+            if existing.resource.id == group or (isinstance(name, str) and name == existing.name):
+                inv.groups[i] = replace(
+                    existing, lifecycle_hooks=(*existing.lifecycle_hooks, _hook(res.properties))
                 )
-                inv.groups[i] = _replace_hooks(existing, (*existing.lifecycle_hooks, hook))
     for res in stage.resources("AWS::AutoScaling::WarmPool"):
         p = res.properties
         inv.warm_pools.append(
@@ -620,10 +497,7 @@ def build_inventory(stage: Stage) -> Inventory:
                 pool_state=str(p.get("PoolState") or "Stopped"),
             )
         )
-    for res in stage.resources("AWS::EC2::LaunchTemplate"):
-        data = res.properties.get("LaunchTemplateData") or {}
-        enabled = as_bool((data.get("Monitoring") or {}).get("Enabled"))
-        inv.launch_templates.append(LaunchTemplate(res, bool(enabled)))
+    inv.launch_templates = [_launch_template(res) for res in stage.resources("AWS::EC2::LaunchTemplate")]
     for res in stage.resources("AWS::AutoScaling::ScalingPolicy"):
         p = res.properties
         tracking = p.get("TargetTrackingConfiguration") or {}
@@ -638,10 +512,8 @@ def build_inventory(stage: Stage) -> Inventory:
                 metric=metric if isinstance(metric, str) else None,
             )
         )
-    for res in stage.resources("AWS::CloudWatch::Alarm"):
-        inv.alarms.append(_alarm(stage, res))
-    for res in stage.resources("AWS::CloudWatch::CompositeAlarm"):
-        inv.composites.append(_composite(stage, res))
+    inv.alarms = [_alarm(stage, res) for res in stage.resources("AWS::CloudWatch::Alarm")]
+    inv.composites = [_composite(stage, res) for res in stage.resources("AWS::CloudWatch::CompositeAlarm")]
     for res in stage.resources("AWS::Events::Rule"):
         p = res.properties
         pattern = p.get("EventPattern")
@@ -658,43 +530,13 @@ def build_inventory(stage: Stage) -> Inventory:
                 enabled=str(p.get("State") or "ENABLED").upper() == "ENABLED",
             )
         )
-    for res in stage.resources("AWS::Route53::HealthCheck"):
-        config = res.properties.get("HealthCheckConfig") or {}
-        inv.health_checks.append(
-            HealthCheck(
-                resource=res,
-                request_interval=as_int(config.get("RequestInterval"), R53_DEFAULT_REQUEST_INTERVAL_SECONDS)
-                or R53_DEFAULT_REQUEST_INTERVAL_SECONDS,
-                failure_threshold=as_int(config.get("FailureThreshold"), R53_DEFAULT_FAILURE_THRESHOLD)
-                or R53_DEFAULT_FAILURE_THRESHOLD,
-                kind=str(config.get("Type") or ""),
-                children=tuple(
-                    rid
-                    for child in config.get("ChildHealthChecks") or []
-                    if (rid := _ref(stage, child, res.id.stack))
-                ),
-                target_region=_endpoint_region(stage, config.get("FullyQualifiedDomainName"), res.id.stack),
-            )
-        )
+    inv.health_checks = [_health_check(stage, res) for res in stage.resources("AWS::Route53::HealthCheck")]
     for res in stage.resources("AWS::Route53::RecordSet"):
         inv.records.append(_record(stage, res, res.properties))
     for res in stage.resources("AWS::Route53::RecordSetGroup"):
         for raw in res.properties.get("RecordSets") or []:
             inv.records.append(_record(stage, res, raw))
-    for res in stage.resources("AWS::RDS::DBInstance"):
-        p = res.properties
-        source = p.get("SourceDBInstanceIdentifier")
-        replication = stage.resolve(p.get("AutomaticBackupReplicationRegion"), res.id.stack)
-        inv.databases.append(
-            Database(
-                resource=res,
-                multi_az=bool(as_bool(p.get("MultiAZ"))),
-                # CloudFormation's default retention is 1 day; replicas keep none unless set.
-                backup_retention_days=as_int(p.get("BackupRetentionPeriod"), 0 if source else 1) or 0,
-                source=source,
-                backup_replication_region=replication if isinstance(replication, str) else None,
-            )
-        )
+    inv.databases = [_database(stage, res) for res in stage.resources("AWS::RDS::DBInstance")]
     for res in stage.resources("AWS::Backup::BackupPlan"):
         plan = res.properties.get("BackupPlan") or {}
         inv.backup_plans.append(
@@ -706,64 +548,8 @@ def build_inventory(stage: Stage) -> Inventory:
         p = res.properties
         if str(p.get("DocumentType") or "") != "Automation":
             continue
-        content = p.get("Content")
         name = stage.resolve(p.get("Name"), res.id.stack)
-        inv.runbooks.append(
-            Runbook(
-                res,
-                name if isinstance(name, str) else None,
-                content if isinstance(content, str) else json.dumps(content),
-            )
-        )
+        text, document = _document(p.get("Content"))
+        inv.runbooks.append(Runbook(res, name if isinstance(name, str) else None, text, document))
+    inv.subscribed_topics = _subscribed_topics(stage)
     return inv
-
-
-def _replace_hooks(group: AutoScalingGroup, hooks: tuple[LifecycleHook, ...]) -> AutoScalingGroup:
-    from dataclasses import replace
-
-    return replace(group, lifecycle_hooks=hooks)
-
-
-_ELB_REGION = re.compile(r"\.([a-z]{2}-[a-z]+-\d)\.elb\.amazonaws\.com")
-
-
-def _endpoint_region(stage: Stage, value: Any, stack: str) -> str | None:
-    """Region of a load balancer endpoint: the ``DNSName`` resource's region, or the ELB host name's."""
-    resolved = stage.resolve(value, stack)
-    if isinstance(resolved, Attr):
-        target = stage.resource(resolved.resource)
-        return target.region if target and target.type.startswith("AWS::ElasticLoadBalancing") else None
-    if isinstance(resolved, str):
-        found = _ELB_REGION.findall(resolved)
-        return found[0] if found else None
-    return None
-
-
-def _record(stage: Stage, res: Resource, raw: Mapping[str, Any]) -> RecordSet:
-    stack = res.id.stack
-    alias = raw.get("AliasTarget") or {}
-    dns = stage.resolve(alias.get("DNSName"), stack) if alias else None
-    target_region = _endpoint_region(stage, alias.get("DNSName"), stack) if alias else None
-    alias_to_elb = False
-    if isinstance(dns, Attr):
-        target = stage.resource(dns.resource)
-        alias_to_elb = bool(target and target.type.startswith("AWS::ElasticLoadBalancing"))
-    elif isinstance(dns, str):
-        alias_to_elb = ".elb." in dns or dns.endswith("elb.amazonaws.com")
-    elif alias:
-        # an unresolvable import of the DNS name: look for a load balancer in the raw value
-        alias_to_elb = (
-            "LoadBalancer" in json.dumps(alias.get("DNSName")) or "elb" in json.dumps(alias).lower()
-        )
-    name = stage.resolve(raw.get("Name"), stack)
-    failover = raw.get("Failover")
-    return RecordSet(
-        resource=res,
-        name=name if isinstance(name, str) else None,
-        failover=failover if isinstance(failover, str) else None,
-        ttl=as_int(raw.get("TTL")),
-        alias_to_elb=alias_to_elb,
-        alias=bool(alias),
-        health_check=_ref(stage, raw.get("HealthCheckId"), stack),
-        target_region=target_region,
-    )

@@ -17,15 +17,32 @@ NO_TARGET = "no_target"
 
 @dataclass(frozen=True)
 class Step:
-    """One timed step: what happens, how long at worst, and where the number comes from."""
+    """One timed step: what happens, how long (worst, typical), and where the numbers come from.
+
+    ``human`` marks a person's part (the on-call noticing and deciding), so a report can show the
+    automated part apart from it.
+    """
 
     label: str
-    seconds: float
+    seconds: float  # worst case
     source: str  # template property (``Prod/Tokyo-Compute/Tg.HealthCheckIntervalSeconds=10``) or constant
     formula: str = ""
+    typical: float | None = None  # None: the same as the worst case
+    human: bool = False
+
+    @property
+    def typical_seconds(self) -> float:
+        return self.seconds if self.typical is None else min(self.typical, self.seconds)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "seconds": self.seconds, "source": self.source, "formula": self.formula}
+        return {
+            "label": self.label,
+            "seconds": self.seconds,
+            "typical_seconds": self.typical_seconds,
+            "human": self.human,
+            "source": self.source,
+            "formula": self.formula,
+        }
 
 
 @dataclass(frozen=True)
@@ -39,19 +56,66 @@ class Path:
     def seconds(self) -> float:
         return float(sum(step.seconds for step in self.steps))
 
+    @property
+    def typical_seconds(self) -> float:
+        return float(sum(step.typical_seconds for step in self.steps))
+
+    @property
+    def human_seconds(self) -> float:
+        """The worst case of the person's steps (the on-call's decision)."""
+        return float(sum(step.seconds for step in self.steps if step.human))
+
+    @property
+    def human_typical_seconds(self) -> float:
+        return float(sum(step.typical_seconds for step in self.steps if step.human))
+
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "seconds": self.seconds, "steps": [s.as_dict() for s in self.steps]}
+        return {
+            "name": self.name,
+            "seconds": self.seconds,
+            "typical_seconds": self.typical_seconds,
+            "human_seconds": self.human_seconds,
+            "steps": [s.as_dict() for s in self.steps],
+        }
 
 
 @dataclass(frozen=True)
 class DataLoss:
-    """The worst-case data-loss window and why (``math.inf`` when nothing keeps a copy)."""
+    """The data-loss window (worst, typical) and why (``math.inf`` when nothing keeps a copy)."""
 
     seconds: float
     basis: str
+    typical: float | None = None
+
+    @property
+    def typical_seconds(self) -> float:
+        return self.seconds if self.typical is None else min(self.typical, self.seconds)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"seconds": None if math.isinf(self.seconds) else self.seconds, "basis": self.basis}
+        finite = not math.isinf(self.seconds)
+        return {
+            "seconds": self.seconds if finite else None,
+            "typical_seconds": self.typical_seconds if finite else None,
+            "basis": self.basis,
+        }
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A moment of a recovery, counted from the start of the failure: "first success", "full capacity"."""
+
+    label: str
+    seconds: float | None  # worst case; None: never reached by the path that runs
+    typical: float | None
+    basis: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "seconds": self.seconds,
+            "typical_seconds": self.typical,
+            "basis": self.basis,
+        }
 
 
 @dataclass
@@ -65,10 +129,19 @@ class ScenarioResult:
     detection: Path | None = None
     recovery: Path | None = None
     data_loss: DataLoss | None = None
-    alternatives: list[Path] = field(default_factory=list)  # detection paths that were slower
+    alternatives: list[Path] = field(default_factory=list)  # every other path considered (slower)
     warnings: list[str] = field(default_factory=list)
     absent_reason: str | None = None  # the failing component does not exist in this environment
-    gap_reason: str | None = None  # the component exists but nothing detects or recovers it
+    gap_reason: str | None = None  # a piece is missing: nothing detects, pages or recovers it
+    modes: dict[str, Path] = field(default_factory=dict)  # failure mode -> its detection path
+    milestones: dict[str, Milestone] = field(default_factory=dict)  # "first_success", "full_capacity"
+
+    def add_gap(self, reason: str) -> None:
+        """Record a missing piece (several join with "; ")."""
+        if self.gap_reason is None:
+            self.gap_reason = reason
+        elif reason not in self.gap_reason:
+            self.gap_reason = f"{self.gap_reason}; {reason}"
 
     @property
     def detection_seconds(self) -> float | None:
@@ -80,23 +153,60 @@ class ScenarioResult:
 
     @property
     def total_seconds(self) -> float | None:
+        """Worst case, failure to full recovery: what the target is checked against."""
         if self.detection is None or self.recovery is None:
             return None
         return self.detection.seconds + self.recovery.seconds
+
+    @property
+    def typical_total_seconds(self) -> float | None:
+        if self.detection is None or self.recovery is None:
+            return None
+        return self.detection.typical_seconds + self.recovery.typical_seconds
+
+    @property
+    def decision_seconds(self) -> float | None:
+        """Worst case of the on-call's part (noticing, deciding); the rest is automated."""
+        if self.detection is None and self.recovery is None:
+            return None
+        return sum(path.human_seconds for path in (self.detection, self.recovery) if path is not None)
+
+    @property
+    def decision_typical_seconds(self) -> float | None:
+        if self.detection is None and self.recovery is None:
+            return None
+        return sum(path.human_typical_seconds for path in (self.detection, self.recovery) if path is not None)
+
+    @property
+    def automated_detection_seconds(self) -> float | None:
+        """Detection without the on-call's decision: the signal's own worst case."""
+        if self.detection is None:
+            return None
+        return self.detection.seconds - self.detection.human_seconds
 
     @property
     def data_loss_seconds(self) -> float | None:
         return self.data_loss.seconds if self.data_loss else None
 
     @property
+    def data_loss_typical_seconds(self) -> float | None:
+        return self.data_loss.typical_seconds if self.data_loss else None
+
+    @property
     def status(self) -> str:
-        if self.absent_reason is not None:
+        """``not_covered`` when the component is absent or a piece is missing (see :attr:`fails`)."""
+        if self.absent_reason is not None or self.gap_reason is not None or self.total_seconds is None:
             return NOT_COVERED
-        if self.gap_reason is not None or self.total_seconds is None:
-            return MISSED if self.target is not None else NOT_COVERED
         if self.target is None:
             return NO_TARGET
         return MET if not self.misses() else MISSED
+
+    @property
+    def fails(self) -> bool:
+        """Counts against the environment: a missed target, or a missing piece where there is a target."""
+        if self.status == MISSED:
+            return True
+        return self.status == NOT_COVERED and self.target is not None and self.absent_reason is None
 
     def misses(self) -> list[str]:
         """Why the scenario misses its target (empty when it meets it)."""
@@ -118,13 +228,12 @@ class ScenarioResult:
     @property
     def reason(self) -> str:
         if self.absent_reason is not None:
-            return self.absent_reason
-        misses = self.misses()
-        if misses:
-            return "; ".join(misses)
-        if self.gap_reason:
-            return self.gap_reason
-        return ""
+            return f"not covered: {self.absent_reason}"
+        if self.gap_reason is not None:
+            return f"not covered: {self.gap_reason}"
+        if self.total_seconds is None:
+            return "not covered: no recovery path"
+        return "; ".join(self.misses())
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -137,14 +246,18 @@ class ScenarioResult:
             if self.target is None
             else {"rto_seconds": self.target.rto_seconds, "rpo_seconds": self.target.rpo_seconds},
             "detection_seconds": self.detection_seconds,
+            "decision_seconds": self.decision_seconds,
             "recovery_seconds": self.recovery_seconds,
             "total_seconds": self.total_seconds,
+            "typical_total_seconds": self.typical_total_seconds,
             "data_loss_seconds": None
             if self.data_loss is None or math.isinf(self.data_loss.seconds)
             else self.data_loss.seconds,
             "data_loss": self.data_loss.as_dict() if self.data_loss else None,
             "detection": self.detection.as_dict() if self.detection else None,
             "recovery": self.recovery.as_dict() if self.recovery else None,
+            "modes": {name: path.as_dict() for name, path in self.modes.items()},
+            "milestones": {key: m.as_dict() for key, m in self.milestones.items()},
             "alternatives": [path.as_dict() for path in self.alternatives],
             "warnings": list(self.warnings),
         }
@@ -168,7 +281,8 @@ class EnvironmentBudget:
 
     @property
     def missed(self) -> list[ScenarioResult]:
-        return [s for s in self.scenarios.values() if s.status == MISSED]
+        """Scenarios that miss their target, or lack a piece where there is a target."""
+        return [s for s in self.scenarios.values() if s.fails]
 
     @property
     def status(self) -> str:
@@ -214,7 +328,9 @@ class Budget:
             "latencies": {
                 name: {
                     "value": item.value,
+                    "typical": item.typical_value,
                     "unit": item.unit,
+                    "assumed": item.assumed,
                     "title": item.title,
                     "url": item.url,
                     "note": item.note,

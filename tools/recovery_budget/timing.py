@@ -1,9 +1,10 @@
-"""Worst-case timing formulas: the building blocks of every scenario.
+"""Timing formulas: the building blocks of every scenario, each with a worst and a typical value.
 
-Each function returns :class:`Step` objects that carry the number, the formula and where each input
-was read, so a report reader can check the arithmetic against the template. "Worst case" means the
-failure starts at the least favourable moment (just after a successful health check, just after a
-metric period began) and every service latency takes its documented (or assumed) upper value.
+Each function returns :class:`Step` objects that carry the numbers, the formula and where each input
+was read, so a report reader can check the arithmetic against the template. "Worst" means the failure
+starts at the least favourable moment (just after a successful health check, just after a metric
+period began) and every service latency takes its worst value; "typical" means the failure starts at
+a random moment (half an interval on average) and every latency takes its typical value.
 """
 
 from __future__ import annotations
@@ -13,52 +14,81 @@ from typing import Any
 
 from tools.cloud_assembly import Attr
 
-from .inventory import (
+from .boot import in_service, launch
+from .facts import (
     SIGNAL_CPU,
     SIGNAL_STATUS_CHECK,
     Alarm,
     AutoScalingGroup,
     Inventory,
+    LaunchTemplate,
     TargetGroup,
     WarmPool,
 )
 from .latencies import Latencies
+from .latencies import cite as const
 from .model import Step, fmt_duration
 
+__all__ = [
+    "alarm_event",
+    "alarm_fires",
+    "asg_poll",
+    "const",
+    "datapoints_to_fire",
+    "ec2_state_event",
+    "event_to_function",
+    "group_warnings",
+    "in_service",
+    "lat_step",
+    "launch",
+    "metric_resolution",
+    "operator",
+    "rds_failure_event",
+    "replace_instances",
+    "replacement_batch",
+    "target_healthy",
+    "target_unhealthy",
+]
 
-def const(latencies: Latencies, name: str) -> str:
-    """How a constant is cited in a step's source."""
-    item = latencies[name]
-    return f"{name}={item.value:g}{'' if item.unit == 'count' else 's'}" + (
-        " (overridden)" if item.overridden else ""
+
+def lat_step(latencies: Latencies, label: str, name: str, *, human: bool = False, where: str = "") -> Step:
+    """A step that is one named constant (worst and typical)."""
+    return Step(
+        label,
+        latencies.s(name),
+        f"{where + '; ' if where else ''}{const(latencies, name)}",
+        typical=latencies.typ(name),
+        human=human,
     )
 
 
 def target_unhealthy(tg: TargetGroup) -> Step:
     """ALB marks a failing target unhealthy.
 
-    Formula: ``HealthCheckIntervalSeconds x UnhealthyThresholdCount + HealthCheckTimeoutSeconds``.
-    The failure starts just after a successful check, so the first failing check starts at most one
-    interval later and the U-th at ``I x U``; a hung process answers nothing, so that last check only
-    fails when its timeout ``T`` expires.
+    Worst: ``HealthCheckIntervalSeconds x UnhealthyThresholdCount + HealthCheckTimeoutSeconds``: the
+    failure starts just after a successful check, so the first failing check starts at most one
+    interval later and the U-th at ``I x U``; a hung target answers nothing, so that last check only
+    fails when its timeout ``T`` expires. Typical: the failure starts mid-interval, ``I/2 + (U-1) x I + T``.
     """
     seconds = tg.interval * tg.unhealthy_threshold + tg.timeout
-    where = tg.resource.id
+    typical = tg.interval / 2 + (tg.unhealthy_threshold - 1) * tg.interval + tg.timeout
     return Step(
         "ALB marks the target unhealthy",
         seconds,
-        f"{where}: HealthCheckIntervalSeconds={tg.interval}, "
+        f"{tg.resource.id}: HealthCheckIntervalSeconds={tg.interval}, "
         f"UnhealthyThresholdCount={tg.unhealthy_threshold}, "
         f"HealthCheckTimeoutSeconds={tg.timeout}",
         f"{tg.interval} x {tg.unhealthy_threshold} + {tg.timeout}",
+        typical=typical,
     )
 
 
 def target_healthy(tg: TargetGroup) -> Step:
     """A new target that is ready passes the health check and receives traffic.
 
-    Formula: ``HealthCheckIntervalSeconds x HealthyThresholdCount``: the app becomes ready just after a
-    check, waits up to one interval for the first passing check, then needs H-1 more.
+    Worst: ``HealthCheckIntervalSeconds x HealthyThresholdCount``: the app becomes ready just after a
+    check, waits up to one interval for the first passing check, then needs H-1 more. Typical: half
+    an interval for the first.
     """
     return Step(
         "new target passes the ALB health check",
@@ -66,14 +96,15 @@ def target_healthy(tg: TargetGroup) -> Step:
         f"{tg.resource.id}: HealthCheckIntervalSeconds={tg.interval}, "
         f"HealthyThresholdCount={tg.healthy_threshold}",
         f"{tg.interval} x {tg.healthy_threshold}",
+        typical=tg.interval / 2 + (tg.healthy_threshold - 1) * tg.interval,
     )
 
 
 def asg_poll(latencies: Latencies) -> Step:
-    return Step(
+    return lat_step(
+        latencies,
         "Auto Scaling's next periodic health check marks it unhealthy",
-        latencies.s("ASG_HEALTH_CHECK_POLL_SECONDS"),
-        const(latencies, "ASG_HEALTH_CHECK_POLL_SECONDS"),
+        "ASG_HEALTH_CHECK_POLL_SECONDS",
     )
 
 
@@ -83,24 +114,20 @@ def event_to_function(latencies: Latencies, rule_id: Any, action: str) -> list[S
     Formula: ``EVENTBRIDGE_DELIVERY + LAMBDA_COLD_START + HEALING_ACTION``.
     """
     return [
-        Step(
+        lat_step(
+            latencies,
             "EventBridge delivers the event",
-            latencies.s("EVENTBRIDGE_DELIVERY_SECONDS"),
-            f"rule {rule_id}; {const(latencies, 'EVENTBRIDGE_DELIVERY_SECONDS')}",
+            "EVENTBRIDGE_DELIVERY_SECONDS",
+            where=f"rule {rule_id}",
         ),
-        Step(
-            "healing function cold start",
-            latencies.s("LAMBDA_COLD_START_SECONDS"),
-            const(latencies, "LAMBDA_COLD_START_SECONDS"),
-        ),
-        Step(action, latencies.s("HEALING_ACTION_SECONDS"), const(latencies, "HEALING_ACTION_SECONDS")),
+        lat_step(latencies, "healing function cold start", "LAMBDA_COLD_START_SECONDS"),
+        lat_step(latencies, action, "HEALING_ACTION_SECONDS"),
     ]
 
 
 def operator(latencies: Latencies, label: str = "on-call is paged, decides and acts") -> Step:
-    return Step(
-        label, latencies.s("OPERATOR_RESPONSE_SECONDS"), const(latencies, "OPERATOR_RESPONSE_SECONDS")
-    )
+    """The on-call's part: a human step, shown apart from the automated ones."""
+    return lat_step(latencies, label, "OPERATOR_RESPONSE_SECONDS", human=True)
 
 
 def metric_resolution(
@@ -142,20 +169,20 @@ def datapoints_to_fire(
 ) -> list[Step]:
     """A sustained breach makes an M-of-N alarm fire.
 
-    Formula: ``resolution + M x max(Period, resolution) + METRIC_INGESTION_DELAY``
-    ``+ ALARM_EVALUATION_INTERVAL``.
+    Worst: ``resolution + M x max(Period, resolution) + METRIC_INGESTION_DELAY + ALARM_EVALUATION_INTERVAL``.
     The breach starts just after a datapoint began, and that partial datapoint may stay under the
-    threshold (``resolution``); then M breaching datapoints, each at least one metric resolution
-    long; the last one reaches CloudWatch after the ingestion delay and is seen at the next evaluation
-    (every minute; every 10 s for periods under a minute).
+    threshold (``resolution``; typical: half of it); then M breaching datapoints, each at least one
+    metric resolution long; the last one reaches CloudWatch after the ingestion delay and is seen at
+    the next evaluation (every minute; every 10 s for periods under a minute).
     """
     effective = max(period, resolution)
-    evaluation = 10.0 if period < 60 else latencies.s("ALARM_EVALUATION_INTERVAL_SECONDS")
+    sub_minute = period < 60
     return [
         Step(
             "breach starts just after a datapoint began (partial datapoint may not breach)",
             resolution,
             f"metric resolution {resolution:g}s",
+            typical=resolution / 2,
         ),
         Step(
             f"{label}: {datapoints} breaching datapoint(s) of {effective:g}s",
@@ -163,25 +190,17 @@ def datapoints_to_fire(
             source,
             f"{datapoints} x max(Period {period:g}, resolution {resolution:g})",
         ),
-        Step(
-            "last datapoint reaches CloudWatch",
-            latencies.s("METRIC_INGESTION_DELAY_SECONDS"),
-            const(latencies, "METRIC_INGESTION_DELAY_SECONDS"),
-        ),
-        Step(
-            "alarm evaluation",
-            evaluation,
-            "10s for sub-minute periods"
-            if period < 60
-            else const(latencies, "ALARM_EVALUATION_INTERVAL_SECONDS"),
-        ),
+        lat_step(latencies, "last datapoint reaches CloudWatch", "METRIC_INGESTION_DELAY_SECONDS"),
+        Step("alarm evaluation", 10.0, "10s for sub-minute periods", typical=5.0)
+        if sub_minute
+        else lat_step(latencies, "alarm evaluation", "ALARM_EVALUATION_INTERVAL_SECONDS"),
     ]
 
 
 def alarm_fires(
     alarm: Alarm, inv: Inventory, group: AutoScalingGroup | None, latencies: Latencies, warnings: list[str]
 ) -> list[Step]:
-    """Worst case from the start of a sustained breach to the alarm entering ALARM (see above)."""
+    """From the start of a sustained breach to the alarm entering ALARM (see above)."""
     resolution, resolution_source, warning = metric_resolution(alarm, inv, group, latencies)
     if warning and warning not in warnings:
         warnings.append(warning)
@@ -195,20 +214,31 @@ def alarm_fires(
     )
 
 
-def alarm_event(alarm: Alarm, account: str, region: str) -> dict[str, Any]:
-    """The "CloudWatch Alarm State Change" event this alarm emits when it enters ALARM."""
+def alarm_event(alarm: Any, account: str, region: str) -> dict[str, Any]:
+    """The "CloudWatch Alarm State Change" event this alarm (or composite) emits when it enters ALARM."""
     name = alarm.name or f"<generated name of {alarm.resource.id}>"
-    dimensions = {
-        key: (
-            value
-            if isinstance(value, str)
-            else f"<{value.resource}>"
-            if isinstance(value, Attr)
-            else "<unknown>"
-        )
-        for key, value in alarm.dimensions.items()
+    detail: dict[str, Any] = {
+        "alarmName": name,
+        "state": {"value": "ALARM"},
+        "previousState": {"value": "OK"},
     }
-    metric = {"namespace": alarm.namespace, "name": alarm.metric_names[0] if alarm.metric_names else None}
+    if isinstance(alarm, Alarm):
+        dimensions = {
+            key: (
+                value
+                if isinstance(value, str)
+                else f"<{value.resource}>"
+                if isinstance(value, Attr)
+                else "<unknown>"
+            )
+            for key, value in alarm.dimensions.items()
+        }
+        metric = {"namespace": alarm.namespace, "name": alarm.metric_names[0] if alarm.metric_names else None}
+        detail["configuration"] = {
+            "metrics": [{"metricStat": {"metric": {**metric, "dimensions": dimensions}}}]
+        }
+    else:  # a composite: its configuration carries the rule
+        detail["configuration"] = {"alarmRule": "<composite rule>"}
     return {
         "version": "0",
         "source": "aws.cloudwatch",
@@ -216,12 +246,7 @@ def alarm_event(alarm: Alarm, account: str, region: str) -> dict[str, Any]:
         "account": account,
         "region": region,
         "resources": [f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}"],
-        "detail": {
-            "alarmName": name,
-            "state": {"value": "ALARM"},
-            "previousState": {"value": "OK"},
-            "configuration": {"metrics": [{"metricStat": {"metric": {**metric, "dimensions": dimensions}}}]},
-        },
+        "detail": detail,
     }
 
 
@@ -259,27 +284,6 @@ def rds_failure_event(identifier: str | None, account: str, region: str) -> dict
     }
 
 
-def launch(group: AutoScalingGroup, pool: WarmPool | None, latencies: Latencies) -> Step:
-    """A new instance becomes ready to answer /health: from the warm pool, or a cold boot.
-
-    A warm pool only counts when its MinSize >= 1: with MinSize 0 it can be empty when needed.
-    """
-    if pool is not None and pool.min_size >= 1:
-        name = "WARM_POOL_RUNNING_SECONDS" if pool.pool_state == "Running" else "WARM_POOL_STOPPED_SECONDS"
-        return Step(
-            f"instance from the warm pool ({pool.pool_state}) is ready",
-            latencies.s(name),
-            f"{pool.resource.id}: PoolState={pool.pool_state}, MinSize={pool.min_size}; "
-            f"{const(latencies, name)}",
-        )
-    return Step(
-        "new instance boots, runs user data and starts the app",
-        latencies.s("INSTANCE_BOOT_SECONDS"),
-        const(latencies, "INSTANCE_BOOT_SECONDS")
-        + (f"; warm pool {pool.resource.id} has MinSize=0 (may be empty)" if pool is not None else ""),
-    )
-
-
 def replacement_batch(group: AutoScalingGroup, latencies: Latencies) -> tuple[int, str]:
     """How many unhealthy instances Auto Scaling replaces at a time.
 
@@ -288,7 +292,7 @@ def replacement_batch(group: AutoScalingGroup, latencies: Latencies) -> tuple[in
     maximum healthy percentages, ``floor(desired x (max - min) / 100)``, at least one. The desired
     capacity is the template's, or MinSize when the template leaves it out (worst case: smallest).
     """
-    desired = group.desired if group.desired is not None else group.min_size
+    desired = group.running_capacity
     where = f"{group.resource.id}"
     if group.min_healthy_percent is None or group.max_healthy_percent is None:
         percent = latencies.s("ASG_DEFAULT_REPLACEMENT_PERCENT")
@@ -308,6 +312,7 @@ def replace_instances(
     pool: WarmPool | None,
     latencies: Latencies,
     lost: int = 1,
+    template: LaunchTemplate | None = None,
 ) -> list[Step]:
     """Auto Scaling replaces ``lost`` unhealthy instances and they receive traffic again.
 
@@ -316,13 +321,14 @@ def replace_instances(
     while the unhealthy instance terminates (the documented "terminate and launch" default) or before
     it (launch before terminating), so connection draining is not on the critical path.
     """
-    steps = [launch(group, pool, latencies)]
+    steps = [launch(group, pool, latencies, template)]
     if tg is not None:
         steps.append(target_healthy(tg))
     batch, batch_source = replacement_batch(group, latencies)
     rounds = math.ceil(lost / batch) if lost > 0 else 0
     if rounds > 1:
         per_round = sum(step.seconds for step in steps)
+        per_round_typical = sum(step.typical_seconds for step in steps)
         warmup = group.default_instance_warmup or 0
         steps.append(
             Step(
@@ -330,17 +336,22 @@ def replace_instances(
                 (rounds - 1) * (per_round + warmup),
                 f"{batch_source}; DefaultInstanceWarmup={warmup}",
                 f"({rounds} - 1) x ({fmt_duration(per_round)} + warmup {warmup}s)",
+                typical=(rounds - 1) * (per_round_typical + warmup),
             )
         )
     return steps
 
 
 def group_warnings(
-    group: AutoScalingGroup, tg: TargetGroup | None, pool: WarmPool | None, latencies: Latencies
+    group: AutoScalingGroup,
+    tg: TargetGroup | None,
+    pool: WarmPool | None,
+    latencies: Latencies,
+    template: LaunchTemplate | None = None,
 ) -> list[str]:
     """Settings that do not change the steady-state worst case but bite at the edges."""
     found = []
-    ready = launch(group, pool, latencies).seconds + (target_healthy(tg).seconds if tg else 0)
+    ready = launch(group, pool, latencies, template).seconds + (target_healthy(tg).seconds if tg else 0)
     if group.uses_elb_health and group.grace_period < ready:
         found.append(
             f"{group.resource.id}: HealthCheckGracePeriod={group.grace_period}s is shorter than the "
@@ -353,12 +364,18 @@ def group_warnings(
             f"HealthCheckGracePeriod={group.grace_period}s "
             "of launch is only replaced after the grace period ends"
         )
-    for hook in group.lifecycle_hooks:
-        if hook.transition.endswith("LAUNCHING"):
-            found.append(
-                f"{group.resource.id}: a launch lifecycle hook holds new instances up to "
-                f"HeartbeatTimeout={hook.heartbeat_timeout}s if nothing completes it"
-            )
+    hook = group.launch_hook
+    if hook is not None:
+        found.append(
+            f"{group.resource.id}: a launch lifecycle hook holds new instances up to "
+            f"HeartbeatTimeout={hook.heartbeat_timeout}s (then {hook.default_result}) if nothing completes it"
+        )
+    if pool is not None and pool.min_size >= 1 and hook is None:
+        found.append(
+            f"{group.resource.id}: warm pool {pool.resource.id} without an EC2_INSTANCE_LAUNCHING hook: "
+            "Auto Scaling does not wait for user data before stopping a pooled instance and user data does "
+            "not run again, so a warm instance can go InService without its app (counted as a cold boot)"
+        )
     return found
 
 
