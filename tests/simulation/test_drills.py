@@ -187,9 +187,9 @@ def test_the_command_lists_and_runs_simulated_drills_into_the_report(synthesized
     data = json.loads(report_file.read_text())
     (row,) = data["drills"]
     assert row["name"] == "sim-pitr" and row["environment"] == "dev" and row["recovered"] is True
-    assert (
-        row["simulated_detection_seconds"] == 0 and row["simulated_recovery_seconds"] == row["budget_seconds"]
-    )
+    # The budget is an upper bound (worst values); the simulated PITR restore stays within it.
+    assert row["simulated_detection_seconds"] == 0
+    assert 0 < row["simulated_recovery_seconds"] <= row["budget_seconds"]
     assert data["passed"] is True
 
 
