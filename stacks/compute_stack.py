@@ -39,21 +39,26 @@ class ComputeStack(RegionalStack):
             self,
             "Web",
             vpc=vpc,
+            naming=config.naming,  # the group is {app}-{env}-web: runbooks in the other region name it
+            app_probe=config.app_probe,
             instance_type=config.instance_type,
             min_capacity=capacity.min,
             max_capacity=capacity.max,
             desired_capacity=capacity.desired,
-            app_port=config.app_port,
-            service_unit=config.service_unit,
             health_check=hc.target(),
             health_check_grace=cdk.Duration.seconds(hc.grace_period_seconds),
             certificate_arn=rc.certificate_arn,
             warm_pool_size=config.warm_pool_size if region == config.active_region else 0,
             nightly_stop=nightly,
-            pause_parameter_name=config.pause_parameter_name if nightly else None,
+            # By name: the schedules' input then shows the literal parameter name.
+            pause_switch=(
+                PauseSwitch.from_parameter_name(self, "PauseSwitchByName", config.pause_parameter_name)
+                if nightly
+                else None
+            ),
             removal_policy=self.removal_policy,
-            group_name=config.web_group_name,
         )
+
         if nightly:
             for schedule in self.web.pause_schedules:
                 schedule.node.add_dependency(self.pause_switch)

@@ -53,9 +53,9 @@ class MonitoringStack(RegionalStack):
             "InstanceRecovery",
             environment_name=env,
             notification_topics=topics,
-            service_unit=web.service_unit,
-            health_check_port=web.app_port,
-            health_check_path=web.health_check.path,
+            service_unit=web.app_probe.service_unit,
+            health_check_port=web.app_probe.port,
+            health_check_path=web.app_probe.health_path,
         )
         healing = config.healing
         self.healing = AutoHealing(
@@ -66,9 +66,9 @@ class MonitoringStack(RegionalStack):
             notification_topics=topics,
             pause_parameter_name=config.pause_parameter_name,
             recovery_runbook=self.runbook,
-            web_service_unit=web.service_unit,
-            health_check_port=web.app_port,
-            health_check_path=web.health_check.path,
+            web_service_unit=web.app_probe.service_unit,
+            health_check_port=web.app_probe.port,
+            health_check_path=web.app_probe.health_path,
             auto_scaling_group_names=[web.auto_scaling_group_name],
             db_instance_identifiers=[database.instance_identifier] if database else None,
             dry_run=healing.dry_run,

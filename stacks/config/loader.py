@@ -143,6 +143,9 @@ def parse_environment(name: str, raw: Mapping[str, Any], *, app_name: str) -> En
             f"{r.key('app_port')} ({config.app_port}): the app's own process answers /health, "
             "so both must be the same port."
         )
+    # The app probe (port, unit, health path): the library's AppProbe validates it.
+    with library_errors(r.key("service_unit"), {"app probe service_unit": r.key("service_unit")}):
+        _ = config.app_probe
     # The alarm table: the library builds and validates its rows (AlarmThreshold).
     with library_errors(r.key("alarms")):
         config.alarm_table()

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from constructs_lib._core import Naming
+from constructs_lib._core import AppProbe, Naming
 from constructs_lib.dr import DrStrategy
 from constructs_lib.web import NightlyStop, TargetHealthCheck
 from stacks.config import naming
@@ -62,9 +62,9 @@ class HealthCheckConfig:
     grace_period_seconds: int = 180
 
     def target(self) -> TargetHealthCheck:
-        """The load balancer's part of the check as the library's value object."""
+        """The load balancer's timing of the check as the library's value object (the path and port
+        are the app probe's: :attr:`EnvironmentConfig.app_probe`)."""
         return TargetHealthCheck(
-            path=self.path,
             interval_seconds=self.interval_seconds,
             timeout_seconds=self.timeout_seconds,
             healthy_threshold=self.healthy_threshold,
@@ -241,6 +241,13 @@ class EnvironmentConfig:
     def naming(self) -> Naming:
         """The library's naming value for this environment (app and environment; no component)."""
         return Naming(app=self.app_name, environment=self.name)
+
+    @property
+    def app_probe(self) -> AppProbe:
+        """The app's port, systemd unit and health path as the library's value object."""
+        return AppProbe(
+            port=self.app_port, service_unit=self.service_unit, health_path=self.health_check.path
+        )
 
     @property
     def regions(self) -> tuple[RegionConfig, RegionConfig]:

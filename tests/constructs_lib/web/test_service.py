@@ -9,6 +9,8 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Annotations, Match, Template
 
+from constructs_lib._core import AppProbe
+from constructs_lib.alerting import PauseSwitch
 from constructs_lib.web import AutoHealingWebService, NightlyStop, TargetHealthCheck
 
 ENV = cdk.Environment(account="111111111111", region="ap-northeast-1")
@@ -43,8 +45,8 @@ def https_service():
         desired_capacity=3,
         certificate_arn=CERT,
         warm_pool_size=1,
-        nightly_stop=NightlyStop(),
-        pause_parameter_name="/webapp/test/pause",
+        nightly_stop=NightlyStop(timezone="Asia/Tokyo"),
+        pause_switch=PauseSwitch.from_parameter_name(stack, "Pause", "/webapp/test/pause"),
         removal_policy=cdk.RemovalPolicy.DESTROY,
     )
     return web, Template.from_stack(stack)
@@ -300,9 +302,9 @@ def test_access_logs_bucket_is_encrypted_and_torn_down_with_destroy(https_servic
             r"desired_capacity \(9\) must be between min_capacity \(1\) and max_capacity \(3\)",
         ),
         ({"health_check": TargetHealthCheck(timeout_seconds=10)}, r"health_check\.timeout_seconds \(10\)"),
-        ({"nightly_stop": NightlyStop()}, r"nightly_stop needs pause_parameter_name"),
+        ({"nightly_stop": NightlyStop(timezone="UTC")}, r"nightly_stop needs pause_switch"),
         (
-            {"nightly_stop": NightlyStop(stop_cron="*/5 * * * *"), "pause_parameter_name": "/a/b/pause"},
+            {"nightly_stop": NightlyStop(timezone="UTC", stop_cron="*/5 * * * *"), "pause_switch": "switch"},
             r"nightly_stop\.stop_cron: the pause switch needs a fixed minute and hour",
         ),
         (
@@ -310,11 +312,28 @@ def test_access_logs_bucket_is_encrypted_and_torn_down_with_destroy(https_servic
             r"certificate_arn .* is not in the stack's region \(ap-northeast-1\)",
         ),
         ({"cpu_target_percent": 0}, r"cpu_target_percent \(0\) must be 1-100"),
-        ({"service_unit": "web app; rm -rf /"}, r"service_unit .* must be a plain systemd unit name"),
+        (
+            {"app_probe": AppProbe(health_path="/health$(reboot)")},
+            r"app_probe\.health_path \('/health\$\(reboot\)'\) reaches the instances' boot script",
+        ),
     ],
 )
 def test_fails_when_props_are_bad(props, message):
     stack, vpc = _stack()
+    if props.get("pause_switch") == "switch":
+        props = {**props, "pause_switch": PauseSwitch.from_parameter_name(stack, "Pause", "/a/b/pause")}
     base = {"vpc": vpc, "instance_type": "t3.micro", "min_capacity": 1, "max_capacity": 3}
     with pytest.raises(ValueError, match=message):
         AutoHealingWebService(stack, "Web", **{**base, **props})
+
+
+@pytest.mark.parametrize(
+    ("probe", "message"),
+    [
+        ({"service_unit": "web app; rm -rf /"}, r"service_unit .* must be a plain systemd unit name"),
+        ({"service_unit": "--force"}, r"not starting with '-'"),
+    ],
+)
+def test_fails_when_the_app_probe_could_reach_systemctl_as_an_option(probe, message):
+    with pytest.raises(ValueError, match=message):
+        AppProbe(**probe)
