@@ -62,6 +62,7 @@ def create_launch_template(
     user_data: ec2.UserData | None,
     role: iam.IRole,
     security_group: ec2.ISecurityGroup,
+    ready_commands: list[str] | None = None,
 ) -> ec2.LaunchTemplate:
     """Amazon Linux 2023 (or ``machine_image``), IMDSv2, encrypted gp3, detailed monitoring.
 
@@ -76,7 +77,9 @@ def create_launch_template(
     else:
         app_commands = None  # the demo server
     script = ec2.UserData.for_linux()
-    script.add_commands(*boot_script(app_probe=app_probe, app_commands=app_commands))
+    script.add_commands(
+        *boot_script(app_probe=app_probe, app_commands=app_commands, ready_commands=ready_commands)
+    )
     return ec2.LaunchTemplate(
         scope,
         "LaunchTemplate",

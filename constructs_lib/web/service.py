@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import aws_cdk as cdk
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -19,6 +21,14 @@ from constructs_lib.web.instances import (
     create_instance_security_group,
     create_launch_template,
     security_group_of,
+)
+from constructs_lib.web.lifecycle import (
+    DEFAULT_READY_TIMEOUT,
+    check_group_name,
+    check_ready_timeout,
+    grant_complete_lifecycle_action,
+    ready_hook_commands,
+    ready_hook_specification,
 )
 from constructs_lib.web.load_balancer import (
     add_listeners,
@@ -52,6 +62,12 @@ class AutoHealingWebService(Construct):
     - Auto Scaling group with ELB health checks, target tracking on CPU and requests per target,
       launch-before-terminate instance maintenance, rolling updates, optional warm pool and nightly
       stop. The template never carries a desired capacity, so a deploy never undoes scaling or healing.
+    - With a warm pool, a launch lifecycle hook that each instance completes itself once its app
+      answers on ``app_probe`` locally, entering the pool and again leaving it (see
+      :mod:`constructs_lib.web.lifecycle`): a warm instance never goes into service without its app.
+      The instances then call the Auto Scaling API: through NAT, or an ``autoscaling`` interface
+      endpoint (``ResilientVpc`` adds one when it has no NAT gateway). Their image needs the AWS CLI
+      (Amazon Linux 2023's standard image has it).
 
     **Bringing the app.** ``user_data`` (a script, ``ec2.UserData.for_linux()``) replaces the demo
     server: the construct runs it after installing the CloudWatch agent. ``machine_image`` alone means
@@ -89,7 +105,12 @@ class AutoHealingWebService(Construct):
     :param certificate_arn: ACM certificate (same region) for HTTPS. Default: HTTP only, with a warning.
     :param cpu_target_percent: Target-tracking CPU utilisation. Default: 70.
     :param requests_per_target: Target-tracking ALB requests per target per minute. Default: 1000.
-    :param warm_pool_size: Stopped pre-initialised instances kept ready. Default: 0 (no warm pool).
+    :param warm_pool_size: Stopped pre-initialised instances kept ready, exactly this many whatever the
+        desired capacity (the pool's maximum prepared capacity equals its minimum size).
+        Default: 0 (no warm pool).
+    :param ready_timeout: With a warm pool, how long an instance may take from launch (or from leaving
+        the pool) until its app answers, before Auto Scaling abandons it and launches another.
+        Default: 10 minutes (a cold boot takes about two).
     :param nightly_stop: Scale to zero at night. Default: runs around the clock.
     :param pause_switch: The environment's pause switch, which ``nightly_stop`` sets and clears.
         Required with ``nightly_stop``; unused without.
@@ -123,6 +144,7 @@ class AutoHealingWebService(Construct):
         cpu_target_percent: float = 70,
         requests_per_target: int = 1000,
         warm_pool_size: int = 0,
+        ready_timeout: cdk.Duration | None = None,
         nightly_stop: NightlyStop | None = None,
         pause_switch: IPauseSwitch | None = None,
         access_logs: bool = True,
@@ -176,6 +198,19 @@ class AutoHealingWebService(Construct):
             self, vpc, https=bool(certificate_arn)
         )
 
+        # --- warm pool: instances complete a launch hook once the app answers -------------------
+        ready_commands: list[str] | None = None
+        ready_seconds = 0
+        if warm_pool_size:
+            ready_seconds = check_ready_timeout(ready_timeout or DEFAULT_READY_TIMEOUT)
+            if group_name is None:
+                # The instances must name their group, and its name must be known before it exists.
+                group_name = cdk.Names.unique_resource_name(self, max_length=64, separator="-")
+            group_name = check_group_name(group_name, warm_pool_size=warm_pool_size)
+            ready_commands = ready_hook_commands(
+                app_probe=app_probe, group_name=group_name, timeout_seconds=ready_seconds
+            )
+
         # --- instances ----------------------------------------------------------------------------
         self.instance_role: iam.IRole | None
         self.instance_security_group: ec2.ISecurityGroup
@@ -190,6 +225,7 @@ class AutoHealingWebService(Construct):
                 user_data=user_data,
                 role=self.instance_role,
                 security_group=self.instance_security_group,
+                ready_commands=ready_commands,
             )
         else:
             self.launch_template = existing_launch_template
@@ -230,9 +266,22 @@ class AutoHealingWebService(Construct):
             "Scaling events are observed through EventBridge (launch/terminate unsuccessful rules of the "
             "auto-healing construct) and group metrics, not SNS notifications.",
         )
-        if warm_pool_size:
-            self.auto_scaling_group.add_warm_pool(
-                min_size=warm_pool_size, pool_state=autoscaling.PoolState.STOPPED, reuse_on_scale_in=True
+        self.warm_pool: autoscaling.WarmPool | None = None
+        if warm_pool_size and self.instance_role is not None and group_name is not None:
+            group = cast(autoscaling.CfnAutoScalingGroup, self.auto_scaling_group.node.default_child)
+            group.lifecycle_hook_specification_list = [ready_hook_specification(ready_seconds)]
+            grant_complete_lifecycle_action(self, self.instance_role, group_name)
+            # The first instances complete the hook a minute or two after launch: their permission
+            # must exist by then, so the group waits for the role's policy.
+            self.auto_scaling_group.node.add_dependency(self.instance_role)
+            # MaxGroupPreparedCapacity = MinSize gives the pool an absolute size; left unset, AWS keeps
+            # max - desired stopped instances (PutWarmPool, MaxGroupPreparedCapacity:
+            # https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutWarmPool.html).
+            self.warm_pool = self.auto_scaling_group.add_warm_pool(
+                min_size=warm_pool_size,
+                max_group_prepared_capacity=warm_pool_size,
+                pool_state=autoscaling.PoolState.STOPPED,
+                reuse_on_scale_in=True,
             )
 
         # --- load balancer --------------------------------------------------------------------------

@@ -148,10 +148,13 @@ def user_script_commands(user_data: ec2.UserData) -> list[str]:
     ]
 
 
-def boot_script(*, app_probe: AppProbe, app_commands: list[str] | None = None) -> list[str]:
+def boot_script(
+    *, app_probe: AppProbe, app_commands: list[str] | None = None, ready_commands: list[str] | None = None
+) -> list[str]:
     """The launch template's script: CloudWatch agent, the app, agent configuration, SSM agent.
 
     ``app_commands``: how the app gets onto the instance. Default: :func:`demo_app_commands`.
+    ``ready_commands``: run last, once everything is up (the launch lifecycle hook). Default: none.
     """
     check_shell_safe_probe(app_probe)
     agent_config = json.dumps(cloudwatch_agent_config(), indent=2)
@@ -165,4 +168,5 @@ def boot_script(*, app_probe: AppProbe, app_commands: list[str] | None = None) -
         "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 "
         "-c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json -s",
         "systemctl enable --now amazon-ssm-agent",
+        *(ready_commands or []),
     ]
