@@ -7,7 +7,7 @@ from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from constructs_lib.alerting import PauseSwitch
-from constructs_lib.web import AutoHealingWebService
+from constructs_lib.web import AutoHealingWebService, ZonalAutoshift
 from stacks.base import RegionalStack
 from stacks.config import EnvironmentConfig
 
@@ -49,6 +49,10 @@ class ComputeStack(RegionalStack):
             health_check_grace=cdk.Duration.seconds(hc.grace_period_seconds),
             certificate_arn=rc.certificate_arn,
             warm_pool_size=config.warm_pool_size if region == config.active_region else 0,
+            # Autoshift (and its weekly practice runs) where users are: the active region.
+            zonal_autoshift=ZonalAutoshift()
+            if config.zonal_autoshift and region == config.active_region
+            else None,
             nightly_stop=nightly,
             # By name: the schedules' input then shows the literal parameter name.
             pause_switch=(

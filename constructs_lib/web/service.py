@@ -12,7 +12,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
-from constructs_lib._core import AppProbe, IPauseSwitch, Naming
+from constructs_lib._core import AppProbe, IPauseSwitch, Naming, SeverityAlarm
 from constructs_lib.nag import acknowledge
 from constructs_lib.web.health import TargetHealthCheck
 from constructs_lib.web.instances import (
@@ -38,6 +38,14 @@ from constructs_lib.web.load_balancer import (
 )
 from constructs_lib.web.schedule import NightlyStop, add_nightly_stop
 from constructs_lib.web.user_data import check_shell_safe_probe
+from constructs_lib.web.zonal import (
+    DEFAULT_IMPAIRED_ZONE_BEHAVIOR,
+    ZonalAutoshift,
+    add_zonal_autoshift,
+    check_zone_loss_capacity,
+    enable_zonal_shift,
+    practice_run_alarm,
+)
 
 #: Component of ``naming`` the group is named after unless ``naming`` carries its own.
 DEFAULT_COMPONENT = "web"
@@ -68,6 +76,9 @@ class AutoHealingWebService(Construct):
       The instances then call the Auto Scaling API: through NAT, or an ``autoscaling`` interface
       endpoint (``ResilientVpc`` adds one when it has no NAT gateway). Their image needs the AWS CLI
       (Amazon Linux 2023's standard image has it).
+    - Losing a zone (:mod:`constructs_lib.web.zonal`): the load balancer and the group are registered
+      with ARC zonal shift; optionally zonal autoshift with weekly practice runs, which the capacity
+      must survive (the remaining zones hold at least ``min_capacity`` at ``max_capacity``).
 
     **Bringing the app.** ``user_data`` (a script, ``ec2.UserData.for_linux()``) replaces the demo
     server: the construct runs it after installing the CloudWatch agent. ``machine_image`` alone means
@@ -111,6 +122,15 @@ class AutoHealingWebService(Construct):
     :param ready_timeout: With a warm pool, how long an instance may take from launch (or from leaving
         the pool) until its app answers, before Auto Scaling abandons it and launches another.
         Default: 10 minutes (a cold boot takes about two).
+    :param zonal_shift: Register the load balancer (``zonal_shift.config.enabled``) and the group
+        (``AvailabilityZoneImpairmentPolicy``) with ARC zonal shift, so an operator, or AWS with
+        ``zonal_autoshift``, can move traffic off an impaired zone. Default: true (it costs nothing and
+        starts no shift by itself).
+    :param impaired_zone_health_check: What the group does with instances that look unhealthy in a
+        shifted-away zone: ``ReplaceUnhealthy`` (replacements launch in the healthy zones) or
+        ``IgnoreUnhealthy``. Default: ``ReplaceUnhealthy``.
+    :param zonal_autoshift: Let AWS shift traffic away from an impaired zone and practise it weekly
+        (see :class:`~constructs_lib.web.zonal.ZonalAutoshift`); needs ``zonal_shift``. Default: off.
     :param nightly_stop: Scale to zero at night. Default: runs around the clock.
     :param pause_switch: The environment's pause switch, which ``nightly_stop`` sets and clears.
         Required with ``nightly_stop``; unused without.
@@ -145,6 +165,9 @@ class AutoHealingWebService(Construct):
         requests_per_target: int = 1000,
         warm_pool_size: int = 0,
         ready_timeout: cdk.Duration | None = None,
+        zonal_shift: bool = True,
+        impaired_zone_health_check: str = DEFAULT_IMPAIRED_ZONE_BEHAVIOR,
+        zonal_autoshift: ZonalAutoshift | None = None,
         nightly_stop: NightlyStop | None = None,
         pause_switch: IPauseSwitch | None = None,
         access_logs: bool = True,
@@ -179,6 +202,17 @@ class AutoHealingWebService(Construct):
                 user_data=user_data,
                 warm_pool_size=warm_pool_size,
             )
+        if zonal_autoshift is not None:
+            if not zonal_shift:
+                raise ValueError(
+                    "zonal_autoshift needs zonal_shift: autoshift moves traffic through the load "
+                    "balancer's zonal shift; set zonal_shift=True or drop zonal_autoshift."
+                )
+            zones = _zones_of(vpc, instance_subnets or ec2.SubnetSelection(subnet_group_name="Private"))
+            if not any(cdk.Token.is_unresolved(zone) for zone in zones):
+                check_zone_loss_capacity(
+                    min_capacity=min_capacity, max_capacity=max_capacity, zones=len(zones)
+                )
         if certificate_arn and not cdk.Token.is_unresolved(certificate_arn):
             region = cdk.Stack.of(self).region
             if not cdk.Token.is_unresolved(region) and f":acm:{region}:" not in certificate_arn:
@@ -299,6 +333,24 @@ class AutoHealingWebService(Construct):
         self.listener = add_listeners(
             self, self.load_balancer, self.target_group, certificate_arn=certificate_arn
         )
+        # --- losing a zone -------------------------------------------------------------------------
+        self.alarms: list[SeverityAlarm] = []
+        """Alarms this construct creates, with their severity (the practice-run outcome alarm)."""
+        self.zonal_autoshift = None
+        if zonal_shift:
+            enable_zonal_shift(
+                self.load_balancer, self.auto_scaling_group, impaired_zone_behavior=impaired_zone_health_check
+            )
+        if zonal_autoshift is not None:
+            outcome = list(zonal_autoshift.outcome_alarms)
+            if not outcome:
+                own = practice_run_alarm(self, self.load_balancer, self.naming)
+                self.alarms.append(own)
+                outcome = [own.alarm]
+            self.zonal_autoshift = add_zonal_autoshift(
+                self, self.load_balancer, zonal_autoshift, outcome_alarms=outcome
+            )
+
         self.instance_security_group.connections.allow_from(
             self.load_balancer_security_group,
             ec2.Port.tcp(app_probe.port),
@@ -361,6 +413,18 @@ class AutoHealingWebService(Construct):
             period=cdk.Duration.minutes(1),
             **kwargs,
         )
+
+
+def _zones_of(vpc: ec2.IVpc, selection: ec2.SubnetSelection) -> list[str]:
+    """The zones of the subnets ``selection`` picks in ``vpc`` (tokens for an imported VPC's)."""
+    return vpc.select_subnets(
+        availability_zones=selection.availability_zones,
+        one_per_az=selection.one_per_az,
+        subnet_filters=selection.subnet_filters,
+        subnet_group_name=selection.subnet_group_name,
+        subnets=selection.subnets,
+        subnet_type=selection.subnet_type,
+    ).availability_zones
 
 
 def _check_capacity(min_capacity: int, max_capacity: int, desired: int) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from constructs_lib.dr import DrStrategy
+from constructs_lib.web.zonal import check_zone_loss_capacity
 from stacks.config.errors import ConfigError, library_errors
 from stacks.config.reader import Reader, deep_merge
 from stacks.config.schema import (
@@ -39,7 +40,7 @@ ENVIRONMENT_KEYS: tuple[str, ...] = (
     "account", "primary", "dr", "active_region", "instance_type", "capacity", "dr_capacity", "nat_gateways",
     "health_check", "alarm_thresholds", "notifications", "dr_strategy", "warm_pool_size", "schedule",
     "retain_data", "log_retention_days", "app_port", "service_unit", "healing", "monitoring", "database",
-    "backup", "dns", "alarms", "tags",
+    "backup", "dns", "alarms", "tags", "zonal_autoshift",
 )  # fmt: skip
 
 
@@ -118,6 +119,7 @@ def parse_environment(name: str, raw: Mapping[str, Any], *, app_name: str) -> En
         log_retention_days=r.int("log_retention_days", 30, low=1, high=3653),
         app_port=r.int("app_port", 8080, low=1024, high=65535),
         service_unit=r.str("service_unit", "webapp"),
+        zonal_autoshift=r.bool("zonal_autoshift", False),
         healing=parse_healing(r.raw("healing", {}), r.key("healing")),
         monitoring=parse_monitoring(r.raw("monitoring", {}), r.key("monitoring")),
         database=parse_database(r.raw("database", {}), r.key("database"), (primary.region, dr.region)),
@@ -143,6 +145,16 @@ def parse_environment(name: str, raw: Mapping[str, Any], *, app_name: str) -> En
             f"{r.key('app_port')} ({config.app_port}): the app's own process answers /health, "
             "so both must be the same port."
         )
+    if config.zonal_autoshift:
+        # Practice runs shift one zone's traffic away weekly: the other zones must hold the minimum.
+        cap = r.key("capacity")
+        renames = {"max_capacity": f"{cap}.max", "min_capacity": f"{cap}.min"}
+        with library_errors(cap, renames):
+            check_zone_loss_capacity(
+                min_capacity=capacity.min,
+                max_capacity=capacity.max,
+                zones=len(config.region_config(active).availability_zones),
+            )
     # The app probe (port, unit, health path): the library's AppProbe validates it.
     with library_errors(r.key("service_unit"), {"app probe service_unit": r.key("service_unit")}):
         _ = config.app_probe

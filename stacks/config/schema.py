@@ -224,6 +224,8 @@ class EnvironmentConfig:
     log_retention_days: int
     app_port: int = 8080
     service_unit: str = "webapp"
+    #: Zonal autoshift with weekly practice runs on the active region's load balancer.
+    zonal_autoshift: bool = False
     healing: HealingConfig = field(default_factory=HealingConfig)
     monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+
+import pytest
+
+from constructs_lib.web import capacity_after_zone_loss
+from stacks.application import ROOT, project_context
+from stacks.config.errors import ConfigError
+from stacks.config.loader import load_config
+
 
 def _resources(template: dict, kind: str) -> list[dict]:
     return [r for r in template["Resources"].values() if r["Type"] == kind]
@@ -40,3 +49,57 @@ def test_instances_without_nat_reach_the_auto_scaling_api_through_an_endpoint(sy
         "autoscaling" in str(r["Properties"]["ServiceName"])
         for r in _resources(prod, "AWS::EC2::VPCEndpoint")
     )
+
+
+def test_every_load_balancer_and_group_can_be_shifted_away_from_a_zone(synthesized_app):
+    for path, template in synthesized_app.templates.items():
+        if not path.endswith("-Compute"):
+            continue
+        (alb,) = _resources(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+        assert {"Key": "zonal_shift.config.enabled", "Value": "true"} in alb["Properties"][
+            "LoadBalancerAttributes"
+        ]
+        policy = _group(synthesized_app, path)["Properties"]["AvailabilityZoneImpairmentPolicy"]
+        assert policy == {"ZonalShiftEnabled": True, "ImpairedZoneHealthCheckBehavior": "ReplaceUnhealthy"}, (
+            path
+        )
+
+
+def test_prod_practises_losing_a_zone_where_its_users_are(synthesized_app):
+    autoshift = {
+        path: _resources(template, "AWS::ARCZonalShift::ZonalAutoshiftConfiguration")
+        for path, template in synthesized_app.templates.items()
+    }
+    assert {path for path, found in autoshift.items() if found} == {"Prod/Tokyo-Compute"}
+    (config,) = autoshift["Prod/Tokyo-Compute"]
+    assert config["Properties"]["ZonalAutoshiftStatus"] == "ENABLED"
+    (outcome,) = config["Properties"]["PracticeRunConfiguration"]["OutcomeAlarms"]
+    alarm_id = outcome["AlarmIdentifier"]["Fn::GetAtt"][0]
+    alarm = synthesized_app.template("Prod/Tokyo-Compute")["Resources"][alarm_id]
+    assert alarm["Properties"]["AlarmName"] == "webapp-prod-web-zonal-practice-errors-medium"
+
+
+def test_prod_capacity_carries_the_full_load_with_one_zone_lost(synthesized_app):
+    # Weekly practice runs take one zone's traffic away: the other zones, scaled to the group's
+    # maximum, must still hold the production minimum (the lost zone holding its full share).
+    prod = synthesized_app.config.environments["prod"]
+    assert prod.zonal_autoshift
+    zones = len(prod.region_config(prod.active_region).availability_zones)
+    assert capacity_after_zone_loss(prod.capacity.max, zones) >= prod.capacity.min
+    group = _group(synthesized_app, "Prod/Tokyo-Compute")["Properties"]
+    assert capacity_after_zone_loss(int(group["MaxSize"]), len(group["VPCZoneIdentifier"])) >= int(
+        group["MinSize"]
+    )
+
+
+def test_fails_when_an_environment_with_autoshift_cannot_lose_a_zone():
+    context = project_context(ROOT)
+    raw = {k: copy.deepcopy(context[k]) for k in ("app_name", "environments", "defaults")}
+    raw["environments"]["prod"]["capacity"] = {"min": 3, "max": 4, "desired": 3}
+    with pytest.raises(
+        ConfigError,
+        match=r"^environments\.prod\.capacity\.max \(4\) over 3 zones leaves 2 instance\(s\) when a zone "
+        r"is lost .* fewer than environments\.prod\.capacity\.min \(3\): raise "
+        r"environments\.prod\.capacity\.max to at least 5\.$",
+    ):
+        load_config(raw)

@@ -183,6 +183,8 @@ SKIPPED_TYPES: Mapping[str, str] = {
     "AWS::Scheduler::Schedule": "no moto model; the nightly stop/start schedule is not a drill",
     "AWS::AutoScaling::LifecycleHook": "no moto model; no drill waits on a lifecycle hook",
     "AWS::AutoScaling::WarmPool": "no moto model; replacements launch directly",
+    "AWS::ARCZonalShift::ZonalAutoshiftConfiguration": "no moto model (moto has no ARC zonal shift); "
+    "no drill shifts a zone",
     "AWS::FIS::ExperimentTemplate": "no moto model; a Fault Injection Service experiment is for a real "
     "account, the game day injects its failures itself",
     "AWS::Logs::QueryDefinition": "no moto model; saved Logs Insights queries of the dashboard, no drill "
