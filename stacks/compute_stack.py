@@ -10,6 +10,7 @@ from constructs_lib.alerting import PauseSwitch
 from constructs_lib.web import AutoHealingWebService, ZonalAutoshift
 from stacks.base import RegionalStack
 from stacks.config import EnvironmentConfig
+from stacks.config.schema import PLACEHOLDER_CERTIFICATE_MARK
 
 
 class ComputeStack(RegionalStack):
@@ -48,6 +49,7 @@ class ComputeStack(RegionalStack):
             health_check=hc.target(),
             health_check_grace=cdk.Duration.seconds(hc.grace_period_seconds),
             certificate_arn=rc.certificate_arn,
+            allow_plain_http=config.allow_plain_http,
             warm_pool_size=config.warm_pool_size if region == config.active_region else 0,
             # Autoshift (and its weekly practice runs) where users are: the active region.
             zonal_autoshift=ZonalAutoshift()
@@ -63,6 +65,18 @@ class ComputeStack(RegionalStack):
             removal_policy=self.removal_policy,
         )
 
+        if rc.certificate_arn:
+            # Until HTTPS, the Monitoring stack read the load balancer's name through the port-80
+            # listener's exported ARN. CloudFormation refuses to delete an export still imported, and
+            # this stack deploys first: keep the export until Monitoring has been deployed once with
+            # HTTPS in every environment, then remove this line.
+            self.export_value(self.web.http_listener.listener_arn)
+        if rc.certificate_arn and PLACEHOLDER_CERTIFICATE_MARK in rc.certificate_arn:
+            cdk.Annotations.of(self.web).add_warning_v2(
+                "webapp:placeholder-certificate",
+                f"{rc.certificate_arn} is the placeholder shipped in cdk.json: it synthesizes, but the "
+                "deploy fails until you put this region's ACM certificate ARN in its place.",
+            )
         if nightly:
             for schedule in self.web.pause_schedules:
                 schedule.node.add_dependency(self.pause_switch)

@@ -37,6 +37,8 @@ class GlobalStack(RegionalStack):
         )
         app, env = config.app_name, config.name
         self.topics = self.alert_topics(chat=False)
+        # The failover and public checks follow the listeners: HTTPS (with SNI) when every region has
+        # a certificate (the config requires them with dns unless allow_plain_http says why not).
         https = all(rc.certificate_arn for rc in config.regions)
         protocol = "HTTPS" if https else "HTTP"
         self.failover: RegionalFailover | None = None
@@ -99,7 +101,9 @@ class GlobalStack(RegionalStack):
                 environment_name=env,
                 component=f"{label}-alb",
                 fqdn=load_balancers[rc.region].load_balancer_dns_name,
-                protocol="HTTP",
+                # HTTPS where the region has a certificate: its port 80 only redirects, and Route 53
+                # counts a redirect as healthy, so an HTTP check there would stay green with the app dead.
+                protocol="HTTPS" if rc.certificate_arn else "HTTP",
                 path=config.health_check.path,
                 severity="critical" if rc.region == config.active_region else "high",
                 notification_topic=self.topics.topic(

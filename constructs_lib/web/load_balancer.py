@@ -16,6 +16,14 @@ from constructs_lib._core import AppProbe
 from constructs_lib.nag import acknowledge
 from constructs_lib.web.health import TargetHealthCheck
 
+#: ``ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09``: the policy AWS recommends for HTTPS listeners (ELB
+#: User Guide, "Security policies for your Application Load Balancer":
+#: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html):
+#: TLS 1.3 and 1.2, restricted ciphers, hybrid post-quantum key exchange for clients that offer it.
+#: It keeps TLS 1.2, which Route 53's HTTPS health checkers need (Route 53 API Reference,
+#: HealthCheckConfig, Type: "the endpoint must support TLS v1.0, v1.1, or v1.2").
+TLS_POLICY = elbv2.SslPolicy.TLS13_12_RES_PQ
+
 
 def create_load_balancer_security_group(scope: Construct, vpc: ec2.IVpc, *, https: bool) -> ec2.SecurityGroup:
     group = ec2.SecurityGroup(
@@ -119,23 +127,37 @@ def add_listeners(
     target_group: elbv2.ApplicationTargetGroup,
     *,
     certificate_arn: str | None,
-) -> elbv2.ApplicationListener:
-    """HTTPS forwarding plus an HTTP redirect with a certificate; plain HTTP (and a warning) without."""
+    allow_plain_http: str | None = None,
+) -> tuple[elbv2.ApplicationListener, elbv2.ApplicationListener]:
+    """With a certificate: HTTPS forwards, port 80 only redirects to it. Without: plain HTTP forwards,
+    with a warning (carrying ``allow_plain_http``, the caller's reason, when given).
+
+    Returns the forwarding listener and the port-80 listener (the same one without a certificate).
+    """
     if certificate_arn:
         listener = load_balancer.add_listener(
             "Https",
             port=443,
             certificates=[elbv2.ListenerCertificate.from_arn(certificate_arn)],
-            ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
+            ssl_policy=TLS_POLICY,
             default_target_groups=[target_group],
             open=False,
         )
-        load_balancer.add_redirect(source_port=80, target_port=443)
-        return listener
+        # Port 80 keeps the id of the plain-HTTP listener: adding a certificate later turns that
+        # listener into the redirect in place (a second listener on port 80 could not be created
+        # before the first is deleted).
+        redirect = load_balancer.add_listener(
+            "Http",
+            port=80,
+            default_action=elbv2.ListenerAction.redirect(protocol="HTTPS", port="443", permanent=True),
+            open=False,
+        )
+        return listener, redirect
     listener = load_balancer.add_listener("Http", port=80, default_target_groups=[target_group], open=False)
+    reason = f" Allowed because: {allow_plain_http}." if allow_plain_http else ""
     cdk.Annotations.of(scope).add_warning_v2(
         "constructs-lib:web-service-http-only",
-        "No certificate_arn: the load balancer serves plain HTTP. Issue an ACM certificate in "
+        f"No certificate_arn: the load balancer serves plain HTTP.{reason} Issue an ACM certificate in "
         "this region and pass certificate_arn to redirect HTTP to HTTPS.",
     )
-    return listener
+    return listener, listener

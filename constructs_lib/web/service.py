@@ -113,7 +113,10 @@ class AutoHealingWebService(Construct):
         Default: see :class:`TargetHealthCheck`.
     :param health_check_grace: Time after launch before health checks count. Default: 180 s (boot
         plus passing the ALB check; a shorter grace kills replacements before they are ready).
-    :param certificate_arn: ACM certificate (same region) for HTTPS. Default: HTTP only, with a warning.
+    :param certificate_arn: ACM certificate (same region) for HTTPS: port 443 forwards with AWS's
+        recommended TLS policy, port 80 only redirects. Default: plain HTTP on port 80, with a warning.
+    :param allow_plain_http: Why plain HTTP is acceptable here (no ``certificate_arn``); the warning
+        quotes it so reviewers see the decision. Default: none (the warning says how to add HTTPS).
     :param cpu_target_percent: Target-tracking CPU utilisation. Default: 70.
     :param requests_per_target: Target-tracking ALB requests per target per minute. Default: 1000.
     :param warm_pool_size: Stopped pre-initialised instances kept ready, exactly this many whatever the
@@ -161,6 +164,7 @@ class AutoHealingWebService(Construct):
         health_check: TargetHealthCheck | None = None,
         health_check_grace: cdk.Duration | None = None,
         certificate_arn: str | None = None,
+        allow_plain_http: str | None = None,
         cpu_target_percent: float = 70,
         requests_per_target: int = 1000,
         warm_pool_size: int = 0,
@@ -330,8 +334,12 @@ class AutoHealingWebService(Construct):
         self.target_group = create_target_group(
             self, vpc, app_probe=app_probe, health_check=health_check, targets=[self.auto_scaling_group]
         )
-        self.listener = add_listeners(
-            self, self.load_balancer, self.target_group, certificate_arn=certificate_arn
+        self.listener, self.http_listener = add_listeners(
+            self,
+            self.load_balancer,
+            self.target_group,
+            certificate_arn=certificate_arn,
+            allow_plain_http=allow_plain_http,
         )
         # --- losing a zone -------------------------------------------------------------------------
         self.alarms: list[SeverityAlarm] = []

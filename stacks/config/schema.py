@@ -23,6 +23,11 @@ LOG_RETENTION_DAYS: tuple[int, ...] = (
 )  # fmt: skip
 
 
+#: Certificate ids containing this are placeholders (shipped in cdk.json so the app synthesizes
+#: offline); the synth warns, and CloudFormation would fail to find them.
+PLACEHOLDER_CERTIFICATE_MARK = "PLACEHOLDER"
+
+
 @dataclass(frozen=True)
 class RegionConfig:
     """One region of an environment."""
@@ -32,7 +37,9 @@ class RegionConfig:
     label: str
     availability_zones: tuple[str, ...]
     vpc_cidr: str
-    #: ACM certificate for the ALB's HTTPS listener in this region. ``None``: HTTP only.
+    #: ACM certificate for the ALB's HTTPS listener in this region. ``None``: HTTP only (allowed only
+    #: without ``dns`` and ``retain_data``, or with ``allow_plain_http``). An id containing
+    #: :data:`PLACEHOLDER_CERTIFICATE_MARK` marks a placeholder that synthesizes but cannot deploy.
     certificate_arn: str | None = None
 
 
@@ -226,6 +233,9 @@ class EnvironmentConfig:
     service_unit: str = "webapp"
     #: Zonal autoshift with weekly practice runs on the active region's load balancer.
     zonal_autoshift: bool = False
+    #: Why this environment may serve plain HTTP although it has ``dns`` or ``retain_data`` (a
+    #: written reason; the synth warns with it). ``None``: such an environment needs certificates.
+    allow_plain_http: str | None = None
     healing: HealingConfig = field(default_factory=HealingConfig)
     monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)

@@ -103,3 +103,126 @@ def test_fails_when_an_environment_with_autoshift_cannot_lose_a_zone():
         r"environments\.prod\.capacity\.max to at least 5\.$",
     ):
         load_config(raw)
+
+
+# --- HTTPS --------------------------------------------------------------------------------------------
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
+
+
+def test_environments_with_dns_or_retained_data_serve_https_and_port_80_only_redirects(synthesized_app):
+    for env in ("Stg", "Prod"):
+        for region in ("Tokyo", "Osaka"):
+            listeners = {
+                r["Properties"]["Port"]: r["Properties"]
+                for r in _resources(
+                    synthesized_app.template(f"{env}/{region}-Compute"),
+                    "AWS::ElasticLoadBalancingV2::Listener",
+                )
+            }
+            assert set(listeners) == {80, 443}
+            https = listeners[443]
+            assert https["Protocol"] == "HTTPS" and https["SslPolicy"] == TLS_POLICY
+            assert "PLACEHOLDER" in https["Certificates"][0]["CertificateArn"]
+            (redirect,) = listeners[80]["DefaultActions"]
+            assert redirect["Type"] == "redirect"
+            assert redirect["RedirectConfig"] == {
+                "Port": "443",
+                "Protocol": "HTTPS",
+                "StatusCode": "HTTP_301",
+            }
+    # dev (no dns, no retained data) still forwards plain HTTP
+    (dev,) = _resources(
+        synthesized_app.template("Dev/Tokyo-Compute"), "AWS::ElasticLoadBalancingV2::Listener"
+    )
+    assert (dev["Properties"]["Port"], dev["Properties"]["DefaultActions"][0]["Type"]) == (80, "forward")
+
+
+def test_the_tls_policy_keeps_tls_1_2_for_route_53_checkers():
+    # Route 53's HTTPS checkers speak TLS up to 1.2: a TLS 1.3-only policy would fail every check.
+    assert "-1-2-" in TLS_POLICY
+
+
+def test_route_53_checks_probe_https_with_sni_where_port_80_only_redirects(synthesized_app):
+    for env in ("Stg", "Prod"):
+        checks = [
+            r["Properties"]["HealthCheckConfig"]
+            for r in _resources(synthesized_app.template(f"{env}/Global"), "AWS::Route53::HealthCheck")
+            if r["Properties"]["HealthCheckConfig"]["Type"] not in ("CALCULATED",)
+        ]
+        assert checks, env
+        for check in checks:
+            assert (check["Type"], check["Port"], check.get("EnableSNI")) == ("HTTPS", 443, True), (
+                env,
+                check,
+            )
+    # dev's load balancers forward on port 80, so its checks stay HTTP there
+    dev = [
+        r["Properties"]["HealthCheckConfig"]
+        for r in _resources(synthesized_app.template("Dev/Global"), "AWS::Route53::HealthCheck")
+    ]
+    assert dev and all((c["Type"], c["Port"]) == ("HTTP", 80) for c in dev)
+
+
+def _raw_context() -> dict:
+    context = project_context(ROOT)
+    return {k: copy.deepcopy(context[k]) for k in ("app_name", "environments", "defaults")}
+
+
+@pytest.mark.parametrize(("env", "why"), [("prod", "dns"), ("stg", "dns")])
+def test_fails_when_an_environment_that_needs_https_has_no_certificate(env, why):
+    raw = _raw_context()
+    del raw["environments"][env]["dr"]["certificate_arn"]
+    with pytest.raises(
+        ConfigError,
+        match=rf"^environments\.{env}\.dr\.certificate_arn is missing: environments with {why} serve HTTPS "
+        rf"in every region\. Issue an ACM certificate in ap-northeast-3 .* or set "
+        rf"environments\.{env}\.allow_plain_http",
+    ):
+        load_config(raw)
+
+
+def test_fails_when_retained_data_alone_has_no_certificate():
+    raw = _raw_context()
+    raw["environments"]["dev"]["retain_data"] = True
+    with pytest.raises(
+        ConfigError, match=r"^environments\.dev\.primary\.certificate_arn is missing: .* retain_data"
+    ):
+        load_config(raw)
+
+
+@pytest.mark.parametrize("value", [True, "yes", ""])
+def test_fails_when_allow_plain_http_is_not_a_written_reason(value):
+    raw = _raw_context()
+    raw["environments"]["prod"]["allow_plain_http"] = value
+    with pytest.raises(ConfigError, match=r"^environments\.prod\.allow_plain_http is .*: write the reason"):
+        load_config(raw)
+
+
+def test_a_written_reason_allows_plain_http_and_the_synth_warns_with_it(tmp_path):
+    from aws_cdk.assertions import Annotations, Match
+
+    from stacks.application import build_app
+
+    raw = project_context(ROOT)
+    stg = raw["environments"]["stg"]
+    for role in ("primary", "dr"):
+        del stg[role]["certificate_arn"]
+    stg["allow_plain_http"] = "internal load test, no users, torn down nightly"
+    raw["env"] = "stg"
+    _, config, (stage,) = build_app(raw, outdir=str(tmp_path), nag=False, builtin_validation=False)
+    assert config.environments["stg"].allow_plain_http.startswith("internal load test")
+    compute = stage.compute["ap-northeast-1"]
+    warnings = Annotations.from_stack(compute).find_warning(
+        "*", Match.string_like_regexp("plain HTTP. Allowed because: internal load test, no users")
+    )
+    assert len(warnings) == 1
+
+
+def test_placeholder_certificates_synthesize_with_a_warning(synthesized_app):
+    from aws_cdk.assertions import Annotations, Match
+
+    for path in ("Stg/Tokyo-Compute", "Prod/Osaka-Compute"):
+        warnings = Annotations.from_stack(synthesized_app.stacks[path]).find_warning(
+            "*", Match.string_like_regexp("placeholder shipped in cdk.json")
+        )
+        assert len(warnings) == 1, path

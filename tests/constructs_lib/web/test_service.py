@@ -168,7 +168,13 @@ def test_only_the_alb_reaches_instances_and_https_redirects(https_service):
     )
     t.has_resource_properties(
         "AWS::ElasticLoadBalancingV2::Listener",
-        {"Port": 443, "Protocol": "HTTPS", "Certificates": [{"CertificateArn": CERT}]},
+        {
+            "Port": 443,
+            "Protocol": "HTTPS",
+            "Certificates": [{"CertificateArn": CERT}],
+            # AWS's recommended policy (TLS 1.3 and 1.2, post-quantum hybrid key exchange)
+            "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+        },
     )
     t.has_resource_properties(
         "AWS::ElasticLoadBalancingV2::Listener",
@@ -187,6 +193,15 @@ def test_without_certificate_the_listener_forwards_http_and_warns(http_service):
         "AWS::ElasticLoadBalancingV2::Listener",
         {"Port": 80, "Protocol": "HTTP", "DefaultActions": [Match.object_like({"Type": "forward"})]},
     )
+
+
+def test_plain_http_warning_quotes_the_callers_reason():
+    stack, vpc = _stack()
+    AutoHealingWebService(stack, "Web", vpc=vpc, allow_plain_http="internal tool behind the VPN")
+    warnings = Annotations.from_stack(stack).find_warning(
+        "*", Match.string_like_regexp("plain HTTP. Allowed because: internal tool behind the VPN.")
+    )
+    assert len(warnings) == 1
 
 
 def test_scales_by_target_tracking_on_cpu_and_requests(https_service):
