@@ -6,6 +6,8 @@ under the ids the service always used, so moving code here changes no logical id
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -19,14 +21,55 @@ from constructs_lib.web.user_data import boot_script, user_script_commands
 DEFAULT_INSTANCE_TYPE = "t3.micro"
 
 
-def create_instance_security_group(scope: Construct, vpc: ec2.IVpc) -> ec2.SecurityGroup:
-    return ec2.SecurityGroup(
+#: Port of the database the instances may reach unless ``database_port`` says otherwise (PostgreSQL).
+DEFAULT_DATABASE_PORT = 5432
+
+
+def create_instance_security_group(
+    scope: Construct,
+    vpc: ec2.IVpc,
+    *,
+    allow_all_outbound: bool,
+    https_egress: Sequence[ec2.IPeer],
+    database_egress: Sequence[ec2.IPeer],
+    database_port: int,
+) -> ec2.SecurityGroup:
+    """The instances' group: ingress is added by the service (from the load balancer only); egress is
+    HTTPS to ``https_egress`` and ``database_port`` to ``database_egress``, nothing else.
+
+    Traffic to the instance metadata service, the Amazon DNS server and the Amazon Time Sync Service
+    needs no rule: security groups do not filter it (Amazon VPC User Guide, "Security group rules").
+    """
+    group = ec2.SecurityGroup(
         scope,
         "InstanceSecurityGroup",
         vpc=vpc,
+        # Unchanged wording: a new description would replace the group, whose id other stacks import.
         description="Web instances: app port from the ALB only; HTTPS out to VPC endpoints/NAT",
-        allow_all_outbound=True,
+        allow_all_outbound=allow_all_outbound,
     )
+    if allow_all_outbound:
+        return group
+    for peer in https_egress:
+        group.add_egress_rule(
+            peer, ec2.Port.tcp(443), "HTTPS: AWS APIs (SSM, CloudWatch, Auto Scaling), package repositories"
+        )
+    for peer in database_egress:
+        group.add_egress_rule(peer, ec2.Port.tcp(database_port), "The database")
+    return group
+
+
+def subnet_cidrs(vpc: ec2.IVpc, selection: ec2.SubnetSelection) -> list[ec2.IPeer]:
+    """One peer per subnet ``selection`` picks: its IPv4 range."""
+    subnets = vpc.select_subnets(
+        availability_zones=selection.availability_zones,
+        one_per_az=selection.one_per_az,
+        subnet_filters=selection.subnet_filters,
+        subnet_group_name=selection.subnet_group_name,
+        subnets=selection.subnets,
+        subnet_type=selection.subnet_type,
+    ).subnets
+    return [ec2.Peer.ipv4(subnet.ipv4_cidr_block) for subnet in subnets]
 
 
 def create_instance_role(scope: Construct) -> iam.Role:

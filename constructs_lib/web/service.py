@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import cast
 
 import aws_cdk as cdk
@@ -16,11 +17,13 @@ from constructs_lib._core import AppProbe, IPauseSwitch, Naming, SeverityAlarm
 from constructs_lib.nag import acknowledge
 from constructs_lib.web.health import TargetHealthCheck
 from constructs_lib.web.instances import (
+    DEFAULT_DATABASE_PORT,
     DEFAULT_INSTANCE_TYPE,
     create_instance_role,
     create_instance_security_group,
     create_launch_template,
     security_group_of,
+    subnet_cidrs,
 )
 from constructs_lib.web.lifecycle import (
     DEFAULT_READY_TIMEOUT,
@@ -142,6 +145,16 @@ class AutoHealingWebService(Construct):
         Default: ``RETAIN``.
     :param group_name: Fixed name of the Auto Scaling group, so runbooks in another region can address
         it without a cross-region reference. Default: from ``naming`` (see there).
+    :param allow_all_outbound: Let the instances open any connection out (widen the egress below).
+        Default: false.
+    :param https_egress: Where the instances may open HTTPS (443). Default: any IPv4 address. Through
+        NAT that is any HTTPS host on the internet; without NAT only what the subnets route to (the
+        VPC's interface endpoints, S3 through its gateway endpoint). Narrow it with e.g.
+        ``[ec2.Peer.ipv4(vpc_cidr), ec2.Peer.prefix_list(s3_prefix_list_id)]``.
+    :param database_egress: Where the instances may reach ``database_port``. Default: the ranges of
+        ``instance_subnets`` (where ``ResilientVpc`` puts the database too). Pass the database's own
+        security group as a peer when it is in the same stack.
+    :param database_port: Default: 5432 (PostgreSQL).
     :param instance_subnets: Default: the ``Private`` subnet group.
     :param load_balancer_subnets: Default: the ``Public`` subnet group.
     """
@@ -177,6 +190,10 @@ class AutoHealingWebService(Construct):
         access_logs: bool = True,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
         group_name: str | None = None,
+        allow_all_outbound: bool = False,
+        https_egress: Sequence[ec2.IPeer] | None = None,
+        database_egress: Sequence[ec2.IPeer] | None = None,
+        database_port: int = DEFAULT_DATABASE_PORT,
         instance_subnets: ec2.SubnetSelection | None = None,
         load_balancer_subnets: ec2.SubnetSelection | None = None,
     ) -> None:
@@ -253,7 +270,15 @@ class AutoHealingWebService(Construct):
         self.instance_role: iam.IRole | None
         self.instance_security_group: ec2.ISecurityGroup
         if existing_launch_template is None:
-            self.instance_security_group = create_instance_security_group(self, vpc)
+            subnets = instance_subnets or ec2.SubnetSelection(subnet_group_name="Private")
+            self.instance_security_group = create_instance_security_group(
+                self,
+                vpc,
+                allow_all_outbound=allow_all_outbound,
+                https_egress=[ec2.Peer.any_ipv4()] if https_egress is None else https_egress,
+                database_egress=subnet_cidrs(vpc, subnets) if database_egress is None else database_egress,
+                database_port=database_port,
+            )
             self.instance_role = create_instance_role(self)
             self.launch_template = create_launch_template(
                 self,

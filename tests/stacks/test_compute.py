@@ -226,3 +226,29 @@ def test_placeholder_certificates_synthesize_with_a_warning(synthesized_app):
             "*", Match.string_like_regexp("placeholder shipped in cdk.json")
         )
         assert len(warnings) == 1, path
+
+
+# --- egress -------------------------------------------------------------------------------------------
+def test_instances_reach_https_and_postgresql_in_the_database_subnets_only(synthesized_app):
+    for env in ("Dev", "Stg", "Prod"):
+        for region in ("Tokyo", "Osaka"):
+            network = synthesized_app.template(f"{env}/{region}-Network")
+            private = {
+                r["Properties"]["CidrBlock"]
+                for r in _resources(network, "AWS::EC2::Subnet")
+                if not r["Properties"]["MapPublicIpOnLaunch"]
+            }
+            compute = synthesized_app.template(f"{env}/{region}-Compute")
+            (group,) = [
+                r
+                for r in _resources(compute, "AWS::EC2::SecurityGroup")
+                if r["Properties"]["GroupDescription"].startswith("Web instances")
+            ]
+            rules = {
+                (r["IpProtocol"], r["FromPort"], r["CidrIp"])
+                for r in group["Properties"]["SecurityGroupEgress"]
+            }
+            assert rules == {("tcp", 443, "0.0.0.0/0"), *(("tcp", 5432, cidr) for cidr in private)}, (
+                env,
+                region,
+            )
