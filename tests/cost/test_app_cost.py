@@ -93,8 +93,9 @@ def test_the_prod_breakdown_matches_an_independent_sum_from_the_templates(synthe
         elif type_ == "AWS::Route53::HealthCheck":
             config = props["HealthCheckConfig"]
             expected["dns"] += price("route53.health_check_aws_month", region)
-            if config.get("RequestInterval") == 10:
-                expected["dns"] += price("route53.health_check_option_aws_month", region)
+            # optional features, each billed: HTTPS and the fast 10 s interval
+            options = (config["Type"] == "HTTPS") + (config.get("RequestInterval") == 10)
+            expected["dns"] += options * price("route53.health_check_option_aws_month", region)
     prod = costs["prod"]
     for category, value in expected.items():
         assert prod.by_category[category] == pytest.approx(value, abs=0.005), category
