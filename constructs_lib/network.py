@@ -12,13 +12,16 @@ from constructs import Construct
 from constructs_lib.nag import acknowledge
 
 #: Interface endpoints an instance in a private subnet needs when it has no NAT gateway:
-#: Systems Manager (Run Command, Session Manager, Automation) and the CloudWatch agent.
+#: Systems Manager (Run Command, Session Manager, Automation), the CloudWatch agent, and the Auto
+#: Scaling API, which warm-pool instances call to complete their launch lifecycle hook
+#: (``autoscaling:CompleteLifecycleAction``; see :mod:`constructs_lib.web.lifecycle`).
 INSTANCE_INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
     "Ssm": ec2.InterfaceVpcEndpointAwsService.SSM,
     "SsmMessages": ec2.InterfaceVpcEndpointAwsService.SSM_MESSAGES,
     "Ec2Messages": ec2.InterfaceVpcEndpointAwsService.EC2_MESSAGES,
     "Monitoring": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
     "Logs": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+    "AutoScaling": ec2.InterfaceVpcEndpointAwsService.AUTOSCALING,
 }
 
 PUBLIC_SUBNET_GROUP = "Public"
@@ -30,7 +33,8 @@ class ResilientVpc(Construct):
 
     Without NAT gateways the private subnets are isolated, and the construct adds every endpoint an
     instance needs to stay manageable: interface endpoints for SSM, SSM messages, EC2 messages,
-    CloudWatch monitoring and CloudWatch Logs, plus an S3 gateway endpoint (the Amazon Linux package
+    CloudWatch monitoring, CloudWatch Logs and Auto Scaling (warm-pool instances complete their
+    launch lifecycle hook through it), plus an S3 gateway endpoint (the Amazon Linux package
     repositories are served from S3, so ``dnf install`` keeps working). Flow logs go to CloudWatch
     Logs.
 

@@ -7,9 +7,10 @@ from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from constructs_lib.alerting import PauseSwitch
-from constructs_lib.web import AutoHealingWebService
+from constructs_lib.web import AutoHealingWebService, ZonalAutoshift
 from stacks.base import RegionalStack
 from stacks.config import EnvironmentConfig
+from stacks.config.schema import PLACEHOLDER_CERTIFICATE_MARK
 
 
 class ComputeStack(RegionalStack):
@@ -39,21 +40,43 @@ class ComputeStack(RegionalStack):
             self,
             "Web",
             vpc=vpc,
+            naming=config.naming,  # the group is {app}-{env}-web: runbooks in the other region name it
+            app_probe=config.app_probe,
             instance_type=config.instance_type,
             min_capacity=capacity.min,
             max_capacity=capacity.max,
             desired_capacity=capacity.desired,
-            app_port=config.app_port,
-            service_unit=config.service_unit,
             health_check=hc.target(),
             health_check_grace=cdk.Duration.seconds(hc.grace_period_seconds),
             certificate_arn=rc.certificate_arn,
+            allow_plain_http=config.allow_plain_http,
             warm_pool_size=config.warm_pool_size if region == config.active_region else 0,
+            # Autoshift (and its weekly practice runs) where users are: the active region.
+            zonal_autoshift=ZonalAutoshift()
+            if config.zonal_autoshift and region == config.active_region
+            else None,
             nightly_stop=nightly,
-            pause_parameter_name=config.pause_parameter_name if nightly else None,
+            # By name: the schedules' input then shows the literal parameter name.
+            pause_switch=(
+                PauseSwitch.from_parameter_name(self, "PauseSwitchByName", config.pause_parameter_name)
+                if nightly
+                else None
+            ),
             removal_policy=self.removal_policy,
-            group_name=config.web_group_name,
         )
+
+        if rc.certificate_arn:
+            # Until HTTPS, the Monitoring stack read the load balancer's name through the port-80
+            # listener's exported ARN. CloudFormation refuses to delete an export still imported, and
+            # this stack deploys first: keep the export until Monitoring has been deployed once with
+            # HTTPS in every environment, then remove this line.
+            self.export_value(self.web.http_listener.listener_arn)
+        if rc.certificate_arn and PLACEHOLDER_CERTIFICATE_MARK in rc.certificate_arn:
+            cdk.Annotations.of(self.web).add_warning_v2(
+                "webapp:placeholder-certificate",
+                f"{rc.certificate_arn} is the placeholder shipped in cdk.json: it synthesizes, but the "
+                "deploy fails until you put this region's ACM certificate ARN in its place.",
+            )
         if nightly:
             for schedule in self.web.pause_schedules:
                 schedule.node.add_dependency(self.pause_switch)

@@ -36,6 +36,8 @@ class GlobalStack(RegionalStack):
             description="global (Route 53 failover, availability)",
         )
         self.topics = self.alert_topics(chat=False)
+        # The failover and public checks follow the listeners: HTTPS (with SNI) when every region has
+        # a certificate (the config requires them with dns unless allow_plain_http says why not).
         https = all(rc.certificate_arn for rc in config.regions)
         protocol = "HTTPS" if https else "HTTP"
         self.failover: RegionalFailover | None = None
@@ -95,7 +97,10 @@ class GlobalStack(RegionalStack):
                 naming=config.naming.for_component(f"{label}-alb"),
                 probe=EndpointProbe(
                     fqdn=load_balancers[rc.region].load_balancer_dns_name,
-                    protocol="HTTP",
+                    # HTTPS where the region has a certificate: its port 80 only redirects, and Route 53
+                    # counts a redirect as healthy, so an HTTP check there would stay green with the app
+                    # dead.
+                    protocol="HTTPS" if rc.certificate_arn else "HTTP",
                     path=config.health_check.path,
                 ),
                 severity="critical" if rc.region == config.active_region else "high",

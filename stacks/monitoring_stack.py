@@ -5,7 +5,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from constructs import Construct
 
-from constructs_lib._core import AppProbe, Severity, SeverityAlarm
+from constructs_lib._core import Severity, SeverityAlarm
 from constructs_lib.alerting import EscalationPolicy, EscalationTier, PauseSwitch, PauseSwitchAlarm
 from constructs_lib.data import ReplicaLagAlarm
 from constructs_lib.dr import AzOutageExperiment
@@ -58,9 +58,7 @@ class MonitoringStack(RegionalStack):
             "InstanceRecovery",
             naming=config.naming,
             notification_topics=topics,
-            app_probe=AppProbe(
-                port=web.app_port, service_unit=web.service_unit, health_path=web.health_check.path
-            ),
+            app_probe=web.app_probe,
         )
         healing = config.healing
         self.healing = AutoHealing(
@@ -71,9 +69,9 @@ class MonitoringStack(RegionalStack):
             notification_topics=topics,
             pause_parameter_name=config.pause_parameter_name,
             recovery_runbook=self.runbook,
-            web_service_unit=web.service_unit,
-            health_check_port=web.app_port,
-            health_check_path=web.health_check.path,
+            web_service_unit=web.app_probe.service_unit,
+            health_check_port=web.app_probe.port,
+            health_check_path=web.app_probe.health_path,
             auto_scaling_group_names=[web.auto_scaling_group_name],
             db_instance_identifiers=[database.instance_identifier] if database else None,
             dry_run=healing.dry_run,

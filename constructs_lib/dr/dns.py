@@ -22,6 +22,17 @@ __all__ = ["FailoverEndpoint", "RegionalFailover", "health_check_arn", "region_s
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 
+#: Route 53 counts any status from 200 to 399 as healthy (Route 53 API Reference, HealthCheckConfig,
+#: Type: "waits for an HTTP status code of 200 or greater and less than 400"). A check on a port that
+#: only redirects (a load balancer's port 80 sending 301 to HTTPS) stays healthy with the app dead:
+#: check the port that forwards to the app, HTTPS on 443 where there is a certificate.
+HEALTHY_STATUS_RANGE = (200, 399)
+#: With HTTPS the checks send the host name in the TLS client hello (``EnableSNI``), as browsers do,
+#: so the load balancer answers with the certificate it would serve them; Route 53 does not validate
+#: the certificate (Route 53 Developer Guide, "Values that you specify when you create or update
+#: health checks", Enable SNI).
+SNI_FOR_HTTPS = True
+
 
 def _validate_region(value: str, *, prop: str) -> str:
     if not _REGION.match(value):
@@ -83,7 +94,9 @@ class RegionalFailover(Construct):
 
     Endpoint health checks (HTTP(S) on each load balancer) are created too: they feed alarms
     (their ``HealthCheckStatus`` metric exists in us-east-1 only) and the runbooks' verification
-    step, never the routing.
+    step, never the routing. They use HTTPS with SNI by default: Route 53 counts a redirect as
+    healthy (:data:`HEALTHY_STATUS_RANGE`), so an HTTP check on a port that only redirects would
+    stay green with the app dead.
 
     :param zone_id: Hosted zone id (``from_hosted_zone_attributes``, no lookup).
     :param zone_name: Hosted zone name, e.g. ``example.com``.
@@ -92,7 +105,8 @@ class RegionalFailover(Construct):
     :param secondary: DR-region endpoint (``SECONDARY`` record).
     :param active_region: The region whose switch is open. Default: the primary's.
     :param health_check_path: Path the endpoint checks request. Default: ``/health``.
-    :param health_check_protocol: ``HTTPS`` or ``HTTP``. Default: ``HTTPS``.
+    :param health_check_protocol: ``HTTPS`` (with SNI) or ``HTTP``; HTTP only where the load balancer
+        serves the app on port 80 itself (no certificate). Default: ``HTTPS``.
     :param health_check_port: Port. Default: 443 for HTTPS, 80 for HTTP.
     :param request_interval_seconds: 10 or 30. Default: 30 (10 costs more).
     :param failure_threshold: Consecutive failures before unhealthy, 1-10. Default: 3.
@@ -169,7 +183,7 @@ class RegionalFailover(Construct):
                     resource_path=health_check_path,
                     request_interval=request_interval_seconds,
                     failure_threshold=failure_threshold,
-                    enable_sni=health_check_protocol == "HTTPS",
+                    enable_sni=SNI_FOR_HTTPS and health_check_protocol == "HTTPS",
                 ),
                 health_check_tags=[
                     route53.CfnHealthCheck.HealthCheckTagProperty(

@@ -7,21 +7,19 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class TargetHealthCheck:
-    """How the load balancer decides an instance is dead.
+    """How often the load balancer checks an instance and how many answers decide.
 
-    Default: ``/health`` every 10 s, unhealthy after 2 failures, so a dead instance leaves the
-    rotation within 20 s (the seed's 30 s x 3 took 90 s).
+    What it requests (port and path) is the service's :class:`~constructs_lib._core.AppProbe`.
+    Default: every 10 s, unhealthy after 2 failures, so a dead instance leaves the rotation within
+    20 s (the seed's 30 s x 3 took 90 s).
     """
 
-    path: str = "/health"
     interval_seconds: int = 10
     timeout_seconds: int = 5
     healthy_threshold: int = 2
     unhealthy_threshold: int = 2
 
     def validate(self) -> None:
-        if not self.path.startswith("/"):
-            raise ValueError(f"health_check.path ({self.path!r}) must start with '/'.")
         if not 5 <= self.interval_seconds <= 300:
             raise ValueError(f"health_check.interval_seconds ({self.interval_seconds}) must be 5-300.")
         if not 2 <= self.timeout_seconds < self.interval_seconds:

@@ -5,22 +5,46 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import aws_cdk as cdk
+from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_scheduler_targets as scheduler_targets
+from constructs import Construct
 
-@dataclass(frozen=True)
+from constructs_lib._core import IPauseSwitch
+
+#: An IANA time zone name (``UTC``, ``Europe/Berlin``, ``America/Argentina/Buenos_Aires``, ``Etc/GMT+9``).
+_TIMEZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+/-]{1,63}")
+
+
+@dataclass(frozen=True, kw_only=True)
 class NightlyStop:
     """Scale to zero at night and back in the morning, pausing healing and paging meanwhile.
 
     Cron expressions have five fields (minute hour day-of-month month day-of-week) in ``timezone``.
-    Default: the ops guide's 22:00 stop and 08:00 start, weekdays, Japan time. The pause switch is set
-    ``pause_lead_minutes`` before the stop and cleared ``resume_delay_minutes`` after the start (once
-    the new instances have booted and passed their health checks).
+
+    :param timezone: IANA time zone of both cron expressions, e.g. ``Europe/Berlin`` or ``UTC``.
+        Required: "22:00" means nothing without one, and the library has no home zone.
+    :param stop_cron: When the group scales to zero. Default: ``0 22 * * MON-FRI`` (22:00 on weekdays).
+    :param start_cron: When it comes back. Default: ``0 8 * * MON-FRI`` (08:00 on weekdays).
+    :param pause_lead_minutes: The pause switch is set this long before the stop. Default: 5.
+    :param resume_delay_minutes: ... and cleared this long after the start, once the new instances
+        have booted and passed their health checks. Default: 15.
     """
 
+    timezone: str
     stop_cron: str = "0 22 * * MON-FRI"
     start_cron: str = "0 8 * * MON-FRI"
-    timezone: str = "Asia/Tokyo"
     pause_lead_minutes: int = 5
     resume_delay_minutes: int = 15
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.timezone, str) or not _TIMEZONE.fullmatch(self.timezone):
+            raise ValueError(
+                f"nightly_stop.timezone ({self.timezone!r}) must be an IANA time zone name such as "
+                "'UTC' or 'Europe/Berlin'."
+            )
 
 
 _CRON = re.compile(r"^(?P<minute>\S+) (?P<hour>\S+) (?P<day>\S+) (?P<month>\S+) (?P<week_day>\S+)$")
@@ -49,3 +73,70 @@ def _shift(fields: dict[str, str], minutes: int, *, name: str) -> dict[str, str]
 def _explicit(fields: dict[str, str]) -> dict[str, str]:
     """Cron fields other than '*' (CDK rejects a day together with a week day)."""
     return {k: v for k, v in fields.items() if v != "*"}
+
+
+def add_nightly_stop(
+    scope: Construct,
+    group: autoscaling.AutoScalingGroup,
+    stop: NightlyStop,
+    *,
+    min_capacity: int,
+    max_capacity: int,
+    desired_capacity: int,
+    pause_switch: IPauseSwitch,
+) -> list[scheduler.Schedule]:
+    """Scheduled actions on ``group`` and the two schedules that set and clear the pause switch.
+
+    Returns the schedules (children of ``scope``); the scheduled actions are children of ``group``.
+    """
+    stop_fields = _cron_fields(stop.stop_cron, name="nightly_stop.stop_cron")
+    start_fields = _cron_fields(stop.start_cron, name="nightly_stop.start_cron")
+    group.scale_on_schedule(
+        "NightlyStop",
+        schedule=autoscaling.Schedule.cron(**_explicit(stop_fields)),
+        time_zone=stop.timezone,
+        min_capacity=0,
+        max_capacity=0,
+        desired_capacity=0,
+    )
+    group.scale_on_schedule(
+        "MorningStart",
+        schedule=autoscaling.Schedule.cron(**_explicit(start_fields)),
+        time_zone=stop.timezone,
+        min_capacity=min_capacity,
+        max_capacity=max_capacity,
+        desired_capacity=desired_capacity,
+    )
+    pause_at = _shift(stop_fields, -stop.pause_lead_minutes, name="nightly_stop.stop_cron")
+    resume_at = _shift(start_fields, stop.resume_delay_minutes, name="nightly_stop.start_cron")
+    parameter_name = pause_switch.parameter_name
+    tz = cdk.TimeZone.of(stop.timezone)
+    schedules: list[scheduler.Schedule] = []
+    for sid, fields, value, what in (
+        ("PauseBeforeStop", pause_at, "true", "pause healing and paging before the nightly stop"),
+        ("ResumeAfterStart", resume_at, "false", "resume healing and paging after the morning start"),
+    ):
+        target = scheduler_targets.Universal(
+            service="ssm",
+            action="putParameter",
+            input=scheduler.ScheduleTargetInput.from_object(
+                {"Name": parameter_name, "Value": value, "Type": "String", "Overwrite": True}
+            ),
+            policy_statements=[
+                iam.PolicyStatement(actions=["ssm:PutParameter"], resources=[pause_switch.parameter_arn])
+            ],
+            # A pause set hours late would silence healing in daytime: retry briefly, then give up.
+            retry_attempts=5,
+            max_event_age=cdk.Duration.minutes(10),
+        )
+        schedules.append(
+            scheduler.Schedule(
+                scope,
+                sid,
+                description=f"Set {parameter_name}={value}: {what}",
+                # The L2 fills in the '?' EventBridge Scheduler wants for the unused day field.
+                schedule=scheduler.ScheduleExpression.cron(**_explicit(fields), time_zone=tz),
+                target=target,
+            )
+        )
+    return schedules

@@ -2,62 +2,159 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
+from typing import cast
 
 import aws_cdk as cdk
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_scheduler as scheduler
-from aws_cdk import aws_scheduler_targets as scheduler_targets
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from constructs_lib._core import AppProbe, IPauseSwitch, Naming, SeverityAlarm
 from constructs_lib.nag import acknowledge
 from constructs_lib.web.health import TargetHealthCheck
-from constructs_lib.web.schedule import NightlyStop, _cron_fields, _explicit, _shift
-from constructs_lib.web.user_data import boot_script
+from constructs_lib.web.instances import (
+    DEFAULT_DATABASE_PORT,
+    DEFAULT_INSTANCE_TYPE,
+    create_instance_role,
+    create_instance_security_group,
+    create_launch_template,
+    security_group_of,
+    subnet_cidrs,
+)
+from constructs_lib.web.lifecycle import (
+    DEFAULT_READY_TIMEOUT,
+    check_group_name,
+    check_ready_timeout,
+    grant_complete_lifecycle_action,
+    ready_hook_commands,
+    ready_hook_specification,
+)
+from constructs_lib.web.load_balancer import (
+    add_listeners,
+    create_load_balancer,
+    create_load_balancer_security_group,
+    create_target_group,
+)
+from constructs_lib.web.schedule import NightlyStop, add_nightly_stop
+from constructs_lib.web.user_data import check_shell_safe_probe
+from constructs_lib.web.zonal import (
+    DEFAULT_IMPAIRED_ZONE_BEHAVIOR,
+    ZonalAutoshift,
+    add_zonal_autoshift,
+    check_zone_loss_capacity,
+    enable_zonal_shift,
+    practice_run_alarm,
+)
+
+#: Component of ``naming`` the group is named after unless ``naming`` carries its own.
+DEFAULT_COMPONENT = "web"
+#: Instances kept at least: one per zone of a two-zone VPC, so losing an instance or a zone leaves one.
+DEFAULT_MIN_CAPACITY = 2
 
 
 class AutoHealingWebService(Construct):
     """An internet-facing web tier that replaces what breaks.
 
+    One statement gives a working service (the built-in demo server on two ``t3.micro`` instances)::
+
+        web = AutoHealingWebService(self, "Web", vpc=vpc)
+
     - ALB in the public subnets; HTTP redirects to HTTPS when ``certificate_arn`` is given.
       The ALB's security group is open on 80/443; instances accept traffic from the ALB only.
-    - Target group on ``health_check.path`` served by the application's own process.
-    - Launch template: Amazon Linux 2023 (resolved from the public SSM parameter at deploy time),
-      IMDSv2 required, encrypted gp3 root volume, detailed monitoring, the app as a systemd unit,
-      the SSM agent and the CloudWatch agent (memory and disk, aggregated by group).
+    - Target group on ``app_probe.port`` / ``app_probe.health_path``, answered by the app's own process.
+    - Launch template built by the construct: Amazon Linux 2023 (resolved from the public SSM parameter
+      at deploy time) or ``machine_image``; IMDSv2 required, encrypted gp3 root volume, detailed
+      monitoring; the boot script installs the CloudWatch agent (memory and disk, aggregated by
+      group), runs the app (the demo server, or the user's ``user_data``), then enables the SSM agent.
     - Auto Scaling group with ELB health checks, target tracking on CPU and requests per target,
       launch-before-terminate instance maintenance, rolling updates, optional warm pool and nightly
       stop. The template never carries a desired capacity, so a deploy never undoes scaling or healing.
+    - With a warm pool, a launch lifecycle hook that each instance completes itself once its app
+      answers on ``app_probe`` locally, entering the pool and again leaving it (see
+      :mod:`constructs_lib.web.lifecycle`): a warm instance never goes into service without its app.
+      The instances then call the Auto Scaling API: through NAT, or an ``autoscaling`` interface
+      endpoint (``ResilientVpc`` adds one when it has no NAT gateway). Their image needs the AWS CLI
+      (Amazon Linux 2023's standard image has it).
+    - Losing a zone (:mod:`constructs_lib.web.zonal`): the load balancer and the group are registered
+      with ARC zonal shift; optionally zonal autoshift with weekly practice runs, which the capacity
+      must survive (the remaining zones hold at least ``min_capacity`` at ``max_capacity``).
+
+    **Bringing the app.** ``user_data`` (a script, ``ec2.UserData.for_linux()``) replaces the demo
+    server: the construct runs it after installing the CloudWatch agent. ``machine_image`` alone means
+    the image carries the app (nothing is installed for it). Either way the image must be Amazon
+    Linux 2023 or derived from it (the boot steps use ``dnf`` and ``systemd``), and the app must run as
+    the systemd unit ``app_probe.service_unit``, enabled so it starts on every boot, and answer 200 on
+    ``app_probe.health_path`` from its own process.
+
+    **Bringing a launch template** (``existing_launch_template``): the construct then writes nothing
+    onto the instances, so the template must keep this contract itself: the app as above; the
+    template's (first) security group, to which the construct opens ``app_probe.port`` from the load
+    balancer; the SSM agent and a role with ``AmazonSSMManagedInstanceCore`` for healing's service
+    restarts; the CloudWatch agent with :func:`~constructs_lib.web.user_data.cloudwatch_agent_config`
+    for the memory metrics. A warm pool needs the construct's own boot steps, so it is refused with one.
 
     :param vpc: The VPC; instances go in ``instance_subnets``, the ALB in ``load_balancer_subnets``.
-    :param instance_type: e.g. ``t3.micro``.
-    :param min_capacity: Minimum instances (0 for a standby region at zero).
-    :param max_capacity: Maximum instances.
+    :param naming: The app and environment; names the group ``{app}-{environment}-{component}``
+        (component: the naming's own, else ``web``). Default: names generated by CloudFormation.
+    :param app_probe: The app's port, systemd unit and health path; the healing, runbook and alarm
+        constructs read it from ``web.app_probe``. Default: ``AppProbe()`` (8080, ``webapp``, ``/health``).
+    :param instance_type: e.g. ``t3.small``. Default: ``t3.micro``.
+    :param machine_image: Image of the construct's launch template. Default: the latest Amazon Linux 2023.
+    :param user_data: The app's install script, run after the library's boot steps. Default: the
+        built-in demo server (none when ``machine_image`` is given).
+    :param existing_launch_template: A launch template of your own (see the contract above), instead of
+        the construct's. Default: the construct builds one from the props above.
+    :param min_capacity: Minimum instances (0 for a standby region at zero). Default: 2.
+    :param max_capacity: Maximum instances. Default: twice ``min_capacity``, at least 2.
     :param desired_capacity: Capacity restored by the morning start of ``nightly_stop``.
         Default: ``min_capacity``. It is never written to the group itself.
-    :param app_port: Port of the application's HTTP server. Default: 8080.
-    :param service_unit: systemd unit name of the application. Default: ``webapp``.
-    :param health_check: Target-group health check. Default: see :class:`TargetHealthCheck`.
+    :param health_check: Interval and thresholds of the target-group health check.
+        Default: see :class:`TargetHealthCheck`.
     :param health_check_grace: Time after launch before health checks count. Default: 180 s (boot
         plus passing the ALB check; a shorter grace kills replacements before they are ready).
-    :param certificate_arn: ACM certificate (same region) for HTTPS. Default: HTTP only.
+    :param certificate_arn: ACM certificate (same region) for HTTPS: port 443 forwards with AWS's
+        recommended TLS policy, port 80 only redirects. Default: plain HTTP on port 80, with a warning.
+    :param allow_plain_http: Why plain HTTP is acceptable here (no ``certificate_arn``); the warning
+        quotes it so reviewers see the decision. Default: none (the warning says how to add HTTPS).
     :param cpu_target_percent: Target-tracking CPU utilisation. Default: 70.
     :param requests_per_target: Target-tracking ALB requests per target per minute. Default: 1000.
-    :param warm_pool_size: Stopped pre-initialised instances kept ready. Default: 0 (no warm pool).
+    :param warm_pool_size: Stopped pre-initialised instances kept ready, exactly this many whatever the
+        desired capacity (the pool's maximum prepared capacity equals its minimum size).
+        Default: 0 (no warm pool).
+    :param ready_timeout: With a warm pool, how long an instance may take from launch (or from leaving
+        the pool) until its app answers, before Auto Scaling abandons it and launches another.
+        Default: 10 minutes (a cold boot takes about two).
+    :param zonal_shift: Register the load balancer (``zonal_shift.config.enabled``) and the group
+        (``AvailabilityZoneImpairmentPolicy``) with ARC zonal shift, so an operator, or AWS with
+        ``zonal_autoshift``, can move traffic off an impaired zone. Default: true (it costs nothing and
+        starts no shift by itself).
+    :param impaired_zone_health_check: What the group does with instances that look unhealthy in a
+        shifted-away zone: ``ReplaceUnhealthy`` (replacements launch in the healthy zones) or
+        ``IgnoreUnhealthy``. Default: ``ReplaceUnhealthy``.
+    :param zonal_autoshift: Let AWS shift traffic away from an impaired zone and practise it weekly
+        (see :class:`~constructs_lib.web.zonal.ZonalAutoshift`); needs ``zonal_shift``. Default: off.
     :param nightly_stop: Scale to zero at night. Default: runs around the clock.
-    :param pause_parameter_name: SSM parameter of the environment's pause switch that
-        ``nightly_stop`` sets. Required with ``nightly_stop``.
+    :param pause_switch: The environment's pause switch, which ``nightly_stop`` sets and clears.
+        Required with ``nightly_stop``; unused without.
     :param access_logs: Write ALB access logs to an encrypted bucket. Default: true.
     :param removal_policy: For the access-log bucket. ``DESTROY`` also empties it on deletion.
         Default: ``RETAIN``.
     :param group_name: Fixed name of the Auto Scaling group, so runbooks in another region can address
-        it without a cross-region reference. Default: a name generated by CloudFormation.
+        it without a cross-region reference. Default: from ``naming`` (see there).
+    :param allow_all_outbound: Let the instances open any connection out (widen the egress below).
+        Default: false.
+    :param https_egress: Where the instances may open HTTPS (443). Default: any IPv4 address. Through
+        NAT that is any HTTPS host on the internet; without NAT only what the subnets route to (the
+        VPC's interface endpoints, S3 through its gateway endpoint). Narrow it with e.g.
+        ``[ec2.Peer.ipv4(vpc_cidr), ec2.Peer.prefix_list(s3_prefix_list_id)]``.
+    :param database_egress: Where the instances may reach ``database_port``. Default: the ranges of
+        ``instance_subnets`` (where ``ResilientVpc`` puts the database too). Pass the database's own
+        security group as a peer when it is in the same stack.
+    :param database_port: Default: 5432 (PostgreSQL).
     :param instance_subnets: Default: the ``Private`` subnet group.
     :param load_balancer_subnets: Default: the ``Public`` subnet group.
     """
@@ -68,57 +165,75 @@ class AutoHealingWebService(Construct):
         id: str,
         *,
         vpc: ec2.IVpc,
-        instance_type: str,
-        min_capacity: int,
-        max_capacity: int,
+        naming: Naming | None = None,
+        app_probe: AppProbe | None = None,
+        instance_type: str | None = None,
+        machine_image: ec2.IMachineImage | None = None,
+        user_data: ec2.UserData | None = None,
+        existing_launch_template: ec2.LaunchTemplate | None = None,
+        min_capacity: int = DEFAULT_MIN_CAPACITY,
+        max_capacity: int | None = None,
         desired_capacity: int | None = None,
-        app_port: int = 8080,
-        service_unit: str = "webapp",
         health_check: TargetHealthCheck | None = None,
         health_check_grace: cdk.Duration | None = None,
         certificate_arn: str | None = None,
+        allow_plain_http: str | None = None,
         cpu_target_percent: float = 70,
         requests_per_target: int = 1000,
         warm_pool_size: int = 0,
+        ready_timeout: cdk.Duration | None = None,
+        zonal_shift: bool = True,
+        impaired_zone_health_check: str = DEFAULT_IMPAIRED_ZONE_BEHAVIOR,
+        zonal_autoshift: ZonalAutoshift | None = None,
         nightly_stop: NightlyStop | None = None,
-        pause_parameter_name: str | None = None,
+        pause_switch: IPauseSwitch | None = None,
         access_logs: bool = True,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
         group_name: str | None = None,
+        allow_all_outbound: bool = False,
+        https_egress: Sequence[ec2.IPeer] | None = None,
+        database_egress: Sequence[ec2.IPeer] | None = None,
+        database_port: int = DEFAULT_DATABASE_PORT,
         instance_subnets: ec2.SubnetSelection | None = None,
         load_balancer_subnets: ec2.SubnetSelection | None = None,
     ) -> None:
         super().__init__(scope, id)
+        app_probe = check_shell_safe_probe(app_probe or AppProbe())
         health_check = health_check or TargetHealthCheck()
         health_check.validate()
+        if max_capacity is None:
+            max_capacity = max(2, 2 * min_capacity)
         desired = min_capacity if desired_capacity is None else desired_capacity
-        if min_capacity < 0 or max_capacity < 1:
-            raise ValueError(
-                f"min_capacity ({min_capacity}) must be >= 0 and max_capacity ({max_capacity}) >= 1."
-            )
-        if min_capacity > max_capacity:
-            raise ValueError(
-                f"min_capacity ({min_capacity}) must be <= max_capacity ({max_capacity}): "
-                "lower the minimum or raise the maximum."
-            )
-        if not min_capacity <= desired <= max_capacity:
-            raise ValueError(
-                f"desired_capacity ({desired}) must be between min_capacity ({min_capacity}) "
-                f"and max_capacity ({max_capacity})."
-            )
+        _check_capacity(min_capacity, max_capacity, desired)
         if not 1 <= cpu_target_percent <= 100:
             raise ValueError(f"cpu_target_percent ({cpu_target_percent}) must be 1-100.")
         if requests_per_target < 1:
             raise ValueError(f"requests_per_target ({requests_per_target}) must be >= 1.")
         if warm_pool_size < 0:
             raise ValueError(f"warm_pool_size ({warm_pool_size}) must be >= 0.")
-        if nightly_stop is not None and not pause_parameter_name:
+        if nightly_stop is not None and pause_switch is None:
             raise ValueError(
-                "nightly_stop needs pause_parameter_name: a planned stop must set the pause switch "
+                "nightly_stop needs pause_switch: a planned stop must set the pause switch "
                 "so nobody is paged and nothing heals the stopped group."
             )
-        if not re.fullmatch(r"[A-Za-z0-9_.@-]+", service_unit):
-            raise ValueError(f"service_unit ({service_unit!r}) must be a plain systemd unit name.")
+        if existing_launch_template is not None:
+            _check_existing_launch_template(
+                instance_type=instance_type,
+                machine_image=machine_image,
+                user_data=user_data,
+                warm_pool_size=warm_pool_size,
+            )
+        if zonal_autoshift is not None:
+            if not zonal_shift:
+                raise ValueError(
+                    "zonal_autoshift needs zonal_shift: autoshift moves traffic through the load "
+                    "balancer's zonal shift; set zonal_shift=True or drop zonal_autoshift."
+                )
+            zones = _zones_of(vpc, instance_subnets or ec2.SubnetSelection(subnet_group_name="Private"))
+            if not any(cdk.Token.is_unresolved(zone) for zone in zones):
+                check_zone_loss_capacity(
+                    min_capacity=min_capacity, max_capacity=max_capacity, zones=len(zones)
+                )
         if certificate_arn and not cdk.Token.is_unresolved(certificate_arn):
             region = cdk.Stack.of(self).region
             if not cdk.Token.is_unresolved(region) and f":acm:{region}:" not in certificate_arn:
@@ -127,85 +242,58 @@ class AutoHealingWebService(Construct):
                     "an ALB can only use a certificate from its own region."
                 )
 
-        self.app_port = app_port
-        self.service_unit = service_unit
+        self.app_probe = app_probe
         self.health_check = health_check
+        self.naming = naming.for_component(naming.component or DEFAULT_COMPONENT) if naming else None
+        if group_name is None and self.naming is not None:
+            group_name = self.naming.name(self.naming.component)
 
         # --- security groups: the world reaches the ALB, only the ALB reaches instances --------
-        self.load_balancer_security_group = ec2.SecurityGroup(
-            self,
-            "LoadBalancerSecurityGroup",
-            vpc=vpc,
-            description="Internet-facing ALB: HTTP and HTTPS from anywhere",
-            allow_all_outbound=False,
-        )
-        self.load_balancer_security_group.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(80), "HTTP")
-        if certificate_arn:
-            self.load_balancer_security_group.add_ingress_rule(
-                ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS"
-            )
-        acknowledge(
-            self.load_balancer_security_group,
-            "AwsSolutions-EC23",
-            "A public website's load balancer must accept HTTP/HTTPS from any address; instances "
-            "behind it accept traffic from this security group only.",
-        )
-        self.instance_security_group = ec2.SecurityGroup(
-            self,
-            "InstanceSecurityGroup",
-            vpc=vpc,
-            description="Web instances: app port from the ALB only; HTTPS out to VPC endpoints/NAT",
-            allow_all_outbound=True,
+        self.load_balancer_security_group = create_load_balancer_security_group(
+            self, vpc, https=bool(certificate_arn)
         )
 
+        # --- warm pool: instances complete a launch hook once the app answers -------------------
+        ready_commands: list[str] | None = None
+        ready_seconds = 0
+        if warm_pool_size:
+            ready_seconds = check_ready_timeout(ready_timeout or DEFAULT_READY_TIMEOUT)
+            if group_name is None:
+                # The instances must name their group, and its name must be known before it exists.
+                group_name = cdk.Names.unique_resource_name(self, max_length=64, separator="-")
+            group_name = check_group_name(group_name, warm_pool_size=warm_pool_size)
+            ready_commands = ready_hook_commands(
+                app_probe=app_probe, group_name=group_name, timeout_seconds=ready_seconds
+            )
+
         # --- instances ----------------------------------------------------------------------------
-        self.instance_role = iam.Role(
-            self,
-            "InstanceRole",
-            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
-            description="Web instances: Systems Manager core and CloudWatch agent only",
-            managed_policies=[
-                iam.ManagedPolicy.from_aws_managed_policy_name("AmazonSSMManagedInstanceCore"),
-                iam.ManagedPolicy.from_aws_managed_policy_name("CloudWatchAgentServerPolicy"),
-            ],
-        )
-        acknowledge(
-            self.instance_role,
-            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]",
-            "AWS's maintained minimum for Run Command/Session Manager; it tracks new SSM agent APIs.",
-        )
-        acknowledge(
-            self.instance_role,
-            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/CloudWatchAgentServerPolicy]",
-            "AWS's maintained minimum for the CloudWatch agent (PutMetricData, logs, tags).",
-        )
-        user_data = ec2.UserData.for_linux()
-        user_data.add_commands(
-            *boot_script(service_unit=service_unit, app_port=app_port, health_path=health_check.path)
-        )
-        self.launch_template = ec2.LaunchTemplate(
-            self,
-            "LaunchTemplate",
-            machine_image=ec2.MachineImage.latest_amazon_linux2023(),
-            instance_type=ec2.InstanceType(instance_type),
-            role=self.instance_role,
-            security_group=self.instance_security_group,
-            user_data=user_data,
-            require_imdsv2=True,
-            http_put_response_hop_limit=1,
-            detailed_monitoring=True,
-            block_devices=[
-                ec2.BlockDevice(
-                    device_name="/dev/xvda",
-                    volume=ec2.BlockDeviceVolume.ebs(
-                        20,
-                        volume_type=ec2.EbsDeviceVolumeType.GP3,
-                        encrypted=True,
-                        delete_on_termination=True,
-                    ),
-                )
-            ],
-        )
+        self.instance_role: iam.IRole | None
+        self.instance_security_group: ec2.ISecurityGroup
+        if existing_launch_template is None:
+            subnets = instance_subnets or ec2.SubnetSelection(subnet_group_name="Private")
+            self.instance_security_group = create_instance_security_group(
+                self,
+                vpc,
+                allow_all_outbound=allow_all_outbound,
+                https_egress=[ec2.Peer.any_ipv4()] if https_egress is None else https_egress,
+                database_egress=subnet_cidrs(vpc, subnets) if database_egress is None else database_egress,
+                database_port=database_port,
+            )
+            self.instance_role = create_instance_role(self)
+            self.launch_template = create_launch_template(
+                self,
+                app_probe=app_probe,
+                instance_type=instance_type or DEFAULT_INSTANCE_TYPE,
+                machine_image=machine_image,
+                user_data=user_data,
+                role=self.instance_role,
+                security_group=self.instance_security_group,
+                ready_commands=ready_commands,
+            )
+        else:
+            self.launch_template = existing_launch_template
+            self.instance_security_group = security_group_of(existing_launch_template)
+            self.instance_role = existing_launch_template.role
         grace = health_check_grace or cdk.Duration.seconds(180)
         self.auto_scaling_group = autoscaling.AutoScalingGroup(
             self,
@@ -241,88 +329,64 @@ class AutoHealingWebService(Construct):
             "Scaling events are observed through EventBridge (launch/terminate unsuccessful rules of the "
             "auto-healing construct) and group metrics, not SNS notifications.",
         )
-        if warm_pool_size:
-            self.auto_scaling_group.add_warm_pool(
-                min_size=warm_pool_size, pool_state=autoscaling.PoolState.STOPPED, reuse_on_scale_in=True
+        self.warm_pool: autoscaling.WarmPool | None = None
+        if warm_pool_size and self.instance_role is not None and group_name is not None:
+            group = cast(autoscaling.CfnAutoScalingGroup, self.auto_scaling_group.node.default_child)
+            group.lifecycle_hook_specification_list = [ready_hook_specification(ready_seconds)]
+            grant_complete_lifecycle_action(self, self.instance_role, group_name)
+            # The first instances complete the hook a minute or two after launch: their permission
+            # must exist by then, so the group waits for the role's policy.
+            self.auto_scaling_group.node.add_dependency(self.instance_role)
+            # MaxGroupPreparedCapacity = MinSize gives the pool an absolute size; left unset, AWS keeps
+            # max - desired stopped instances (PutWarmPool, MaxGroupPreparedCapacity:
+            # https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutWarmPool.html).
+            self.warm_pool = self.auto_scaling_group.add_warm_pool(
+                min_size=warm_pool_size,
+                max_group_prepared_capacity=warm_pool_size,
+                pool_state=autoscaling.PoolState.STOPPED,
+                reuse_on_scale_in=True,
             )
 
         # --- load balancer --------------------------------------------------------------------------
-        self.load_balancer = elbv2.ApplicationLoadBalancer(
+        self.load_balancer, self.access_log_bucket = create_load_balancer(
             self,
-            "LoadBalancer",
-            vpc=vpc,
-            internet_facing=True,
-            vpc_subnets=load_balancer_subnets or ec2.SubnetSelection(subnet_group_name="Public"),
+            vpc,
             security_group=self.load_balancer_security_group,
-            drop_invalid_header_fields=True,
-            deletion_protection=removal_policy == cdk.RemovalPolicy.RETAIN,
+            subnets=load_balancer_subnets or ec2.SubnetSelection(subnet_group_name="Public"),
+            removal_policy=removal_policy,
+            access_logs=access_logs,
         )
-        self.access_log_bucket: s3.Bucket | None = None
-        if access_logs:
-            destroy = removal_policy == cdk.RemovalPolicy.DESTROY
-            self.access_log_bucket = s3.Bucket(
-                self,
-                "AccessLogs",
-                # ALB access logs support SSE-S3 only (not KMS).
-                encryption=s3.BucketEncryption.S3_MANAGED,
-                block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-                enforce_ssl=True,
-                object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-                lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(90))],
-                removal_policy=removal_policy,
-                auto_delete_objects=destroy,
-            )
-            acknowledge(
-                self.access_log_bucket,
-                "AwsSolutions-S1",
-                "This bucket only receives ALB access logs; logging its own access would recurse.",
-            )
-            self.load_balancer.log_access_logs(self.access_log_bucket, prefix="alb")
-        else:
-            acknowledge(self.load_balancer, "AwsSolutions-ELB2", "Access logs switched off by the caller.")
-
-        self.target_group = elbv2.ApplicationTargetGroup(
+        self.target_group = create_target_group(
+            self, vpc, app_probe=app_probe, health_check=health_check, targets=[self.auto_scaling_group]
+        )
+        self.listener, self.http_listener = add_listeners(
             self,
-            "TargetGroup",
-            vpc=vpc,
-            port=app_port,
-            protocol=elbv2.ApplicationProtocol.HTTP,
-            target_type=elbv2.TargetType.INSTANCE,
-            targets=[self.auto_scaling_group],
-            deregistration_delay=cdk.Duration.seconds(30),
-            health_check=elbv2.HealthCheck(
-                path=health_check.path,
-                port=str(app_port),
-                protocol=elbv2.Protocol.HTTP,
-                healthy_http_codes="200",
-                interval=cdk.Duration.seconds(health_check.interval_seconds),
-                timeout=cdk.Duration.seconds(health_check.timeout_seconds),
-                healthy_threshold_count=health_check.healthy_threshold,
-                unhealthy_threshold_count=health_check.unhealthy_threshold,
-            ),
+            self.load_balancer,
+            self.target_group,
+            certificate_arn=certificate_arn,
+            allow_plain_http=allow_plain_http,
         )
-        if certificate_arn:
-            self.listener = self.load_balancer.add_listener(
-                "Https",
-                port=443,
-                certificates=[elbv2.ListenerCertificate.from_arn(certificate_arn)],
-                ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
-                default_target_groups=[self.target_group],
-                open=False,
+        # --- losing a zone -------------------------------------------------------------------------
+        self.alarms: list[SeverityAlarm] = []
+        """Alarms this construct creates, with their severity (the practice-run outcome alarm)."""
+        self.zonal_autoshift = None
+        if zonal_shift:
+            enable_zonal_shift(
+                self.load_balancer, self.auto_scaling_group, impaired_zone_behavior=impaired_zone_health_check
             )
-            self.load_balancer.add_redirect(source_port=80, target_port=443)
-        else:
-            self.listener = self.load_balancer.add_listener(
-                "Http", port=80, default_target_groups=[self.target_group], open=False
+        if zonal_autoshift is not None:
+            outcome = list(zonal_autoshift.outcome_alarms)
+            if not outcome:
+                own = practice_run_alarm(self, self.load_balancer, self.naming)
+                self.alarms.append(own)
+                outcome = [own.alarm]
+            self.zonal_autoshift = add_zonal_autoshift(
+                self, self.load_balancer, zonal_autoshift, outcome_alarms=outcome
             )
-            cdk.Annotations.of(self).add_warning_v2(
-                "constructs-lib:web-service-http-only",
-                "No certificate_arn: the load balancer serves plain HTTP. Issue an ACM certificate in "
-                "this region and pass certificate_arn to redirect HTTP to HTTPS.",
-            )
+
         self.instance_security_group.connections.allow_from(
             self.load_balancer_security_group,
-            ec2.Port.tcp(app_port),
+            ec2.Port.tcp(app_probe.port),
             "Traffic and health checks from the ALB",
         )
 
@@ -335,69 +399,31 @@ class AutoHealingWebService(Construct):
         )
 
         self.pause_schedules: list[scheduler.Schedule] = []
-        if nightly_stop is not None:
-            self._add_nightly_stop(
-                nightly_stop, min_capacity, max_capacity, desired, pause_parameter_name or ""
-            )
-
-    # ------------------------------------------------------------------------------------------------
-    def _add_nightly_stop(
-        self, stop: NightlyStop, min_capacity: int, max_capacity: int, desired: int, parameter_name: str
-    ) -> None:
-        stop_fields = _cron_fields(stop.stop_cron, name="nightly_stop.stop_cron")
-        start_fields = _cron_fields(stop.start_cron, name="nightly_stop.start_cron")
-        self.auto_scaling_group.scale_on_schedule(
-            "NightlyStop",
-            schedule=autoscaling.Schedule.cron(**_explicit(stop_fields)),
-            time_zone=stop.timezone,
-            min_capacity=0,
-            max_capacity=0,
-            desired_capacity=0,
-        )
-        self.auto_scaling_group.scale_on_schedule(
-            "MorningStart",
-            schedule=autoscaling.Schedule.cron(**_explicit(start_fields)),
-            time_zone=stop.timezone,
-            min_capacity=min_capacity,
-            max_capacity=max_capacity,
-            desired_capacity=desired,
-        )
-        pause_at = _shift(stop_fields, -stop.pause_lead_minutes, name="nightly_stop.stop_cron")
-        resume_at = _shift(start_fields, stop.resume_delay_minutes, name="nightly_stop.start_cron")
-        parameter = ssm.StringParameter.from_string_parameter_name(self, "PauseSwitch", parameter_name)
-        tz = cdk.TimeZone.of(stop.timezone)
-        for sid, fields, value, what in (
-            ("PauseBeforeStop", pause_at, "true", "pause healing and paging before the nightly stop"),
-            ("ResumeAfterStart", resume_at, "false", "resume healing and paging after the morning start"),
-        ):
-            target = scheduler_targets.Universal(
-                service="ssm",
-                action="putParameter",
-                input=scheduler.ScheduleTargetInput.from_object(
-                    {"Name": parameter_name, "Value": value, "Type": "String", "Overwrite": True}
-                ),
-                policy_statements=[
-                    iam.PolicyStatement(actions=["ssm:PutParameter"], resources=[parameter.parameter_arn])
-                ],
-                # A pause set hours late would silence healing in daytime: retry briefly, then give up.
-                retry_attempts=5,
-                max_event_age=cdk.Duration.minutes(10),
-            )
-            self.pause_schedules.append(
-                scheduler.Schedule(
-                    self,
-                    sid,
-                    description=f"Set {parameter_name}={value}: {what}",
-                    # The L2 fills in the '?' EventBridge Scheduler wants for the unused day field.
-                    schedule=scheduler.ScheduleExpression.cron(**_explicit(fields), time_zone=tz),
-                    target=target,
-                )
+        if nightly_stop is not None and pause_switch is not None:
+            self.pause_schedules = add_nightly_stop(
+                self,
+                self.auto_scaling_group,
+                nightly_stop,
+                min_capacity=min_capacity,
+                max_capacity=max_capacity,
+                desired_capacity=desired,
+                pause_switch=pause_switch,
             )
 
     # ------------------------------------------------------------------------------------------------
     @property
     def auto_scaling_group_name(self) -> str:
         return self.auto_scaling_group.auto_scaling_group_name
+
+    @property
+    def app_port(self) -> int:
+        """Deprecated: read ``app_probe.port``."""
+        return self.app_probe.port
+
+    @property
+    def service_unit(self) -> str:
+        """Deprecated: read ``app_probe.service_unit``."""
+        return self.app_probe.service_unit
 
     def metric_cpu_utilization(self, **kwargs) -> cloudwatch.Metric:
         """Average CPU of the group's instances (1-minute with detailed monitoring)."""
@@ -419,4 +445,62 @@ class AutoHealingWebService(Construct):
             statistic="Average",
             period=cdk.Duration.minutes(1),
             **kwargs,
+        )
+
+
+def _zones_of(vpc: ec2.IVpc, selection: ec2.SubnetSelection) -> list[str]:
+    """The zones of the subnets ``selection`` picks in ``vpc`` (tokens for an imported VPC's)."""
+    return vpc.select_subnets(
+        availability_zones=selection.availability_zones,
+        one_per_az=selection.one_per_az,
+        subnet_filters=selection.subnet_filters,
+        subnet_group_name=selection.subnet_group_name,
+        subnets=selection.subnets,
+        subnet_type=selection.subnet_type,
+    ).availability_zones
+
+
+def _check_capacity(min_capacity: int, max_capacity: int, desired: int) -> None:
+    if min_capacity < 0 or max_capacity < 1:
+        raise ValueError(
+            f"min_capacity ({min_capacity}) must be >= 0 and max_capacity ({max_capacity}) >= 1."
+        )
+    if min_capacity > max_capacity:
+        raise ValueError(
+            f"min_capacity ({min_capacity}) must be <= max_capacity ({max_capacity}): "
+            "lower the minimum or raise the maximum."
+        )
+    if not min_capacity <= desired <= max_capacity:
+        raise ValueError(
+            f"desired_capacity ({desired}) must be between min_capacity ({min_capacity}) "
+            f"and max_capacity ({max_capacity})."
+        )
+
+
+def _check_existing_launch_template(
+    *,
+    instance_type: str | None,
+    machine_image: ec2.IMachineImage | None,
+    user_data: ec2.UserData | None,
+    warm_pool_size: int,
+) -> None:
+    given = [
+        name
+        for name, value in (
+            ("instance_type", instance_type),
+            ("machine_image", machine_image),
+            ("user_data", user_data),
+        )
+        if value is not None
+    ]
+    if given:
+        raise ValueError(
+            f"existing_launch_template cannot be combined with {', '.join(given)}: those build the "
+            "construct's own launch template. Set them on your template, or drop existing_launch_template."
+        )
+    if warm_pool_size:
+        raise ValueError(
+            f"existing_launch_template cannot be combined with warm_pool_size ({warm_pool_size}): warm "
+            "instances need the boot steps the construct writes into its own launch template. Pass "
+            "machine_image and/or user_data instead, or set warm_pool_size to 0."
         )

@@ -1,8 +1,18 @@
-"""Boot script of the web instances: the demo app as a systemd unit, the SSM and CloudWatch agents."""
+"""Boot script of the web instances: the library's boot steps around the user's app.
+
+The construct's own launch template runs, in this order: the CloudWatch agent's install, the app
+(the built-in demo server by default, else the user's ``user_data`` script), the agent's
+configuration, the SSM agent. Every value that reaches the shell is checked against a pattern first.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+
+from aws_cdk import aws_ec2 as ec2
+
+from constructs_lib._core import AppProbe
 
 # A minimal web application whose own process answers /health: if the process hangs or dies, the
 # ALB sees it (a static file served by another daemon would stay green while the app is down).
@@ -39,6 +49,27 @@ class Handler(BaseHTTPRequestHandler):
 ThreadingHTTPServer(("0.0.0.0", PORT), Handler).serve_forever()
 """
 
+#: Health paths the boot script may put on a command line: an absolute path of URL-safe characters
+#: without shell metacharacters (``$`` ``;`` ``&`` ``'`` ``(`` ...), never starting with ``-``.
+SHELL_SAFE_HEALTH_PATH = re.compile(r"^/[A-Za-z0-9._~/-]{0,1023}$")
+
+#: Where the user's ``user_data`` script is written and run from (root only).
+USER_SCRIPT_PATH = "/usr/local/libexec/app-user-data"
+_USER_SCRIPT_END = "APP_USER_DATA"
+
+
+def check_shell_safe_probe(app_probe: AppProbe) -> AppProbe:
+    """``app_probe`` if its health path may reach a shell, else a ValueError naming the fix.
+
+    The unit name is already plain (AppProbe refuses anything else, and a leading ``-``).
+    """
+    if not SHELL_SAFE_HEALTH_PATH.fullmatch(app_probe.health_path):
+        raise ValueError(
+            f"app_probe.health_path ({app_probe.health_path!r}) reaches the instances' boot script: use "
+            "letters, digits and '._~/-' only, starting with '/', e.g. '/health'."
+        )
+    return app_probe
+
 
 def cloudwatch_agent_config(namespace: str = "CWAgent") -> dict:
     """Memory and disk utilisation, aggregated by Auto Scaling group for group-level alarms."""
@@ -59,17 +90,22 @@ def cloudwatch_agent_config(namespace: str = "CWAgent") -> dict:
     }
 
 
-def boot_script(*, service_unit: str, app_port: int, health_path: str) -> list[str]:
-    """Shell commands that install and start the app as a systemd unit and the CloudWatch agent."""
+def demo_app_commands(app_probe: AppProbe) -> list[str]:
+    """Install and start the built-in demo server as the systemd unit ``app_probe.service_unit``.
+
+    The unit is enabled, so it starts again on every boot (an instance leaving a stopped warm pool
+    does not run user data again).
+    """
+    unit_name = app_probe.service_unit
     unit = f"""[Unit]
-Description=Web application ({service_unit})
+Description=Web application ({unit_name})
 After=network-online.target
 Wants=network-online.target
 
 [Service]
-Environment=PORT={app_port}
-Environment=HEALTH_PATH={health_path}
-ExecStart=/usr/bin/python3 /opt/{service_unit}/app.py
+Environment=PORT={app_probe.port}
+Environment=HEALTH_PATH={app_probe.health_path}
+ExecStart=/usr/bin/python3 /opt/{unit_name}/app.py
 DynamicUser=yes
 Restart=always
 RestartSec=2
@@ -77,19 +113,60 @@ RestartSec=2
 [Install]
 WantedBy=multi-user.target
 """
+    return [
+        f"mkdir -p /opt/{unit_name}",
+        f"cat > /opt/{unit_name}/app.py <<'APP'\n{_APP.strip()}\nAPP",
+        f"cat > /etc/systemd/system/{unit_name}.service <<'UNIT'\n{unit.strip()}\nUNIT",
+        "systemctl daemon-reload",
+        f"systemctl enable --now {unit_name}.service",
+    ]
+
+
+def user_script_commands(user_data: ec2.UserData) -> list[str]:
+    """Write the user's script to :data:`USER_SCRIPT_PATH` and run it with its own interpreter.
+
+    It must be a script (``UserData.for_linux()``, any ``#!`` line): cloud-config or MIME parts
+    cannot run inside the library's script. It runs as its own process, so the library's
+    ``set -euo pipefail`` does not change how it behaves; a non-zero exit stops the boot there.
+    """
+    rendered = user_data.render()
+    if not rendered.startswith("#!"):
+        raise ValueError(
+            "user_data must be a script starting with '#!' (ec2.UserData.for_linux()): the construct runs "
+            "it after its own boot steps. Bake cloud-config into machine_image instead."
+        )
+    if re.search(rf"(^|\n){_USER_SCRIPT_END}(\n|$)", rendered):
+        raise ValueError(
+            f"user_data contains a line '{_USER_SCRIPT_END}', which ends the here-document the construct "
+            "writes it with: rename that line."
+        )
+    return [
+        f"install -d -m 0700 {USER_SCRIPT_PATH.rsplit('/', 1)[0]}",
+        f"cat > {USER_SCRIPT_PATH} <<'{_USER_SCRIPT_END}'\n{rendered}\n{_USER_SCRIPT_END}",
+        f"chmod 0700 {USER_SCRIPT_PATH}",
+        USER_SCRIPT_PATH,
+    ]
+
+
+def boot_script(
+    *, app_probe: AppProbe, app_commands: list[str] | None = None, ready_commands: list[str] | None = None
+) -> list[str]:
+    """The launch template's script: CloudWatch agent, the app, agent configuration, SSM agent.
+
+    ``app_commands``: how the app gets onto the instance. Default: :func:`demo_app_commands`.
+    ``ready_commands``: run last, once everything is up (the launch lifecycle hook). Default: none.
+    """
+    check_shell_safe_probe(app_probe)
     agent_config = json.dumps(cloudwatch_agent_config(), indent=2)
     return [
         "set -euxo pipefail",
         # SSM agent ships with Amazon Linux 2023; the CloudWatch agent comes from the AL repos (S3).
         "dnf install -y amazon-cloudwatch-agent",
-        f"mkdir -p /opt/{service_unit}",
-        f"cat > /opt/{service_unit}/app.py <<'APP'\n{_APP.strip()}\nAPP",
-        f"cat > /etc/systemd/system/{service_unit}.service <<'UNIT'\n{unit.strip()}\nUNIT",
-        "systemctl daemon-reload",
-        f"systemctl enable --now {service_unit}.service",
+        *(demo_app_commands(app_probe) if app_commands is None else app_commands),
         "cat > /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json <<'CWA'\n"
         f"{agent_config}\nCWA",
         "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 "
         "-c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json -s",
         "systemctl enable --now amazon-ssm-agent",
+        *(ready_commands or []),
     ]

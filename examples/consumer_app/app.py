@@ -10,7 +10,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from constructs import Construct
 
-from constructs_lib import AutoHealingWebService, ResilientVpc, TargetHealthCheck
+from constructs_lib import AppProbe, AutoHealingWebService, ResilientVpc, TargetHealthCheck
 
 
 class StorefrontStack(cdk.Stack):
@@ -32,9 +32,8 @@ class StorefrontStack(cdk.Stack):
             instance_type="t3.small",
             min_capacity=2,
             max_capacity=4,
-            app_port=9000,
-            service_unit="storefront",
-            health_check=TargetHealthCheck(path="/healthz", interval_seconds=5, timeout_seconds=3),
+            app_probe=AppProbe(port=9000, service_unit="storefront", health_path="/healthz"),
+            health_check=TargetHealthCheck(interval_seconds=5, timeout_seconds=3),
             cpu_target_percent=60,
             removal_policy=cdk.RemovalPolicy.DESTROY,
         )

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from constructs_lib.dr import DrStrategy
+from constructs_lib.web.zonal import check_zone_loss_capacity
 from stacks.config.errors import ConfigError, library_errors
 from stacks.config.reader import Reader, deep_merge
 from stacks.config.schema import (
@@ -40,7 +41,7 @@ ENVIRONMENT_KEYS: tuple[str, ...] = (
     "account", "primary", "dr", "active_region", "instance_type", "capacity", "dr_capacity", "nat_gateways",
     "health_check", "alarm_thresholds", "notifications", "dr_strategy", "warm_pool_size", "schedule",
     "retain_data", "log_retention_days", "app_port", "service_unit", "healing", "monitoring", "database",
-    "backup", "dns", "alarms", "tags",
+    "backup", "dns", "alarms", "tags", "zonal_autoshift", "allow_plain_http",
 )  # fmt: skip
 
 
@@ -119,6 +120,8 @@ def parse_environment(name: str, raw: Mapping[str, Any], *, app_name: str) -> En
         log_retention_days=r.int("log_retention_days", 30, low=1, high=3653),
         app_port=r.int("app_port", 8080, low=1024, high=65535),
         service_unit=r.str("service_unit", "webapp"),
+        zonal_autoshift=r.bool("zonal_autoshift", False),
+        allow_plain_http=_parse_plain_http_reason(r.raw("allow_plain_http", None), r.key("allow_plain_http")),
         healing=parse_healing(r.raw("healing", {}), r.key("healing")),
         monitoring=parse_monitoring(r.raw("monitoring", {}), r.key("monitoring")),
         database=parse_database(r.raw("database", {}), r.key("database"), (primary.region, dr.region)),
@@ -144,10 +147,52 @@ def parse_environment(name: str, raw: Mapping[str, Any], *, app_name: str) -> En
             f"{r.key('app_port')} ({config.app_port}): the app's own process answers /health, "
             "so both must be the same port."
         )
+    _check_https(config, r)
+    if config.zonal_autoshift:
+        # Practice runs shift one zone's traffic away weekly: the other zones must hold the minimum.
+        cap = r.key("capacity")
+        renames = {"max_capacity": f"{cap}.max", "min_capacity": f"{cap}.min"}
+        with library_errors(cap, renames):
+            check_zone_loss_capacity(
+                min_capacity=capacity.min,
+                max_capacity=capacity.max,
+                zones=len(config.region_config(active).availability_zones),
+            )
+    # The app probe (port, unit, health path): the library's AppProbe validates it.
+    with library_errors(r.key("service_unit"), {"app probe service_unit": r.key("service_unit")}):
+        _ = config.app_probe
     # The alarm table: the library builds and validates its rows (AlarmThreshold).
     with library_errors(r.key("alarms")):
         config.alarm_table()
     return config
+
+
+def _parse_plain_http_reason(raw: Any, key: str) -> str | None:
+    """``allow_plain_http``: absent, or a written reason (at least a few words), never a bare flag."""
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or len(raw.strip()) < 10:
+        raise ConfigError(
+            f'{key} is {raw!r}: write the reason this environment may serve plain HTTP (e.g. "internal demo, '
+            'no domain yet"); the synth warns with it. Better: add certificate_arn to both regions.'
+        )
+    return raw.strip()
+
+
+def _check_https(config: EnvironmentConfig, r: Reader) -> None:
+    """An environment with ``dns`` or ``retain_data`` serves HTTPS in both regions, unless told why not."""
+    if config.dns is None and not config.retain_data:
+        return
+    if config.allow_plain_http is not None:
+        return
+    for role, rc in (("primary", config.primary), ("dr", config.dr)):
+        if not rc.certificate_arn:
+            why = "dns" if config.dns is not None else "retain_data"
+            raise ConfigError(
+                f"{r.key(role)}.certificate_arn is missing: environments with {why} serve HTTPS in every "
+                f"region. Issue an ACM certificate in {rc.region} and put its ARN there, or set "
+                f"{r.key('allow_plain_http')} to the written reason this environment may serve plain HTTP."
+            )
 
 
 def _parse_tags(raw: Any, path: str) -> dict[str, str]:

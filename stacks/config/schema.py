@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from constructs_lib._core import Naming
+from constructs_lib._core import AppProbe, Naming
 from constructs_lib.alerting import SeverityEndpoints
 from constructs_lib.data import DEFAULT_VAULT_LOCK, BackupAccountCopy, VaultLock
 from constructs_lib.dr import DrStrategy
@@ -25,6 +25,11 @@ LOG_RETENTION_DAYS: tuple[int, ...] = (
 )  # fmt: skip
 
 
+#: Certificate ids containing this are placeholders (shipped in cdk.json so the app synthesizes
+#: offline); the synth warns, and CloudFormation would fail to find them.
+PLACEHOLDER_CERTIFICATE_MARK = "PLACEHOLDER"
+
+
 @dataclass(frozen=True)
 class RegionConfig:
     """One region of an environment."""
@@ -34,7 +39,9 @@ class RegionConfig:
     label: str
     availability_zones: tuple[str, ...]
     vpc_cidr: str
-    #: ACM certificate for the ALB's HTTPS listener in this region. ``None``: HTTP only.
+    #: ACM certificate for the ALB's HTTPS listener in this region. ``None``: HTTP only (allowed only
+    #: without ``dns`` and ``retain_data``, or with ``allow_plain_http``). An id containing
+    #: :data:`PLACEHOLDER_CERTIFICATE_MARK` marks a placeholder that synthesizes but cannot deploy.
     certificate_arn: str | None = None
 
 
@@ -64,9 +71,9 @@ class HealthCheckConfig:
     grace_period_seconds: int = 180
 
     def target(self) -> TargetHealthCheck:
-        """The load balancer's part of the check as the library's value object."""
+        """The load balancer's timing of the check as the library's value object (the path and port
+        are the app probe's: :attr:`EnvironmentConfig.app_probe`)."""
         return TargetHealthCheck(
-            path=self.path,
             interval_seconds=self.interval_seconds,
             timeout_seconds=self.timeout_seconds,
             healthy_threshold=self.healthy_threshold,
@@ -232,6 +239,11 @@ class EnvironmentConfig:
     log_retention_days: int
     app_port: int = 8080
     service_unit: str = "webapp"
+    #: Zonal autoshift with weekly practice runs on the active region's load balancer.
+    zonal_autoshift: bool = False
+    #: Why this environment may serve plain HTTP although it has ``dns`` or ``retain_data`` (a
+    #: written reason; the synth warns with it). ``None``: such an environment needs certificates.
+    allow_plain_http: str | None = None
     healing: HealingConfig = field(default_factory=HealingConfig)
     monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
@@ -251,6 +263,13 @@ class EnvironmentConfig:
     def naming(self) -> Naming:
         """The library's naming value for this environment (app and environment; no component)."""
         return Naming(app=self.app_name, environment=self.name)
+
+    @property
+    def app_probe(self) -> AppProbe:
+        """The app's port, systemd unit and health path as the library's value object."""
+        return AppProbe(
+            port=self.app_port, service_unit=self.service_unit, health_path=self.health_check.path
+        )
 
     @property
     def regions(self) -> tuple[RegionConfig, RegionConfig]:

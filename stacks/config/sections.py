@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from constructs_lib._core import SEVERITIES, validate_name, validate_severity
+from constructs_lib._core import SEVERITIES, AppProbe, validate_name, validate_severity
 from constructs_lib.alerting import SeverityEndpoints
 from constructs_lib.data import BackupAccountCopy, DatabaseBackup, DatabaseMaintenance, VaultLock
 from stacks.config.errors import ConfigError, library_errors
@@ -127,9 +127,12 @@ def parse_health_check(data: Any, path: str) -> HealthCheckConfig:
         unhealthy_threshold=r.int("unhealthy_threshold", d.unhealthy_threshold),
         grace_period_seconds=r.int("grace_period_seconds", d.grace_period_seconds, low=0, high=7200),
     )
-    # Path, interval, timeout and thresholds: the library's TargetHealthCheck validates them.
+    # Interval, timeout and thresholds: the library's TargetHealthCheck validates them; the path,
+    # the library's AppProbe (it is the probe's health path).
     with library_errors(path, {"health_check.": f"{path}."}):
         hc.target().validate()
+    with library_errors(path, {"app probe health_path": r.key("path")}):
+        AppProbe(health_path=hc.path)
     if hc.timeout_seconds > ALB_MAX_HEALTH_CHECK_TIMEOUT_SECONDS:
         raise ConfigError(
             f"{r.key('timeout_seconds')} is {hc.timeout_seconds}: the load balancer accepts at most "

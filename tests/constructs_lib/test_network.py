@@ -41,7 +41,8 @@ def test_spans_the_pinned_zones_with_public_and_private_subnets(without_nat):
 
 def test_without_nat_every_endpoint_an_instance_needs_exists(without_nat):
     without_nat.resource_count_is("AWS::EC2::NatGateway", 0)
-    for service in ("ssm", "ssmmessages", "ec2messages", "monitoring", "logs"):
+    # ... including Auto Scaling: warm-pool instances complete their launch hook through it.
+    for service in ("ssm", "ssmmessages", "ec2messages", "monitoring", "logs", "autoscaling"):
         without_nat.has_resource_properties(
             "AWS::EC2::VPCEndpoint",
             {

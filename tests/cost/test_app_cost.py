@@ -59,10 +59,12 @@ def test_the_prod_breakdown_matches_an_independent_sum_from_the_templates(synthe
             expected["compute"] += running * H * price(f"ec2.instance_hour:{data['InstanceType']}", region)
             expected["compute"] += running * gb * price("ebs.gp3_gb_month", region)
             pools = [b for b in template["Resources"].values() if b["Type"] == "AWS::AutoScaling::WarmPool"]
-            if pools:  # stopped pool of (max - desired) instances: volumes only
-                expected["compute"] += (
-                    (int(props["MaxSize"]) - running) * gb * price("ebs.gp3_gb_month", region)
-                )
+            for pool in pools:  # stopped pool: volumes only. PutWarmPool: (MaxGroupPreparedCapacity,
+                # else MaxSize) - desired, never below MinSize
+                pool_props = pool["Properties"]
+                prepared = pool_props.get("MaxGroupPreparedCapacity", int(props["MaxSize"]))
+                stopped = max(prepared - running, pool_props.get("MinSize", 0))
+                expected["compute"] += stopped * gb * price("ebs.gp3_gb_month", region)
         elif type_ == "AWS::ElasticLoadBalancingV2::LoadBalancer":
             lcu = 1.0 if active else 0.05
             expected["load_balancing"] += H * (
@@ -91,8 +93,9 @@ def test_the_prod_breakdown_matches_an_independent_sum_from_the_templates(synthe
         elif type_ == "AWS::Route53::HealthCheck":
             config = props["HealthCheckConfig"]
             expected["dns"] += price("route53.health_check_aws_month", region)
-            if config.get("RequestInterval") == 10:
-                expected["dns"] += price("route53.health_check_option_aws_month", region)
+            # optional features, each billed: HTTPS and the fast 10 s interval
+            options = (config["Type"] == "HTTPS") + (config.get("RequestInterval") == 10)
+            expected["dns"] += options * price("route53.health_check_option_aws_month", region)
     prod = costs["prod"]
     for category, value in expected.items():
         assert prod.by_category[category] == pytest.approx(value, abs=0.005), category
@@ -111,10 +114,11 @@ def test_dev_interface_endpoints_cost_more_than_the_nat_gateway_they_replace(cos
     assert endpoints > one_nat
 
 
-def test_prod_warm_pool_is_billed_for_the_volumes_aws_keeps_not_the_configured_minimum(costs):
+def test_prod_warm_pool_is_billed_for_the_volumes_aws_keeps(costs):
     prod = costs["prod"]
     pool = [i for i in prod.items if "warm pool, stopped" in i.service]
-    assert len(pool) == 1 and pool[0].quantity == 6 * 20  # max 9 - desired 3 = 6 stopped instances
+    # MaxGroupPreparedCapacity = MinSize = 1: one stopped instance (unset, AWS would keep max 9 - desired 3)
+    assert len(pool) == 1 and pool[0].quantity == 1 * 20
     assert not any(i.service.startswith("EC2") and "warm pool" in i.service for i in prod.items)
 
 

@@ -49,6 +49,8 @@ FREE_TYPES: dict[str, str] = {
     "AWS::AutoScaling::ScheduledAction": "free; read to find the hours the group runs",
     "AWS::AutoScaling::LifecycleHook": "free",
     "AWS::AutoScaling::WarmPool": "priced with its group: stopped instances pay for their volumes only",
+    "AWS::ARCZonalShift::ZonalAutoshiftConfiguration": "zonal shift and zonal autoshift carry no charge "
+    "(ARC pricing); its outcome alarm is priced as an alarm",
     "AWS::Backup::BackupVault": "a vault is free; the backups in it are priced through the plan",
     "AWS::Backup::BackupSelection": "priced through its plan",
     "AWS::KMS::Alias": "free",

@@ -243,6 +243,21 @@ def publish_public_parameters(emulator: Emulator, stacks: Sequence[StackArtifact
     return created
 
 
+def provide_certificates(stacks: Sequence[StackArtifact]) -> list[str]:
+    """Stand-in certificates for the HTTPS listeners (see the ``acm:listener certificates`` fill)."""
+    provided: list[str] = []
+    for stack in stacks:
+        for resource in stack.template.get("Resources", {}).values():
+            if resource.get("Type") != "AWS::ElasticLoadBalancingV2::Listener":
+                continue
+            for certificate in resource.get("Properties", {}).get("Certificates", []):
+                arn = certificate.get("CertificateArn")
+                if isinstance(arn, str):
+                    moto_gaps.provide_certificate(stack.account, stack.region, arn)
+                    provided.append(arn)
+    return provided
+
+
 def zip_folder(folder: Path) -> bytes:
     """``folder`` as a zip with stable entry order and timestamps (what ``cdk deploy`` uploads)."""
     buffer = io.BytesIO()
@@ -287,6 +302,7 @@ def deploy_stacks(emulator: Emulator, stacks: Sequence[StackArtifact]) -> list[D
     for account, region in sorted({(s.account, s.region) for s in stacks}):
         bootstrap(emulator, account=account, region=region)
     publish_public_parameters(emulator, stacks)
+    provide_certificates(stacks)
     deployed: list[DeployedStack] = []
     for stack in stacks:
         deployed.append(deploy_stack(emulator, stack))

@@ -34,6 +34,7 @@ __all__ = [
     "applied",
     "install",
     "installed",
+    "provide_certificate",
     "publish_public_parameter",
     "supported_resource_types",
     "uninstall",
@@ -141,7 +142,27 @@ GAPS: tuple[Gap, ...] = (
         "loads its own public parameters, valued with the layer ARN in the documented form.",
         "Powertools for AWS Lambda (Python), 'Lambda Layer' / 'SSM Parameter Store'",
     ),
+    Gap(
+        "acm:listener certificates",
+        "A listener's certificate must exist in ACM (CreateListener fails with CertificateNotFound); "
+        "the environments' certificates (and cdk.json's placeholders) exist only in real accounts.",
+        "provide_certificate() puts a self-signed stand-in under each HTTPS listener's certificate ARN "
+        "in the emulator's ACM before the stack is created (the drills send no TLS traffic).",
+        "CreateListener (Elastic Load Balancing API Reference), Certificates",
+    ),
 )
+
+
+def provide_certificate(account_id: str, region: str, arn: str) -> None:
+    """A self-signed stand-in under ``arn`` in the emulator's ACM (moto imports none under a given ARN)."""
+    from moto.acm.models import CertBundle, acm_backends
+
+    backend = acm_backends[account_id][region]
+    if arn in backend._certificates:
+        return
+    bundle = CertBundle.generate_cert("gameday.invalid", account_id=account_id, region=region)
+    bundle.arn = arn
+    backend._certificates[arn] = bundle
 
 
 def publish_public_parameter(account_id: str, region: str, name: str, value: str) -> None:
@@ -183,6 +204,8 @@ SKIPPED_TYPES: Mapping[str, str] = {
     "AWS::Scheduler::Schedule": "no moto model; the nightly stop/start schedule is not a drill",
     "AWS::AutoScaling::LifecycleHook": "no moto model; no drill waits on a lifecycle hook",
     "AWS::AutoScaling::WarmPool": "no moto model; replacements launch directly",
+    "AWS::ARCZonalShift::ZonalAutoshiftConfiguration": "no moto model (moto has no ARC zonal shift); "
+    "no drill shifts a zone",
     "AWS::FIS::ExperimentTemplate": "no moto model; a Fault Injection Service experiment is for a real "
     "account, the game day injects its failures itself",
     "AWS::Logs::QueryDefinition": "no moto model; saved Logs Insights queries of the dashboard, no drill "

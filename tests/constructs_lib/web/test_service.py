@@ -9,6 +9,8 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Annotations, Match, Template
 
+from constructs_lib._core import AppProbe
+from constructs_lib.alerting import PauseSwitch
 from constructs_lib.web import AutoHealingWebService, NightlyStop, TargetHealthCheck
 
 ENV = cdk.Environment(account="111111111111", region="ap-northeast-1")
@@ -43,8 +45,8 @@ def https_service():
         desired_capacity=3,
         certificate_arn=CERT,
         warm_pool_size=1,
-        nightly_stop=NightlyStop(),
-        pause_parameter_name="/webapp/test/pause",
+        nightly_stop=NightlyStop(timezone="Asia/Tokyo"),
+        pause_switch=PauseSwitch.from_parameter_name(stack, "Pause", "/webapp/test/pause"),
         removal_policy=cdk.RemovalPolicy.DESTROY,
     )
     return web, Template.from_stack(stack)
@@ -166,7 +168,13 @@ def test_only_the_alb_reaches_instances_and_https_redirects(https_service):
     )
     t.has_resource_properties(
         "AWS::ElasticLoadBalancingV2::Listener",
-        {"Port": 443, "Protocol": "HTTPS", "Certificates": [{"CertificateArn": CERT}]},
+        {
+            "Port": 443,
+            "Protocol": "HTTPS",
+            "Certificates": [{"CertificateArn": CERT}],
+            # AWS's recommended policy (TLS 1.3 and 1.2, post-quantum hybrid key exchange)
+            "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+        },
     )
     t.has_resource_properties(
         "AWS::ElasticLoadBalancingV2::Listener",
@@ -185,6 +193,15 @@ def test_without_certificate_the_listener_forwards_http_and_warns(http_service):
         "AWS::ElasticLoadBalancingV2::Listener",
         {"Port": 80, "Protocol": "HTTP", "DefaultActions": [Match.object_like({"Type": "forward"})]},
     )
+
+
+def test_plain_http_warning_quotes_the_callers_reason():
+    stack, vpc = _stack()
+    AutoHealingWebService(stack, "Web", vpc=vpc, allow_plain_http="internal tool behind the VPN")
+    warnings = Annotations.from_stack(stack).find_warning(
+        "*", Match.string_like_regexp("plain HTTP. Allowed because: internal tool behind the VPN.")
+    )
+    assert len(warnings) == 1
 
 
 def test_scales_by_target_tracking_on_cpu_and_requests(https_service):
@@ -300,9 +317,9 @@ def test_access_logs_bucket_is_encrypted_and_torn_down_with_destroy(https_servic
             r"desired_capacity \(9\) must be between min_capacity \(1\) and max_capacity \(3\)",
         ),
         ({"health_check": TargetHealthCheck(timeout_seconds=10)}, r"health_check\.timeout_seconds \(10\)"),
-        ({"nightly_stop": NightlyStop()}, r"nightly_stop needs pause_parameter_name"),
+        ({"nightly_stop": NightlyStop(timezone="UTC")}, r"nightly_stop needs pause_switch"),
         (
-            {"nightly_stop": NightlyStop(stop_cron="*/5 * * * *"), "pause_parameter_name": "/a/b/pause"},
+            {"nightly_stop": NightlyStop(timezone="UTC", stop_cron="*/5 * * * *"), "pause_switch": "switch"},
             r"nightly_stop\.stop_cron: the pause switch needs a fixed minute and hour",
         ),
         (
@@ -310,11 +327,28 @@ def test_access_logs_bucket_is_encrypted_and_torn_down_with_destroy(https_servic
             r"certificate_arn .* is not in the stack's region \(ap-northeast-1\)",
         ),
         ({"cpu_target_percent": 0}, r"cpu_target_percent \(0\) must be 1-100"),
-        ({"service_unit": "web app; rm -rf /"}, r"service_unit .* must be a plain systemd unit name"),
+        (
+            {"app_probe": AppProbe(health_path="/health$(reboot)")},
+            r"app_probe\.health_path \('/health\$\(reboot\)'\) reaches the instances' boot script",
+        ),
     ],
 )
 def test_fails_when_props_are_bad(props, message):
     stack, vpc = _stack()
+    if props.get("pause_switch") == "switch":
+        props = {**props, "pause_switch": PauseSwitch.from_parameter_name(stack, "Pause", "/a/b/pause")}
     base = {"vpc": vpc, "instance_type": "t3.micro", "min_capacity": 1, "max_capacity": 3}
     with pytest.raises(ValueError, match=message):
         AutoHealingWebService(stack, "Web", **{**base, **props})
+
+
+@pytest.mark.parametrize(
+    ("probe", "message"),
+    [
+        ({"service_unit": "web app; rm -rf /"}, r"service_unit .* must be a plain systemd unit name"),
+        ({"service_unit": "--force"}, r"not starting with '-'"),
+    ],
+)
+def test_fails_when_the_app_probe_could_reach_systemctl_as_an_option(probe, message):
+    with pytest.raises(ValueError, match=message):
+        AppProbe(**probe)

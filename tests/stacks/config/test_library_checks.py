@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from constructs_lib._core import AppProbe
 from constructs_lib.alerting import SeverityEndpoints
 from constructs_lib.dr import DrStrategy
 from constructs_lib.web import NightlyStop, TargetHealthCheck
@@ -33,7 +34,7 @@ def test_the_loader_builds_the_library_value_objects(context):
     prod, dev = config.environments["prod"], config.environments["dev"]
     assert prod.dr_strategy is DrStrategy.WARM_STANDBY
     assert prod.health_check.target() == TargetHealthCheck(
-        path="/health", interval_seconds=10, timeout_seconds=5, healthy_threshold=2, unhealthy_threshold=2
+        interval_seconds=10, timeout_seconds=5, healthy_threshold=2, unhealthy_threshold=2
     )
     assert dev.schedule.nightly_stop() == NightlyStop(
         stop_cron="0 22 * * MON-FRI", start_cron="0 8 * * MON-FRI", timezone="Asia/Tokyo"
@@ -42,7 +43,7 @@ def test_the_loader_builds_the_library_value_objects(context):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("interval_seconds", 3), ("healthy_threshold", 11), ("unhealthy_threshold", 1), ("path", "health")],
+    [("interval_seconds", 3), ("healthy_threshold", 11), ("unhealthy_threshold", 1)],
 )
 def test_fails_when_a_health_check_value_breaks_the_library_rule(context, field, value):
     # Given the library's own message for the same value
@@ -53,6 +54,27 @@ def test_fails_when_a_health_check_value_breaks_the_library_rule(context, field,
     with pytest.raises(ConfigError) as raised:
         load_config(context)
     assert str(raised.value) == "environments.dev." + expected
+
+
+def test_the_loader_builds_the_app_probe_the_web_service_owns(context):
+    prod = load_config(context).environments["prod"]
+    assert prod.app_probe == AppProbe(port=8080, service_unit="webapp", health_path="/health")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "probe_field"),
+    [("health_check.path", "health", "health_path"), ("service_unit", "-webapp", "service_unit")],
+)
+def test_fails_when_an_app_probe_value_breaks_the_library_rule(context, key, value, probe_field):
+    # Given the library's own message for the same value
+    expected = _library_message(lambda: AppProbe(**{probe_field: value}))
+    assert expected.startswith(f"app probe {probe_field} ")
+    section, _, field = key.rpartition(".")
+    (context["defaults"][section] if section else context["defaults"])[field] = value
+    # then config reports it at the key path in cdk.json, in the library's words
+    with pytest.raises(ConfigError) as raised:
+        load_config(context)
+    assert str(raised.value) == f"environments.dev.{key}" + expected.removeprefix(f"app probe {probe_field}")
 
 
 def test_fails_when_a_health_check_timeout_exceeds_what_the_load_balancer_accepts(context):
