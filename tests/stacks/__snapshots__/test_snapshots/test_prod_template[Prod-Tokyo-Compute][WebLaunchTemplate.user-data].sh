@@ -90,3 +90,61 @@ cat > /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json <<'CWA'
 CWA
 /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json -s
 systemctl enable --now amazon-ssm-agent
+install -d /usr/local/libexec
+cat > /usr/local/libexec/app-ready-hook <<'READY'
+#!/bin/bash
+# Completes the Auto Scaling launch lifecycle hook once the app answers on this instance.
+set -uo pipefail
+token=$(curl -sf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 600' http://169.254.169.254/latest/api/token)
+imds() { curl -sf -H "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/meta-data/$1"; }
+instance_id=$(imds instance-id)
+region=$(imds placement/region)
+target=unknown
+for _ in $(seq 30); do
+  target=$(imds autoscaling/target-lifecycle-state) && break
+  sleep 2
+done
+case "$target" in
+  InService|Warmed:Stopped|Warmed:Running|Warmed:Hibernated) ;;
+  *) echo "target lifecycle state $target: no launch hook to complete"; exit 0 ;;
+esac
+deadline=$((SECONDS + 540))
+until curl -sf -o /dev/null --max-time 5 http://127.0.0.1:8080/health; do
+  if (( SECONDS >= deadline )); then
+    echo "the app does not answer on http://127.0.0.1:8080/health: leaving the hook to time out (ABANDON)"
+    exit 1
+  fi
+  sleep 5
+done
+for attempt in 1 2 3 4 5 6; do
+  if out=$(aws autoscaling complete-lifecycle-action --region "$region" \
+      --auto-scaling-group-name webapp-prod-web --lifecycle-hook-name app-ready \
+      --instance-id "$instance_id" --lifecycle-action-result CONTINUE 2>&1); then
+    echo "completed app-ready towards $target"
+    exit 0
+  fi
+  case "$out" in
+    *"No active Lifecycle Action"*) echo "no pending launch action (target $target)"; exit 0 ;;
+  esac
+  echo "complete-lifecycle-action failed ($attempt): $out"
+  sleep $((attempt * 10))
+done
+exit 1
+READY
+chmod 0755 /usr/local/libexec/app-ready-hook
+cat > /etc/systemd/system/app-ready-hook.service <<'UNIT'
+[Unit]
+Description=Complete the Auto Scaling launch lifecycle hook once webapp answers
+Wants=network-online.target
+After=network-online.target webapp.service
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/libexec/app-ready-hook
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+systemctl daemon-reload
+systemctl enable app-ready-hook.service
+/usr/local/libexec/app-ready-hook
