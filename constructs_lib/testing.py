@@ -73,6 +73,10 @@ __all__ = [
 ]
 
 ASSET_HASH_PLACEHOLDER = "<asset-hash>"
+# With the feature flag @aws-cdk/core:annotationsInValidationReport, CDK also writes the constructs'
+# annotations (warnings, errors) into validation-report.json under this plugin name: they are not
+# rule-pack findings (read them with aws_cdk.assertions.Annotations).
+CONSTRUCT_ANNOTATIONS_REPORT = "Construct Annotations"
 ASSET_PATH_PLACEHOLDER = "<asset-path>"
 # CDK asset hashes are SHA-256 hex digests: in S3 keys ("<hash>.zip"), image tags, asset parameters.
 _ASSET_HASH = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
@@ -515,6 +519,8 @@ def nag_findings(app: cdk.App, *, packs: Sequence[Any] | None = None) -> list[Na
         return []
     findings = []
     for plugin in json.loads(report.read_text())["pluginReports"]:
+        if plugin.get("pluginName") == CONSTRUCT_ANNOTATIONS_REPORT:
+            continue  # the app's own warnings/errors (feature flag annotationsInValidationReport)
         for violation in plugin.get("violations", []):
             for construct in violation.get("violatingConstructs", []):
                 findings.append(

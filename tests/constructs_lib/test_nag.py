@@ -102,7 +102,9 @@ def test_the_library_imports_without_cdk_nag():
         "import sys, pkgutil, importlib\n"
         "sys.modules['cdk_nag'] = None\n"  # any `import cdk_nag` now raises ImportError
         "import constructs_lib\n"
-        "names = [m.name for m in pkgutil.walk_packages(constructs_lib.__path__, 'constructs_lib.')]\n"
+        # Handler code (constructs_lib._handlers) runs with its own folder as the Lambda root: not here.
+        "names = [m.name for m in pkgutil.walk_packages(constructs_lib.__path__, 'constructs_lib.')\n"
+        "         if not m.name.startswith('constructs_lib._handlers')]\n"
         "for name in names: importlib.import_module(name)\n"
         "from constructs_lib.nag import acknowledge\n"
         "print(len(names))\n"

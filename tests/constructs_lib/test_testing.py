@@ -424,3 +424,20 @@ def test_mask_template_masks_cdk_assets_destination_ids_in_pipeline_buildspecs()
     template = {"Resources": {"P": {"Type": "AWS::CodeBuild::Project", "Properties": {"BuildSpec": command}}}}
     masked = mask_template(template)["Resources"]["P"]["Properties"]["BuildSpec"]
     assert masked == 'cdk-assets publish "<asset-hash>:111111111111-ap-northeast-3-<destination>"'
+
+
+def test_construct_annotations_in_the_validation_report_are_not_nag_findings(tmp_path):
+    # A `cdk init` app sets @aws-cdk/core:annotationsInValidationReport: warnings join the report.
+    app = cdk.App(
+        outdir=str(tmp_path / "cdk.out"), context={"@aws-cdk/core:annotationsInValidationReport": True}
+    )
+    stack = cdk.Stack(app, "Queues", env=cdk.Environment(account="111111111111", region="ap-northeast-1"))
+    dead_letters = sqs.Queue(stack, "Dlq", enforce_ssl=True)
+    queue = sqs.Queue(
+        stack,
+        "Queue",
+        enforce_ssl=True,
+        dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=3),
+    )
+    cdk.Annotations.of(queue).add_warning_v2("example:warning", "a warning the app means")
+    assert nag_findings(app) == []

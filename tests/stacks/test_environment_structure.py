@@ -41,6 +41,9 @@ BY_DESIGN: dict[str, dict[str, str]] = {
         "Custom::CrossRegionExportWriter": "dr_strategy (the standby's exports for the global stack)",
         "AWS::Lambda::Function": "the custom resources' providers",
         "AWS::IAM::Role": "the custom resources' providers and the schedule's role",
+        "AWS::ARCZonalShift::ZonalAutoshiftConfiguration": "zonal_autoshift (on in prod)",
+        "AWS::ElasticLoadBalancingV2::Listener": "certificate_arn (dev: plain HTTP, allow_plain_http)",
+        "AWS::CloudWatch::Alarm": "zonal_autoshift (its practice run's outcome alarm)",
     },
     "Data": {
         "AWS::RDS::DBInstance": "dr_strategy (a standby replica)",
