@@ -507,7 +507,12 @@ def nag_findings(app: cdk.App, *, packs: Sequence[Any] | None = None) -> list[Na
     (``Validations.of(scope).acknowledge(...)``) are not reported by cdk-nag and so not returned.
     The app must not have been synthesized yet (plugins run during ``app.synth()``).
     """
-    cdk.Validations.of(app).add_plugins(*(packs if packs is not None else [_aws_solutions_pack(app)]))
+    plugins = list(packs) if packs is not None else [_aws_solutions_pack(app)]
+    cdk.Validations.of(app).add_plugins(*plugins)
+    # Only the packs' own reports: the same file also holds aws-cdk-lib's built-in CloudFormation
+    # validation ("CloudFormation Validate") and, with annotationsInValidationReport, the app's
+    # annotations ("Construct Annotations").
+    pack_names = {getattr(p, "read_pack_name", None) or getattr(p, "name", None) for p in plugins} - {None}
     try:
         assembly_dir = Path(app.synth().directory)
     except RuntimeError as error:
@@ -519,8 +524,9 @@ def nag_findings(app: cdk.App, *, packs: Sequence[Any] | None = None) -> list[Na
         return []
     findings = []
     for plugin in json.loads(report.read_text())["pluginReports"]:
-        if plugin.get("pluginName") == CONSTRUCT_ANNOTATIONS_REPORT:
-            continue  # the app's own warnings/errors (feature flag annotationsInValidationReport)
+        name = plugin.get("pluginName")
+        if name == CONSTRUCT_ANNOTATIONS_REPORT or (pack_names and name not in pack_names):
+            continue
         for violation in plugin.get("violations", []):
             for construct in violation.get("violatingConstructs", []):
                 findings.append(
