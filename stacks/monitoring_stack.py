@@ -6,7 +6,8 @@ import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
-from constructs_lib.alerting import EscalationPolicy, EscalationTier, PauseSwitchAlarm
+from constructs_lib._core import AppProbe, by_severity
+from constructs_lib.alerting import EscalationPolicy, EscalationTier, PauseSwitch, PauseSwitchAlarm
 from constructs_lib.dr import AzOutageExperiment
 from constructs_lib.healing import AutoHealing
 from constructs_lib.monitoring import (
@@ -61,14 +62,16 @@ class MonitoringStack(RegionalStack):
         self.healing = AutoHealing(
             self,
             "AutoHealing",
-            app_name=app,
-            environment_name=env,
+            naming=config.naming,
             notification_topics=topics,
-            pause_parameter_name=config.pause_parameter_name,
+            # The switch lives in the compute stack; imported by name (no resource, no cross-stack export).
+            pause_switch=PauseSwitch.from_parameter_name(
+                self, "HealingPauseSwitch", config.pause_parameter_name
+            ),
             recovery_runbook=self.runbook,
-            web_service_unit=web.service_unit,
-            health_check_port=web.app_port,
-            health_check_path=web.health_check.path,
+            app_probe=AppProbe(
+                port=web.app_port, service_unit=web.service_unit, health_path=web.health_check.path
+            ),
             auto_scaling_group_names=[web.auto_scaling_group_name],
             db_instance_identifiers=[database.instance_identifier] if database else None,
             dry_run=healing.dry_run,
@@ -177,7 +180,7 @@ class MonitoringStack(RegionalStack):
                 self.health,
                 self.burn_rate,
                 self.escalation,
-                self.healing.alarms_by_severity,
+                by_severity(self.healing.alarms),
             ],
             notification_topics=topics,
             actions_suppressor=self.pause.alarm,

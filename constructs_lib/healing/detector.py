@@ -117,7 +117,7 @@ def add_detector(
     rule = events.Rule(
         healing,
         "DetectorSchedule",
-        description=f"{healing.environment_name}: scan for incidents every {interval.to_human_string()}",
+        description=f"{healing.naming.environment}: scan for incidents every {interval.to_human_string()}",
         schedule=events.Schedule.rate(interval),
     )
     rule.add_target(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 
+from constructs_lib._core import IPauseSwitch
 from constructs_lib.healing.runtime import contract
 from constructs_lib.nag import acknowledge, nag_arn
 from constructs_lib.runbooks import InstanceRecoveryRunbook
@@ -21,7 +22,10 @@ ENVIRONMENT_TAG_KEY = contract.DEFAULT_ENVIRONMENT_TAG_KEY
 
 
 def grant_healing_permissions(
-    healing: AutoHealing, stack: cdk.Stack, pause_parameter_name: str, runbook: InstanceRecoveryRunbook | None
+    healing: AutoHealing,
+    stack: cdk.Stack,
+    pause_switch: IPauseSwitch,
+    runbook: InstanceRecoveryRunbook | None,
 ) -> None:
     """Give the healing role what it needs and nothing more, and acknowledge the wildcards that remain.
 
@@ -31,7 +35,7 @@ def grant_healing_permissions(
     ``aws:ResourceTag``); starting the recovery runbook is scoped to that document and passing its
     role to SSM only.
     """
-    tagged = {"StringEquals": {f"aws:ResourceTag/{ENVIRONMENT_TAG_KEY}": healing.environment_name}}
+    tagged = {"StringEquals": {f"aws:ResourceTag/{ENVIRONMENT_TAG_KEY}": healing.naming.environment}}
     instances = stack.format_arn(service="ec2", resource="instance", resource_name="*")
     groups = stack.format_arn(
         service="autoscaling",
@@ -93,11 +97,9 @@ def grant_healing_permissions(
         iam.PolicyStatement(
             sid="ReadPauseSwitch",
             actions=["ssm:GetParameter"],
-            resources=[
-                stack.format_arn(
-                    service="ssm", resource="parameter", resource_name=pause_parameter_name.lstrip("/")
-                )
-            ],
+            # GetParameter only (``pause_switch.grant_read`` would add GetParameters, GetParameterHistory
+            # and DescribeParameters, which the function never calls).
+            resources=[pause_switch.parameter_arn],
         ),
     ]
     for statement in statements:

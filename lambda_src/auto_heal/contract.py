@@ -73,6 +73,12 @@ DEFAULT_ENVIRONMENT_TAG_KEY = "Environment"
 DEFAULT_SUPPRESS_TAG_KEY = "autoheal:suppress"
 """Tag that leaves a resource alone (any value but ``false``)."""
 
+SERVICE_UNIT_PATTERN = r"[A-Za-z0-9_.@:][A-Za-z0-9_.@:-]{0,99}"
+"""A systemd unit name healing may restart (``fullmatch``): letters, digits and ``_.@:-``
+(systemd.unit(5)), never starting with ``-``, so that systemctl can never read it as an option."""
+HEALTH_PATH_PATTERN = r"/[A-Za-z0-9_./~-]{0,200}"
+"""A health-check path healing may probe (``fullmatch``): no quotes, spaces, ``$`` or other shell syntax."""
+
 OWN_ALARM_COMPONENT = "autoheal"
 """Component part of the construct's own alarm names (``<app>-<env>-autoheal-<signal>-high``):
 its rules never deliver them and the function never acts on them."""
