@@ -9,7 +9,7 @@ from constructs import Construct
 from constructs_lib._core import AppProbe, by_severity
 from constructs_lib.alerting import EscalationPolicy, EscalationTier, PauseSwitch, PauseSwitchAlarm
 from constructs_lib.dr import AzOutageExperiment
-from constructs_lib.healing import AutoHealing
+from constructs_lib.healing import AutoHealing, InstanceCommands
 from constructs_lib.monitoring import (
     AuditRules,
     AvailabilityBurnRateAlarms,
@@ -59,6 +59,11 @@ class MonitoringStack(RegionalStack):
             health_check_path=web.health_check.path,
         )
         healing = config.healing
+        app_probe = AppProbe(
+            port=web.app_port, service_unit=web.service_unit, health_path=web.health_check.path
+        )
+        # The one Run Command document of this environment and region (healing sends only this one).
+        self.instance_commands = InstanceCommands(self, "InstanceCommands", app_probe=app_probe)
         self.healing = AutoHealing(
             self,
             "AutoHealing",
@@ -69,9 +74,8 @@ class MonitoringStack(RegionalStack):
                 self, "HealingPauseSwitch", config.pause_parameter_name
             ),
             recovery_runbook=self.runbook,
-            app_probe=AppProbe(
-                port=web.app_port, service_unit=web.service_unit, health_path=web.health_check.path
-            ),
+            app_probe=app_probe,
+            instance_commands=self.instance_commands,
             auto_scaling_group_names=[web.auto_scaling_group_name],
             db_instance_identifiers=[database.instance_identifier] if database else None,
             dry_run=healing.dry_run,

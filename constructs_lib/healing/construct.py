@@ -22,6 +22,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from constructs_lib._core import AppProbe, IPauseSwitch, Naming, Severity, SeverityAlarm
+from constructs_lib.healing.commands import InstanceCommands
 from constructs_lib.healing.detector import DEFAULT_DETECTOR_INTERVAL, DetectorRunbook, add_detector
 from constructs_lib.healing.patterns import (
     alarm_state_change_pattern,
@@ -64,6 +65,8 @@ class AutoHealing(Construct):
     - ``WEB_SERVICE_UNIT``, ``HEALTH_CHECK_PORT``, ``HEALTH_CHECK_PATH``: ``app_probe``'s unit, port
       and path: the web service to restart and the endpoint that proves it healthy
       (``http://127.0.0.1:<port><path>`` on the instance).
+    - ``COMMAND_DOCUMENT_NAME``: the Run Command document (``instance_commands``), the only one the
+      function may send.
     - ``RECOVERY_RUNBOOK_NAME``, ``RECOVERY_RUNBOOK_ROLE_ARN``: the instance-recovery runbook and
       its role; empty strings when ``recovery_runbook`` is not given.
     - ``ALARM_NAME_PREFIX``: alarms of this environment start with it. This construct's own
@@ -87,6 +90,9 @@ class AutoHealing(Construct):
     :param dry_run: Decide and notify without acting. Default: false.
     :param max_actions_per_resource_per_hour: Default: 3.
     :param incident_window: Default: 15 minutes.
+    :param instance_commands: The Run Command document the function sends (diagnostics, restart and
+        verify); give the instance-recovery runbook the same one. Default: one created here from
+        ``app_probe`` (construct id ``InstanceCommands``).
     :param recovery_runbook: Runbook the function may start when a quick fix does not help.
         Default: none (the function escalates instead).
     :param alarm_topics_to_subscribe: Topics whose alarm notifications the function also receives
@@ -141,6 +147,7 @@ class AutoHealing(Construct):
         dry_run: bool = False,
         max_actions_per_resource_per_hour: int = 3,
         incident_window: cdk.Duration | None = None,
+        instance_commands: InstanceCommands | None = None,
         recovery_runbook: InstanceRecoveryRunbook | None = None,
         alarm_topics_to_subscribe: Sequence[sns.ITopic] = (),
         auto_scaling_group_names: Sequence[str] | None = None,
@@ -194,6 +201,9 @@ class AutoHealing(Construct):
         self.naming = naming.for_component(COMPONENT)
         self.app_probe = app_probe
         self.pause_switch = pause_switch
+        self.instance_commands = instance_commands or InstanceCommands(
+            self, "InstanceCommands", app_probe=app_probe
+        )
         self.alarm_name_prefix = alarm_name_prefix
         self.metrics_namespace = metrics_namespace
         self.service_name = contract.service_name(app_name)
@@ -262,6 +272,7 @@ class AutoHealing(Construct):
             contract.WEB_SERVICE_UNIT: app_probe.service_unit,
             contract.HEALTH_CHECK_PORT: str(app_probe.port),
             contract.HEALTH_CHECK_PATH: app_probe.health_path,
+            contract.COMMAND_DOCUMENT_NAME: self.instance_commands.document_name,
             contract.RECOVERY_RUNBOOK_NAME: recovery_runbook.document_name if recovery_runbook else "",
             contract.RECOVERY_RUNBOOK_ROLE_ARN: recovery_runbook.role.role_arn if recovery_runbook else "",
             contract.ALARM_NAME_PREFIX: alarm_name_prefix,

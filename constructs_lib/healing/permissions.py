@@ -71,18 +71,9 @@ def grant_healing_permissions(
         ),
         iam.PolicyStatement(
             sid="ActOnTaggedInstances",
-            actions=["ec2:StartInstances", "ec2:StopInstances", "ec2:RebootInstances", "ssm:SendCommand"],
+            actions=["ec2:StartInstances", "ec2:StopInstances", "ec2:RebootInstances"],
             resources=[instances],
             conditions=tagged,
-        ),
-        iam.PolicyStatement(
-            sid="RunShellScriptDocumentOnly",
-            actions=["ssm:SendCommand"],
-            resources=[
-                stack.format_arn(
-                    service="ssm", account="", resource="document", resource_name="AWS-RunShellScript"
-                )
-            ],
         ),
         iam.PolicyStatement(
             sid="ActOnTaggedGroups",
@@ -104,6 +95,10 @@ def grant_healing_permissions(
     ]
     for statement in statements:
         healing.role.add_to_policy(statement)
+    # Run Command: the library's own document (fixed steps, typed parameters), tagged instances only.
+    healing.instance_commands.grant_send(
+        healing.role, environment_name=healing.naming.environment, environment_tag_key=ENVIRONMENT_TAG_KEY
+    )
     healing.ledger.grant(
         healing.role,
         "dynamodb:GetItem",
@@ -126,8 +121,8 @@ def grant_healing_permissions(
     acknowledge(
         healing.role,
         f"AwsSolutions-IAM5[Resource::{nag_arn(healing, 'ec2', 'instance/*')}]",
-        "Start/stop/reboot and Run Command only on instances tagged with this environment "
-        "(aws:ResourceTag condition); which instance is known only from the event.",
+        "Start/stop/reboot and Run Command (the library's own document only) on instances tagged with "
+        "this environment (aws:ResourceTag condition); which instance is known only from the event.",
     )
     acknowledge(
         healing.role,

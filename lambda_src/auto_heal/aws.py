@@ -63,41 +63,13 @@ NOT_FOUND_CODES = frozenset(
 REFRESH_ACTIVE = frozenset({"Pending", "InProgress", "Cancelling", "RollbackInProgress", "Baking"})
 COMMAND_DONE = frozenset({"Success", "Failed", "Cancelled", "TimedOut", "Cancelling"})
 METRIC_LOOKBACK = timedelta(minutes=10)
+COMMAND_DELIVERY_TIMEOUT_SECONDS = 120
+"""SendCommand ``TimeoutSeconds``: how long SSM keeps trying to deliver a command to an instance."""
 POLL_SECONDS = 3.0
 STOP_POLL_SECONDS = 5.0
 
-_HEALTH_LINE = re.compile(r"^AUTOHEAL_HEALTH=(ok|fail)\s*$", re.MULTILINE)
-_MEMORY_LINE = re.compile(r"^AUTOHEAL_MEM_USED_PERCENT=(\d{1,3}(?:\.\d+)?)\s*$", re.MULTILINE)
-
-
-def diagnostics_script() -> list[str]:
-    """Shell lines of the diagnostics capture (read-only on the instance)."""
-    return [
-        "echo '== uptime'; uptime",
-        "echo '== top'; top -b -n 1 | head -n 30",
-        "echo '== ps by cpu'; ps -eo pid,ppid,user,%cpu,%mem,etime,cmd --sort=-%cpu | head -n 15",
-        "echo '== ps by memory'; ps -eo pid,ppid,user,%cpu,%mem,rss,cmd --sort=-%mem | head -n 15",
-        "echo '== free'; free -m",
-        "echo '== df'; df -h",
-    ]
-
-
-def restart_script(unit: str, port: int, path: str, probes: int = 10) -> list[str]:
-    """Shell lines that restart ``unit``, probe its health and report memory in parseable lines.
-
-    ``unit`` and ``path`` are validated by :mod:`config` (no quotes, spaces or shell syntax).
-    """
-    return [
-        f"systemctl restart '{unit}'; echo \"AUTOHEAL_RESTART_RC=$?\"",
-        "health=fail",
-        f"for attempt in $(seq 1 {probes}); do",
-        f"  if curl -fsS -m 3 -o /dev/null 'http://127.0.0.1:{port}{path}'; then health=ok; break; fi",
-        "  sleep 3",
-        "done",
-        'echo "AUTOHEAL_HEALTH=$health"',
-        "awk '/^MemTotal:/ {t=$2} /^MemAvailable:/ {a=$2} END "
-        '{if (t > 0) printf "AUTOHEAL_MEM_USED_PERCENT=%.1f\\n", (t-a)*100/t}\' /proc/meminfo',
-    ]
+_HEALTH_LINE = re.compile(rf"^{contract.COMMAND_HEALTH_MARKER}=(ok|fail)\s*$", re.MULTILINE)
+_MEMORY_LINE = re.compile(rf"^{contract.COMMAND_MEMORY_MARKER}=(\d{{1,3}}(?:\.\d+)?)\s*$", re.MULTILINE)
 
 
 def parse_restart_output(output: str) -> tuple[str, float | None]:
@@ -520,25 +492,50 @@ class AwsGateway:
         )
         return f"set {group_name} desired capacity {group.desired_capacity} -> {desired}"
 
-    def send_diagnostics(self, instance_ids: Iterable[str], *, comment: str) -> tuple[str, str]:
-        """Run :func:`diagnostics_script` on the instances; ``(detail, command id)``."""
+    def send_diagnostics(
+        self, instance_ids: Iterable[str], *, document: str, unit: str, comment: str
+    ) -> tuple[str, str]:
+        """Send ``document`` with ``Action=Diagnostics`` (read-only); ``(detail, command id)``."""
         ids = list(instance_ids)
         for instance_id in ids:
             self.require_owned_instance(instance_id)
         if self.dry_run:
             return f"dry run: would capture diagnostics on {', '.join(ids)}", ""
-        command_id = self._send_shell(ids, diagnostics_script(), comment=comment, timeout_seconds=120)
+        command_id = self._send_command(
+            ids,
+            document,
+            {"Action": contract.COMMAND_ACTION_DIAGNOSTICS, "ServiceUnit": unit},
+            comment=comment,
+        )
         return f"diagnostics command {command_id} on {', '.join(ids)}", command_id
 
     def restart_service(
-        self, instance_id: str, *, unit: str, port: int, path: str, comment: str, deadline: float
+        self,
+        instance_id: str,
+        *,
+        document: str,
+        unit: str,
+        port: int,
+        path: str,
+        comment: str,
+        deadline: float,
     ) -> CommandResult | None:
-        """Restart ``unit`` and wait (until ``deadline``) for the verdict; ``None`` in dry run."""
+        """Send ``document`` with ``Action=RestartService`` (one restart, then probes) and wait (until
+        ``deadline``) for the verdict; ``None`` in dry run."""
         self.require_owned_instance(instance_id)
         if self.dry_run:
             return None
-        command_id = self._send_shell(
-            [instance_id], restart_script(unit, port, path), comment=comment, timeout_seconds=180
+        command_id = self._send_command(
+            [instance_id],
+            document,
+            {
+                "Action": contract.COMMAND_ACTION_RESTART,
+                "ServiceUnit": unit,
+                "HealthCheckPort": str(port),
+                "HealthCheckPath": path,
+                "RetryCount": "0",
+            },
+            comment=comment,
         )
         return self.wait_for_command(command_id, instance_id, deadline=deadline)
 
@@ -561,17 +558,18 @@ class AwsGateway:
                 return CommandResult(command_id, "Waiting", "unknown", None, "")
             self._sleep(POLL_SECONDS)
 
-    def _send_shell(
-        self, instance_ids: list[str], lines: list[str], *, comment: str, timeout_seconds: int
+    def _send_command(
+        self, instance_ids: list[str], document: str, parameters: Mapping[str, str], *, comment: str
     ) -> str:
         response = self._call(
             "ssm",
             "send_command",
             InstanceIds=instance_ids,
-            DocumentName="AWS-RunShellScript",
+            DocumentName=document,
             Comment=comment[:100],
-            TimeoutSeconds=timeout_seconds,
-            Parameters={"commands": lines, "executionTimeout": [str(timeout_seconds)]},
+            # How long SSM tries to deliver the command; the document's step has its own timeout.
+            TimeoutSeconds=COMMAND_DELIVERY_TIMEOUT_SECONDS,
+            Parameters={name: [value] for name, value in parameters.items()},
             CloudWatchOutputConfig={"CloudWatchOutputEnabled": True},
         )
         return response["Command"]["CommandId"]

@@ -29,9 +29,13 @@ Optional (default in brackets):
 - ``MAX_ACTIONS_PER_RESOURCE_PER_HOUR`` [``3``, 1-100]: past it, no action and an escalation.
 - ``INCIDENT_WINDOW_SECONDS`` [``900``, 60-86400]: events about the same resource and incident
   kind within this time of the first one are one incident (one action).
-- ``WEB_SERVICE_UNIT`` [``webapp``]: systemd unit restarted on a memory alarm.
+- ``WEB_SERVICE_UNIT`` [``webapp``]: systemd unit restarted on a memory alarm (never starting
+  with ``-``: systemctl would read it as an option).
 - ``HEALTH_CHECK_PORT`` [``8080``] and ``HEALTH_CHECK_PATH`` [``/health``]: probed on the
   instance as ``http://127.0.0.1:<port><path>`` after a restart.
+- ``COMMAND_DOCUMENT_NAME`` (required): the Run Command document of ``constructs_lib.healing``
+  (``InstanceCommands``): the only document the function sends, with ``Action`` ``Diagnostics``
+  or ``RestartService`` and the unit, port and path above as parameters.
 - ``RECOVERY_RUNBOOK_NAME`` [empty: escalate to a human instead]: SSM Automation document started
   where the quick fix did not help. Parameters passed: ``InstanceId``, ``AutomationAssumeRole``,
   ``TopicArn``, ``ServiceUnit``, ``HealthCheckPort``, ``HealthCheckPath`` (``RetryCount`` is
@@ -71,8 +75,8 @@ _TAG_KEY = re.compile(r"[A-Za-z0-9 _.:/=+@-]{1,128}")
 _TABLE = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 _PARAMETER = re.compile(r"/?[A-Za-z0-9_.\-/]{1,1011}")
 _SNS_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}")
-_UNIT = re.compile(r"[A-Za-z0-9_.@-]{1,128}")
-_HEALTH_PATH = re.compile(r"/[A-Za-z0-9_./~-]{0,200}")
+_UNIT = re.compile(contract.SERVICE_UNIT_PATTERN)
+_HEALTH_PATH = re.compile(contract.HEALTH_PATH_PATTERN)
 _DOCUMENT = re.compile(r"[A-Za-z0-9_.:/-]{3,128}")
 _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}")
 _ALARM_PREFIX = re.compile(r"[^\s]{1,200}")
@@ -119,6 +123,7 @@ class Config:
     web_service_unit: str = "webapp"
     health_check_port: int = 8080
     health_check_path: str = "/health"
+    command_document: str = ""
     recovery_runbook_name: str | None = None
     recovery_runbook_role_arn: str | None = None
     alarm_name_prefix: str = ""
@@ -192,6 +197,7 @@ def load_config(environ: Mapping[str, str]) -> Config:
     unit = text(contract.WEB_SERVICE_UNIT, _UNIT, default="webapp")
     port = integer(contract.HEALTH_CHECK_PORT, 8080, 1, 65_535)
     path = text(contract.HEALTH_CHECK_PATH, _HEALTH_PATH, default="/health")
+    command_document = text(contract.COMMAND_DOCUMENT_NAME, _DOCUMENT, fix=" (the InstanceCommands document)")
     runbook = text(contract.RECOVERY_RUNBOOK_NAME, _DOCUMENT, default="") or None
     runbook_role = text(contract.RECOVERY_RUNBOOK_ROLE_ARN, _ROLE_ARN, default="") or None
     if runbook and not runbook_role:
@@ -225,6 +231,7 @@ def load_config(environ: Mapping[str, str]) -> Config:
         web_service_unit=unit,
         health_check_port=port,
         health_check_path=path,
+        command_document=command_document,
         recovery_runbook_name=runbook,
         recovery_runbook_role_arn=runbook_role if runbook else None,
         alarm_name_prefix=alarm_prefix,

@@ -28,6 +28,7 @@ INCIDENT_WINDOW_SECONDS = "INCIDENT_WINDOW_SECONDS"
 WEB_SERVICE_UNIT = "WEB_SERVICE_UNIT"
 HEALTH_CHECK_PORT = "HEALTH_CHECK_PORT"
 HEALTH_CHECK_PATH = "HEALTH_CHECK_PATH"
+COMMAND_DOCUMENT_NAME = "COMMAND_DOCUMENT_NAME"
 RECOVERY_RUNBOOK_NAME = "RECOVERY_RUNBOOK_NAME"
 RECOVERY_RUNBOOK_ROLE_ARN = "RECOVERY_RUNBOOK_ROLE_ARN"
 ALARM_NAME_PREFIX = "ALARM_NAME_PREFIX"
@@ -54,6 +55,7 @@ FUNCTION_ENVIRONMENT: tuple[str, ...] = (
     WEB_SERVICE_UNIT,
     HEALTH_CHECK_PORT,
     HEALTH_CHECK_PATH,
+    COMMAND_DOCUMENT_NAME,
     RECOVERY_RUNBOOK_NAME,
     RECOVERY_RUNBOOK_ROLE_ARN,
     ALARM_NAME_PREFIX,
@@ -78,6 +80,18 @@ SERVICE_UNIT_PATTERN = r"[A-Za-z0-9_.@:][A-Za-z0-9_.@:-]{0,99}"
 (systemd.unit(5)), never starting with ``-``, so that systemctl can never read it as an option."""
 HEALTH_PATH_PATTERN = r"/[A-Za-z0-9_./~-]{0,200}"
 """A health-check path healing may probe (``fullmatch``): no quotes, spaces, ``$`` or other shell syntax."""
+
+# --- the Run Command document (constructs_lib.healing.commands) ---------------------------------
+COMMAND_ACTION_DIAGNOSTICS = "Diagnostics"
+"""``Action`` value: read-only diagnostics."""
+COMMAND_ACTION_RESTART = "RestartService"
+"""``Action`` value: restart the unit, verify the health endpoint, report memory."""
+COMMAND_HEALTH_MARKER = "AUTOHEAL_HEALTH"
+"""Output line ``AUTOHEAL_HEALTH=ok|fail`` after a restart."""
+COMMAND_MEMORY_MARKER = "AUTOHEAL_MEM_USED_PERCENT"
+"""Output line ``AUTOHEAL_MEM_USED_PERCENT=<percent>`` after a restart."""
+COMMAND_RESTART_RC_MARKER = "AUTOHEAL_RESTART_RC"
+"""Output line ``AUTOHEAL_RESTART_RC=<exit status of systemctl restart>``, one per restart."""
 
 OWN_ALARM_COMPONENT = "autoheal"
 """Component part of the construct's own alarm names (``<app>-<env>-autoheal-<signal>-high``):

@@ -431,12 +431,16 @@ class Healer:
                 return ActionResult(action, ok, detail), None
             case CaptureDiagnostics():
                 detail, command_id = aws.send_diagnostics(
-                    action.instance_ids, comment=f"autoheal {incident.incident_id} diagnostics"
+                    action.instance_ids,
+                    document=config.command_document,
+                    unit=config.web_service_unit,
+                    comment=f"autoheal {incident.incident_id} diagnostics",
                 )
                 return ActionResult(action, ok, detail, {"command_id": command_id}), None
             case RestartService():
                 result = aws.restart_service(
                     action.instance_id,
+                    document=config.command_document,
                     unit=config.web_service_unit,
                     port=config.health_check_port,
                     path=config.health_check_path,

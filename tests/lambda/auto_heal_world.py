@@ -9,7 +9,10 @@
   (``before-parameter-build``), inject faults (``before-call``: throttling,
   access denied, 5xx) and stand in for what moto 5.2.5 lacks or fakes: DescribeInstanceRefreshes
   and StartAutomationExecution are not implemented, and Run Command runs nothing (its output is
-  empty), so GetCommandInvocation output is supplied by the test.
+  empty), so GetCommandInvocation output is supplied by the test. moto also accepts any document
+  name and parameters in SendCommand; the hooks check them against the registered documents
+  (``documents``) as Systems Manager does (unknown document, a value outside ``allowedValues`` or
+  ``allowedPattern``: ``InvalidDocument`` / ``InvalidParameters``).
 - Sample events come from ``tests/events`` (``tests.events.load_event``).
 """
 
@@ -33,6 +36,7 @@ GROUP = "webapp-prod-web"
 TABLE = "webapp-prod-autoheal-ledger"
 PAUSE = "/webapp/prod/pause"
 RUNBOOK = "webapp-prod-instance-recovery"
+COMMAND_DOCUMENT = "webapp-prod-instance-commands"
 RUNBOOK_ROLE = f"arn:aws:iam::{ACCOUNT}:role/webapp-prod-recovery"
 SEVERITIES = ("low", "medium", "high", "critical")
 FUNCTION_USER_AGENT = "self-healing-web/auto-heal"  # user_agent_extra of the handler's clients
@@ -70,6 +74,14 @@ os.environ.update(
 )
 
 
+def command_document() -> dict[str, Any]:
+    """The Run Command document the AutoHealing construct deploys (default app probe)."""
+    from constructs_lib._core import AppProbe
+    from constructs_lib.healing.commands import instance_commands_document
+
+    return instance_commands_document(app_probe=AppProbe())
+
+
 def topic_arn(severity: str) -> str:
     return f"arn:aws:sns:{REGION}:{ACCOUNT}:webapp-prod-{severity}"
 
@@ -90,6 +102,7 @@ def handler_env(**overrides: str) -> dict[str, str]:
         "WEB_SERVICE_UNIT": "webapp",
         "HEALTH_CHECK_PORT": "8080",
         "HEALTH_CHECK_PATH": "/health",
+        "COMMAND_DOCUMENT_NAME": COMMAND_DOCUMENT,
         "RECOVERY_RUNBOOK_NAME": RUNBOOK,
         "RECOVERY_RUNBOOK_ROLE_ARN": RUNBOOK_ROLE,
         "ALARM_NAME_PREFIX": "webapp-prod-",
@@ -141,6 +154,7 @@ class AwsHooks:
     impaired: dict[str, str] = field(default_factory=dict)  # instance -> "system" | "instance"
     unhealthy_checks: set[str] = field(default_factory=set)  # Route 53 health check ids
     automation_status: dict[str, str] = field(default_factory=dict)  # execution id -> status
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)  # Command documents by name
 
     def install(self, session: boto3.session.Session) -> None:
         # before-parameter-build sees the API parameters as the caller passed them;
@@ -160,6 +174,7 @@ class AwsHooks:
         self.impaired.clear()
         self.unhealthy_checks.clear()
         self.automation_status.clear()
+        self.documents.clear()
 
     def fail(self, operation: str, code: str, *, status: int = 400, times: int = -1) -> None:
         """Make ``operation`` (e.g. ``ec2.StartInstances``) fail with ``code``."""
@@ -203,6 +218,11 @@ class AwsHooks:
             raise self.raising[name]
         if name in self.accepted_without_effect:  # AWS accepted it; the effect shows later
             return _response(200, {})
+        if name == "ssm.SendCommand":  # moto accepts any document and parameters
+            problem = _invalid_command(self.documents, params)
+            if problem is not None:
+                code, message = problem
+                return _response(400, {"Error": {"Code": code, "Message": message}})
         if name == "autoscaling.DescribeInstanceRefreshes":  # not implemented in moto 5.2.5
             group = params["AutoScalingGroupName"]
             rows = []
@@ -251,6 +271,17 @@ class AwsHooks:
                 },
             )
         return None
+
+
+def _invalid_command(documents: dict[str, dict[str, Any]], params: dict[str, Any]) -> tuple[str, str] | None:
+    """What Systems Manager would refuse in a SendCommand, else ``None`` (the game day's fill decides)."""
+    from tools.gameday.moto_gaps import invalid_command_parameters
+
+    document = documents.get(params.get("DocumentName", ""))
+    if document is None:
+        return "InvalidDocument", f"document {params.get('DocumentName')!r} does not exist"
+    problem = invalid_command_parameters(document, params.get("Parameters", {}))
+    return None if problem is None else ("InvalidParameters", problem)
 
 
 def execution_id(number: int) -> str:
@@ -326,6 +357,7 @@ class World:
             arn = sns.create_topic(Name=f"webapp-prod-{severity}")["TopicArn"]
             sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn)
         ssm.put_parameter(Name=PAUSE, Value="false", Type="String")
+        self.hooks.documents[COMMAND_DOCUMENT] = command_document()
         self.ami = "ami-0123456789abcdef0"  # moto's AMI catalogue is off (see conftest.emulator)
         self.subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
         ec2.create_launch_template(

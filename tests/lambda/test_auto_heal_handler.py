@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from auto_heal_world import (
+    COMMAND_DOCUMENT,
     GROUP,
     RUNBOOK,
     RUNBOOK_ROLE,
@@ -259,8 +260,9 @@ def test_cpu_alarm_on_a_target_tracking_group_captures_diagnostics_on_the_hottes
     assert world.hooks.mutations() == ["ssm.SendCommand"]
     (command,) = world.hooks.params("ssm.SendCommand")  # moto lists every instance as a target
     assert command["InstanceIds"] == [members[1], members[2]]
-    assert command["DocumentName"] == "AWS-RunShellScript"
-    assert any("top -b" in line for line in command["Parameters"]["commands"])
+    # the library's own document, read-only action; never a shell script of the function's making
+    assert command["DocumentName"] == COMMAND_DOCUMENT
+    assert command["Parameters"] == {"Action": ["Diagnostics"], "ServiceUnit": ["webapp"]}
     assert world.group("webapp-prod-api")["DesiredCapacity"] == 3
     (note,) = world.published("medium")
     assert f"{members[1]} (97%)" in note["Message"]
@@ -313,7 +315,14 @@ def test_memory_alarm_restarts_the_service_on_the_hottest_and_verifies_health_vi
     assert world.hooks.mutations() == ["ssm.SendCommand"]
     (command,) = world.hooks.params("ssm.SendCommand")
     assert command["InstanceIds"] == [hottest]
-    assert "systemctl restart 'webapp'" in command["Parameters"]["commands"][0]
+    assert command["DocumentName"] == COMMAND_DOCUMENT
+    assert command["Parameters"] == {
+        "Action": ["RestartService"],
+        "ServiceUnit": ["webapp"],
+        "HealthCheckPort": ["8080"],
+        "HealthCheckPath": ["/health"],
+        "RetryCount": ["0"],
+    }
     assert world.health(hottest) == "Healthy"
     (note,) = world.published("high")
     assert "health ok, memory 42%" in note["Message"]

@@ -515,8 +515,12 @@ def drill_alarm(stage: Stage, timeline: Timeline) -> None:
     timeline.emulator(
         f"group desired capacity {desired} -> {after}; target tracking policies: {len(policies)}"
     )
+    document = function.environment.get("COMMAND_DOCUMENT_NAME", "")
     diagnosed = any(
-        hot in c.get("InstanceIds", []) and c["DocumentName"] == "AWS-RunShellScript" for c in commands
+        hot in c.get("InstanceIds", [])
+        and c["DocumentName"] == document
+        and c.get("Parameters", {}).get("Action") == ["Diagnostics"]
+        for c in commands
     )
     timeline.check(
         "diagnostics captured on the hottest instance",
@@ -540,8 +544,8 @@ def drill_alarm(stage: Stage, timeline: Timeline) -> None:
 
 
 @contextmanager
-def scripted_instance_agent(answer: Callable[[str, Sequence[str]], str]) -> Iterator[None]:
-    """Run Command on the emulator's instances answers ``answer(instance_id, commands)``.
+def scripted_instance_agent(answer: Callable[[str, Mapping[str, Sequence[str]]], str]) -> Iterator[None]:
+    """Run Command on the emulator's instances answers ``answer(instance_id, parameters)``.
 
     moto runs no commands: every invocation ends ``Success`` with empty output. A drill whose
     verdict depends on what the instance says (a service restart's health probe) scripts the
@@ -553,8 +557,7 @@ def scripted_instance_agent(answer: Callable[[str, Sequence[str]], str]) -> Iter
 
     def invocation_response(self: Any, instance_id: str, plugin_name: str) -> dict[str, Any]:
         response = original(self, instance_id, plugin_name)
-        commands = list((self.parameters or {}).get("commands", []))
-        response["StandardOutputContent"] = answer(instance_id, commands)
+        response["StandardOutputContent"] = answer(instance_id, dict(self.parameters or {}))
         return response
 
     Command.invocation_response = invocation_response  # type: ignore[method-assign]
@@ -614,8 +617,8 @@ def drill_memory(stage: Stage, timeline: Timeline) -> None:
     timeline.injected(f"event 'CloudWatch Alarm State Change' (ALARM), id {event['id']}")
     healthy_answer = "AUTOHEAL_RESTART_RC=0\nAUTOHEAL_HEALTH=ok\nAUTOHEAL_MEM_USED_PERCENT=41.0\n"
 
-    def answer(instance_id: str, commands: Sequence[str]) -> str:
-        return healthy_answer if any("systemctl restart" in c for c in commands) else ""
+    def answer(instance_id: str, parameters: Mapping[str, Sequence[str]]) -> str:
+        return healthy_answer if list(parameters.get("Action", [])) == ["RestartService"] else ""
 
     timeline.injected(
         "the instances' answer to Run Command (moto runs no commands): after a service restart, the "
@@ -628,11 +631,14 @@ def drill_memory(stage: Stage, timeline: Timeline) -> None:
         return
     function = run.function
     unit = function.environment.get("WEB_SERVICE_UNIT", "")
+    document = function.environment.get("COMMAND_DOCUMENT_NAME", "")
     commands = stage.client("ssm").list_commands().get("Commands", [])
     restarts = [
         c
         for c in commands
-        if any(f"systemctl restart '{unit}'" in line for line in c.get("Parameters", {}).get("commands", []))
+        if c["DocumentName"] == document
+        and c.get("Parameters", {}).get("Action") == ["RestartService"]
+        and c.get("Parameters", {}).get("ServiceUnit") == [unit]
     ]
     for command in commands:
         timeline.emulator(

@@ -129,9 +129,14 @@ GAPS: tuple[Gap, ...] = (
     Gap(
         "behaviour:ssm:SendCommand",
         "A command sent to InstanceIds (no Targets) is recorded as sent to every instance of the "
-        "region: an empty Targets filter matches them all.",
-        "Without Targets, only the given InstanceIds are the command's instances, as in AWS.",
-        "SendCommand (AWS Systems Manager API Reference): InstanceIds or Targets",
+        "region: an empty Targets filter matches them all. Any document name and any parameters are "
+        "accepted.",
+        "Without Targets, only the given InstanceIds are the command's instances, as in AWS. A "
+        "document of the account must exist (InvalidDocument), and each parameter must be declared "
+        "and match its allowedValues / allowedPattern, required ones given (InvalidParameters). "
+        "AWS-owned documents (AWS-*) are not checked: moto does not hold them.",
+        "SendCommand (AWS Systems Manager API Reference): InstanceIds or Targets, InvalidDocument, "
+        "InvalidParameters; Systems Manager User Guide, 'Data elements and parameters'",
     ),
     Gap(
         "ssm:/aws/service/powertools",
@@ -610,7 +615,7 @@ def _describe_instance_refreshes_api() -> None:
 
 
 def _send_command_targets() -> None:
-    from moto.ssm.models import Command
+    from moto.ssm.models import Command, SimpleSystemManagerBackend
 
     original = Command._get_instance_ids_from_targets
 
@@ -619,6 +624,40 @@ def _send_command_targets() -> None:
         return original(self) if self.targets else []
 
     _patch(Command, "_get_instance_ids_from_targets", instance_ids_from_targets)
+    send_command = SimpleSystemManagerBackend.send_command
+
+    def checked_send_command(self: SimpleSystemManagerBackend, **kwargs: Any) -> Any:
+        name = kwargs.get("document_name") or ""
+        if not name.startswith("AWS-"):
+            content = self._get_documents(name).get_default_version().content_json  # InvalidDocument
+            problem = invalid_command_parameters(content, kwargs.get("parameters") or {})
+            if problem is not None:
+                from moto.ssm.exceptions import SSMException
+
+                raise SSMException("InvalidParameters", problem)
+        return send_command(self, **kwargs)
+
+    _patch(SimpleSystemManagerBackend, "send_command", checked_send_command)
+
+
+def invalid_command_parameters(document: Mapping[str, Any], given: Mapping[str, list[str]]) -> str | None:
+    """Why Systems Manager would refuse ``given`` for ``document`` (a Command document's content), or
+    ``None``: an undeclared parameter, a value outside ``allowedValues`` or ``allowedPattern`` (RE2;
+    the patterns of this app use nothing Python's ``re`` reads otherwise), a required one missing."""
+    import re
+
+    declared = document.get("parameters") or {}
+    for name, values in given.items():
+        spec = declared.get(name)
+        if spec is None:
+            return f"{name} is not a parameter of the document"
+        for value in values:
+            if "allowedValues" in spec and value not in spec["allowedValues"]:
+                return f"{name}={value!r} is not one of {spec['allowedValues']}"
+            if "allowedPattern" in spec and not re.search(spec["allowedPattern"], value):
+                return f"{name}={value!r} does not match {spec['allowedPattern']}"
+    missing = sorted(n for n, spec in declared.items() if "default" not in spec and n not in given)
+    return f"required parameters missing: {missing}" if missing else None
 
 
 # ----------------------------------------------------------------------------------------------

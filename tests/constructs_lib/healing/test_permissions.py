@@ -64,15 +64,6 @@ def test_wildcard_resources_only_for_read_only_actions(synthesized):
             assert offending == [], f"{offending} granted on '*'"
 
 
-def test_send_command_documents_are_limited_to_run_shell_script(synthesized):
-    for statement in role_statements(synthesized, "Full", synthesized["full"].role):
-        if "ssm:SendCommand" not in as_list(statement["Action"]):
-            continue
-        for resource in as_list(statement["Resource"]):
-            text = join(resource) if isinstance(resource, dict) and "Fn::Join" in resource else str(resource)
-            assert ":instance/*" in text or text.endswith(":document/AWS-RunShellScript"), text
-
-
 def test_runbook_start_and_pass_role_are_scoped_to_the_runbook(synthesized):
     runbook = synthesized["runbook"]
     stack = synthesized["stacks"]["Full"]
