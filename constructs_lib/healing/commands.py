@@ -71,13 +71,20 @@ def instance_commands_document(*, app_probe: AppProbe, retry_count: int = 2) -> 
         contract.COMMAND_RESTART_RC_MARKER,
     )
     diagnostics, restart = ACTIONS
+    action, unit, port, path, retries = (
+        contract.COMMAND_PARAMETER_ACTION,
+        contract.COMMAND_PARAMETER_UNIT,
+        contract.COMMAND_PARAMETER_PORT,
+        contract.COMMAND_PARAMETER_PATH,
+        contract.COMMAND_PARAMETER_RETRIES,
+    )
     script = [
         # Every parameter below is pattern-checked by Systems Manager before the script exists, and
         # single-quoted here: no value can carry a quote, a space, '$' or a leading '-'.
-        "unit='{{ ServiceUnit }}'",
-        "url='http://127.0.0.1:{{ HealthCheckPort }}{{ HealthCheckPath }}'",
-        "retries='{{ RetryCount }}'",
-        "case '{{ Action }}' in",
+        f"unit='{{{{ {unit} }}}}'",
+        f"url='http://127.0.0.1:{{{{ {port} }}}}{{{{ {path} }}}}'",
+        f"retries='{{{{ {retries} }}}}'",
+        f"case '{{{{ {action} }}}}' in",
         f"{diagnostics})",
         "  echo '== uptime'; uptime",
         "  echo '== top'; top -b -n 1 | head -n 30",
@@ -115,30 +122,30 @@ def instance_commands_document(*, app_probe: AppProbe, retry_count: int = 2) -> 
             "diagnostics, or restart the application's systemd unit and verify its health endpoint."
         ),
         "parameters": {
-            "Action": {
+            action: {
                 "type": "String",
                 "description": f"{diagnostics} (read only) or {restart} (restart the unit, verify health).",
                 "allowedValues": list(ACTIONS),
             },
-            "ServiceUnit": {
+            unit: {
                 "type": "String",
                 "description": "systemd unit of the application (never starting with '-').",
                 "default": app_probe.service_unit,
                 "allowedPattern": _anchored(contract.SERVICE_UNIT_PATTERN),
             },
-            "HealthCheckPort": {
+            port: {
                 "type": "String",
                 "description": "TCP port of the health endpoint on the instance (1-65535).",
                 "default": str(app_probe.port),
                 "allowedPattern": PORT_PATTERN,
             },
-            "HealthCheckPath": {
+            path: {
                 "type": "String",
                 "description": "Path of the health endpoint; HTTP 2xx means healthy.",
                 "default": app_probe.health_path,
                 "allowedPattern": _anchored(contract.HEALTH_PATH_PATTERN),
             },
-            "RetryCount": {
+            retries: {
                 "type": "String",
                 "description": f"Restarts after the first while unhealthy (0-{MAX_RETRY_COUNT}).",
                 "default": str(retry_count),

@@ -23,7 +23,12 @@ from constructs import Construct
 
 from constructs_lib._core import AppProbe, IPauseSwitch, Naming, Severity, SeverityAlarm
 from constructs_lib.healing.commands import InstanceCommands
-from constructs_lib.healing.detector import DEFAULT_DETECTOR_INTERVAL, DetectorRunbook, add_detector
+from constructs_lib.healing.detector import (
+    DEFAULT_DETECTOR_INTERVAL,
+    DetectorRunbook,
+    add_detector,
+    runbooks_by_incident,
+)
 from constructs_lib.healing.patterns import (
     alarm_state_change_pattern,
     auto_scaling_failure_pattern,
@@ -119,12 +124,14 @@ class AutoHealing(Construct):
     :param metrics_namespace: Namespace of the function's EMF metrics. Default: ``<app>/AutoHeal``.
     :param log_level: ``POWERTOOLS_LOG_LEVEL``. Default: ``INFO``.
     :param detector_interval: How often the incident detector (``detector.handler`` of the same
-        code) scans for groups below desired in-service, databases not ``available`` and unhealthy
-        Route 53 health checks of this environment. ``None`` deploys no detector.
+        code, with a read-mostly role of its own) scans for impaired instances, groups below desired
+        in-service, databases not ``available`` and unhealthy Route 53 health checks of this
+        environment and hands what it finds to the function. ``None`` deploys no detector.
         Default: every 5 minutes.
-    :param detector_runbooks: Runbook the detector starts (and follows) per incident kind
-        (``group-capacity``, ``database-unavailable``, ``database-failure``, ``health-check``).
-        Default: none; the detector records and notifies.
+    :param detector_runbooks: Runbook the function starts for a finding of the detector, per incident
+        kind (``group-capacity``, ``database-unavailable``, ``database-failure``, ``health-check``);
+        the detector follows it to its end. Needs the detector. Default: none; findings are recorded
+        and notified.
     :param existing_ledger_table: A table to use as the incident ledger instead of creating one (string
         partition key ``pk``, string sort key ``sk``, time to live on ``expires_at``). Default: a new
         on-demand table, encrypted, with point-in-time recovery, removed per ``removal_policy``.
@@ -169,6 +176,11 @@ class AutoHealing(Construct):
         existing_dead_letter_queue: sqs.IQueue | None = None,
     ) -> None:
         super().__init__(scope, id)
+        if detector_runbooks and detector_interval is None:
+            raise ValueError(
+                "detector_runbooks needs the incident detector (detector_interval is None): "
+                "set detector_interval, or leave detector_runbooks out."
+            )
         app_probe = app_probe or AppProbe()
         app_name, environment_name = naming.app, naming.environment
         incident_window = incident_window or cdk.Duration.minutes(15)
@@ -276,6 +288,7 @@ class AutoHealing(Construct):
             contract.RECOVERY_RUNBOOK_NAME: recovery_runbook.document_name if recovery_runbook else "",
             contract.RECOVERY_RUNBOOK_ROLE_ARN: recovery_runbook.role.role_arn if recovery_runbook else "",
             contract.ALARM_NAME_PREFIX: alarm_name_prefix,
+            contract.RUNBOOKS_BY_INCIDENT: runbooks_by_incident(self, detector_runbooks or {}),
             contract.POWERTOOLS_SERVICE_NAME: self.service_name,
             contract.POWERTOOLS_METRICS_NAMESPACE: metrics_namespace,
             contract.POWERTOOLS_LOG_LEVEL: log_level,
@@ -310,7 +323,7 @@ class AutoHealing(Construct):
         )
 
         # --- permissions ----------------------------------------------------------------------
-        grant_healing_permissions(self, stack, pause_switch, recovery_runbook)
+        grant_healing_permissions(self, stack, recovery_runbook)
 
         # --- event sources --------------------------------------------------------------------
         patterns = {
@@ -415,6 +428,9 @@ class AutoHealing(Construct):
 
         # --- incident detector: the same code's scheduled entry point -------------------------
         self.detector: lambda_.Function | None = None
+        """The incident detector, when deployed."""
+        self.detector_role: iam.IRole | None = None
+        """The detector's own read-mostly role, when deployed."""
         if detector_interval is not None:
             self.detector, self.detector_rule = add_detector(
                 self,
@@ -426,6 +442,7 @@ class AutoHealing(Construct):
                 code=self._code,
                 layer=self._layer,
             )
+            self.detector_role = self.detector.role
 
     def _alarm(
         self, id: str, *, signal: str, metric: cloudwatch.IMetric, description: str, topic: sns.ITopic

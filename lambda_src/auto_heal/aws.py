@@ -504,7 +504,10 @@ class AwsGateway:
         command_id = self._send_command(
             ids,
             document,
-            {"Action": contract.COMMAND_ACTION_DIAGNOSTICS, "ServiceUnit": unit},
+            {
+                contract.COMMAND_PARAMETER_ACTION: contract.COMMAND_ACTION_DIAGNOSTICS,
+                contract.COMMAND_PARAMETER_UNIT: unit,
+            },
             comment=comment,
         )
         return f"diagnostics command {command_id} on {', '.join(ids)}", command_id
@@ -529,11 +532,11 @@ class AwsGateway:
             [instance_id],
             document,
             {
-                "Action": contract.COMMAND_ACTION_RESTART,
-                "ServiceUnit": unit,
-                "HealthCheckPort": str(port),
-                "HealthCheckPath": path,
-                "RetryCount": "0",
+                contract.COMMAND_PARAMETER_ACTION: contract.COMMAND_ACTION_RESTART,
+                contract.COMMAND_PARAMETER_UNIT: unit,
+                contract.COMMAND_PARAMETER_PORT: str(port),
+                contract.COMMAND_PARAMETER_PATH: path,
+                contract.COMMAND_PARAMETER_RETRIES: "0",  # one restart; another is a human's call
             },
             comment=comment,
         )
@@ -687,6 +690,20 @@ class AwsGateway:
             "dynamodb", "get_item", TableName=table, Key=_serialize(key), ConsistentRead=True
         )
         return _deserialize(response["Item"]) if response.get("Item") else None
+
+    # --- hand-over (detector -> healing function) ----------------------------------------------
+    def invoke_async(self, function_name: str, payload: Mapping[str, Any]) -> None:
+        """Hand ``payload`` to ``function_name`` (asynchronous invoke: Lambda queues it, retries the
+        function's failures and sends what it cannot handle to the function's on-failure destination)."""
+        import json
+
+        self._call(
+            "lambda",
+            "invoke",
+            FunctionName=function_name,
+            InvocationType="Event",
+            Payload=json.dumps(payload).encode(),
+        )
 
     # --- notification --------------------------------------------------------------------------
     def publish(self, topic_arn: str, *, subject: str, message: str, attributes: Mapping[str, str]) -> str:

@@ -44,12 +44,15 @@ Optional (default in brackets):
 - ``ALARM_NAME_PREFIX`` [``<APP_NAME>-<ENVIRONMENT_NAME>-``]: only alarms whose name starts with
   it are this environment's; ``<APP_NAME>-<ENVIRONMENT_NAME>-autoheal-*`` (the construct's own
   alarms) are never acted upon.
-- ``RUNBOOKS_BY_INCIDENT`` [``{}``: notify only] (incident detector): JSON object incident kind
+- ``HEALING_FUNCTION_NAME`` [empty] (incident detector only, required there): the healing
+  function's name or ARN; the detector hands each finding to it (asynchronous invoke) and acts on
+  nothing itself.
+- ``RUNBOOKS_BY_INCIDENT`` [``{}``: notify only] (findings of the detector): JSON object incident kind
   (``group-capacity``, ``database-unavailable``, ``database-failure``, ``health-check``) ->
   ``{"document": name, "role_arn": arn, "resource_parameter": name, "parameters": {...}}``; the
-  detector starts that Automation with ``AutomationAssumeRole``, the resource id under
-  ``resource_parameter`` and the fixed ``parameters``, and follows it to its end. Instances found
-  impaired get the event path's treatment (and its recovery runbook where a quick fix fails).
+  healing function starts that Automation with ``AutomationAssumeRole``, the resource id under
+  ``resource_parameter`` and the fixed ``parameters``, and the detector follows it to its end.
+  Instances found impaired get the event path's treatment.
 - ``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_METRICS_NAMESPACE`` [``<APP_NAME>/AutoHeal``],
   ``POWERTOOLS_LOG_LEVEL``: read by Powertools (logger service, EMF namespace, log level).
 
@@ -80,6 +83,7 @@ _HEALTH_PATH = re.compile(contract.HEALTH_PATH_PATTERN)
 _DOCUMENT = re.compile(r"[A-Za-z0-9_.:/-]{3,128}")
 _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}")
 _ALARM_PREFIX = re.compile(r"[^\s]{1,200}")
+_FUNCTION = re.compile(r"(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}")
 
 
 DETECTOR_RUNBOOK_KINDS: tuple[str, ...] = contract.DETECTOR_INCIDENT_KINDS
@@ -129,6 +133,7 @@ class Config:
     alarm_name_prefix: str = ""
     metrics_namespace: str = field(default="")
     runbooks_by_incident: Mapping[str, RunbookSpec] = field(default_factory=dict)
+    healing_function_name: str = ""
 
     def topic_for(self, severity: str) -> str:
         """The topic ARN for ``severity``: its own, else the next higher, else the next lower one."""
@@ -214,6 +219,7 @@ def load_config(environ: Mapping[str, str]) -> Config:
         contract.default_metrics_namespace(app_name)
     )
     runbooks = _runbooks(environ.get(contract.RUNBOOKS_BY_INCIDENT), problems)
+    healing_function = text(contract.HEALING_FUNCTION_NAME, _FUNCTION, default="")
 
     if problems:
         raise ConfigError(problems)
@@ -237,6 +243,7 @@ def load_config(environ: Mapping[str, str]) -> Config:
         alarm_name_prefix=alarm_prefix,
         metrics_namespace=namespace,
         runbooks_by_incident=runbooks,
+        healing_function_name=healing_function,
     )
 
 

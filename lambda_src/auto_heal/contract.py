@@ -33,7 +33,9 @@ RECOVERY_RUNBOOK_NAME = "RECOVERY_RUNBOOK_NAME"
 RECOVERY_RUNBOOK_ROLE_ARN = "RECOVERY_RUNBOOK_ROLE_ARN"
 ALARM_NAME_PREFIX = "ALARM_NAME_PREFIX"
 RUNBOOKS_BY_INCIDENT = "RUNBOOKS_BY_INCIDENT"
-"""Incident detector only: the runbook it starts per incident kind."""
+"""The runbook the healing function starts per incident kind the detector finds."""
+HEALING_FUNCTION_NAME = "HEALING_FUNCTION_NAME"
+"""Incident detector only: the healing function it hands its findings to (asynchronous invoke)."""
 
 # Read by Powertools itself (Powertools for AWS Lambda (Python), "Environment variables").
 POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
@@ -59,6 +61,7 @@ FUNCTION_ENVIRONMENT: tuple[str, ...] = (
     RECOVERY_RUNBOOK_NAME,
     RECOVERY_RUNBOOK_ROLE_ARN,
     ALARM_NAME_PREFIX,
+    RUNBOOKS_BY_INCIDENT,
     POWERTOOLS_SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE,
     POWERTOOLS_LOG_LEVEL,
@@ -66,8 +69,15 @@ FUNCTION_ENVIRONMENT: tuple[str, ...] = (
 )
 """Every variable the healing function receives (the construct sets exactly these)."""
 
-DETECTOR_ENVIRONMENT: tuple[str, ...] = (*FUNCTION_ENVIRONMENT, RUNBOOKS_BY_INCIDENT)
-"""Every variable the incident detector receives: the function's and its runbooks."""
+DETECTOR_ENVIRONMENT: tuple[str, ...] = (*FUNCTION_ENVIRONMENT, HEALING_FUNCTION_NAME)
+"""Every variable the incident detector receives: the function's, and the function to hand findings to."""
+
+# --- what the detector hands the healing function -------------------------------------------------
+DETECTION_SOURCE = "autoheal.detector"
+"""``source`` of a finding the detector sends (an EventBridge-shaped event, delivered by Lambda's
+asynchronous invoke; no rule matches it: the healing rules match ``aws.*`` sources only)."""
+DETECTION_DETAIL_TYPE = "Incident Detected"
+"""``detail-type`` of a finding the detector sends."""
 
 # --- values both sides default to ----------------------------------------------------------------
 DEFAULT_ENVIRONMENT_TAG_KEY = "Environment"
@@ -82,6 +92,13 @@ HEALTH_PATH_PATTERN = r"/[A-Za-z0-9_./~-]{0,200}"
 """A health-check path healing may probe (``fullmatch``): no quotes, spaces, ``$`` or other shell syntax."""
 
 # --- the Run Command document (constructs_lib.healing.commands) ---------------------------------
+COMMAND_PARAMETER_ACTION = "Action"
+COMMAND_PARAMETER_UNIT = "ServiceUnit"
+COMMAND_PARAMETER_PORT = "HealthCheckPort"
+COMMAND_PARAMETER_PATH = "HealthCheckPath"
+COMMAND_PARAMETER_RETRIES = "RetryCount"
+"""The document's parameters (all strings): what to do, the unit, the health endpoint's port and path,
+restarts after the first while unhealthy."""
 COMMAND_ACTION_DIAGNOSTICS = "Diagnostics"
 """``Action`` value: read-only diagnostics."""
 COMMAND_ACTION_RESTART = "RestartService"

@@ -15,6 +15,9 @@ Supported shapes:
 - EventBridge ``EC2 Instance Launch Unsuccessful`` / ``EC2 Instance Terminate Unsuccessful``
   (``aws.autoscaling``)
 - EventBridge ``RDS DB Instance Event`` (``aws.rds``)
+- ``Incident Detected`` (``autoheal.detector``): a finding of the scheduled incident detector, handed
+  over by an asynchronous invoke (no EventBridge rule matches it); it is a claim to be checked, never
+  a fact: the healing function re-reads the resource before anything happens
 """
 
 from __future__ import annotations
@@ -25,11 +28,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import contract
+
 INSTANCE_ID = re.compile(r"i-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 GROUP_NAME = re.compile(r"[^:\x00-\x1f\x7f]{1,255}")
 DB_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,62}")
 ALARM_NAME = re.compile(r"[^\x00-\x1f\x7f]{1,255}")
 EVENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
+HEALTH_CHECK_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[0-9.:+Z-]*")
 _EC2_STATES = frozenset({"pending", "running", "stopping", "stopped", "shutting-down", "terminated"})
 _MAX_INSTANCES_PER_EVENT = 25
@@ -141,6 +147,17 @@ class Detection:
     facts: tuple[tuple[str, str], ...] = ()
     delivered_by: str = "detector"
 
+
+DETECTION_RESOURCE_FORMATS: dict[str, re.Pattern[str]] = {
+    "instance-impaired-system": INSTANCE_ID,
+    "instance-impaired-instance": INSTANCE_ID,
+    "group-capacity": GROUP_NAME,
+    "database-unavailable": DB_IDENTIFIER,
+    "database-failure": DB_IDENTIFIER,
+    "health-check": HEALTH_CHECK_ID,
+}
+"""Every kind of :class:`Detection` and the format of its resource id."""
+_MAX_FACTS = 10
 
 Event = (
     InstanceStateChange
@@ -305,11 +322,39 @@ def _parse_rds(event_id: str, time: str, detail: Mapping[str, Any], _raw: Mappin
     )
 
 
+def _parse_detection(event_id: str, time: str, detail: Mapping[str, Any], _raw: Mapping) -> Parsed:
+    kind = detail.get("kind")
+    if not isinstance(kind, str) or kind not in DETECTION_RESOURCE_FORMATS:
+        return Ignored(f"detector finding of unknown kind {_short(kind)}", event_id)
+    resource_id = _text(detail, "resource_id", DETECTION_RESOURCE_FORMATS[kind])
+    if resource_id is None:
+        return Ignored(f"detector finding {kind} without a valid resource_id", event_id)
+    facts = detail.get("facts")
+    pairs = (
+        tuple(
+            (k[:64], v[:200])
+            for k, v in list(facts.items())[:_MAX_FACTS]
+            if isinstance(k, str) and isinstance(v, str)
+        )
+        if isinstance(facts, Mapping)
+        else ()
+    )
+    return Detection(
+        event_id=event_id,
+        time=time,
+        kind=kind,
+        resource_id=resource_id,
+        summary=_clip(detail.get("summary")),
+        facts=pairs,
+    )
+
+
 _EVENTBRIDGE_PARSERS = {
     ("aws.ec2", "EC2 Instance State-change Notification"): _parse_instance_state,
     ("aws.health", "AWS Health Event"): _parse_health,
     ("aws.cloudwatch", "CloudWatch Alarm State Change"): _parse_alarm_eventbridge,
     ("aws.rds", "RDS DB Instance Event"): _parse_rds,
+    (contract.DETECTION_SOURCE, contract.DETECTION_DETAIL_TYPE): _parse_detection,
 }
 _GROUP_ACTIVITIES = {
     "EC2 Instance Launch Unsuccessful": "launch",

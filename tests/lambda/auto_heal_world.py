@@ -12,7 +12,10 @@
   empty), so GetCommandInvocation output is supplied by the test. moto also accepts any document
   name and parameters in SendCommand; the hooks check them against the registered documents
   (``documents``) as Systems Manager does (unknown document, a value outside ``allowedValues`` or
-  ``allowedPattern``: ``InvalidDocument`` / ``InvalidParameters``).
+  ``allowedPattern``: ``InvalidDocument`` / ``InvalidParameters``). Lambda ``Invoke`` needs docker in
+  moto: the detector's asynchronous hand-over to the healing function is queued here
+  (``invocations``) and delivered by :meth:`World.detect` after the detector's run, as Lambda's
+  asynchronous invoke would.
 - Sample events come from ``tests/events`` (``tests.events.load_event``).
 """
 
@@ -41,6 +44,7 @@ RUNBOOK_ROLE = f"arn:aws:iam::{ACCOUNT}:role/webapp-prod-recovery"
 SEVERITIES = ("low", "medium", "high", "critical")
 FUNCTION_USER_AGENT = "self-healing-web/auto-heal"  # user_agent_extra of the handler's clients
 START = 1_795_000_000.0  # 2026-11-18T11:06:40Z
+FUNCTION_NAME = "webapp-prod-autoheal"
 
 MUTATING_OPERATIONS = frozenset(
     {
@@ -106,6 +110,7 @@ def handler_env(**overrides: str) -> dict[str, str]:
         "RECOVERY_RUNBOOK_NAME": RUNBOOK,
         "RECOVERY_RUNBOOK_ROLE_ARN": RUNBOOK_ROLE,
         "ALARM_NAME_PREFIX": "webapp-prod-",
+        "RUNBOOKS_BY_INCIDENT": "{}",
     }
     env.update(overrides)
     return env
@@ -155,6 +160,7 @@ class AwsHooks:
     unhealthy_checks: set[str] = field(default_factory=set)  # Route 53 health check ids
     automation_status: dict[str, str] = field(default_factory=dict)  # execution id -> status
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)  # Command documents by name
+    invocations: list[dict[str, Any]] = field(default_factory=list)  # asynchronous Lambda invokes
 
     def install(self, session: boto3.session.Session) -> None:
         # before-parameter-build sees the API parameters as the caller passed them;
@@ -175,6 +181,7 @@ class AwsHooks:
         self.unhealthy_checks.clear()
         self.automation_status.clear()
         self.documents.clear()
+        self.invocations.clear()
 
     def fail(self, operation: str, code: str, *, status: int = 400, times: int = -1) -> None:
         """Make ``operation`` (e.g. ``ec2.StartInstances``) fail with ``code``."""
@@ -223,6 +230,9 @@ class AwsHooks:
             if problem is not None:
                 code, message = problem
                 return _response(400, {"Error": {"Code": code, "Message": message}})
+        if name == "lambda.Invoke":  # moto runs functions in docker only: queue the event instead
+            self.invocations.append({"FunctionName": params["FunctionName"], **json.loads(params["Payload"])})
+            return _response(202, {"StatusCode": 202})
         if name == "autoscaling.DescribeInstanceRefreshes":  # not implemented in moto 5.2.5
             group = params["AutoScalingGroupName"]
             rows = []
@@ -486,15 +496,35 @@ class World:
         self.env = handler_env(**overrides)
         handler_module.configure(self.env, session=self.session, clock=lambda: self.now)
 
-    def detect(self, *, remaining_ms: int = 120_000) -> dict[str, Any]:
-        """One scheduled run of the incident detector."""
+    def detect(self, *, remaining_ms: int = 120_000, deliver: bool = True) -> dict[str, Any]:
+        """One scheduled run of the incident detector, then (``deliver``) the healing function's run on
+        each finding it handed over, as Lambda's asynchronous invoke would deliver them (the hooks queued
+        them). ``results`` are the healing function's results, ``dispatched`` the detector's own."""
         from lambda_src.auto_heal import detector
         from lambda_src.auto_heal import handler as handler_module
 
         if handler_module._runtime is None:
             self.configure()
+        detector_env = {**self.env, "HEALING_FUNCTION_NAME": FUNCTION_NAME}
+        saved = handler_module._runtime
+        handler_module.configure(detector_env, session=self.session, clock=lambda: self.now)
         scheduled = {"id": new_id(), "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
-        return detector.handler(scheduled, FakeContext(remaining_ms))
+        try:
+            result = detector.handler(scheduled, FakeContext(remaining_ms))
+        finally:
+            handler_module._runtime = saved  # the healing function has its own environment
+            # What the detector handed over is delivered even when it then asked for a retry.
+            results = self.deliver_invocations() if deliver else []
+        return {**result, "results": results} if "dispatched" in result else result
+
+    def deliver_invocations(self) -> list[dict[str, Any]]:
+        """Run the healing function on each event an asynchronous invoke handed over (the hooks queued it)."""
+        results: list[dict[str, Any]] = []
+        queued, self.hooks.invocations[:] = list(self.hooks.invocations), []
+        for invocation in queued:
+            assert invocation.pop("FunctionName") == FUNCTION_NAME
+            results.extend(self.invoke(invocation)["results"])
+        return results
 
     def invoke(self, event: Any, *, remaining_ms: int = 120_000) -> dict[str, Any]:
         from lambda_src.auto_heal import handler as handler_module

@@ -9,7 +9,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from auto_heal_world import GROUP, RUNBOOK, execution_id, group_alarm_eventbridge, health_event, rds_event
+from auto_heal_world import (
+    GROUP,
+    RUNBOOK,
+    FakeContext,
+    execution_id,
+    group_alarm_eventbridge,
+    health_event,
+    rds_event,
+)
 
 from lambda_src.auto_heal.errors import RetryableHealingError
 
@@ -39,7 +47,7 @@ def test_healthy_environment_has_no_incident(world):
 
     result = world.detect()
 
-    assert result == {"status": "done", "followed": [], "results": []}
+    assert result == {"status": "done", "followed": [], "dispatched": [], "results": []}
     assert world.all_published() == {} and world.hooks.mutations() == []
 
 
@@ -240,3 +248,60 @@ def test_a_throttled_scan_via_botocore_hook_asks_for_a_retry_after_handling_the_
     with pytest.raises(RetryableHealingError, match="scan"):
         world.detect()
     assert len(world.published("critical")) == 1
+
+
+def test_the_detector_itself_only_reads_and_hands_over_via_botocore_hook(world):
+    member = world.members()[0]
+    world.hooks.impaired[member] = "instance"
+
+    result = world.detect(deliver=False)
+
+    assert world.hooks.mutations() == [] and world.all_published() == {}
+    (handed,) = world.hooks.invocations  # queued by the hooks (moto's Invoke needs docker)
+    assert result["dispatched"] == [handed["id"]]
+    assert (handed["FunctionName"], handed["source"], handed["detail-type"]) == (
+        "webapp-prod-autoheal", "autoheal.detector", "Incident Detected",
+    )  # fmt: skip
+    assert (handed["account"], handed["region"]) == ("123456789012", "ap-northeast-1")
+    assert handed["detail"]["kind"] == "instance-impaired-instance"
+    assert handed["detail"]["resource_id"] == member
+
+    world.deliver_invocations()  # the healing function runs it, as Lambda's asynchronous invoke would
+
+    assert world.hooks.mutations() == ["autoscaling.SetInstanceHealth"]
+
+
+def test_detector_without_a_function_to_hand_over_to_acts_on_nothing(world):
+    from lambda_src.auto_heal import detector
+    from lambda_src.auto_heal import handler as handler_module
+
+    make_group_unhealthy(world)
+    world.configure()  # the healing function's environment: no HEALING_FUNCTION_NAME
+    result = detector.handler({"id": "x", "source": "aws.events", "detail": {}}, FakeContext())
+
+    assert result["status"] == "config-invalid"
+    assert "HEALING_FUNCTION_NAME is missing" in result["problems"][0]
+    assert world.hooks.invocations == [] and world.hooks.mutations() == []
+    handler_module._runtime = None
+
+
+def test_a_finding_is_a_claim_the_function_checks_before_anything(world):
+    # A finding handed over (or forged by anyone allowed to invoke the function) about a healthy group
+    group = world.group()
+    claim = {
+        "version": "0",
+        "id": "detector-claim-1",
+        "source": "autoheal.detector",
+        "detail-type": "Incident Detected",
+        "account": "123456789012",
+        "region": "ap-northeast-1",
+        "time": "2026-11-18T11:06:40Z",
+        "resources": [],
+        "detail": {"kind": "group-capacity", "resource_id": group["AutoScalingGroupName"], "facts": {}},
+    }
+
+    result = world.invoke(claim)
+
+    assert statuses(result) == ["ignored"]
+    assert "no longer so" in result["results"][0]["reason"]
+    assert world.hooks.mutations() == [] and world.all_published() == {} and world.incidents() == []
