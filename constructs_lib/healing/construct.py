@@ -95,6 +95,10 @@ class AutoHealing(Construct):
     :param dry_run: Decide and notify without acting. Default: false.
     :param max_actions_per_resource_per_hour: Default: 3.
     :param incident_window: Default: 15 minutes.
+    :param stale_event_age: Events older than this are dropped unprocessed (counted as
+        ``EventRejected``/``stale``): the state they report may have been changed since, on purpose.
+        AWS Health's scheduled changes are acted on until they are due. 1 minute - 6 hours.
+        Default: 15 minutes.
     :param instance_commands: The Run Command document the function sends (diagnostics, restart and
         verify); give the instance-recovery runbook the same one. Default: one created here from
         ``app_probe`` (construct id ``InstanceCommands``).
@@ -154,6 +158,7 @@ class AutoHealing(Construct):
         dry_run: bool = False,
         max_actions_per_resource_per_hour: int = 3,
         incident_window: cdk.Duration | None = None,
+        stale_event_age: cdk.Duration | None = None,
         instance_commands: InstanceCommands | None = None,
         recovery_runbook: InstanceRecoveryRunbook | None = None,
         alarm_topics_to_subscribe: Sequence[sns.ITopic] = (),
@@ -184,6 +189,7 @@ class AutoHealing(Construct):
         app_probe = app_probe or AppProbe()
         app_name, environment_name = naming.app, naming.environment
         incident_window = incident_window or cdk.Duration.minutes(15)
+        stale_event_age = stale_event_age or cdk.Duration.minutes(15)
         max_event_age = max_event_age or cdk.Duration.hours(1)
         timeout = timeout or cdk.Duration.minutes(2)
         alarm_name_prefix = (
@@ -199,6 +205,7 @@ class AutoHealing(Construct):
             alarm_name_prefix=alarm_name_prefix,
             max_actions_per_resource_per_hour=max_actions_per_resource_per_hour,
             incident_window=incident_window,
+            stale_event_age=stale_event_age,
             reserved_concurrency=reserved_concurrency,
             retry_attempts=retry_attempts,
             max_event_age=max_event_age,
@@ -281,6 +288,7 @@ class AutoHealing(Construct):
             contract.DRY_RUN: "true" if dry_run else "false",
             contract.MAX_ACTIONS_PER_RESOURCE_PER_HOUR: str(max_actions_per_resource_per_hour),
             contract.INCIDENT_WINDOW_SECONDS: str(int(incident_window.to_seconds())),
+            contract.STALE_EVENT_SECONDS: str(int(stale_event_age.to_seconds())),
             contract.WEB_SERVICE_UNIT: app_probe.service_unit,
             contract.HEALTH_CHECK_PORT: str(app_probe.port),
             contract.HEALTH_CHECK_PATH: app_probe.health_path,

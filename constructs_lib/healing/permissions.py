@@ -107,7 +107,9 @@ def grant_healing_permissions(
             sid="DescribeWithoutResourceTypes", actions=list(HEALING_UNSCOPED_READS), resources=["*"]
         ),
         iam.PolicyStatement(
-            sid="DescribeThisEnvironmentsAlarms", actions=["cloudwatch:DescribeAlarms"], resources=[alarms]
+            sid="DescribeThisEnvironmentsAlarms",
+            actions=["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"],
+            resources=[alarms],
         ),
         iam.PolicyStatement(
             sid="DescribeDatabases", actions=["rds:DescribeDBInstances"], resources=[_databases(stack)]
@@ -246,8 +248,9 @@ def _acknowledge_scoped_reads(healing: AutoHealing, role: iam.Role, *, alarms: b
         acknowledge(
             role,
             f"AwsSolutions-IAM5[Resource::{nag_arn(healing, 'cloudwatch', f'alarm:{prefix}*')}]",
-            "cloudwatch:DescribeAlarms (read) of this environment's alarms only, by their name prefix: "
-            "the function re-reads the alarm an event names before it trusts it.",
+            "cloudwatch:DescribeAlarms and ListTagsForResource (read) of this environment's alarms only, "
+            "by their name prefix: the function re-reads the alarm an event names, and its tags, before "
+            "it trusts the event.",
         )
 
 

@@ -27,6 +27,7 @@ def validate_props(
     alarm_name_prefix: str,
     max_actions_per_resource_per_hour: int,
     incident_window: cdk.Duration,
+    stale_event_age: cdk.Duration,
     reserved_concurrency: int | None,
     retry_attempts: int,
     max_event_age: cdk.Duration,
@@ -75,6 +76,10 @@ def validate_props(
         raise ValueError(
             f"app_probe.health_path ({app_probe.health_path!r}) must start with '/' and use only letters, "
             "digits and '_./~-' (it is pasted into a shell command on the instance)."
+        )
+    if not 60 <= stale_event_age.to_seconds() <= 21600:
+        raise ValueError(
+            f"stale_event_age ({stale_event_age.to_human_string()}) must be between 1 minute and 6 hours."
         )
     if reserved_concurrency is not None and not 1 <= reserved_concurrency <= 100:
         raise ValueError(

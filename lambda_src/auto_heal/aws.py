@@ -21,7 +21,15 @@ from typing import Any
 
 from . import contract
 from .errors import AwsError, NotOwnedError, PermanentAwsError, TransientAwsError
-from .model import CommandResult, DatabaseFacts, GroupFacts, HealthCheckFacts, InstanceFacts, ResourceRef
+from .model import (
+    AlarmFacts,
+    CommandResult,
+    DatabaseFacts,
+    GroupFacts,
+    HealthCheckFacts,
+    InstanceFacts,
+    ResourceRef,
+)
 
 TRANSIENT_CODES = frozenset(
     {
@@ -328,10 +336,30 @@ class AwsGateway:
             raise
         return _database_facts(rows[0]) if rows else None
 
-    def alarm_threshold(self, alarm_name: str) -> float | None:
+    def describe_alarm(self, alarm_name: str) -> AlarmFacts | None:
+        """The metric alarm of that name in this account and region, with its tags; ``None`` if absent."""
+        from .events import metric_ref
+
         alarms = self._call("cloudwatch", "describe_alarms", AlarmNames=[alarm_name]).get("MetricAlarms", [])
-        threshold = alarms[0].get("Threshold") if alarms else None
-        return float(threshold) if isinstance(threshold, int | float) else None
+        if not alarms:
+            return None
+        raw = alarms[0]
+        metrics = [metric_ref(raw.get("Namespace"), raw.get("MetricName"), raw.get("Dimensions", []))]
+        for query in raw.get("Metrics", []) or []:
+            metric = (query.get("MetricStat") or {}).get("Metric") or {}
+            metrics.append(
+                metric_ref(metric.get("Namespace"), metric.get("MetricName"), metric.get("Dimensions", []))
+            )
+        tags = self._call("cloudwatch", "list_tags_for_resource", ResourceARN=raw["AlarmArn"]).get("Tags", [])
+        threshold = raw.get("Threshold")
+        return AlarmFacts(
+            name=raw["AlarmName"],
+            arn=raw["AlarmArn"],
+            state=raw.get("StateValue", ""),
+            metrics=tuple(m for m in metrics if m is not None and not isinstance(m, str)),
+            tags=_tags(tags),
+            threshold=float(threshold) if isinstance(threshold, int | float) else None,
+        )
 
     def recent_cpu_percent(self, instance_ids: Sequence[str]) -> dict[str, float]:
         """Mean ``AWS/EC2 CPUUtilization`` per instance over the last 10 minutes (instances with data)."""

@@ -29,6 +29,9 @@ Optional (default in brackets):
 - ``MAX_ACTIONS_PER_RESOURCE_PER_HOUR`` [``3``, 1-100]: past it, no action and an escalation.
 - ``INCIDENT_WINDOW_SECONDS`` [``900``, 60-86400]: events about the same resource and incident
   kind within this time of the first one are one incident (one action).
+- ``STALE_EVENT_SECONDS`` [``900``, 60-21600]: an event older than this is dropped (counted as
+  ``EventRejected`` ``stale``), not acted on: the state it reports may have been changed since, on
+  purpose. AWS Health's scheduled changes (retirement) are acted on until their scheduled start.
 - ``WEB_SERVICE_UNIT`` [``webapp``]: systemd unit restarted on a memory alarm (never starting
   with ``-``: systemctl would read it as an option).
 - ``HEALTH_CHECK_PORT`` [``8080``] and ``HEALTH_CHECK_PATH`` [``/health``]: probed on the
@@ -124,6 +127,7 @@ class Config:
     dry_run: bool = False
     max_actions_per_resource_per_hour: int = 3
     incident_window_seconds: int = 900
+    stale_event_seconds: int = 900
     web_service_unit: str = "webapp"
     health_check_port: int = 8080
     health_check_path: str = "/health"
@@ -199,6 +203,7 @@ def load_config(environ: Mapping[str, str]) -> Config:
     dry_run = boolean(contract.DRY_RUN, False)
     max_actions = integer(contract.MAX_ACTIONS_PER_RESOURCE_PER_HOUR, 3, 1, 100)
     window = integer(contract.INCIDENT_WINDOW_SECONDS, 900, 60, 86_400)
+    stale = integer(contract.STALE_EVENT_SECONDS, 900, 60, 21_600)
     unit = text(contract.WEB_SERVICE_UNIT, _UNIT, default="webapp")
     port = integer(contract.HEALTH_CHECK_PORT, 8080, 1, 65_535)
     path = text(contract.HEALTH_CHECK_PATH, _HEALTH_PATH, default="/health")
@@ -234,6 +239,7 @@ def load_config(environ: Mapping[str, str]) -> Config:
         dry_run=dry_run,
         max_actions_per_resource_per_hour=max_actions,
         incident_window_seconds=window,
+        stale_event_seconds=stale,
         web_service_unit=unit,
         health_check_port=port,
         health_check_path=path,

@@ -31,6 +31,7 @@ from .events import (
 )
 from .model import (
     Action,
+    AlarmFacts,
     CaptureDiagnostics,
     CommandResult,
     DatabaseFacts,
@@ -79,6 +80,7 @@ class InstanceTarget:
     trigger: str
     severity: str
     summary: str
+    alarm_name: str = ""  # when an alarm reported it: checked against the alarm itself first
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +227,7 @@ def _triage_alarm(event: AlarmStateChange, config: Config) -> Target | Ignored:
     if signal in ("cpu", "memory"):
         return GroupAlarmTarget(resource_id, signal, severity, name, summary)
     trigger = "impaired-system" if signal == "status-system" else "impaired-instance"
-    return InstanceTarget(resource_id, trigger, severity, summary)
+    return InstanceTarget(resource_id, trigger, severity, summary, alarm_name=name)
 
 
 def _triage_database(event: DatabaseEvent) -> DatabaseTarget | Ignored:
@@ -512,6 +514,41 @@ def _instance_plan(target: InstanceTarget, instance: InstanceFacts) -> Plan:
     return act(
         "standalone, host problem: stop and start it to move it to healthy hardware", StopStartInstance(iid)
     )
+
+
+def alarm_problem(
+    alarm_name: str, expected: tuple[str, str], alarm: AlarmFacts | None, config: Config
+) -> Plan | None:
+    """Why an alarm event must not be acted on, judged on the alarm as CloudWatch describes it (an
+    SNS message or an invoke can say anything), else ``None``.
+
+    ``expected`` is the ``(signal, resource id)`` the event's metrics say. The alarm must exist in this
+    account and region, carry this environment's tag (an alarm named like ours but created by anyone
+    else is not ours), be in ALARM now, and its own metrics must say the same ``(signal, resource)``.
+    """
+    resource = ResourceRef("alarm", alarm_name)
+    if alarm is None:
+        return Plan(
+            Status.NOT_FOUND, f"alarm {alarm_name!r} does not exist in this account and region", resource
+        )
+    if not is_owned(alarm.tags, config):
+        return Plan(
+            Status.NOT_OWNED,
+            f"alarm {alarm_name!r} is not tagged {config.environment_tag_key}={config.environment_name}: "
+            "not this stack's, nothing is done for it",
+            resource,
+        )
+    if alarm.state != "ALARM":
+        return Plan(Status.IGNORED, f"alarm {alarm_name!r} is {alarm.state} now", resource)
+    watched = {c for c in (classify_alarm_metric(m) for m in alarm.metrics) if c is not None}
+    if watched != {expected}:
+        return Plan(
+            Status.IGNORED,
+            f"alarm {alarm_name!r} watches {sorted(watched) or 'nothing healing acts on'}, not {expected} "
+            "as the event says",
+            resource,
+        )
+    return None
 
 
 def rank_hottest(values: Mapping[str, float], candidates: Iterable[str], limit: int) -> tuple[str, ...]:

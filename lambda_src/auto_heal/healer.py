@@ -36,6 +36,7 @@ from .decisions import (
     GroupAlarmTarget,
     InstanceTarget,
     Target,
+    alarm_problem,
     apply_rate_limit,
     at_least,
     database_finding,
@@ -259,6 +260,20 @@ class Healer:
 
     def _decide(self, target: Target) -> Plan:
         config = self.config
+        alarm = None
+        if isinstance(target, GroupAlarmTarget | InstanceTarget) and target.alarm_name:
+            expected = (
+                (target.signal, target.group_name)
+                if isinstance(target, GroupAlarmTarget)
+                else (
+                    "status-system" if target.trigger == "impaired-system" else "status-instance",
+                    target.instance_id,
+                )
+            )
+            alarm = self.aws.describe_alarm(target.alarm_name)
+            refused = alarm_problem(target.alarm_name, expected, alarm, config)
+            if refused is not None:
+                return refused
         match target:
             case InstanceTarget():
                 instance = self.aws.describe_instance(target.instance_id)
@@ -279,7 +294,7 @@ class Healer:
                         utilisation = self.aws.recent_cpu_percent(group.in_service)
                     elif not paused:
                         utilisation = self.aws.recent_memory_percent(group.name, group.in_service)
-                        threshold = self.aws.alarm_threshold(target.alarm_name)
+                        threshold = alarm.threshold if alarm is not None else None
                 return decide_group_alarm(
                     target,
                     group,

@@ -71,6 +71,18 @@ class DatabaseFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class AlarmFacts:
+    """A CloudWatch metric alarm as CloudWatch describes it (not as an event says it is)."""
+
+    name: str
+    arn: str
+    state: str
+    metrics: tuple = ()  # events.MetricRef of its own definition
+    tags: Mapping[str, str] = field(default_factory=dict)
+    threshold: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CommandResult:
     """Outcome of an SSM Run Command invocation on one instance."""
 

@@ -21,10 +21,12 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -526,12 +528,56 @@ class World:
             results.extend(self.invoke(invocation)["results"])
         return results
 
-    def invoke(self, event: Any, *, remaining_ms: int = 120_000) -> dict[str, Any]:
+    def invoke(self, event: Any, *, remaining_ms: int = 120_000, stamp: bool = True) -> dict[str, Any]:
+        """Deliver ``event`` to the healing function. AWS delivers an event moments after it happened:
+        ``stamp`` sets its time(s) to the world's ``now`` (pass ``False`` to keep the event's own)."""
         from lambda_src.auto_heal import handler as handler_module
 
         if handler_module._runtime is None:
             self.configure()
+        if stamp:
+            event = stamped(event, self.now)
         return handler_module.handler(event, FakeContext(remaining_ms))
+
+    def alarm_event(
+        self,
+        name: str,
+        *,
+        signal: str = "cpu",
+        group: str = GROUP,
+        via: str = "eventbridge",
+        tags: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """The event of a group alarm going into ALARM, the alarm made real first: created (or re-tagged)
+        with ``tags`` (default: this environment's tag, as the stacks' Tags give every alarm) and set to
+        ALARM, since the function re-reads the alarm before it trusts the event."""
+        cloudwatch = self.client("cloudwatch")
+        tags = {"Environment": ENV} if tags is None else tags
+        found = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+        if found:
+            if tags:
+                cloudwatch.tag_resource(
+                    ResourceARN=found[0]["AlarmArn"], Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
+                )
+        else:
+            namespace, metric = (
+                ("AWS/EC2", "CPUUtilization") if signal == "cpu" else ("CWAgent", "mem_used_percent")
+            )
+            cloudwatch.put_metric_alarm(
+                AlarmName=name,
+                Namespace=namespace,
+                MetricName=metric,
+                Dimensions=[{"Name": "AutoScalingGroupName", "Value": group}],
+                Statistic="Average",
+                Period=60,
+                EvaluationPeriods=1,
+                Threshold=80.0,
+                ComparisonOperator="GreaterThanThreshold",
+                Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+            )
+        cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="Threshold Crossed")
+        build = group_alarm_sns if via == "sns" else group_alarm_eventbridge
+        return build(name, signal=signal, group=group)
 
     # --- reading the emulator ----------------------------------------------------------------
     def instance(self, instance_id: str) -> dict[str, Any]:
@@ -584,6 +630,33 @@ class World:
 # --------------------------------------------------------------------------------------------
 # Events about the world's resources (sample shapes from tests/events, values varied)
 # --------------------------------------------------------------------------------------------
+def iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def stamped(event: Any, now: float) -> Any:
+    """A copy of ``event`` with its times set to ``now`` (EventBridge ``time``; SNS ``Timestamp`` and the
+    alarm's ``StateChangeTime``); anything else as it is."""
+    if not isinstance(event, dict):
+        return event
+    event = copy.deepcopy(event)
+    if isinstance(event.get("time"), str):
+        event["time"] = iso(now)
+    for record in event.get("Records", []) if isinstance(event.get("Records"), list) else []:
+        sns = record.get("Sns") if isinstance(record, dict) else None
+        if not isinstance(sns, dict):
+            continue
+        sns["Timestamp"] = iso(now)
+        try:
+            message = json.loads(sns.get("Message", ""))
+        except (TypeError, ValueError):
+            continue
+        if isinstance(message, dict) and "StateChangeTime" in message:
+            message["StateChangeTime"] = iso(now)
+            sns["Message"] = json.dumps(message)
+    return event
+
+
 def state_change(instance_id: str, state: str, *, event_id: str | None = None) -> dict[str, Any]:
     event = load_event("ec2-instance-state-change-stopped")
     event["id"] = event_id or new_id()
@@ -640,6 +713,9 @@ def launch_unsuccessful(group: str = GROUP, message: str | None = None) -> dict[
     event = load_event("autoscaling-launch-unsuccessful")
     event["id"] = new_id()
     event["detail"]["AutoScalingGroupName"] = group
+    event["resources"] = [
+        f"arn:aws:autoscaling:{REGION}:{ACCOUNT}:autoScalingGroup:{new_id()}:autoScalingGroupName/{group}"
+    ]
     if message is not None:
         event["detail"]["StatusMessage"] = message
     return event

@@ -14,7 +14,6 @@ from auto_heal_world import (
     RUNBOOK,
     FakeContext,
     execution_id,
-    group_alarm_eventbridge,
     health_event,
     rds_event,
 )
@@ -138,7 +137,7 @@ def test_recovery_runbook_started_by_the_event_path_is_followed_by_the_detector_
         "CWAgent", "mem_used_percent", {"AutoScalingGroupName": GROUP, "InstanceId": hottest}, 97.0
     )
     world.hooks.command_output = "AUTOHEAL_HEALTH=fail\n"
-    world.invoke(group_alarm_eventbridge("webapp-prod-web-memory-high", signal="memory"))
+    world.invoke(world.alarm_event("webapp-prod-web-memory-high", signal="memory"))
     (follow,) = world.ledger_items("FOLLOW#")
     assert follow["document"] == RUNBOOK
     world.hooks.automation_status[execution_id(1)] = "Success"

@@ -8,7 +8,7 @@ faults (access denied) are recorded and notified, and the event is done.
 from __future__ import annotations
 
 import pytest
-from auto_heal_world import group_alarm_eventbridge, state_change
+from auto_heal_world import state_change
 
 from lambda_src.auto_heal.errors import RetryableHealingError
 
@@ -40,7 +40,7 @@ def test_throttled_start_via_botocore_hook_is_reported_kept_for_retry_and_then_d
 
 def test_service_error_on_scale_out_via_botocore_hook_is_retried_without_repeating_diagnostics(world):
     world.hooks.fail("autoscaling.SetDesiredCapacity", "InternalFailure", status=500, times=1)
-    event = group_alarm_eventbridge("webapp-prod-web-cpu-medium")
+    event = world.alarm_event("webapp-prod-web-cpu-medium")
 
     with pytest.raises(RetryableHealingError, match="InternalFailure"):
         world.invoke(event)
@@ -55,7 +55,7 @@ def test_service_error_on_scale_out_via_botocore_hook_is_retried_without_repeati
 
 def test_throttled_notification_after_acting_via_botocore_hook_is_retried_without_acting_again(world):
     world.hooks.fail("sns.Publish", "Throttling", status=400, times=1)
-    event = group_alarm_eventbridge("webapp-prod-web-cpu-medium")
+    event = world.alarm_event("webapp-prod-web-cpu-medium")
 
     with pytest.raises(RetryableHealingError, match="Throttling"):
         world.invoke(event)

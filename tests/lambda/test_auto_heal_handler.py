@@ -15,7 +15,6 @@ from auto_heal_world import (
     RUNBOOK_ROLE,
     execution_id,
     group_alarm_eventbridge,
-    group_alarm_sns,
     health_event,
     launch_unsuccessful,
     rds_event,
@@ -164,7 +163,7 @@ def test_dry_run_changes_nothing_but_records_and_notifies_what_it_would_do(world
     world.stop(member)
 
     world.invoke(state_change(world.standalone, "stopped"))
-    world.invoke(group_alarm_eventbridge("webapp-prod-web-cpu-medium"))
+    world.invoke(world.alarm_event("webapp-prod-web-cpu-medium"))
     world.invoke(state_change(member, "stopping"))
 
     assert world.hooks.mutations() == []
@@ -208,8 +207,8 @@ def test_stopping_then_stopped_is_one_action_by_the_incident_lock_via_botocore_h
 
 
 def test_same_alarm_by_sns_and_eventbridge_is_one_incident_and_one_scale_out(world):
-    by_eventbridge = world.invoke(group_alarm_eventbridge("webapp-prod-web-cpu-medium"))
-    by_sns = world.invoke(group_alarm_sns("webapp-prod-web-cpu-medium"))
+    by_eventbridge = world.invoke(world.alarm_event("webapp-prod-web-cpu-medium"))
+    by_sns = world.invoke(world.alarm_event("webapp-prod-web-cpu-medium", via="sns"))
 
     assert statuses(by_eventbridge) == ["acted"] and statuses(by_sns) == ["duplicate"]
     assert world.group()["DesiredCapacity"] == 3
@@ -255,7 +254,7 @@ def test_cpu_alarm_on_a_target_tracking_group_captures_diagnostics_on_the_hottes
     for instance, cpu in zip(members, (20.0, 97.0, 91.0), strict=True):
         world.put_metric("AWS/EC2", "CPUUtilization", {"InstanceId": instance}, cpu)
 
-    world.invoke(group_alarm_eventbridge("webapp-prod-api-cpu-medium", group="webapp-prod-api"))
+    world.invoke(world.alarm_event("webapp-prod-api-cpu-medium", group="webapp-prod-api"))
 
     assert world.hooks.mutations() == ["ssm.SendCommand"]
     (command,) = world.hooks.params("ssm.SendCommand")  # moto lists every instance as a target
@@ -271,7 +270,7 @@ def test_cpu_alarm_on_a_target_tracking_group_captures_diagnostics_on_the_hottes
 def test_cpu_alarm_on_a_target_tracking_group_at_max_escalates(world):
     world.create_group("webapp-prod-api", desired=2, max_size=2, target_tracking=True)
 
-    world.invoke(group_alarm_eventbridge("webapp-prod-api-cpu-medium", group="webapp-prod-api"))
+    world.invoke(world.alarm_event("webapp-prod-api-cpu-medium", group="webapp-prod-api"))
 
     assert world.group("webapp-prod-api")["DesiredCapacity"] == 2
     (note,) = world.published("high")
@@ -279,7 +278,7 @@ def test_cpu_alarm_on_a_target_tracking_group_at_max_escalates(world):
 
 
 def test_cpu_alarm_on_a_group_without_target_tracking_scales_out_by_one_within_max(world):
-    world.invoke(group_alarm_eventbridge("webapp-prod-web-cpu-medium"))
+    world.invoke(world.alarm_event("webapp-prod-web-cpu-medium"))
 
     assert world.group()["DesiredCapacity"] == 3
     assert len(world.members()) == 3
@@ -309,7 +308,7 @@ def test_memory_alarm_restarts_the_service_on_the_hottest_and_verifies_health_vi
     hottest = memory_alarm(world)
     world.hooks.command_output = "AUTOHEAL_RESTART_RC=0\nAUTOHEAL_HEALTH=ok\nAUTOHEAL_MEM_USED_PERCENT=41.5\n"
 
-    result = world.invoke(group_alarm_eventbridge("webapp-prod-web-memory-high", signal="memory"))
+    result = world.invoke(world.alarm_event("webapp-prod-web-memory-high", signal="memory"))
 
     assert statuses(result) == ["acted"]
     assert world.hooks.mutations() == ["ssm.SendCommand"]
@@ -332,7 +331,7 @@ def test_memory_still_high_after_restart_has_the_group_replace_the_instance_via_
     hottest = memory_alarm(world)
     world.hooks.command_output = "AUTOHEAL_HEALTH=ok\nAUTOHEAL_MEM_USED_PERCENT=93.0\n"
 
-    result = world.invoke(group_alarm_eventbridge("webapp-prod-web-memory-high", signal="memory"))
+    result = world.invoke(world.alarm_event("webapp-prod-web-memory-high", signal="memory"))
 
     assert statuses(result) == ["unresolved"]
     assert world.hooks.mutations() == ["ssm.SendCommand", "autoscaling.SetInstanceHealth"]
@@ -345,7 +344,7 @@ def test_unhealthy_after_restart_starts_the_recovery_runbook_via_botocore_hook(w
     hottest = memory_alarm(world)
     world.hooks.command_output = "AUTOHEAL_HEALTH=fail\nAUTOHEAL_MEM_USED_PERCENT=30.0\n"
 
-    world.invoke(group_alarm_eventbridge("webapp-prod-web-memory-high", signal="memory"))
+    world.invoke(world.alarm_event("webapp-prod-web-memory-high", signal="memory"))
 
     assert world.hooks.mutations() == ["ssm.SendCommand", "ssm.StartAutomationExecution"]
     (execution,) = world.hooks.automations
@@ -368,7 +367,7 @@ def test_unhealthy_after_restart_without_a_runbook_replaces_the_instance_via_bot
     hottest = memory_alarm(world)
     world.hooks.command_output = "AUTOHEAL_HEALTH=fail\n"
 
-    world.invoke(group_alarm_eventbridge("webapp-prod-web-memory-high", signal="memory"))
+    world.invoke(world.alarm_event("webapp-prod-web-memory-high", signal="memory"))
 
     assert world.hooks.mutations() == ["ssm.SendCommand", "autoscaling.SetInstanceHealth"]
     assert world.health(hottest) == "Unhealthy"
@@ -377,7 +376,7 @@ def test_unhealthy_after_restart_without_a_runbook_replaces_the_instance_via_bot
 def test_restart_with_no_verifiable_output_counts_as_not_helped(world):
     # moto's Run Command returns Success with empty output: health unknown -> runbook.
     memory_alarm(world)
-    world.invoke(group_alarm_eventbridge("webapp-prod-web-memory-high", signal="memory"))
+    world.invoke(world.alarm_event("webapp-prod-web-memory-high", signal="memory"))
     assert world.hooks.mutations() == ["ssm.SendCommand", "ssm.StartAutomationExecution"]
 
 
