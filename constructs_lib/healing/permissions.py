@@ -49,12 +49,14 @@ HEALING_UNSCOPED_READS: tuple[str, ...] = (
     "autoscaling:DescribePolicies",
     "autoscaling:DescribeInstanceRefreshes",
     "cloudwatch:GetMetricData",
+    "ssm:DescribeInstanceInformation",
     "ssm:GetCommandInvocation",
 )
-"""The function's reads on ``*``: EC2 and Auto Scaling ``Describe*`` actions and ``GetMetricData``
-have no resource types (Service Authorization Reference, each service's "Actions" table; EC2 User
-Guide, "Describe actions do not support resource-level permissions"); a command invocation is named by
-its id, known only after SendCommand."""
+"""The function's reads on ``*``: EC2 and Auto Scaling ``Describe*`` actions, ``GetMetricData`` and
+``DescribeInstanceInformation`` (the SSM agent's ping, checked before Run Command) have no resource
+types (Service Authorization Reference, each service's "Actions" table; EC2 User Guide, "Describe
+actions do not support resource-level permissions"); a command invocation is named by its id, known
+only after SendCommand."""
 
 DETECTOR_UNSCOPED_READS: tuple[str, ...] = (
     "ec2:DescribeInstanceStatus",
@@ -155,8 +157,9 @@ def grant_healing_permissions(
         healing.role,
         "AwsSolutions-IAM5[Resource::*]",
         f"{', '.join(HEALING_UNSCOPED_READS)}: read-only, and none has a resource type in IAM (EC2 and "
-        "Auto Scaling Describe*, GetMetricData) or a resource known before the call (a command "
-        "invocation is named by the id SendCommand returns). X-Ray trace writes when tracing is on.",
+        "Auto Scaling Describe*, GetMetricData, SSM DescribeInstanceInformation) or a resource known "
+        "before the call (a command invocation is named by the id SendCommand returns). X-Ray trace "
+        "writes when tracing is on.",
     )
     acknowledge(
         healing.role,

@@ -202,6 +202,7 @@ class AwsGateway:
             lifecycle_state=membership.get("LifecycleState"),
             health_status=membership.get("HealthStatus"),
             group=group,
+            state_reason=str((raw.get("StateReason") or {}).get("Code", "")),
         )
 
     def describe_group(self, name: str, *, with_refresh: bool = False) -> GroupFacts | None:
@@ -411,6 +412,25 @@ class AwsGateway:
                 index = int(result["Id"][1:])
                 averages[ids[index]] = sum(values) / len(values)
         return averages
+
+    def agent_status(self, instance_ids: Sequence[str]) -> dict[str, str]:
+        """The SSM agent's ``PingStatus`` per instance (``Online``, ``ConnectionLost``, ``Inactive``);
+        ``NotRegistered`` for an instance Systems Manager does not know (no agent, no instance profile)."""
+        ids = list(instance_ids)
+        if not ids:
+            return {}
+        response = self._call(
+            "ssm",
+            "describe_instance_information",
+            Filters=[{"Key": "InstanceIds", "Values": ids}],
+            MaxResults=50,
+        )
+        found = {
+            row["InstanceId"]: str(row.get("PingStatus", "Unknown"))
+            for row in response.get("InstanceInformationList", [])
+            if row.get("InstanceId") in ids
+        }
+        return {i: found.get(i, "NotRegistered") for i in ids}
 
     # --- tag guards ----------------------------------------------------------------------------
     def require_owned_instance(self, instance_id: str) -> InstanceFacts:

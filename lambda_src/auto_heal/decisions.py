@@ -60,6 +60,25 @@ HEALTH_RETIREMENT = frozenset(
     {"AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED", "AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED"}
 )
 
+DELIBERATE_STOP_REASONS: dict[str, str] = {
+    "Client.UserInitiatedShutdown": "stopped or terminated through the EC2 API",
+    "Client.UserInitiatedHibernate": "hibernated through the EC2 API",
+    "Client.InstanceInitiatedShutdown": "shut down from inside its operating system",
+}
+"""State reasons that mean someone (or something) chose to stop the instance (EC2 API Reference,
+``StateReason``: ``Client.UserInitiatedShutdown`` "The instance was shut down using the Amazon EC2
+API", ``Client.UserInitiatedHibernate`` "Hibernation was initiated on the instance",
+``Client.InstanceInitiatedShutdown`` "The instance was shut down from the operating system of the
+instance"). Who it was - an operator, a schedule, FIS, any automation - only CloudTrail's
+``StopInstances`` / ``TerminateInstances`` record tells; the function cannot. The host-side reasons
+(``Server.ScheduledStop``: retirement; ``Server.InternalError``, ``Server.SpotInstance*``...) are not
+deliberate: healing brings such an instance back."""
+
+WHO_STOPPED_IT = (
+    "the EC2 API does not say who (an operator, a schedule, any automation): CloudTrail's StopInstances "
+    "or TerminateInstances record does"
+)
+
 # Auto Scaling lifecycle states in which the group, not healing, owns the instance.
 _GROUP_BUSY_PREFIXES = ("Pending", "Terminating", "Terminated", "Warmed:", "Detaching", "Detached")
 _GROUP_BUSY_STATES = frozenset({"Standby", "EnteringStandby", "Quarantined"})
@@ -488,11 +507,22 @@ def _instance_plan(target: InstanceTarget, instance: InstanceFacts) -> Plan:
             f"member of group {group}: mark it unhealthy so the group replaces it", MarkUnhealthy(group, iid)
         )
 
-    # A standalone instance: healing brings it back itself.
-    if trigger == "terminated" or state in ("shutting-down", "terminated"):
+    # A standalone instance: intent first. Stopped on purpose: left alone (a low notice says so).
+    deliberate = DELIBERATE_STOP_REASONS.get(instance.state_reason)
+    gone = trigger == "terminated" or state in ("shutting-down", "terminated")
+    if deliberate and (gone or state in ("stopping", "stopped")):
         return Plan(
             Status.NOTIFY,
-            "standalone instance terminated: it cannot be healed, recreate it",
+            f"standalone instance {deliberate} ({instance.state_reason}): deliberate, left alone; "
+            f"{WHO_STOPPED_IT}",
+            incident_kind="instance-terminated" if gone else "instance-stopped",
+            severity="low",
+        )
+    if gone:
+        return Plan(
+            Status.NOTIFY,
+            f"standalone instance terminated ({instance.state_reason or 'no state reason'}): it cannot be "
+            "healed, recreate it",
             incident_kind="instance-terminated",
             severity=at_least(severity, "high"),
         )
@@ -668,9 +698,10 @@ def decide_after_restart(
 ) -> FollowUp:
     """Judge a service restart: healthy and memory below the threshold -> resolved.
 
-    Memory still high -> the group replaces the instance (a restart did not free it). Unhealthy
-    or unverifiable -> the recovery runbook (reboot, diagnostics, restart, verify, replace), or,
-    without one, replacement by the group.
+    Memory still high -> the group replaces the instance (a restart did not free it). Unhealthy or
+    unverifiable: a group member is marked unhealthy (its group replaces it; a runbook would reboot it
+    behind the group's back while the load balancer and the group replace it mid-run); a standalone
+    instance gets the recovery runbook (reboot, diagnostics, restart, verify), or, without one, a human.
     """
     iid = action.instance_id
     replace = (MarkUnhealthy(action.group_name, iid),) if action.group_name else ()
@@ -680,9 +711,11 @@ def decide_after_restart(
             if result.status != "Success"
             else f"the health check after the restart is {result.health}"
         )
+        if action.group_name:
+            return FollowUp(False, f"{why}: marking it unhealthy, its group replaces it", replace)
         if runbook_configured:
             return FollowUp(False, f"{why}: starting the recovery runbook", (StartRecoveryRunbook(iid),))
-        return FollowUp(False, f"{why}: no recovery runbook configured, replacing the instance", replace)
+        return FollowUp(False, f"{why}: no recovery runbook configured, a human must look")
     threshold, used = action.memory_threshold_percent, result.mem_used_percent
     if threshold is not None and used is not None and used >= threshold:
         return FollowUp(
@@ -692,6 +725,20 @@ def decide_after_restart(
         )
     level = f"{used:.0f}%" if used is not None else "not reported"
     return FollowUp(True, f"service healthy after the restart, memory {level}")
+
+
+def decide_agent_offline(action: RestartService, ping_status: str) -> FollowUp:
+    """The SSM agent of the instance to restart is not ``Online`` (``ConnectionLost``, ``Inactive``,
+    not registered): Run Command would wait for it and time out, so none is sent. A group member is
+    marked unhealthy (its group replaces it); a standalone instance is left to a human (notified)."""
+    why = f"the SSM agent of {action.instance_id} is {ping_status}: no command sent"
+    if action.group_name:
+        return FollowUp(
+            False,
+            f"{why}; marking it unhealthy, its group replaces it",
+            (MarkUnhealthy(action.group_name, action.instance_id),),
+        )
+    return FollowUp(False, f"{why}; a human must look (standalone instance)")
 
 
 def classify_launch_failure(status_message: str) -> str:

@@ -41,6 +41,7 @@ from .decisions import (
     at_least,
     database_finding,
     decide_after_restart,
+    decide_agent_offline,
     decide_database,
     decide_detection,
     decide_group_activity,
@@ -83,6 +84,10 @@ AUTOMATION_DONE = {
     "NotFound": False,
 }
 """Final Automation execution statuses, and whether each means the runbook succeeded."""
+
+AGENT_ONLINE = "Online"
+"""The SSM agent's ``PingStatus`` when it takes commands (Systems Manager API Reference,
+``InstanceInformation.PingStatus``: Online | ConnectionLost | Inactive)."""
 
 
 class Telemetry(Protocol):
@@ -445,14 +450,26 @@ class Healer:
                 detail = aws.set_desired_capacity(action.group_name, action.desired_capacity)
                 return ActionResult(action, ok, detail), None
             case CaptureDiagnostics():
+                # Run Command to an agent that is not Online waits and times out: only online ones.
+                agents = aws.agent_status(action.instance_ids)
+                online = tuple(i for i in action.instance_ids if agents[i] == AGENT_ONLINE)
+                offline = ", ".join(f"{i} ({agents[i]})" for i in action.instance_ids if i not in online)
+                if not online:
+                    return ActionResult(action, "not-sent", f"no SSM agent online: {offline}"), None
                 detail, command_id = aws.send_diagnostics(
-                    action.instance_ids,
+                    online,
                     document=config.command_document,
                     unit=config.web_service_unit,
                     comment=f"autoheal {incident.incident_id} diagnostics",
                 )
+                if offline:
+                    detail += f"; not sent to {offline}: SSM agent not online"
                 return ActionResult(action, ok, detail, {"command_id": command_id}), None
             case RestartService():
+                ping = aws.agent_status([action.instance_id])[action.instance_id]
+                if ping != AGENT_ONLINE:
+                    follow_up = decide_agent_offline(action, ping)
+                    return ActionResult(action, "not-sent", f"SSM agent {ping}: no command sent"), follow_up
                 result = aws.restart_service(
                     action.instance_id,
                     document=config.command_document,
@@ -580,6 +597,8 @@ class Healer:
             return "notified", plan.severity
         if any(r.outcome == "failed" for r in results):
             return "failed", at_least(escalate(plan.severity), "high")
+        if resolved and results and all(r.outcome == "not-sent" for r in results):
+            return "notified", plan.severity  # nothing could be sent (no SSM agent online): said so
         if self.config.dry_run:
             return "dry-run", plan.severity
         if not resolved:

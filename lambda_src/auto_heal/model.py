@@ -37,6 +37,7 @@ class InstanceFacts:
     lifecycle_state: str | None = None  # InService, Pending, Terminating, Standby, Warmed:Running, ...
     health_status: str | None = None  # Healthy | Unhealthy (Auto Scaling's view)
     group: GroupFacts | None = None
+    state_reason: str = ""  # StateReason.Code of the last state change, e.g. Client.UserInitiatedShutdown
 
     @property
     def group_tag(self) -> str | None:

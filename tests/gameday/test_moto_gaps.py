@@ -485,3 +485,27 @@ def test_send_command_checks_the_document_and_its_parameters_as_ssm_does():
     with mock_aws():  # plain moto again once the fills are off
         ssm = boto3.client("ssm", region_name="ap-northeast-1")
         assert ssm.send_command(InstanceIds=["i-0123456789abcdef0"], DocumentName="nothing")["Command"]
+
+
+def test_describe_instance_information_reports_running_instances_online_and_what_a_drill_sets():
+    from moto import mock_aws
+
+    with mock_aws(), moto_gaps.applied():
+        ec2 = boto3.client("ec2", region_name="ap-northeast-1")
+        ids = [
+            i["InstanceId"]
+            for i in ec2.run_instances(ImageId="ami-12345678", MinCount=3, MaxCount=3)["Instances"]
+        ]
+        ec2.stop_instances(InstanceIds=[ids[1]])
+        moto_gaps.AGENT_PING[ids[2]] = "NotRegistered"
+        ssm = boto3.client("ssm", region_name="ap-northeast-1")
+
+        rows = ssm.describe_instance_information(Filters=[{"Key": "InstanceIds", "Values": ids}])[
+            "InstanceInformationList"
+        ]
+
+        assert {r["InstanceId"]: r["PingStatus"] for r in rows} == {
+            ids[0]: "Online",
+            ids[1]: "ConnectionLost",
+        }
+    assert moto_gaps.AGENT_PING == {}  # cleared with the fills

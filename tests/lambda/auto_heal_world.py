@@ -12,7 +12,9 @@
   empty), so GetCommandInvocation output is supplied by the test. moto also accepts any document
   name and parameters in SendCommand; the hooks check them against the registered documents
   (``documents``) as Systems Manager does (unknown document, a value outside ``allowedValues`` or
-  ``allowedPattern``: ``InvalidDocument`` / ``InvalidParameters``). Lambda ``Invoke`` needs docker in
+  ``allowedPattern``: ``InvalidDocument`` / ``InvalidParameters``). ``DescribeInstanceInformation``
+  (the SSM agent's ping) is missing from moto 5.2.5: the hooks answer it, every agent ``Online``
+  unless a test sets ``agents[instance_id]``. Lambda ``Invoke`` needs docker in
   moto: the detector's asynchronous hand-over to the healing function is queued here
   (``invocations``) and delivered by :meth:`World.detect` after the detector's run, as Lambda's
   asynchronous invoke would.
@@ -163,6 +165,7 @@ class AwsHooks:
     automation_status: dict[str, str] = field(default_factory=dict)  # execution id -> status
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)  # Command documents by name
     invocations: list[dict[str, Any]] = field(default_factory=list)  # asynchronous Lambda invokes
+    agents: dict[str, str] = field(default_factory=dict)  # instance -> SSM agent PingStatus (else Online)
 
     def install(self, session: boto3.session.Session) -> None:
         # before-parameter-build sees the API parameters as the caller passed them;
@@ -184,6 +187,7 @@ class AwsHooks:
         self.automation_status.clear()
         self.documents.clear()
         self.invocations.clear()
+        self.agents.clear()
 
     def fail(self, operation: str, code: str, *, status: int = 400, times: int = -1) -> None:
         """Make ``operation`` (e.g. ``ec2.StartInstances``) fail with ``code``."""
@@ -232,6 +236,14 @@ class AwsHooks:
             if problem is not None:
                 code, message = problem
                 return _response(400, {"Error": {"Code": code, "Message": message}})
+        if name == "ssm.DescribeInstanceInformation":  # not implemented in moto 5.2.5
+            wanted = next((f["Values"] for f in params.get("Filters", []) if f["Key"] == "InstanceIds"), [])
+            rows = [
+                {"InstanceId": i, "PingStatus": self.agents.get(i, "Online"), "PlatformType": "Linux"}
+                for i in wanted
+                if self.agents.get(i, "Online") != "NotRegistered"
+            ]
+            return _response(200, {"InstanceInformationList": rows})
         if name == "lambda.Invoke":  # moto runs functions in docker only: queue the event instead
             self.invocations.append({"FunctionName": params["FunctionName"], **json.loads(params["Payload"])})
             return _response(202, {"StatusCode": 202})
@@ -432,7 +444,18 @@ class World:
 
     # --- acting on the emulator (as the outside world would) --------------------------------
     def stop(self, instance_id: str) -> None:
+        """Stop it through the EC2 API, as an operator or a schedule would (Client.UserInitiatedShutdown)."""
         self.client("ec2").stop_instances(InstanceIds=[instance_id])
+
+    def host_stop(self, instance_id: str, code: str = "Server.ScheduledStop") -> None:
+        """AWS stops it (retirement by default): moto records every stop as ``Client.UserInitiatedShutdown``,
+        so the backend's state reason is patched afterwards (patched backend state)."""
+        from moto.ec2.models import ec2_backends
+        from moto.ec2.models.instances import StateReason
+
+        self.stop(instance_id)
+        instance = ec2_backends[ACCOUNT][REGION].get_instance(instance_id)
+        instance.state_reason = StateReason(f"{code}: the instance was stopped by AWS", code)
 
     def put_metric(self, namespace: str, name: str, dimensions: dict[str, str], value: float) -> None:
         self.client("cloudwatch").put_metric_data(

@@ -7,6 +7,7 @@ from auto_heal_world import handler_env
 
 from lambda_src.auto_heal.config import load_config
 from lambda_src.auto_heal.decisions import (
+    DELIBERATE_STOP_REASONS,
     DatabaseTarget,
     DetectionTarget,
     GroupActivityTarget,
@@ -17,6 +18,7 @@ from lambda_src.auto_heal.decisions import (
     classify_launch_failure,
     database_finding,
     decide_after_restart,
+    decide_agent_offline,
     decide_database,
     decide_detection,
     decide_group_activity,
@@ -85,8 +87,10 @@ def member(
     )
 
 
-def standalone(state="stopped", tags=None) -> InstanceFacts:
-    return InstanceFacts(instance_id=I1, state=state, tags=OWNED if tags is None else tags)
+def standalone(state="stopped", tags=None, reason="") -> InstanceFacts:
+    return InstanceFacts(
+        instance_id=I1, state=state, tags=OWNED if tags is None else tags, state_reason=reason
+    )
 
 
 def target(trigger="stopped", severity="medium") -> InstanceTarget:
@@ -295,6 +299,41 @@ def test_standalone_instance(trigger, state, status, actions):
     assert (plan.status, plan.actions) == (status, actions)
 
 
+@pytest.mark.parametrize("reason", list(DELIBERATE_STOP_REASONS))
+@pytest.mark.parametrize(
+    ("trigger", "state", "kind"),
+    [
+        ("stopped", "stopped", "instance-stopped"),
+        ("stopping", "stopping", "instance-stopped"),
+        ("terminated", "terminated", "instance-terminated"),
+        ("terminated", "shutting-down", "instance-terminated"),
+        ("impaired-system", "stopped", "instance-stopped"),
+        ("retirement", "stopped", "instance-stopped"),
+    ],
+)
+def test_a_standalone_instance_stopped_on_purpose_is_left_alone_with_a_low_notice(
+    reason, trigger, state, kind
+):
+    plan = decide(standalone(state=state, reason=reason), trigger, severity="high")
+    assert (plan.status, plan.severity, plan.incident_kind, plan.actions) == (Status.NOTIFY, "low", kind, ())
+    assert reason in plan.reason and "CloudTrail" in plan.reason
+
+
+@pytest.mark.parametrize(
+    "reason", ["Server.ScheduledStop", "Server.InternalError", "Server.SpotInstanceShutdown"]
+)
+def test_a_standalone_instance_stopped_by_its_host_is_started(reason):
+    assert decide(standalone(state="stopped", reason=reason)).actions == (StartInstance(I1),)
+
+
+def test_a_group_member_stopped_on_purpose_is_still_replaced_as_auto_scaling_itself_would():
+    facts = member(state="stopped")
+    facts = InstanceFacts(
+        **{**{f: getattr(facts, f) for f in facts.__slots__}, "state_reason": "Client.UserInitiatedShutdown"}
+    )
+    assert decide(facts).actions == (MarkUnhealthy("webapp-prod-web", I1),)
+
+
 def test_standalone_instance_terminated_is_notified_at_high_severity():
     plan = decide(standalone(state="terminated"), "terminated", severity="medium")
     assert (plan.status, plan.severity, plan.incident_kind) == (Status.NOTIFY, "high", "instance-terminated")
@@ -413,13 +452,23 @@ def test_restart_with_memory_still_high_has_the_group_replace_the_instance():
         CommandResult("c", "Waiting"),
     ],
 )
-def test_restart_that_did_not_help_starts_the_runbook_or_without_one_replaces(result):
-    assert decide_after_restart(RESTART, result, runbook_configured=True).actions == (
+def test_restart_that_did_not_help_replaces_a_member_and_runs_the_runbook_for_a_standalone(result):
+    for runbook_configured in (True, False):  # a member is never rebooted by a runbook
+        assert decide_after_restart(RESTART, result, runbook_configured=runbook_configured).actions == (
+            MarkUnhealthy("webapp-prod-web", I1),
+        )
+    standalone_restart = RestartService(I1, None)
+    assert decide_after_restart(standalone_restart, result, runbook_configured=True).actions == (
         StartRecoveryRunbook(I1),
     )
-    assert decide_after_restart(RESTART, result, runbook_configured=False).actions == (
-        MarkUnhealthy("webapp-prod-web", I1),
-    )
+    alone = decide_after_restart(standalone_restart, result, runbook_configured=False)
+    assert alone.actions == () and "a human must look" in alone.reason
+
+
+def test_an_offline_agent_replaces_a_member_and_leaves_a_standalone_to_a_human():
+    assert decide_agent_offline(RESTART, "ConnectionLost").actions == (MarkUnhealthy("webapp-prod-web", I1),)
+    alone = decide_agent_offline(RestartService(I1, None), "Inactive")
+    assert alone.actions == () and not alone.resolved and "Inactive" in alone.reason
 
 
 # --- launch failures and databases ------------------------------------------------------------

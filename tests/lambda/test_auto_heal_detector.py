@@ -11,7 +11,6 @@ import json
 import pytest
 from auto_heal_world import (
     GROUP,
-    RUNBOOK,
     FakeContext,
     execution_id,
     health_event,
@@ -124,25 +123,6 @@ def test_failed_runbook_is_escalated_via_botocore_hook(world):
     (note,) = world.published("critical")
     assert "runbook FAILED" in note["Subject"] and "verifying health" in note["Message"]
     assert world.incidents()[0]["status"] == "runbook-failed"
-
-
-def test_recovery_runbook_started_by_the_event_path_is_followed_by_the_detector_via_botocore_hook(world):
-    world.client("cloudwatch").put_metric_alarm(
-        AlarmName="webapp-prod-web-memory-high", Namespace="CWAgent", MetricName="mem_used_percent",
-        Dimensions=[{"Name": "AutoScalingGroupName", "Value": GROUP}], Statistic="Average", Period=60,
-        EvaluationPeriods=1, Threshold=90.0, ComparisonOperator="GreaterThanThreshold",
-    )  # fmt: skip
-    hottest = world.members()[0]
-    world.put_metric(
-        "CWAgent", "mem_used_percent", {"AutoScalingGroupName": GROUP, "InstanceId": hottest}, 97.0
-    )
-    world.hooks.command_output = "AUTOHEAL_HEALTH=fail\n"
-    world.invoke(world.alarm_event("webapp-prod-web-memory-high", signal="memory"))
-    (follow,) = world.ledger_items("FOLLOW#")
-    assert follow["document"] == RUNBOOK
-    world.hooks.automation_status[execution_id(1)] = "Success"
-
-    assert world.detect()["followed"][0]["incident_status"] == "runbook-succeeded"
 
 
 def test_impaired_standalone_instance_gets_the_event_paths_recovery_and_only_once_via_botocore_hook(world):

@@ -266,7 +266,7 @@ def test_random_json_payloads_never_raise_and_never_act(world):
 
 def real_events(world) -> list[dict[str, Any]]:
     """Events about this environment's real resources, each of which the function acts on as it is."""
-    world.stop(world.standalone)
+    world.host_stop(world.standalone)  # a retirement stop: healed when the event is genuine
     member = world.members()[0]
     return [
         stamped(state_change(world.standalone, "stopped"), world.now),

@@ -127,6 +127,15 @@ GAPS: tuple[Gap, ...] = (
         "DescribeInstanceRefreshes (Amazon EC2 Auto Scaling API Reference)",
     ),
     Gap(
+        "api:ssm:DescribeInstanceInformation",
+        "The API is missing: moto runs no SSM agent, so nothing reports its ping.",
+        "Answers for the region's instances as if the app's image runs the agent (its instance profile "
+        "allows it): PingStatus Online while running, ConnectionLost otherwise; a drill may set an "
+        "instance's status in AGENT_PING (NotRegistered: not listed at all).",
+        "DescribeInstanceInformation (AWS Systems Manager API Reference): InstanceInformation.PingStatus "
+        "Online | ConnectionLost | Inactive",
+    ),
+    Gap(
         "behaviour:ssm:SendCommand",
         "A command sent to InstanceIds (no Targets) is recorded as sent to every instance of the "
         "region: an empty Targets filter matches them all. Any document name and any parameters are "
@@ -199,6 +208,9 @@ SKIPPED_TYPES: Mapping[str, str] = {
 
 A type moto cannot create that is *not* in this table stops the deploy with an error naming it:
 decide whether to fill it here or skip it (with a reason) before the game day goes on."""
+
+AGENT_PING: dict[str, str] = {}
+"""Instance id -> the SSM agent's PingStatus a drill sets (see the DescribeInstanceInformation fill)."""
 
 _lock = threading.RLock()
 _depth = 0
@@ -614,6 +626,27 @@ def _describe_instance_refreshes_api() -> None:
     _patch(AutoScalingResponse, "describe_instance_refreshes", describe_instance_refreshes)
 
 
+def _describe_instance_information_api() -> None:
+    from moto.core.responses import ActionResult
+    from moto.ec2.models import ec2_backends
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    def describe_instance_information(self: SimpleSystemManagerResponse) -> ActionResult:
+        filters = self._get_param("Filters") or []
+        wanted = next((f.get("Values", []) for f in filters if f.get("Key") == "InstanceIds"), None)
+        rows = []
+        for instance in ec2_backends[self.current_account][self.region].all_instances():
+            if wanted is not None and instance.id not in wanted:
+                continue
+            ping = AGENT_PING.get(instance.id, "Online" if instance.state == "running" else "ConnectionLost")
+            if ping != "NotRegistered":
+                rows.append({"InstanceId": instance.id, "PingStatus": ping, "PlatformType": "Linux"})
+        return ActionResult({"InstanceInformationList": rows})
+
+    _patch(SimpleSystemManagerResponse, "describe_instance_information", describe_instance_information)
+    _undo.append(AGENT_PING.clear)
+
+
 def _send_command_targets() -> None:
     from moto.ssm.models import Command, SimpleSystemManagerBackend
 
@@ -765,5 +798,6 @@ _FILLS: tuple[Callable[[], None], ...] = (
     _elbv2_attributes,
     _replace_unhealthy_instances,
     _describe_instance_refreshes_api,
+    _describe_instance_information_api,
     _send_command_targets,
 )
