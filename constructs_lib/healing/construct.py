@@ -93,7 +93,12 @@ class AutoHealing(Construct):
         verified. Default: ``AppProbe()`` (unit ``webapp``, port 8080, ``/health``).
     :param alarm_name_prefix: Alarms of this environment. Default: ``<app>-<environment>-``.
     :param dry_run: Decide and notify without acting. Default: false.
-    :param max_actions_per_resource_per_hour: Default: 3.
+    :param max_actions_per_resource_per_hour: Actions per resource and incident kind in any 60 minutes
+        (a sliding window); past it, escalate instead. Read-only diagnostics take no slot. Default: 3.
+    :param max_replacement_percent: At most this share of an Auto Scaling group's in-service instances
+        (at least one) is replaced per ``replacement_window``, across all incidents; the rest is
+        escalated. Default: 25.
+    :param replacement_window: Default: 15 minutes.
     :param incident_window: Default: 15 minutes.
     :param stale_event_age: Events older than this are dropped unprocessed (counted as
         ``EventRejected``/``stale``): the state they report may have been changed since, on purpose.
@@ -157,6 +162,8 @@ class AutoHealing(Construct):
         alarm_name_prefix: str | None = None,
         dry_run: bool = False,
         max_actions_per_resource_per_hour: int = 3,
+        max_replacement_percent: int = 25,
+        replacement_window: cdk.Duration | None = None,
         incident_window: cdk.Duration | None = None,
         stale_event_age: cdk.Duration | None = None,
         instance_commands: InstanceCommands | None = None,
@@ -190,6 +197,7 @@ class AutoHealing(Construct):
         app_name, environment_name = naming.app, naming.environment
         incident_window = incident_window or cdk.Duration.minutes(15)
         stale_event_age = stale_event_age or cdk.Duration.minutes(15)
+        replacement_window = replacement_window or cdk.Duration.minutes(15)
         max_event_age = max_event_age or cdk.Duration.hours(1)
         timeout = timeout or cdk.Duration.minutes(2)
         alarm_name_prefix = (
@@ -204,6 +212,8 @@ class AutoHealing(Construct):
             app_probe=app_probe,
             alarm_name_prefix=alarm_name_prefix,
             max_actions_per_resource_per_hour=max_actions_per_resource_per_hour,
+            max_replacement_percent=max_replacement_percent,
+            replacement_window=replacement_window,
             incident_window=incident_window,
             stale_event_age=stale_event_age,
             reserved_concurrency=reserved_concurrency,
@@ -289,6 +299,8 @@ class AutoHealing(Construct):
             contract.MAX_ACTIONS_PER_RESOURCE_PER_HOUR: str(max_actions_per_resource_per_hour),
             contract.INCIDENT_WINDOW_SECONDS: str(int(incident_window.to_seconds())),
             contract.STALE_EVENT_SECONDS: str(int(stale_event_age.to_seconds())),
+            contract.MAX_REPLACEMENT_PERCENT: str(max_replacement_percent),
+            contract.REPLACEMENT_WINDOW_SECONDS: str(int(replacement_window.to_seconds())),
             contract.WEB_SERVICE_UNIT: app_probe.service_unit,
             contract.HEALTH_CHECK_PORT: str(app_probe.port),
             contract.HEALTH_CHECK_PATH: app_probe.health_path,

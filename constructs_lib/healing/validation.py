@@ -26,6 +26,8 @@ def validate_props(
     app_probe: AppProbe,
     alarm_name_prefix: str,
     max_actions_per_resource_per_hour: int,
+    max_replacement_percent: int,
+    replacement_window: cdk.Duration,
     incident_window: cdk.Duration,
     stale_event_age: cdk.Duration,
     reserved_concurrency: int | None,
@@ -61,6 +63,12 @@ def validate_props(
     if not 1 <= max_actions_per_resource_per_hour <= 60:
         raise ValueError(
             f"max_actions_per_resource_per_hour ({max_actions_per_resource_per_hour}) must be 1-60."
+        )
+    if isinstance(max_replacement_percent, bool) or not 1 <= max_replacement_percent <= 100:
+        raise ValueError(f"max_replacement_percent ({max_replacement_percent}) must be 1-100.")
+    if not 60 <= replacement_window.to_seconds() <= 86400:
+        raise ValueError(
+            f"replacement_window ({replacement_window.to_human_string()}) must be between 1 minute and 1 day."
         )
     if not 60 <= incident_window.to_seconds() <= 86400:
         raise ValueError(

@@ -26,7 +26,12 @@ Optional (default in brackets):
   value but ``false`` is left alone.
 - ``DRY_RUN`` [``false``]: ``true`` decides, records and notifies, but makes no mutating call
   (tag checks still run; would-be actions count against the hourly limit like real ones).
-- ``MAX_ACTIONS_PER_RESOURCE_PER_HOUR`` [``3``, 1-100]: past it, no action and an escalation.
+- ``MAX_ACTIONS_PER_RESOURCE_PER_HOUR`` [``3``, 1-100]: per resource and incident kind, in any
+  60 minutes (a sliding window); past it, no action and an escalation. Read-only diagnostics take
+  no slot.
+- ``MAX_REPLACEMENT_PERCENT`` [``25``, 1-100] and ``REPLACEMENT_WINDOW_SECONDS`` [``900``,
+  60-86400]: at most this share of a group's in-service instances (at least one) is replaced
+  (marked unhealthy) per window, across all incidents; the rest is escalated.
 - ``INCIDENT_WINDOW_SECONDS`` [``900``, 60-86400]: events about the same resource and incident
   kind within this time of the first one are one incident (one action).
 - ``STALE_EVENT_SECONDS`` [``900``, 60-21600]: an event older than this is dropped (counted as
@@ -128,6 +133,8 @@ class Config:
     max_actions_per_resource_per_hour: int = 3
     incident_window_seconds: int = 900
     stale_event_seconds: int = 900
+    max_replacement_percent: int = 25
+    replacement_window_seconds: int = 900
     web_service_unit: str = "webapp"
     health_check_port: int = 8080
     health_check_path: str = "/health"
@@ -204,6 +211,8 @@ def load_config(environ: Mapping[str, str]) -> Config:
     max_actions = integer(contract.MAX_ACTIONS_PER_RESOURCE_PER_HOUR, 3, 1, 100)
     window = integer(contract.INCIDENT_WINDOW_SECONDS, 900, 60, 86_400)
     stale = integer(contract.STALE_EVENT_SECONDS, 900, 60, 21_600)
+    replacement_percent = integer(contract.MAX_REPLACEMENT_PERCENT, 25, 1, 100)
+    replacement_window = integer(contract.REPLACEMENT_WINDOW_SECONDS, 900, 60, 86_400)
     unit = text(contract.WEB_SERVICE_UNIT, _UNIT, default="webapp")
     port = integer(contract.HEALTH_CHECK_PORT, 8080, 1, 65_535)
     path = text(contract.HEALTH_CHECK_PATH, _HEALTH_PATH, default="/health")
@@ -240,6 +249,8 @@ def load_config(environ: Mapping[str, str]) -> Config:
         max_actions_per_resource_per_hour=max_actions,
         incident_window_seconds=window,
         stale_event_seconds=stale,
+        max_replacement_percent=replacement_percent,
+        replacement_window_seconds=replacement_window,
         web_service_unit=unit,
         health_check_port=port,
         health_check_path=path,

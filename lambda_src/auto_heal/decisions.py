@@ -815,18 +815,35 @@ def decide_database(
     )
 
 
+UNBUDGETED_ACTIONS: frozenset[str] = frozenset({CaptureDiagnostics.kind})
+"""Actions that change nothing and so take no slot of the action budget (read-only diagnostics)."""
+
+
+def budgeted(plan: Plan, completed: frozenset[str] = frozenset()) -> tuple[Action, ...]:
+    """The plan's actions that take a slot of the resource's budget (and are not done yet)."""
+    return tuple(a for a in plan.actions if a.kind not in UNBUDGETED_ACTIONS and a.key not in completed)
+
+
+def replacement_cap(in_service: int, percent: int) -> int:
+    """How many members of a group may be replaced per window: ``percent`` of the in-service capacity
+    it keeps (its desired capacity), rounded down, at least one (a group of two may still lose its
+    broken member)."""
+    return max(1, in_service * percent // 100)
+
+
 def apply_rate_limit(plan: Plan, *, allowed: bool, limit: int) -> Plan:
-    """``plan`` unchanged when within the hourly budget; else no action and an escalation."""
-    if allowed or not plan.actions:
+    """``plan`` unchanged within the budget of its resource and incident kind; else its budgeted
+    actions withheld (diagnostics still run) and an escalation."""
+    withheld = budgeted(plan)
+    if allowed or not withheld:
         return plan
-    withheld = "; ".join(a.describe() for a in plan.actions)
     return Plan(
         Status.RATE_LIMITED,
-        f"{plan.reason}; NOT done, over {limit} actions this hour on this resource "
-        f"(a human should look): {withheld}",
+        f"{plan.reason}; NOT done, over {limit} {plan.incident_kind} actions in the last hour on this "
+        f"resource (a human should look): {'; '.join(a.describe() for a in withheld)}",
         plan.resource,
         plan.incident_kind,
         at_least(escalate(plan.severity), "high"),
-        (),
+        tuple(a for a in plan.actions if a not in withheld),
         plan.facts,
     )

@@ -39,6 +39,7 @@ from .decisions import (
     alarm_problem,
     apply_rate_limit,
     at_least,
+    budgeted,
     database_finding,
     decide_after_restart,
     decide_agent_offline,
@@ -51,6 +52,7 @@ from .decisions import (
     group_capacity_finding,
     health_check_finding,
     is_owned,
+    replacement_cap,
     triage,
 )
 from .errors import AwsError, PermanentAwsError, TransientAwsError
@@ -240,9 +242,12 @@ class Healer:
         )
         notes: list[str] = []
         try:
-            if plan.actions and not all(a.key in completed for a in plan.actions):
+            if budgeted(plan, completed):  # diagnostics alone take no slot
                 allowed = self.ledger.consume_action(
-                    plan.resource, now=now, limit=self.config.max_actions_per_resource_per_hour
+                    plan.resource,
+                    plan.incident_kind,
+                    now=now,
+                    limit=self.config.max_actions_per_resource_per_hour,
                 )
                 plan = apply_rate_limit(
                     plan, allowed=allowed, limit=self.config.max_actions_per_resource_per_hour
@@ -443,6 +448,9 @@ class Healer:
             case RebootInstance():
                 return ActionResult(action, ok, aws.reboot_instance(action.instance_id)), None
             case MarkUnhealthy():
+                capped = self._over_replacement_cap(action.group_name)
+                if capped:
+                    return ActionResult(action, "withheld", capped), None
                 return ActionResult(
                     action, ok, aws.set_unhealthy(action.group_name, action.instance_id)
                 ), None
@@ -534,6 +542,27 @@ class Healer:
                 ), None
         raise TypeError(f"unknown action {type(action).__name__}")  # pragma: no cover
 
+    def _over_replacement_cap(self, group_name: str) -> str:
+        """Why replacing one more member of the group now would exceed the group-wide cap ("" if not).
+
+        Counts every replacement healing asks of the group, whatever the incident: one AWS Health event
+        naming 25 instances must not empty a group.
+        """
+        config = self.config
+        group = self.aws.describe_group(group_name)
+        # The in-service capacity the group keeps (its desired capacity): a count that does not shrink
+        # as the members already marked leave service, so the cap stays the same through the window.
+        in_service = group.desired_capacity if group is not None else 0
+        cap = replacement_cap(in_service, config.max_replacement_percent)
+        window = config.replacement_window_seconds
+        if self.ledger.consume_replacement(group_name, now=self.clock(), limit=cap, window=window):
+            return ""
+        self.telemetry.count(contract.METRIC_RATE_LIMITED)
+        return (
+            f"NOT done: group {group_name} already had {cap} replacement(s) in {window // 60} min, its cap "
+            f"({config.max_replacement_percent}% of the {in_service} it keeps in service): a human must look"
+        )
+
     # --- runbooks started earlier ---------------------------------------------------------------
     def follow_executions(self) -> list[dict[str, Any]]:
         """Record and notify the end of every Automation execution started for an incident."""
@@ -597,6 +626,8 @@ class Healer:
             return "notified", plan.severity
         if any(r.outcome == "failed" for r in results):
             return "failed", at_least(escalate(plan.severity), "high")
+        if any(r.outcome == "withheld" for r in results):
+            return "rate-limited", at_least(escalate(plan.severity), "high")
         if resolved and results and all(r.outcome == "not-sent" for r in results):
             return "notified", plan.severity  # nothing could be sent (no SSM agent online): said so
         if self.config.dry_run:

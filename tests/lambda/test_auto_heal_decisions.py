@@ -15,6 +15,7 @@ from lambda_src.auto_heal.decisions import (
     InstanceTarget,
     alarm_severity,
     apply_rate_limit,
+    budgeted,
     classify_launch_failure,
     database_finding,
     decide_after_restart,
@@ -28,6 +29,7 @@ from lambda_src.auto_heal.decisions import (
     group_capacity_finding,
     health_check_finding,
     rank_hottest,
+    replacement_cap,
     triage,
 )
 from lambda_src.auto_heal.events import (
@@ -520,6 +522,21 @@ def test_rate_limit_withholds_actions_and_escalates_to_at_least_high():
     assert (limited.status, limited.actions, limited.severity) == (Status.RATE_LIMITED, (), "high")
     assert "start instance" in limited.reason
     assert apply_rate_limit(plan, allowed=True, limit=3) is plan
+
+
+def test_rate_limit_keeps_read_only_diagnostics():
+    plan = decide_cpu(group(target_tracking=False))
+    assert [a.kind for a in plan.actions] == ["CaptureDiagnostics", "ScaleOut"]
+    limited = apply_rate_limit(plan, allowed=False, limit=3)
+    assert [a.kind for a in limited.actions] == ["CaptureDiagnostics"]
+    assert limited.status == Status.RATE_LIMITED and "scale group" in limited.reason
+    diagnostics_only = decide_cpu(group(target_tracking=True))
+    assert budgeted(diagnostics_only) == ()  # takes no slot at all
+
+
+@pytest.mark.parametrize(("capacity", "cap"), [(0, 1), (1, 1), (2, 1), (4, 1), (7, 1), (8, 2), (100, 25)])
+def test_replacement_cap_is_a_quarter_rounded_down_at_least_one(capacity, cap):
+    assert replacement_cap(capacity, 25) == cap
 
 
 def test_escalate_is_capped_at_critical():

@@ -281,8 +281,60 @@ def test_past_the_hourly_limit_no_action_and_escalation_to_a_human(world):
     assert world.hooks.mutations() == ["ec2.StartInstances"] * 3
     (note,) = world.published("high")
     assert "NOT healed, action limit reached" in note["Subject"]
-    assert "over 3 actions this hour" in note["Message"]
+    assert "over 3 instance-recovery actions in the last hour" in note["Message"]
     assert world.published("medium") == []
+
+
+def test_diagnostics_take_no_slot_and_each_incident_kind_has_its_own_budget(world):
+    # Four CPU flaps on a target-tracking group: diagnostics only, every time; then a memory alarm on
+    # the same group is still restarted (before: the CPU diagnostics had used up the hour's budget).
+    world.create_group("webapp-prod-api", desired=2, max_size=4, target_tracking=True)
+    for _ in range(4):
+        assert statuses(
+            world.invoke(world.alarm_event("webapp-prod-api-cpu-medium", group="webapp-prod-api"))
+        ) == ["acted"]
+        world.now += 901
+    memory_alarm(world, group="webapp-prod-api")
+    world.hooks.command_output = "AUTOHEAL_HEALTH=ok\nAUTOHEAL_MEM_USED_PERCENT=40.0\n"
+
+    result = world.invoke(
+        world.alarm_event("webapp-prod-api-memory-high", signal="memory", group="webapp-prod-api")
+    )
+
+    assert statuses(result) == ["acted"]
+    restarts = [
+        p for p in world.hooks.params("ssm.SendCommand") if p["Parameters"]["Action"] == ["RestartService"]
+    ]
+    assert len(restarts) == 1
+
+
+def test_one_health_event_naming_a_whole_group_replaces_a_quarter_and_escalates_the_rest(world):
+    members = world.create_group("webapp-prod-api", desired=4, max_size=4)
+    event = health_event(members[0])
+    event["resources"] = list(members)
+    event["detail"]["affectedEntities"] = [{"entityValue": m} for m in members]
+
+    result = world.invoke(event)
+
+    assert sorted(statuses(result)) == ["acted", "rate-limited", "rate-limited", "rate-limited"]
+    assert world.hooks.mutations() == ["autoscaling.SetInstanceHealth"]  # 25 % of 4 in service
+    capped = [r for r in result["results"] if r["status"] == "rate-limited"]
+    assert all(r["severity"] in ("high", "critical") for r in capped)
+    assert "group webapp-prod-api already had 1 replacement(s) in 15 min" in capped[0]["actions"][0]["detail"]
+
+    world.now += 901  # the window slides on: the next one may go
+    again = health_event(members[1])
+    assert statuses(world.invoke(again)) == ["acted"]
+
+
+def test_the_replacement_cap_is_configurable(world):
+    world.configure(MAX_REPLACEMENT_PERCENT="100")
+    members = world.create_group("webapp-prod-api", desired=3, max_size=3)
+    event = health_event(members[0])
+    event["resources"] = list(members)
+    event["detail"]["affectedEntities"] = [{"entityValue": m} for m in members]
+
+    assert statuses(world.invoke(event)) == ["acted"] * 3
 
 
 # --- alarms ---------------------------------------------------------------------------------------
@@ -321,22 +373,22 @@ def test_cpu_alarm_on_a_group_without_target_tracking_scales_out_by_one_within_m
     assert len(world.members()) == 3
 
 
-def memory_alarm(world, threshold=90.0):
+def memory_alarm(world, threshold=90.0, group=GROUP):
     world.client("cloudwatch").put_metric_alarm(
-        AlarmName="webapp-prod-web-memory-high",
+        AlarmName=f"{group}-memory-high",
         Namespace="CWAgent",
         MetricName="mem_used_percent",
-        Dimensions=[{"Name": "AutoScalingGroupName", "Value": GROUP}],
+        Dimensions=[{"Name": "AutoScalingGroupName", "Value": group}],
         Statistic="Average",
         Period=60,
         EvaluationPeriods=3,
         Threshold=threshold,
         ComparisonOperator="GreaterThanThreshold",
     )
-    members = world.members()
+    members = world.members(group)
     for instance, used in zip(members, (55.0, 96.0), strict=True):
         world.put_metric(
-            "CWAgent", "mem_used_percent", {"AutoScalingGroupName": GROUP, "InstanceId": instance}, used
+            "CWAgent", "mem_used_percent", {"AutoScalingGroupName": group, "InstanceId": instance}, used
         )
     return members[1]  # the hottest
 

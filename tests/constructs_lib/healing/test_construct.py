@@ -87,6 +87,7 @@ def test_defaults_without_runbook_and_dry_run(minimal):
     assert env["RECOVERY_RUNBOOK_ROLE_ARN"] == ""
     assert env["INCIDENT_WINDOW_SECONDS"] == "900"
     assert env["STALE_EVENT_SECONDS"] == "900"
+    assert (env["MAX_REPLACEMENT_PERCENT"], env["REPLACEMENT_WINDOW_SECONDS"]) == ("25", "900")
     assert env["MAX_ACTIONS_PER_RESOURCE_PER_HOUR"] == "3"
     assert env["WEB_SERVICE_UNIT"] == "webapp"
     assert env["HEALTH_CHECK_PORT"] == "8080"

@@ -27,6 +27,8 @@ from tests.constructs_lib.healing.support import ENV, build
         ({"max_actions_per_resource_per_hour": 0}, r"max_actions_per_resource_per_hour \(0\)"),
         ({"incident_window": cdk.Duration.seconds(10)}, r"incident_window \(10 seconds\)"),
         ({"stale_event_age": cdk.Duration.seconds(30)}, r"stale_event_age \(30 seconds\)"),
+        ({"max_replacement_percent": 0}, r"max_replacement_percent \(0\) must be 1-100"),
+        ({"replacement_window": cdk.Duration.days(2)}, r"replacement_window \(2 days\)"),
         # AppProbe accepts these (valid systemd names / URL paths); healing pastes them into a shell.
         ({"app_probe": AppProbe(service_unit="webapp:8080")}, None),
         ({"app_probe": AppProbe(health_path="/health$(id)")}, r"app_probe.health_path \('/health\$\(id\)'\)"),
