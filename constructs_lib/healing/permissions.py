@@ -61,6 +61,7 @@ only after SendCommand."""
 DETECTOR_UNSCOPED_READS: tuple[str, ...] = (
     "ec2:DescribeInstanceStatus",
     "autoscaling:DescribeAutoScalingGroups",
+    "autoscaling:DescribeInstanceRefreshes",
     "route53:ListHealthChecks",
 )
 """The detector's scans on ``*``: listing calls with no resource type."""

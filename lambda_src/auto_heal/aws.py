@@ -218,12 +218,7 @@ class AwsGateway:
             AutoScalingGroupName=name,
             PolicyTypes=["TargetTrackingScaling"],
         ).get("ScalingPolicies", [])
-        refreshing = False
-        if with_refresh:
-            refreshes = self._call("autoscaling", "describe_instance_refreshes", AutoScalingGroupName=name)
-            refreshing = any(
-                r.get("Status") in REFRESH_ACTIVE for r in refreshes.get("InstanceRefreshes", [])
-            )
+        refreshing = self.refresh_in_progress(name) if with_refresh else False
         return _group_facts(
             raw,
             target_tracking=any(p.get("PolicyType") == "TargetTrackingScaling" for p in policies),
@@ -243,6 +238,11 @@ class AwsGateway:
             token = page.get("NextToken")
             if not token:
                 return groups
+
+    def refresh_in_progress(self, group_name: str) -> bool:
+        """Whether an instance refresh of the group is under way (it replaces instances itself)."""
+        refreshes = self._call("autoscaling", "describe_instance_refreshes", AutoScalingGroupName=group_name)
+        return any(r.get("Status") in REFRESH_ACTIVE for r in refreshes.get("InstanceRefreshes", []))
 
     def impaired_instances(self) -> dict[str, str]:
         """Running instances whose status checks report impaired: id -> ``system`` or ``instance``."""
@@ -803,6 +803,11 @@ def _group_facts(
             )
         ),
         pending=sum(1 for i in instances if str(i.get("LifecycleState", "")).startswith("Pending")),
+        suspended_processes=tuple(
+            sorted(str(p.get("ProcessName", "")) for p in raw.get("SuspendedProcesses", []) or [])
+        ),
+        health_check_grace_seconds=int(raw.get("HealthCheckGracePeriod") or 0),
+        instance_warmup_seconds=int(raw.get("DefaultInstanceWarmup") or 0),
     )
 
 

@@ -278,13 +278,34 @@ DETECTION_RESOURCE_KINDS = {
     "database-failure": "database",
     "health-check": "health-check",
 }
-RELATED_INCIDENT_KINDS = {
-    "group-capacity": ("launch-failure",),
-    "database-unavailable": ("database-failover", "database-failure"),
-    "database-failure": ("database-failover",),
-}
-"""Event-path incidents that already cover a detector finding on the same resource: while one of
-these is open (its lock held), the detector records the finding on it instead of a new incident."""
+REPLACEMENT_PROCESSES = frozenset({"HealthCheck", "ReplaceUnhealthy", "Launch", "Terminate"})
+"""Auto Scaling processes without which marking a member unhealthy replaces nothing (EC2 Auto Scaling
+User Guide, "How suspended processes affect other processes"). CloudFormation's rolling updates
+suspend ``HealthCheck`` and ``ReplaceUnhealthy`` (the CDK default: also ``AZRebalance``,
+``AlarmNotification``, ``ScheduledActions``, ``InstanceRefresh``) for the length of a deploy."""
+
+
+def group_scan_skip(group: GroupFacts, *, refreshing: bool, member_incident: bool) -> str | None:
+    """Why the detector leaves a group's shortfall alone this scan, else ``None``: its processes are
+    suspended (a deployment or an operator is changing it), an instance refresh replaces instances, or
+    the group is replacing a member healing already handles (the shortfall is that replacement)."""
+    if group.suspended_processes:
+        return f"group {group.name} has suspended processes ({', '.join(group.suspended_processes)})"
+    if refreshing:
+        return f"group {group.name} is in an instance refresh"
+    if member_incident:
+        return f"group {group.name} is replacing a member under an open incident"
+    return None
+
+
+def shortfall_persists(group: GroupFacts, *, first_seen: float, scans: int, now: float) -> bool:
+    """A group's shortfall counts once two scans saw it and it has lasted longer than the group's health
+    check grace period plus its instance warm-up: a replacement that launches, passes its grace period
+    and warms up is the group working, not an incident (EC2 Auto Scaling User Guide, "Set the health
+    check grace period", "Set the default instance warmup")."""
+    settle = group.health_check_grace_seconds + group.instance_warmup_seconds
+    return scans >= 2 and now - first_seen > settle
+
 
 DATABASE_FAILED = frozenset(
     {
@@ -501,6 +522,17 @@ def _instance_plan(target: InstanceTarget, instance: InstanceFacts) -> Plan:
             return Plan(Status.LIFECYCLE, f"the group {group} replaces terminated members itself")
         if instance.health_status == "Unhealthy":
             return Plan(Status.LIFECYCLE, f"already unhealthy in group {group}: it is being replaced")
+        suspended = sorted(
+            REPLACEMENT_PROCESSES & set(instance.group.suspended_processes if instance.group else ())
+        )
+        if suspended and not (trigger in ("stopping", "stopped") and state in ("pending", "running")):
+            return Plan(
+                Status.NOTIFY,
+                f"group {group} has {', '.join(suspended)} suspended (a rolling update or an operator): "
+                "marking the member unhealthy would replace nothing now; left to them",
+                incident_kind=recovery,
+                severity=severity,
+            )
         if trigger in ("stopping", "stopped") and state in ("pending", "running"):
             return Plan(Status.IGNORED, f"instance is {state} again")
         return act(

@@ -12,7 +12,11 @@ ledger, notify and invoke the healing function, but change nothing else. Run it 
    - running instances whose status checks are impaired -> ``instance-impaired-system`` /
      ``instance-impaired-instance`` (the event path's instance recovery, same incident and lock);
    - Auto Scaling groups with fewer healthy in-service instances than desired and none launching
-     -> ``group-capacity`` (high; critical at zero);
+     -> ``group-capacity`` (high; critical at zero), once the shortfall has persisted: two scans,
+     and longer than the group's health check grace period plus its instance warm-up (a normal
+     replacement is not an incident). Groups with suspended processes (a rolling update, an
+     operator), an instance refresh under way or a member under an open incident are left alone
+     (and their count starts afresh);
    - databases failed / not serving -> ``database-failure`` (critical) / ``database-unavailable``;
    - Route 53 health checks tagged with this environment reported unhealthy -> ``health-check``;
 
@@ -39,8 +43,17 @@ from aws_lambda_powertools.metrics import MetricUnit
 from . import contract
 from . import handler as entry
 from .config import ConfigError
-from .decisions import Finding, database_finding, group_capacity_finding, health_check_finding, is_owned
+from .decisions import (
+    Finding,
+    database_finding,
+    group_capacity_finding,
+    group_scan_skip,
+    health_check_finding,
+    is_owned,
+    shortfall_persists,
+)
 from .errors import AwsError, RetryableHealingError, TransientAwsError
+from .model import ResourceRef
 
 MAX_DETECTIONS_PER_RUN = 25
 """A brake on mass failures: beyond it, the rest waits for the next run (logged, and counted by
@@ -49,8 +62,12 @@ the ``DetectionsDeferred`` metric)."""
 logger, metrics = entry.logger, entry.metrics
 
 
-def scan(healer: Any) -> tuple[list[Finding], list[AwsError]]:
-    """This environment's problems right now (reads only), and the reads that failed.
+GROUP_CAPACITY = "group-capacity"
+
+
+def scan(healer: Any, *, now: float) -> tuple[list[Finding], list[AwsError]]:
+    """This environment's problems right now, and the reads that failed. Reads only, but for the
+    ledger's sightings of group shortfalls (they must persist before they count).
 
     Each source (instances, groups, databases, health checks) is read on its own: one failing
     (say, no permission for Route 53) does not hide the others' problems.
@@ -66,9 +83,32 @@ def scan(healer: Any) -> tuple[list[Finding], list[AwsError]]:
             findings.append(Finding(f"instance-impaired-{check}", instance_id, severity, summary))
 
     def groups() -> None:
+        ledger = healer.ledger
         for group in aws.list_groups():
-            if is_owned(group.tags, config) and (finding := group_capacity_finding(group)):
+            if not is_owned(group.tags, config):
+                continue
+            resource = ResourceRef("group", group.name)
+            finding = group_capacity_finding(group)
+            if finding is None:
+                ledger.forget_sighting(resource, GROUP_CAPACITY)
+                continue
+            skip = group_scan_skip(
+                group,
+                refreshing=aws.refresh_in_progress(group.name),
+                member_incident=bool(ledger.active_member_incidents(group.name, now=now)),
+            )
+            if skip is not None:
+                logger.info("group shortfall left alone", extra={"reason": skip})
+                ledger.forget_sighting(resource, GROUP_CAPACITY)
+                continue
+            first_seen, scans = ledger.sight(resource, GROUP_CAPACITY, now=now)
+            if shortfall_persists(group, first_seen=first_seen, scans=scans, now=now):
                 findings.append(finding)
+            else:
+                logger.info(
+                    "group shortfall seen, not yet persistent",
+                    extra={"group": group.name, "scans": scans, "since": int(now - first_seen)},
+                )
 
     def databases() -> None:
         for database in aws.list_databases():
@@ -144,7 +184,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         metrics.add_metric(name=contract.METRIC_CONFIG_INVALID, unit=MetricUnit.Count, value=1)
         return {"status": "config-invalid", "problems": [problem], "followed": followed}
 
-    findings, errors = scan(healer)
+    findings, errors = scan(healer, now=healer.clock())
     retry += [f"scan: {error}" for error in errors if error.retryable]
     metrics.add_metric(name=contract.METRIC_DETECTIONS, unit=MetricUnit.Count, value=len(findings))
     if len(findings) > MAX_DETECTIONS_PER_RUN:

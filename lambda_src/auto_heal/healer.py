@@ -27,7 +27,6 @@ from . import contract, messages
 from .aws import AwsGateway
 from .config import Config
 from .decisions import (
-    RELATED_INCIDENT_KINDS,
     DatabaseTarget,
     DetectionTarget,
     Finding,
@@ -199,13 +198,14 @@ class Healer:
             return summary
 
         now = self.clock()
-        if isinstance(event, Detection):  # already an open event-path incident on this resource?
-            for related in RELATED_INCIDENT_KINDS.get(plan.incident_kind, ()):
-                holder = self.ledger.active_lock(plan.resource, related, now=now)
-                if holder is not None:
-                    self.ledger.note_duplicate(holder, event_id=event.event_id, now=now)
-                    self.telemetry.count(contract.METRIC_DUPLICATE_INCIDENT)
-                    return {**summary, "status": "duplicate", "incident_id": holder.incident_id}
+        if isinstance(event, Detection):  # one incident per resource, whichever path saw it first
+            holders = self.ledger.active_locks(plan.resource, now=now)
+            if plan.resource.kind == "group":  # a member under repair: its incident covers the group
+                holders += self.ledger.active_member_incidents(plan.resource.id, now=now)
+            if holders:
+                self.ledger.note_duplicate(holders[0], event_id=event.event_id, now=now)
+                self.telemetry.count(contract.METRIC_DUPLICATE_INCIDENT)
+                return {**summary, "status": "duplicate", "incident_id": holders[0].incident_id}
         incident = IncidentRef.for_event(event.event_id, event.time, plan.resource, plan.incident_kind)
         lock = self.ledger.acquire_lock(
             plan.resource,
@@ -230,6 +230,11 @@ class Healer:
             self.telemetry.count(contract.METRIC_DUPLICATE_INCIDENT)
             return {**summary, "status": "duplicate", "incident_id": holder_id}
 
+        group_name = plan.facts.get("group")
+        if plan.resource.kind == "instance" and group_name:  # the detector leaves the group to this one
+            self.ledger.mark_member_incident(
+                group_name, plan.resource.id, incident, until=int(now) + self.config.incident_window_seconds
+            )
         if hasattr(self.logger, "append_keys"):  # Powertools Logger: every later line carries it
             self.logger.append_keys(incident_id=incident.incident_id)
         completed = self.ledger.open_incident(

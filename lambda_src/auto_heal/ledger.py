@@ -11,6 +11,8 @@ action budget      ``RATE#<kind>#<resource id>``      ``KIND#<incident kind>``  
 replacement cap    ``RATE#group#<group name>``        ``KIND#replacement``              window + 1 day
 incident record    ``INCIDENT#<kind>#<resource id>``  ``INCIDENT#<incident id>``        90 days
 runbook to follow  ``FOLLOW#automation``              ``<execution id>``                7 days
+member incident    ``MEMBER#group#<group name>``      ``INSTANCE#<instance id>``        window + 1 day
+sighting           ``SEEN#<kind>#<resource id>``      ``KIND#<finding kind>``           1 day
 =================  =================================  ===============================  ==========
 
 (``<kind>`` is ``instance``, ``group`` or ``database``.)
@@ -37,6 +39,11 @@ runbook to follow  ``FOLLOW#automation``              ``<execution id>``        
   ``detail``, ``at``), ``completed_actions`` (string set of action keys done, so a retry never
   repeats them), ``outcome``, ``dry_run``, ``opened_at``/``updated_at`` (ISO 8601 UTC).
   Query one resource's history with ``pk = INCIDENT#instance#i-...``.
+- **Member incident**: an incident on an instance of an Auto Scaling group (``incident_id``,
+  ``lock_until``): while one is open the detector leaves the group's capacity alone (the group is
+  replacing that member: its shortfall is the normal course of a replacement).
+- **Sighting**: the incident detector's memory of a finding that must persist before it counts
+  (``first_seen``, ``scans``); deleted when the finding is gone.
 - **Runbook to follow**: an Automation execution started for an incident (``incident_pk``,
   ``incident_sk``, ``incident_id``, ``document``, ``started_at``, ``severity``); the incident
   detector reads the partition on each run, records the execution's end on the incident
@@ -148,6 +155,61 @@ class Ledger:
             {PK: f"LOCK#{resource.key}", SK: f"KIND#{kind}"},
             condition="owner_event_id = :event",
             values={":event": event_id},
+        )
+
+    def active_locks(self, resource: ResourceRef, *, now: float) -> list[IncidentRef]:
+        """Every incident holding a lock on ``resource`` right now, whatever its kind."""
+        return [
+            IncidentRef(str(item.get("incident_id", "")), item["incident_pk"], item["incident_sk"])
+            for item in self._aws.ddb_query(self.table_name, f"LOCK#{resource.key}")
+            if int(item.get("lock_until", 0)) >= int(now) and item.get("incident_pk")
+        ]
+
+    # --- members of groups under repair ------------------------------------------------------------
+    def mark_member_incident(
+        self, group_name: str, instance_id: str, incident: IncidentRef, *, until: int
+    ) -> None:
+        self._aws.ddb_put(
+            self.table_name,
+            {
+                PK: f"MEMBER#group#{group_name}",
+                SK: f"INSTANCE#{instance_id}",
+                "incident_pk": incident.pk,
+                "incident_sk": incident.sk,
+                "incident_id": incident.incident_id,
+                "lock_until": until,
+                TTL: until + LOCK_RETENTION_SECONDS,
+            },
+        )
+
+    def active_member_incidents(self, group_name: str, *, now: float) -> list[IncidentRef]:
+        """Open incidents on members of the group (see "Member incident" above)."""
+        return [
+            IncidentRef(str(item.get("incident_id", "")), item["incident_pk"], item["incident_sk"])
+            for item in self._aws.ddb_query(self.table_name, f"MEMBER#group#{group_name}")
+            if int(item.get("lock_until", 0)) >= int(now) and item.get("incident_pk")
+        ]
+
+    # --- the detector's sightings ----------------------------------------------------------------
+    def sight(self, resource: ResourceRef, kind: str, *, now: float) -> tuple[float, int]:
+        """Count one more scan that saw ``kind`` on ``resource``: ``(first seen, scans so far)``."""
+        _, item = self._aws.ddb_update(
+            self.table_name,
+            {PK: f"SEEN#{resource.key}", SK: f"KIND#{kind}"},
+            update=f"SET first_seen = if_not_exists(first_seen, :now), {TTL} = :expires ADD scans :one",
+            values={":now": int(now), ":one": 1, ":expires": int(now) + COUNTER_RETENTION_SECONDS},
+            return_new=True,
+        )
+        item = item or {}
+        return float(item.get("first_seen", now)), int(item.get("scans", 1))
+
+    def forget_sighting(self, resource: ResourceRef, kind: str) -> None:
+        """The finding is gone (or set aside): the next one starts counting afresh."""
+        self._aws.ddb_delete(
+            self.table_name,
+            {PK: f"SEEN#{resource.key}", SK: f"KIND#{kind}"},
+            condition=f"attribute_exists({PK})",
+            values={},
         )
 
     # --- budgets (sliding windows) --------------------------------------------------------------

@@ -24,6 +24,9 @@ class GroupFacts:
     refresh_in_progress: bool = False
     in_service: tuple[str, ...] = ()
     pending: int = 0  # instances launching (Pending*): capacity on its way
+    suspended_processes: tuple[str, ...] = ()  # e.g. HealthCheck, ReplaceUnhealthy during a rolling update
+    health_check_grace_seconds: int = 0  # HealthCheckGracePeriod
+    instance_warmup_seconds: int = 0  # DefaultInstanceWarmup (0 when not set)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,9 +27,11 @@ from lambda_src.auto_heal.decisions import (
     decide_instance,
     escalate,
     group_capacity_finding,
+    group_scan_skip,
     health_check_finding,
     rank_hottest,
     replacement_cap,
+    shortfall_persists,
     triage,
 )
 from lambda_src.auto_heal.events import (
@@ -637,3 +639,34 @@ def test_detections_of_impaired_instances_take_the_event_paths_instance_recovery
     event = Detection("d1", "t", "instance-impaired-system", I1, "found")
     (target,) = triage(event, CONFIG)
     assert (target.instance_id, target.trigger, target.severity) == (I1, "impaired-system", "high")
+
+
+# --- groups being changed ---------------------------------------------------------------------------
+@pytest.mark.parametrize("process", ["ReplaceUnhealthy", "HealthCheck", "Launch", "Terminate"])
+def test_a_member_of_a_group_with_replacement_suspended_is_notified_not_marked(process):
+    plan = decide(member(group_facts=group(suspended_processes=(process, "AZRebalance"))))
+    assert (plan.status, plan.actions) == (Status.NOTIFY, ())
+    assert process in plan.reason and "rolling update" in plan.reason
+
+
+def test_other_suspended_processes_do_not_stop_a_replacement():
+    plan = decide(member(group_facts=group(suspended_processes=("AZRebalance", "ScheduledActions"))))
+    assert plan.actions == (MarkUnhealthy("webapp-prod-web", I1),)
+
+
+def test_the_detector_leaves_groups_being_changed_alone():
+    assert group_scan_skip(group(), refreshing=False, member_incident=False) is None
+    assert "suspended processes (HealthCheck)" in group_scan_skip(
+        group(suspended_processes=("HealthCheck",)), refreshing=False, member_incident=False
+    )
+    assert "instance refresh" in group_scan_skip(group(), refreshing=True, member_incident=False)
+    assert "replacing a member" in group_scan_skip(group(), refreshing=False, member_incident=True)
+
+
+@pytest.mark.parametrize(
+    ("scans", "elapsed", "counts"),
+    [(1, 10_000, False), (2, 240, False), (2, 241, True), (3, 240, False), (5, 600, True)],
+)
+def test_a_shortfall_counts_after_two_scans_and_grace_plus_warm_up(scans, elapsed, counts):
+    settling = group(health_check_grace_seconds=180, instance_warmup_seconds=60)
+    assert shortfall_persists(settling, first_seen=1000.0, scans=scans, now=1000.0 + elapsed) is counts

@@ -199,3 +199,33 @@ def test_detector_can_read_route53_health_checks(synthesized):
         "route53:GetHealthCheckStatus",
         "route53:ListTagsForResources",
     } <= actions
+
+
+DETECTOR_CALLS = {
+    # scans (detector.scan)
+    "ec2:DescribeInstanceStatus",
+    "autoscaling:DescribeAutoScalingGroups",
+    "autoscaling:DescribeInstanceRefreshes",
+    "rds:DescribeDBInstances",
+    "route53:ListHealthChecks",
+    "route53:ListTagsForResources",
+    "route53:GetHealthCheckStatus",
+    # the pause switch, runbooks started for incidents, its ledger items, their notifications
+    "ssm:GetParameter",
+    "ssm:GetAutomationExecution",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:Query",
+    "sns:Publish",
+    # the hand-over
+    "lambda:InvokeFunction",
+}
+"""What the detector's own code path calls (detector.py: scan, follow_executions, sightings, hand-over)."""
+
+
+def test_the_detector_role_grants_exactly_what_the_detector_calls(synthesized):
+    actions = granted(synthesized, synthesized["full"].detector_role)
+    assert {a for a in actions if not GRANTED_BY_THE_PLATFORM.match(a)} == DETECTOR_CALLS
+    assert DETECTOR_CALLS <= handler_calls()
