@@ -14,7 +14,8 @@ What it builds:
 - A dead-letter queue (encrypted SQS) for everything that could not be delivered or handled: the
   function's on-failure destination, the rules' and the subscriptions' delivery failures.
 - An incident ledger (DynamoDB) for idempotency, per-resource locks and rate limits.
-- Alarms on the dead-letter queue depth and on the function's errors, to the high-severity topic.
+- Alarms on the dead-letter queue depth and on the function's errors (high severity; no actions of
+  their own by default: they page through the composites like every other alarm).
 
 Least privilege: reads are unscoped where the APIs allow nothing else; every mutating call
 (start/stop/reboot, Auto Scaling health and capacity, Run Command) is conditioned on the

@@ -84,8 +84,9 @@ class AutoHealing(Construct):
         environment is also the ``Environment`` tag value every mutating permission requires. Its
         component, when set, must be ``autoheal``: this construct's own alarms are always named
         ``<app>-<env>-autoheal-<signal>-<severity>`` (its rules exclude them by that name).
-    :param notification_topics: Topics keyed by severity; must include ``high`` (this construct's
-        alarms go there). The function may publish to all of them.
+    :param notification_topics: Topics keyed by severity; must include ``high`` (failures and
+        escalations go there, and this construct's alarms with ``notify_alarms_directly``). The
+        function may publish to all of them.
     :param pause_switch: The environment's pause switch (``PauseSwitch``, or one imported with
         ``PauseSwitch.from_parameter_name``). The function may read it only.
     :param app_probe: The application's systemd unit, port and health path, as the web service owns
@@ -109,6 +110,11 @@ class AutoHealing(Construct):
         ``app_probe`` (construct id ``InstanceCommands``).
     :param recovery_runbook: Runbook the function may start when a quick fix does not help.
         Default: none (the function escalates instead).
+    :param notify_alarms_directly: Give this construct's alarms (dead letters, function errors) an
+        action of their own on the ``high`` topic, for apps without composite alarms. Default: false:
+        they have no actions; pass :attr:`alarms` to ``SeverityCompositeAlarms``, which pages once per
+        incident and is silenced by the pause switch (a child with its own action would page twice,
+        the second page deaf to the switch).
     :param alarm_topics_to_subscribe: Topics whose alarm notifications the function also receives
         (the SNS path), filtered to this environment's alarms going into ALARM. Must be in the
         same region. Default: none (EventBridge only).
@@ -168,6 +174,7 @@ class AutoHealing(Construct):
         stale_event_age: cdk.Duration | None = None,
         instance_commands: InstanceCommands | None = None,
         recovery_runbook: InstanceRecoveryRunbook | None = None,
+        notify_alarms_directly: bool = False,
         alarm_topics_to_subscribe: Sequence[sns.ITopic] = (),
         auto_scaling_group_names: Sequence[str] | None = None,
         db_instance_identifiers: Sequence[str] | None = None,
@@ -413,7 +420,7 @@ class AutoHealing(Construct):
             )
 
         # --- alarms on the safety net ---------------------------------------------------------
-        high = notification_topics["high"]
+        high = notification_topics["high"] if notify_alarms_directly else None
         self.alarms: list[SeverityAlarm] = [
             SeverityAlarm(
                 self._alarm(
@@ -465,7 +472,7 @@ class AutoHealing(Construct):
             self.detector_role = self.detector.role
 
     def _alarm(
-        self, id: str, *, signal: str, metric: cloudwatch.IMetric, description: str, topic: sns.ITopic
+        self, id: str, *, signal: str, metric: cloudwatch.IMetric, description: str, topic: sns.ITopic | None
     ) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(
             self,
@@ -478,9 +485,10 @@ class AutoHealing(Construct):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        action = cloudwatch_actions.SnsAction(topic)
-        alarm.add_alarm_action(action)
-        alarm.add_ok_action(action)
+        if topic is not None:
+            action = cloudwatch_actions.SnsAction(topic)
+            alarm.add_alarm_action(action)
+            alarm.add_ok_action(action)
         return alarm
 
     # --- metrics ------------------------------------------------------------------------------

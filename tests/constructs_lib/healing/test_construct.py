@@ -192,10 +192,7 @@ def test_rules_are_exposed_by_id(synthesized):
     }
 
 
-def test_alarms_on_dead_letters_and_errors_page_the_high_topic(synthesized, full):
-    high = {
-        "Ref": synthesized["stacks"]["Full"].get_logical_id(synthesized["topics"]["high"].node.default_child)
-    }
+def test_alarms_on_dead_letters_and_errors_have_no_actions_of_their_own(synthesized, full):
     queue_name = {"Fn::GetAtt": [dead_letter_queue_id(synthesized), "QueueName"]}
     full.has_resource_properties(
         "AWS::CloudWatch::Alarm",
@@ -208,24 +205,30 @@ def test_alarms_on_dead_letters_and_errors_page_the_high_topic(synthesized, full
             "Threshold": 1,
             "ComparisonOperator": "GreaterThanOrEqualToThreshold",
             "TreatMissingData": "notBreaching",
-            "AlarmActions": [high],
-            "OKActions": [high],
         },
     )
     full.has_resource_properties(
         "AWS::CloudWatch::Alarm",
-        {
-            "AlarmName": "webapp-prod-autoheal-errors-high",
-            "MetricName": "Errors",
-            "Namespace": "AWS/Lambda",
-            "Statistic": "Sum",
-            "Threshold": 1,
-            "AlarmActions": [high],
-        },
+        {"AlarmName": "webapp-prod-autoheal-errors-high", "MetricName": "Errors", "Namespace": "AWS/Lambda"},
     )
+    for alarm in full.find_resources("AWS::CloudWatch::Alarm").values():
+        # they page through the composites (once, silenced by the pause switch), never on their own
+        assert not {"AlarmActions", "OKActions", "InsufficientDataActions"} & set(alarm["Properties"])
     healing = synthesized["full"]
     assert [(a.signal, a.severity) for a in healing.alarms] == [("dlq", "high"), ("errors", "high")]
     assert all(isinstance(a, SeverityAlarm) for a in healing.alarms)
+
+
+def test_an_app_without_composites_may_have_the_alarms_notify_the_high_topic():
+    from aws_cdk.assertions import Template
+
+    healing = build(notify_alarms_directly=True)
+    template = Template.from_stack(cdk.Stack.of(healing))
+    high = {
+        "Ref": cdk.Stack.of(healing).get_logical_id(healing.notification_topics["high"].node.default_child)
+    }
+    for alarm in template.find_resources("AWS::CloudWatch::Alarm").values():
+        assert alarm["Properties"]["AlarmActions"] == [high] == alarm["Properties"]["OKActions"]
 
 
 def test_metric_helpers(synthesized):
