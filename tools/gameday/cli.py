@@ -1,6 +1,6 @@
 """``python -m tools.gameday``: rehearse the healing path of one environment on this machine.
 
-Exit status: 0 every drill recovered, 1 a drill did not recover, 2 the game day could not start
+Exit status: 0 every drill passed, 1 a drill failed, 2 the game day could not start
 (no assembly, unknown environment, no healing stack, a stack the emulator could not create).
 """
 

@@ -26,6 +26,8 @@ from typing import Any
 
 import moto
 
+from tools.gameday import fills_lifecycle
+
 __all__ = [
     "GAPS",
     "MOTO_VERSION",
@@ -115,9 +117,9 @@ GAPS: tuple[Gap, ...] = (
     Gap(
         "behaviour:autoscaling:SetInstanceHealth",
         "Stores Unhealthy and does nothing else: the instance stays InService for ever.",
-        "As AWS documents it: a member marked Unhealthy is terminated (and deregistered from its "
-        "target groups, which then report it draining) and a replacement is launched to keep the "
-        "desired capacity. moto does all at once; in AWS it takes minutes.",
+        "As AWS documents it: a member marked Unhealthy is replaced (see "
+        "behaviour:autoscaling:replacement: deregistered from its target groups, which then report it "
+        "draining). moto does all at once; in AWS it takes minutes.",
         "Amazon EC2 Auto Scaling User Guide, 'Replace unhealthy instances' / SetInstanceHealth",
     ),
     Gap(
@@ -125,6 +127,16 @@ GAPS: tuple[Gap, ...] = (
         "The API is missing (moto cannot start an instance refresh either).",
         "Returns an empty list: no refresh can exist in the emulator, which is the true answer.",
         "DescribeInstanceRefreshes (Amazon EC2 Auto Scaling API Reference)",
+    ),
+    Gap(
+        "api:ec2:DescribeInstanceStatus status filters",
+        "The filters instance-status.status and system-status.status are not applied (server mode "
+        "returns every running instance, which the incident detector would read as impaired); moto "
+        "reports every status check ok.",
+        "The status filters are applied to the statuses moto reports (always ok): a filter on "
+        "'impaired' matches no instance, as in AWS for healthy instances.",
+        "DescribeInstanceStatus (Amazon EC2 API Reference): filters instance-status.status, "
+        "system-status.status",
     ),
     Gap(
         "api:ssm:DescribeInstanceInformation",
@@ -156,6 +168,9 @@ GAPS: tuple[Gap, ...] = (
         "Powertools for AWS Lambda (Python), 'Lambda Layer' / 'SSM Parameter Store'",
     ),
 )
+
+
+GAPS = (*GAPS, *(Gap(*gap) for gap in fills_lifecycle.GAPS))
 
 
 def publish_public_parameter(account_id: str, region: str, name: str, value: str) -> None:
@@ -196,7 +211,6 @@ SKIPPED_TYPES: Mapping[str, str] = {
     "AWS::Lambda::Alias": "no moto model; the drills use the function's configuration",
     "AWS::Scheduler::Schedule": "no moto model; the nightly stop/start schedule is not a drill",
     "AWS::AutoScaling::LifecycleHook": "no moto model; no drill waits on a lifecycle hook",
-    "AWS::AutoScaling::WarmPool": "no moto model; replacements launch directly",
     "AWS::FIS::ExperimentTemplate": "no moto model; a Fault Injection Service experiment is for a real "
     "account, the game day injects its failures itself",
     "AWS::Logs::QueryDefinition": "no moto model; saved Logs Insights queries of the dashboard, no drill "
@@ -607,11 +621,9 @@ def _replace_unhealthy_instances() -> None:
         if health_status != "Unhealthy":
             return
         # AWS: "Amazon EC2 Auto Scaling ... terminates the unhealthy instance and launches a
-        # replacement" - the desired capacity stays, so the group launches one to make up for it.
-        self.terminate_instance(instance_id, should_decrement=False)
-        # moto deregisters terminated instances from load balancers only on the EC2 API path
-        # (TerminateInstances); a group terminating one must do the same (the target drains).
-        self.elbv2_backend.notify_terminate_instances([instance_id])
+        # replacement" - the desired capacity stays, so the group launches one to make up for it
+        # (first, when its instance maintenance policy keeps 100 % healthy).
+        fills_lifecycle.replace_member(self, instance_id)
 
     _patch(AutoScalingBackend, "set_instance_health", set_instance_health)
 
@@ -624,6 +636,27 @@ def _describe_instance_refreshes_api() -> None:
         return ActionResult({"InstanceRefreshes": []})
 
     _patch(AutoScalingResponse, "describe_instance_refreshes", describe_instance_refreshes)
+
+
+_STATUS_FILTERS = ("instance-status.status", "system-status.status")
+
+
+def _instance_status_filters() -> None:
+    from moto.ec2.models.instances import InstanceBackend
+
+    original = InstanceBackend.describe_instance_status
+
+    def describe_instance_status(
+        self: Any, instance_ids: Any, include_all_instances: bool, filters: Any
+    ) -> Any:
+        rows = [dict(f) for f in filters or []]  # [{"name": ..., "values": [...]}]
+        wanted = {f["name"]: f["values"] for f in rows if f.get("name") in _STATUS_FILTERS}
+        rest = [f for f in rows if f.get("name") not in _STATUS_FILTERS]
+        instances = original(self, instance_ids, include_all_instances, rest)
+        # moto reports both checks "ok" for every instance
+        return [i for i in instances if all("ok" in values for values in wanted.values())]
+
+    _patch(InstanceBackend, "describe_instance_status", describe_instance_status)
 
 
 def _describe_instance_information_api() -> None:
@@ -788,6 +821,11 @@ def _elbv2_attributes() -> None:
     _patch(FakeLoadBalancer, "get_cfn_attribute", load_balancer_attribute)
 
 
+def _lifecycle_fills() -> None:
+    fills_lifecycle.install(_patch, _MODELS, _model_base())
+    _undo.append(fills_lifecycle.ASYNC_INVOCATIONS.clear)
+
+
 _FILLS: tuple[Callable[[], None], ...] = (
     _register_models,
     _cloudwatch_models,
@@ -798,6 +836,8 @@ _FILLS: tuple[Callable[[], None], ...] = (
     _elbv2_attributes,
     _replace_unhealthy_instances,
     _describe_instance_refreshes_api,
+    _instance_status_filters,
     _describe_instance_information_api,
     _send_command_targets,
+    _lifecycle_fills,
 )
