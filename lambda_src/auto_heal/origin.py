@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 _ARN = re.compile(r"arn:(aws[a-z-]*):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|):([^\s]{1,1600})")
@@ -96,6 +95,8 @@ def parse_time(text: str) -> float | None:
     try:
         parsed = datetime.fromisoformat(text)
     except (TypeError, ValueError):
+        from email.utils import parsedate_to_datetime  # lazy: 8 ms of imports, for Health's dates only
+
         try:
             parsed = parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
