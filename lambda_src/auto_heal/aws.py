@@ -20,13 +20,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from . import contract
+from .aws_scans import ScanCalls, _database_facts, _group_facts, _tags
+from .aws_storage import LedgerStorage
 from .errors import AwsError, NotOwnedError, PermanentAwsError, TransientAwsError
 from .model import (
     AlarmFacts,
     CommandResult,
     DatabaseFacts,
     GroupFacts,
-    HealthCheckFacts,
     InstanceFacts,
     ResourceRef,
 )
@@ -68,7 +69,6 @@ NOT_FOUND_CODES = frozenset(
         "DBInstanceNotFoundFault",
     }
 )
-REFRESH_ACTIVE = frozenset({"Pending", "InProgress", "Cancelling", "RollbackInProgress", "Baking"})
 COMMAND_DONE = frozenset({"Success", "Failed", "Cancelled", "TimedOut", "Cancelling"})
 METRIC_LOOKBACK = timedelta(minutes=10)
 COMMAND_DELIVERY_TIMEOUT_SECONDS = 120
@@ -88,7 +88,7 @@ def parse_restart_output(output: str) -> tuple[str, float | None]:
     return (health[-1] if health else "unknown", used if used is not None and used <= 100 else None)
 
 
-class AwsGateway:
+class AwsGateway(ScanCalls, LedgerStorage):
     """Typed, tag-checked, dry-run-aware access to the AWS APIs healing uses.
 
     :param environment_tag_key: Tag key every mutated resource must carry (e.g. ``Environment``).
@@ -224,102 +224,6 @@ class AwsGateway:
             target_tracking=any(p.get("PolicyType") == "TargetTrackingScaling" for p in policies),
             refreshing=refreshing,
         )
-
-    # --- scans (incident detector) -----------------------------------------------------------------
-    def list_groups(self) -> list[GroupFacts]:
-        """Every Auto Scaling group of the region (capacity, tags, members; no policies)."""
-        groups: list[GroupFacts] = []
-        token: str | None = None
-        while True:
-            page = self._call(
-                "autoscaling", "describe_auto_scaling_groups", **({"NextToken": token} if token else {})
-            )
-            groups += [_group_facts(raw) for raw in page.get("AutoScalingGroups", [])]
-            token = page.get("NextToken")
-            if not token:
-                return groups
-
-    def refresh_in_progress(self, group_name: str) -> bool:
-        """Whether an instance refresh of the group is under way (it replaces instances itself)."""
-        refreshes = self._call("autoscaling", "describe_instance_refreshes", AutoScalingGroupName=group_name)
-        return any(r.get("Status") in REFRESH_ACTIVE for r in refreshes.get("InstanceRefreshes", []))
-
-    def impaired_instances(self) -> dict[str, str]:
-        """Running instances whose status checks report impaired: id -> ``system`` or ``instance``."""
-        impaired: dict[str, str] = {}
-        for check, label in (("instance-status.status", "instance"), ("system-status.status", "system")):
-            token: str | None = None
-            while True:
-                page = self._call(
-                    "ec2",
-                    "describe_instance_status",
-                    Filters=[{"Name": check, "Values": ["impaired"]}],
-                    **({"NextToken": token} if token else {}),
-                )
-                for status in page.get("InstanceStatuses", []):
-                    impaired[status["InstanceId"]] = label  # a host problem wins over an OS one
-                token = page.get("NextToken")
-                if not token:
-                    break
-        return impaired
-
-    def list_databases(self) -> list[DatabaseFacts]:
-        databases: list[DatabaseFacts] = []
-        marker: str | None = None
-        while True:
-            page = self._call("rds", "describe_db_instances", **({"Marker": marker} if marker else {}))
-            databases += [_database_facts(raw) for raw in page.get("DBInstances", [])]
-            marker = page.get("Marker")
-            if not marker:
-                return databases
-
-    def list_health_checks(self) -> list[HealthCheckFacts]:
-        """Route 53 health checks tagged with this environment, with their current status."""
-        ids: list[str] = []
-        marker: str | None = None
-        while True:
-            page = self._call("route53", "list_health_checks", **({"Marker": marker} if marker else {}))
-            ids += [
-                c["Id"]
-                for c in page.get("HealthChecks", [])
-                if c.get("HealthCheckConfig", {}).get("Type") in _STATUS_CHECKABLE
-            ]
-            marker = page.get("NextMarker") if page.get("IsTruncated") else None
-            if not marker:
-                break
-        checks: list[HealthCheckFacts] = []
-        for start in range(0, len(ids), 10):  # ListTagsForResources takes up to 10 ids
-            tagged = self._call(
-                "route53",
-                "list_tags_for_resources",
-                ResourceType="healthcheck",
-                ResourceIds=ids[start : start + 10],
-            ).get("ResourceTagSets", [])
-            for tag_set in tagged:
-                tags = _tags(tag_set.get("Tags"))
-                if tags.get(self.environment_tag_key) == self.environment_name:
-                    checks.append(self._health_check_status(tag_set["ResourceId"], tags))
-        return checks
-
-    def describe_health_check(self, health_check_id: str) -> HealthCheckFacts | None:
-        try:
-            tags = self._call(
-                "route53", "list_tags_for_resource", ResourceType="healthcheck", ResourceId=health_check_id
-            )["ResourceTagSet"].get("Tags")
-        except PermanentAwsError as error:
-            if error.code == "NoSuchHealthCheck":
-                return None
-            raise
-        return self._health_check_status(health_check_id, _tags(tags))
-
-    def _health_check_status(self, health_check_id: str, tags: Mapping[str, str]) -> HealthCheckFacts:
-        observations = self._call("route53", "get_health_check_status", HealthCheckId=health_check_id).get(
-            "HealthCheckObservations", []
-        )
-        healthy = sum(
-            1 for o in observations if str(o.get("StatusReport", {}).get("Status", "")).startswith("Success")
-        )
-        return HealthCheckFacts(health_check_id, tags.get("Name", ""), dict(tags), healthy, len(observations))
 
     def get_automation_execution(self, execution_id: str) -> tuple[str, str]:
         """``(status, failure message)`` of an Automation execution."""
@@ -648,97 +552,6 @@ class AwsGateway:
         )
         return response["AutomationExecutionId"]
 
-    # --- ledger storage (DynamoDB; items as plain Python values) --------------------------------
-    def ddb_put(
-        self,
-        table: str,
-        item: Mapping[str, Any],
-        *,
-        condition: str | None = None,
-        values: Mapping[str, Any] | None = None,
-    ) -> tuple[bool, dict[str, Any] | None]:
-        """Put ``item`` if ``condition`` holds: ``(True, None)``, else ``(False, the current item)``."""
-        params: dict[str, Any] = {"TableName": table, "Item": _serialize(item)}
-        if condition:
-            params["ConditionExpression"] = condition
-            params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        if values:
-            params["ExpressionAttributeValues"] = _serialize(values)
-        try:
-            self._call("dynamodb", "put_item", **params)
-        except PermanentAwsError as error:
-            if error.code == "ConditionalCheckFailedException":
-                return False, _deserialize(error.response.get("Item") or {})
-            raise
-        return True, None
-
-    def ddb_update(
-        self,
-        table: str,
-        key: Mapping[str, str],
-        *,
-        update: str,
-        values: Mapping[str, Any] | None = None,
-        names: Mapping[str, str] | None = None,
-        condition: str | None = None,
-        return_new: bool = False,
-    ) -> tuple[bool, dict[str, Any] | None]:
-        """Update one item if ``condition`` holds: ``(True, new item or None)``, else ``(False, None)``."""
-        params: dict[str, Any] = {"TableName": table, "Key": _serialize(key), "UpdateExpression": update}
-        if values:
-            params["ExpressionAttributeValues"] = _serialize(values)
-        if names:
-            params["ExpressionAttributeNames"] = dict(names)
-        if condition:
-            params["ConditionExpression"] = condition
-        if return_new:
-            params["ReturnValues"] = "ALL_NEW"
-        try:
-            response = self._call("dynamodb", "update_item", **params)
-        except PermanentAwsError as error:
-            if error.code == "ConditionalCheckFailedException":
-                return False, None
-            raise
-        return True, _deserialize(response.get("Attributes") or {}) if return_new else None
-
-    def ddb_delete(
-        self, table: str, key: Mapping[str, str], *, condition: str, values: Mapping[str, Any]
-    ) -> bool:
-        """Delete one item if ``condition`` holds; ``False`` when it did not."""
-        params: dict[str, Any] = {
-            "TableName": table,
-            "Key": _serialize(key),
-            "ConditionExpression": condition,
-        }
-        if values:
-            params["ExpressionAttributeValues"] = _serialize(values)
-        try:
-            self._call("dynamodb", "delete_item", **params)
-        except PermanentAwsError as error:
-            if error.code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
-
-    def ddb_query(self, table: str, pk: str, *, limit: int = 100) -> list[dict[str, Any]]:
-        """Items of one partition (at most ``limit``)."""
-        response = self._call(
-            "dynamodb",
-            "query",
-            TableName=table,
-            KeyConditionExpression=f"{contract.LEDGER_PARTITION_KEY} = :pk",
-            ExpressionAttributeValues=_serialize({":pk": pk}),
-            Limit=limit,
-            ConsistentRead=True,
-        )
-        return [_deserialize(item) for item in response.get("Items", [])]
-
-    def ddb_get(self, table: str, key: Mapping[str, str]) -> dict[str, Any] | None:
-        response = self._call(
-            "dynamodb", "get_item", TableName=table, Key=_serialize(key), ConsistentRead=True
-        )
-        return _deserialize(response["Item"]) if response.get("Item") else None
-
     # --- hand-over (detector -> healing function) ----------------------------------------------
     def invoke_async(self, function_name: str, payload: Mapping[str, Any]) -> None:
         """Hand ``payload`` to ``function_name`` (asynchronous invoke: Lambda queues it, retries the
@@ -777,62 +590,3 @@ def translate_client_error(error: Any, label: str) -> AwsError:
     if code in TRANSIENT_CODES or (isinstance(status, int) and status >= 500):
         return TransientAwsError(message, operation=label, code=code, response=error.response)
     return PermanentAwsError(message, operation=label, code=code, response=error.response)
-
-
-_STATUS_CHECKABLE = frozenset({"HTTP", "HTTPS", "HTTP_STR_MATCH", "HTTPS_STR_MATCH", "TCP"})
-"""Health check types GetHealthCheckStatus answers for (not CALCULATED, CLOUDWATCH_METRIC...)."""
-
-
-def _group_facts(
-    raw: Mapping[str, Any], *, target_tracking: bool = False, refreshing: bool = False
-) -> GroupFacts:
-    instances = raw.get("Instances", [])
-    return GroupFacts(
-        name=raw["AutoScalingGroupName"],
-        min_size=int(raw["MinSize"]),
-        max_size=int(raw["MaxSize"]),
-        desired_capacity=int(raw["DesiredCapacity"]),
-        tags={t["Key"]: t.get("Value", "") for t in raw.get("Tags", [])},
-        target_tracking=target_tracking,
-        refresh_in_progress=refreshing,
-        in_service=tuple(
-            sorted(
-                i["InstanceId"]
-                for i in instances
-                if i.get("LifecycleState") == "InService" and i.get("HealthStatus", "Healthy") == "Healthy"
-            )
-        ),
-        pending=sum(1 for i in instances if str(i.get("LifecycleState", "")).startswith("Pending")),
-        suspended_processes=tuple(
-            sorted(str(p.get("ProcessName", "")) for p in raw.get("SuspendedProcesses", []) or [])
-        ),
-        health_check_grace_seconds=int(raw.get("HealthCheckGracePeriod") or 0),
-        instance_warmup_seconds=int(raw.get("DefaultInstanceWarmup") or 0),
-    )
-
-
-def _database_facts(raw: Mapping[str, Any]) -> DatabaseFacts:
-    return DatabaseFacts(
-        identifier=raw["DBInstanceIdentifier"],
-        status=raw.get("DBInstanceStatus", "unknown"),
-        tags=_tags(raw.get("TagList")),
-        multi_az=bool(raw.get("MultiAZ")),
-    )
-
-
-def _serialize(values: Mapping[str, Any]) -> dict[str, Any]:
-    from boto3.dynamodb.types import TypeSerializer
-
-    serializer = TypeSerializer()
-    return {k: serializer.serialize(v) for k, v in values.items()}
-
-
-def _deserialize(item: Mapping[str, Any]) -> dict[str, Any]:
-    from boto3.dynamodb.types import TypeDeserializer
-
-    deserializer = TypeDeserializer()
-    return {k: deserializer.deserialize(v) for k, v in item.items()}
-
-
-def _tags(raw: Any) -> dict[str, str]:
-    return {t["Key"]: t.get("Value", "") for t in raw or [] if isinstance(t, Mapping) and "Key" in t}

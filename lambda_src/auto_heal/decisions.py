@@ -5,7 +5,8 @@ Two steps per event:
 1. :func:`triage` turns a parsed event into *targets* (which resource, which incident kind, how
    severe) or :class:`~events.Ignored` — using only the event and the configuration.
 2. ``decide_*`` turn a target plus the facts read from AWS into a :class:`~model.Plan`:
-   ignore it (and why), notify only, or act (and how).
+   ignore it (and why), notify only, or act (and how). A group's CPU and memory alarms and what
+   follows a restart are :mod:`group_plans`'; the detector's findings are :mod:`findings`'.
 
 The rules, in order, for every resource: unknown resource -> nothing; not tagged with this
 environment -> nothing; the group is doing its job (lifecycle) -> nothing; suppress tag -> nothing;
@@ -29,23 +30,19 @@ from .events import (
     InstanceStateChange,
     MetricRef,
 )
+from .findings import Finding
 from .model import (
     Action,
     AlarmFacts,
     CaptureDiagnostics,
-    CommandResult,
     DatabaseFacts,
     GroupFacts,
-    HealthCheckFacts,
     InstanceFacts,
     MarkUnhealthy,
     Plan,
     RebootInstance,
     ResourceRef,
-    RestartService,
-    ScaleOut,
     StartInstance,
-    StartRecoveryRunbook,
     StartRunbook,
     Status,
     StopStartInstance,
@@ -270,7 +267,7 @@ def _triage_detection(event: Detection) -> Target | Ignored:
 
 
 # --------------------------------------------------------------------------------------------
-# Incident detector: findings from facts (pure; used to scan and to confirm before acting)
+# Incident detector: its findings (see :mod:`findings`) become incidents
 # --------------------------------------------------------------------------------------------
 DETECTION_RESOURCE_KINDS = {
     "group-capacity": "group",
@@ -283,106 +280,6 @@ REPLACEMENT_PROCESSES = frozenset({"HealthCheck", "ReplaceUnhealthy", "Launch", 
 User Guide, "How suspended processes affect other processes"). CloudFormation's rolling updates
 suspend ``HealthCheck`` and ``ReplaceUnhealthy`` (the CDK default: also ``AZRebalance``,
 ``AlarmNotification``, ``ScheduledActions``, ``InstanceRefresh``) for the length of a deploy."""
-
-
-def group_scan_skip(group: GroupFacts, *, refreshing: bool, member_incident: bool) -> str | None:
-    """Why the detector leaves a group's shortfall alone this scan, else ``None``: its processes are
-    suspended (a deployment or an operator is changing it), an instance refresh replaces instances, or
-    the group is replacing a member healing already handles (the shortfall is that replacement)."""
-    if group.suspended_processes:
-        return f"group {group.name} has suspended processes ({', '.join(group.suspended_processes)})"
-    if refreshing:
-        return f"group {group.name} is in an instance refresh"
-    if member_incident:
-        return f"group {group.name} is replacing a member under an open incident"
-    return None
-
-
-def shortfall_persists(group: GroupFacts, *, first_seen: float, scans: int, now: float) -> bool:
-    """A group's shortfall counts once two scans saw it and it has lasted longer than the group's health
-    check grace period plus its instance warm-up: a replacement that launches, passes its grace period
-    and warms up is the group working, not an incident (EC2 Auto Scaling User Guide, "Set the health
-    check grace period", "Set the default instance warmup")."""
-    settle = group.health_check_grace_seconds + group.instance_warmup_seconds
-    return scans >= 2 and now - first_seen > settle
-
-
-DATABASE_FAILED = frozenset(
-    {
-        "failed",
-        "inaccessible-encryption-credentials",
-        "inaccessible-encryption-credentials-recoverable",
-        "incompatible-credentials",
-        "incompatible-network",
-        "incompatible-option-group",
-        "incompatible-parameters",
-        "incompatible-restore",
-        "insufficient-capacity",
-        "restore-error",
-        "storage-full",
-    }
-)
-DATABASE_UNAVAILABLE = frozenset({"stopped", "stopping", "starting", "rebooting", "deleting"})
-"""Statuses in which the database does not serve. Others (modifying, backing-up, upgrading,
-maintenance, configuring-*...) are the database working normally or being changed on purpose."""
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """A problem seen in the facts: ``kind`` (a Detection kind), resource id, severity, facts."""
-
-    kind: str
-    resource_id: str
-    severity: str
-    summary: str
-    facts: tuple[tuple[str, str], ...] = ()
-
-
-def group_capacity_finding(group: GroupFacts) -> Finding | None:
-    """The group has fewer healthy in-service instances than desired, and none on the way."""
-    in_service = len(group.in_service)
-    if in_service + group.pending >= group.desired_capacity:
-        return None
-    return Finding(
-        "group-capacity",
-        group.name,
-        "critical" if in_service == 0 else "high",
-        f"group {group.name}: {in_service} of {group.desired_capacity} desired instances healthy in service",
-        (
-            ("in service", str(in_service)),
-            ("desired", str(group.desired_capacity)),
-            ("launching", str(group.pending)),
-        ),
-    )
-
-
-def database_finding(database: DatabaseFacts) -> Finding | None:
-    status = database.status
-    if status in DATABASE_FAILED:
-        kind, severity = "database-failure", "critical"
-    elif status in DATABASE_UNAVAILABLE:
-        kind, severity = "database-unavailable", "high"
-    else:
-        return None
-    return Finding(
-        kind,
-        database.identifier,
-        severity,
-        f"database {database.identifier} is {status}",
-        (("status", status), ("multi-AZ", "yes" if database.multi_az else "no")),
-    )
-
-
-def health_check_finding(check: HealthCheckFacts) -> Finding | None:
-    if check.healthy:
-        return None
-    return Finding(
-        "health-check",
-        check.id,
-        "critical",
-        f"Route 53 health check {check.name or check.id} is unhealthy",
-        (("healthy checkers", f"{check.healthy_checkers} of {check.checkers}"),),
-    )
 
 
 def decide_detection(
@@ -611,166 +508,6 @@ def alarm_problem(
             resource,
         )
     return None
-
-
-def rank_hottest(values: Mapping[str, float], candidates: Iterable[str], limit: int) -> tuple[str, ...]:
-    """Up to ``limit`` of ``candidates`` with the highest value, highest first (ties by id)."""
-    known = [(values[c], c) for c in candidates if c in values]
-    return tuple(c for _, c in sorted(known, key=lambda vc: (-vc[0], vc[1]))[:limit])
-
-
-def decide_group_alarm(
-    target: GroupAlarmTarget,
-    group: GroupFacts | None,
-    *,
-    utilisation: Mapping[str, float],
-    memory_threshold_percent: float | None,
-    paused: bool,
-    config: Config,
-) -> Plan:
-    """CPU or memory alarm of a group; ``utilisation`` is the recent value per instance id."""
-    resource = ResourceRef("group", target.group_name)
-    if group is None:
-        return Plan(Status.NOT_FOUND, f"group {target.group_name} does not exist", resource)
-    gated = _gate(resource, [group.tags], paused, config)
-    if gated is not None:
-        return gated
-    facts = {
-        "alarm": target.alarm_name,
-        "capacity": f"desired {group.desired_capacity}, min {group.min_size}, max {group.max_size}",
-        "scaling": "target tracking" if group.target_tracking else "no target tracking",
-    }
-    if target.signal == "memory":
-        return _memory_plan(target, group, utilisation, memory_threshold_percent, resource, facts)
-    return _cpu_plan(target, group, utilisation, resource, facts)
-
-
-def _cpu_plan(
-    target: GroupAlarmTarget,
-    group: GroupFacts,
-    cpu: Mapping[str, float],
-    resource: ResourceRef,
-    facts: dict[str, str],
-) -> Plan:
-    hottest = rank_hottest(cpu, group.in_service, DIAGNOSTIC_INSTANCES)
-    if hottest:
-        facts["hottest"] = ", ".join(f"{i} ({cpu[i]:.0f}%)" for i in hottest)
-    else:
-        hottest = tuple(sorted(group.in_service)[:DIAGNOSTIC_INSTANCES])
-        facts["hottest"] = "no per-instance CPU data"
-    actions: list[Action] = [CaptureDiagnostics(hottest)] if hottest else []
-    severity = target.severity
-    at_max = group.desired_capacity >= group.max_size
-    if group.target_tracking:
-        if at_max:
-            severity = escalate(severity)
-            reason = "target tracking is at max capacity: a human must raise the max or find the cause"
-        else:
-            reason = "target tracking is scaling the group: no manual capacity change"
-    elif at_max:
-        severity = escalate(severity)
-        reason = f"already at max capacity ({group.max_size}): a human must raise the max or find the cause"
-    else:
-        actions.append(ScaleOut(group.name, group.desired_capacity + 1, group.desired_capacity))
-        reason = "no target tracking: scale out by one within the max"
-    return Plan(
-        Status.ACT if actions else Status.NOTIFY,
-        f"{target.summary}; {reason}",
-        resource,
-        "cpu",
-        severity,
-        tuple(actions),
-        facts,
-    )
-
-
-def _memory_plan(
-    target: GroupAlarmTarget,
-    group: GroupFacts,
-    memory: Mapping[str, float],
-    threshold: float | None,
-    resource: ResourceRef,
-    facts: dict[str, str],
-) -> Plan:
-    hottest = rank_hottest(memory, group.in_service, 1)
-    if not hottest:
-        return Plan(
-            Status.NOTIFY,
-            f"{target.summary}; no per-instance memory data: cannot tell which instance, no action",
-            resource,
-            "memory",
-            target.severity,
-            (),
-            facts,
-        )
-    instance_id = hottest[0]
-    facts["hottest"] = f"{instance_id} ({memory[instance_id]:.0f}% memory used)"
-    return Plan(
-        Status.ACT,
-        f"{target.summary}; restart the web service on the instance using most memory",
-        resource,
-        "memory",
-        target.severity,
-        (RestartService(instance_id, group.name, threshold),),
-        facts,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class FollowUp:
-    """What to do after a service restart: ``resolved`` or further ``actions`` (and why)."""
-
-    resolved: bool
-    reason: str
-    actions: tuple[Action, ...] = ()
-
-
-def decide_after_restart(
-    action: RestartService, result: CommandResult, *, runbook_configured: bool
-) -> FollowUp:
-    """Judge a service restart: healthy and memory below the threshold -> resolved.
-
-    Memory still high -> the group replaces the instance (a restart did not free it). Unhealthy or
-    unverifiable: a group member is marked unhealthy (its group replaces it; a runbook would reboot it
-    behind the group's back while the load balancer and the group replace it mid-run); a standalone
-    instance gets the recovery runbook (reboot, diagnostics, restart, verify), or, without one, a human.
-    """
-    iid = action.instance_id
-    replace = (MarkUnhealthy(action.group_name, iid),) if action.group_name else ()
-    if result.status != "Success" or result.health != "ok":
-        why = (
-            f"the restart command ended {result.status}"
-            if result.status != "Success"
-            else f"the health check after the restart is {result.health}"
-        )
-        if action.group_name:
-            return FollowUp(False, f"{why}: marking it unhealthy, its group replaces it", replace)
-        if runbook_configured:
-            return FollowUp(False, f"{why}: starting the recovery runbook", (StartRecoveryRunbook(iid),))
-        return FollowUp(False, f"{why}: no recovery runbook configured, a human must look")
-    threshold, used = action.memory_threshold_percent, result.mem_used_percent
-    if threshold is not None and used is not None and used >= threshold:
-        return FollowUp(
-            False,
-            f"memory still {used:.0f}% (threshold {threshold:.0f}%) after the restart: replace",
-            replace,
-        )
-    level = f"{used:.0f}%" if used is not None else "not reported"
-    return FollowUp(True, f"service healthy after the restart, memory {level}")
-
-
-def decide_agent_offline(action: RestartService, ping_status: str) -> FollowUp:
-    """The SSM agent of the instance to restart is not ``Online`` (``ConnectionLost``, ``Inactive``,
-    not registered): Run Command would wait for it and time out, so none is sent. A group member is
-    marked unhealthy (its group replaces it); a standalone instance is left to a human (notified)."""
-    why = f"the SSM agent of {action.instance_id} is {ping_status}: no command sent"
-    if action.group_name:
-        return FollowUp(
-            False,
-            f"{why}; marking it unhealthy, its group replaces it",
-            (MarkUnhealthy(action.group_name, action.instance_id),),
-        )
-    return FollowUp(False, f"{why}; a human must look (standalone instance)")
 
 
 def classify_launch_failure(status_message: str) -> str:

@@ -44,15 +44,17 @@ from . import contract
 from . import handler as entry
 from .config import ConfigError
 from .decisions import (
+    is_owned,
+)
+from .errors import AwsError, RetryableHealingError, TransientAwsError
+from .findings import (
     Finding,
     database_finding,
     group_capacity_finding,
     group_scan_skip,
     health_check_finding,
-    is_owned,
     shortfall_persists,
 )
-from .errors import AwsError, RetryableHealingError, TransientAwsError
 from .model import ResourceRef
 
 MAX_DETECTIONS_PER_RUN = 25

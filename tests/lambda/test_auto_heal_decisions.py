@@ -17,21 +17,12 @@ from lambda_src.auto_heal.decisions import (
     apply_rate_limit,
     budgeted,
     classify_launch_failure,
-    database_finding,
-    decide_after_restart,
-    decide_agent_offline,
     decide_database,
     decide_detection,
     decide_group_activity,
-    decide_group_alarm,
     decide_instance,
     escalate,
-    group_capacity_finding,
-    group_scan_skip,
-    health_check_finding,
-    rank_hottest,
     replacement_cap,
-    shortfall_persists,
     triage,
 )
 from lambda_src.auto_heal.events import (
@@ -44,6 +35,19 @@ from lambda_src.auto_heal.events import (
     InstanceStateChange,
     MetricRef,
     parse_event,
+)
+from lambda_src.auto_heal.findings import (
+    database_finding,
+    group_capacity_finding,
+    group_scan_skip,
+    health_check_finding,
+    shortfall_persists,
+)
+from lambda_src.auto_heal.group_plans import (
+    decide_after_restart,
+    decide_agent_offline,
+    decide_group_alarm,
+    rank_hottest,
 )
 from lambda_src.auto_heal.model import (
     CaptureDiagnostics,
