@@ -5,11 +5,11 @@ from __future__ import annotations
 import aws_cdk as cdk
 from constructs import Construct
 
-from constructs_lib._core import Severity, SeverityAlarm
+from constructs_lib._core import Severity
 from constructs_lib.alerting import EscalationPolicy, EscalationTier, PauseSwitch, PauseSwitchAlarm
 from constructs_lib.data import ReplicaLagAlarm
 from constructs_lib.dr import AzOutageExperiment
-from constructs_lib.healing import AutoHealing
+from constructs_lib.healing import AutoHealing, InstanceCommands
 from constructs_lib.monitoring import (
     AuditRules,
     AvailabilityBurnRateAlarms,
@@ -42,7 +42,6 @@ class MonitoringStack(RegionalStack):
         database: DatabaseTarget | None = None,
     ) -> None:
         super().__init__(scope, id, config=config, region=region, description="monitoring and auto-healing")
-        app, env = config.app_name, config.name
         naming = config.naming
         component = naming.for_component(COMPONENT)
         # The switch itself lives in the Compute stack; here it is read by name (no cross-stack export).
@@ -61,17 +60,20 @@ class MonitoringStack(RegionalStack):
             app_probe=web.app_probe,
         )
         healing = config.healing
+        # The one Run Command document of this environment and region (healing sends only this one).
+        self.instance_commands = InstanceCommands(self, "InstanceCommands", app_probe=web.app_probe)
         self.healing = AutoHealing(
             self,
             "AutoHealing",
-            app_name=app,
-            environment_name=env,
+            naming=config.naming,
             notification_topics=topics,
-            pause_parameter_name=config.pause_parameter_name,
+            # The switch lives in the compute stack; imported by name (no resource, no cross-stack export).
+            pause_switch=PauseSwitch.from_parameter_name(
+                self, "HealingPauseSwitch", config.pause_parameter_name
+            ),
             recovery_runbook=self.runbook,
-            web_service_unit=web.app_probe.service_unit,
-            health_check_port=web.app_probe.port,
-            health_check_path=web.app_probe.health_path,
+            app_probe=web.app_probe,
+            instance_commands=self.instance_commands,
             auto_scaling_group_names=[web.auto_scaling_group_name],
             db_instance_identifiers=[database.instance_identifier] if database else None,
             dry_run=healing.dry_run,
@@ -153,7 +155,7 @@ class MonitoringStack(RegionalStack):
                 self.burn_rate,
                 self.escalation,
                 *([self.replica_lag] if self.replica_lag is not None else []),
-                _through_composites(self.healing),
+                self.healing,
             ],
             notification_topics=topics,
             actions_suppressor=self.pause.alarm,
@@ -194,20 +196,3 @@ class MonitoringStack(RegionalStack):
         )
         cdk.CfnOutput(self, "HealingFunctionName", value=self.healing.function.function_name)
         cdk.CfnOutput(self, "LedgerTableName", value=self.healing.ledger.table_name)
-
-
-def _through_composites(healing: AutoHealing) -> list[SeverityAlarm]:
-    """AutoHealing's health alarms in the one alarm shape, paging only through the composites.
-
-    AutoHealing hands out its alarms by severity and gives them actions of their own (its high
-    topic): as children of the incident composites they would page twice, once past the pause
-    suppressor. Their actions are removed here until the construct stops adding them.
-    """
-    wrapped = []
-    for severity, alarms in healing.alarms_by_severity.items():
-        for alarm in alarms:
-            resource = alarm.node.default_child
-            resource.alarm_actions = None
-            resource.ok_actions = None
-            wrapped.append(SeverityAlarm(alarm=alarm, severity=Severity(severity)))
-    return wrapped

@@ -14,20 +14,24 @@ What it builds:
 - A dead-letter queue (encrypted SQS) for everything that could not be delivered or handled: the
   function's on-failure destination, the rules' and the subscriptions' delivery failures.
 - An incident ledger (DynamoDB) for idempotency, per-resource locks and rate limits.
-- Alarms on the dead-letter queue depth and on the function's errors, to the high-severity topic.
+- Alarms on the dead-letter queue depth and on the function's errors (high severity; no actions of
+  their own by default: they page through the composites like every other alarm).
 
 Least privilege: reads are unscoped where the APIs allow nothing else; every mutating call
 (start/stop/reboot, Auto Scaling health and capacity, Run Command) is conditioned on the
-resource carrying ``Environment=<environment_name>``; starting the recovery runbook is scoped to
-that document and passing its role to SSM only.
+resource carrying ``Environment=<environment>``; Run Command is allowed with the library's own
+document only (:class:`InstanceCommands`: fixed steps, typed parameters), never ``AWS-RunShellScript``;
+starting the recovery runbook is scoped to that document and passing its role to SSM only.
 
-Modules, one concept each: :mod:`.construct` (``AutoHealing``), :mod:`.patterns` (the events),
+Modules, one concept each: :mod:`.construct` (``AutoHealing``), :mod:`.commands` (the Run Command
+document), :mod:`.patterns` (the events),
 :mod:`.permissions` (least privilege), :mod:`.detector` (the scheduled scan), :mod:`.validation`
 (prop checks), :mod:`.runtime` (handler code asset, its contract, the Powertools layer).
 """
 
 from __future__ import annotations
 
+from constructs_lib.healing.commands import InstanceCommands, instance_commands_document
 from constructs_lib.healing.construct import COMPONENT, ENVIRONMENT_TAG_KEY, SUPPRESS_TAG_KEY, AutoHealing
 from constructs_lib.healing.detector import (
     DEFAULT_DETECTOR_INTERVAL,
@@ -61,9 +65,11 @@ __all__ = [
     "SUPPRESS_TAG_KEY",
     "AutoHealing",
     "DetectorRunbook",
+    "InstanceCommands",
     "alarm_state_change_pattern",
     "auto_scaling_failure_pattern",
     "ec2_health_pattern",
     "ec2_state_change_pattern",
+    "instance_commands_document",
     "rds_instance_event_pattern",
 ]

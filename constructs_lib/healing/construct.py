@@ -21,8 +21,14 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from constructs_lib._core.validation import validate_name
-from constructs_lib.healing.detector import DEFAULT_DETECTOR_INTERVAL, DetectorRunbook, add_detector
+from constructs_lib._core import AppProbe, IPauseSwitch, Naming, Severity, SeverityAlarm
+from constructs_lib.healing.commands import InstanceCommands
+from constructs_lib.healing.detector import (
+    DEFAULT_DETECTOR_INTERVAL,
+    DetectorRunbook,
+    add_detector,
+    runbooks_by_incident,
+)
 from constructs_lib.healing.patterns import (
     alarm_state_change_pattern,
     auto_scaling_failure_pattern,
@@ -50,19 +56,22 @@ class AutoHealing(Construct):
 
     The function receives these environment variables (the handler's contract):
 
-    - ``APP_NAME``, ``ENVIRONMENT_NAME``: ``app_name``, ``environment_name``.
+    - ``APP_NAME``, ``ENVIRONMENT_NAME``: ``naming.app``, ``naming.environment``.
     - ``ENVIRONMENT_TAG_KEY``: ``Environment``. The function acts only on resources whose tag of
       this key equals ``ENVIRONMENT_NAME`` (IAM enforces the same).
     - ``SUPPRESS_TAG_KEY``: ``autoheal:suppress``. A resource tagged with it (value ``true``) is
       left alone.
     - ``LEDGER_TABLE_NAME``: the incident ledger (``pk``/``sk`` strings, TTL ``expires_at``).
-    - ``PAUSE_PARAMETER_NAME``: the environment's pause switch; ``true`` means act on nothing.
+    - ``PAUSE_PARAMETER_NAME``: ``pause_switch.parameter_name``; ``true`` means act on nothing.
     - ``TOPIC_ARNS``: JSON object severity -> topic ARN (the keys of ``notification_topics``).
     - ``DRY_RUN``: ``true``/``false``: decide and report, but make no mutating call.
     - ``MAX_ACTIONS_PER_RESOURCE_PER_HOUR``: past it, escalate instead of acting.
     - ``INCIDENT_WINDOW_SECONDS``: events about the same resource within it are one incident.
-    - ``WEB_SERVICE_UNIT``, ``HEALTH_CHECK_PORT``, ``HEALTH_CHECK_PATH``: the web service to restart
-      and the endpoint that proves it healthy (``http://127.0.0.1:<port><path>`` on the instance).
+    - ``WEB_SERVICE_UNIT``, ``HEALTH_CHECK_PORT``, ``HEALTH_CHECK_PATH``: ``app_probe``'s unit, port
+      and path: the web service to restart and the endpoint that proves it healthy
+      (``http://127.0.0.1:<port><path>`` on the instance).
+    - ``COMMAND_DOCUMENT_NAME``: the Run Command document (``instance_commands``), the only one the
+      function may send.
     - ``RECOVERY_RUNBOOK_NAME``, ``RECOVERY_RUNBOOK_ROLE_ARN``: the instance-recovery runbook and
       its role; empty strings when ``recovery_runbook`` is not given.
     - ``ALARM_NAME_PREFIX``: alarms of this environment start with it. This construct's own
@@ -71,29 +80,48 @@ class AutoHealing(Construct):
     - ``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_METRICS_NAMESPACE``, ``POWERTOOLS_LOG_LEVEL``,
       ``POWERTOOLS_TRACE_DISABLED`` (``true`` unless ``tracing``).
 
-    :param app_name: Application name, e.g. ``webapp``.
-    :param environment_name: Environment name, e.g. ``prod``; also the ``Environment`` tag value
-        every mutating permission requires.
-    :param notification_topics: Topics keyed by severity; must include ``high`` (this construct's
-        alarms go there). The function may publish to all of them.
-    :param pause_parameter_name: Name of the SSM String parameter of the pause switch,
-        e.g. ``/webapp/prod/pause``. The function may read it only.
-    :param alarm_name_prefix: Alarms of this environment. Default: ``<app_name>-<environment_name>-``.
+    :param naming: The app and environment, e.g. ``Naming(app="webapp", environment="prod")``; the
+        environment is also the ``Environment`` tag value every mutating permission requires. Its
+        component, when set, must be ``autoheal``: this construct's own alarms are always named
+        ``<app>-<env>-autoheal-<signal>-<severity>`` (its rules exclude them by that name).
+    :param notification_topics: Topics keyed by severity; must include ``high`` (failures and
+        escalations go there, and this construct's alarms with ``notify_alarms_directly``). The
+        function may publish to all of them.
+    :param pause_switch: The environment's pause switch (``PauseSwitch``, or one imported with
+        ``PauseSwitch.from_parameter_name``). The function may read it only.
+    :param app_probe: The application's systemd unit, port and health path, as the web service owns
+        them (``AutoHealingWebService.app_probe``): what a memory alarm restarts and how the restart is
+        verified. Default: ``AppProbe()`` (unit ``webapp``, port 8080, ``/health``).
+    :param alarm_name_prefix: Alarms of this environment. Default: ``<app>-<environment>-``.
     :param dry_run: Decide and notify without acting. Default: false.
-    :param max_actions_per_resource_per_hour: Default: 3.
+    :param max_actions_per_resource_per_hour: Actions per resource and incident kind in any 60 minutes
+        (a sliding window); past it, escalate instead. Read-only diagnostics take no slot. Default: 3.
+    :param max_replacement_percent: At most this share of an Auto Scaling group's in-service instances
+        (at least one) is replaced per ``replacement_window``, across all incidents; the rest is
+        escalated. Default: 25.
+    :param replacement_window: Default: 15 minutes.
     :param incident_window: Default: 15 minutes.
-    :param web_service_unit: systemd unit of the web service. Default: ``webapp``.
-    :param health_check_port: Default: 8080.
-    :param health_check_path: Default: ``/health``.
+    :param stale_event_age: Events older than this are dropped unprocessed (counted as
+        ``EventRejected``/``stale``): the state they report may have been changed since, on purpose.
+        AWS Health's scheduled changes are acted on until they are due. 1 minute - 6 hours.
+        Default: 15 minutes.
+    :param instance_commands: The Run Command document the function sends (diagnostics, restart and
+        verify); give the instance-recovery runbook the same one. Default: one created here from
+        ``app_probe`` (construct id ``InstanceCommands``).
     :param recovery_runbook: Runbook the function may start when a quick fix does not help.
         Default: none (the function escalates instead).
+    :param notify_alarms_directly: Give this construct's alarms (dead letters, function errors) an
+        action of their own on the ``high`` topic, for apps without composite alarms. Default: false:
+        they have no actions; pass :attr:`alarms` to ``SeverityCompositeAlarms``, which pages once per
+        incident and is silenced by the pause switch (a child with its own action would page twice,
+        the second page deaf to the switch).
     :param alarm_topics_to_subscribe: Topics whose alarm notifications the function also receives
         (the SNS path), filtered to this environment's alarms going into ALARM. Must be in the
         same region. Default: none (EventBridge only).
     :param auto_scaling_group_names: Limit Auto Scaling failure events to these groups.
         Default: every group of the account and region (the function checks tags).
     :param db_instance_identifiers: Limit RDS events to these DB instances. Default: every instance.
-    :param removal_policy: For the ledger table and the log group. Default: ``RETAIN``.
+    :param removal_policy: For the ledger table (when created here) and the log group. Default: ``RETAIN``.
     :param log_retention: Default: three months.
     :param powertools_layer_arn: Powertools layer to use. Default: the public Powertools layer of
         release :data:`POWERTOOLS_VERSION` in the stack's region, read at deploy time from
@@ -108,15 +136,24 @@ class AutoHealing(Construct):
         (60 s - 6 h). Default: 1 hour.
     :param timeout: Function timeout. Default: 2 minutes.
     :param memory_size: MiB. Default: 256.
-    :param metrics_namespace: Namespace of the function's EMF metrics. Default: ``<app_name>/AutoHeal``.
+    :param metrics_namespace: Namespace of the function's EMF metrics. Default: ``<app>/AutoHeal``.
     :param log_level: ``POWERTOOLS_LOG_LEVEL``. Default: ``INFO``.
     :param detector_interval: How often the incident detector (``detector.handler`` of the same
-        code) scans for groups below desired in-service, databases not ``available`` and unhealthy
-        Route 53 health checks of this environment. ``None`` deploys no detector.
+        code, with a read-mostly role of its own) scans for impaired instances, groups below desired
+        in-service, databases not ``available`` and unhealthy Route 53 health checks of this
+        environment and hands what it finds to the function. ``None`` deploys no detector.
         Default: every 5 minutes.
-    :param detector_runbooks: Runbook the detector starts (and follows) per incident kind
-        (``group-capacity``, ``database-unavailable``, ``database-failure``, ``health-check``).
-        Default: none; the detector records and notifies.
+    :param detector_runbooks: Runbook the function starts for a finding of the detector, per incident
+        kind (``group-capacity``, ``database-unavailable``, ``database-failure``, ``health-check``);
+        the detector follows it to its end. Needs the detector. Default: none; findings are recorded
+        and notified.
+    :param existing_ledger_table: A table to use as the incident ledger instead of creating one (string
+        partition key ``pk``, string sort key ``sk``, time to live on ``expires_at``). Default: a new
+        on-demand table, encrypted, with point-in-time recovery, removed per ``removal_policy``.
+    :param existing_dead_letter_queue: A queue to use as the dead-letter queue instead of creating one.
+        An imported queue gets no resource policy from here: allow ``events.amazonaws.com`` and
+        ``sns.amazonaws.com`` to ``sqs:SendMessage`` on it yourself. Default: a new SQS-encrypted
+        queue keeping messages 14 days, refusing plain HTTP.
     """
 
     def __init__(
@@ -124,18 +161,20 @@ class AutoHealing(Construct):
         scope: Construct,
         id: str,
         *,
-        app_name: str,
-        environment_name: str,
+        naming: Naming,
         notification_topics: Mapping[str, sns.ITopic],
-        pause_parameter_name: str,
+        pause_switch: IPauseSwitch,
+        app_probe: AppProbe | None = None,
         alarm_name_prefix: str | None = None,
         dry_run: bool = False,
         max_actions_per_resource_per_hour: int = 3,
+        max_replacement_percent: int = 25,
+        replacement_window: cdk.Duration | None = None,
         incident_window: cdk.Duration | None = None,
-        web_service_unit: str = "webapp",
-        health_check_port: int = 8080,
-        health_check_path: str = "/health",
+        stale_event_age: cdk.Duration | None = None,
+        instance_commands: InstanceCommands | None = None,
         recovery_runbook: InstanceRecoveryRunbook | None = None,
+        notify_alarms_directly: bool = False,
         alarm_topics_to_subscribe: Sequence[sns.ITopic] = (),
         auto_scaling_group_names: Sequence[str] | None = None,
         db_instance_identifiers: Sequence[str] | None = None,
@@ -152,11 +191,20 @@ class AutoHealing(Construct):
         log_level: str = "INFO",
         detector_interval: cdk.Duration | None = DEFAULT_DETECTOR_INTERVAL,
         detector_runbooks: Mapping[str, DetectorRunbook] | None = None,
+        existing_ledger_table: dynamodb.ITable | None = None,
+        existing_dead_letter_queue: sqs.IQueue | None = None,
     ) -> None:
         super().__init__(scope, id)
-        validate_name(app_name, prop="app_name")
-        validate_name(environment_name, prop="environment_name")
+        if detector_runbooks and detector_interval is None:
+            raise ValueError(
+                "detector_runbooks needs the incident detector (detector_interval is None): "
+                "set detector_interval, or leave detector_runbooks out."
+            )
+        app_probe = app_probe or AppProbe()
+        app_name, environment_name = naming.app, naming.environment
         incident_window = incident_window or cdk.Duration.minutes(15)
+        stale_event_age = stale_event_age or cdk.Duration.minutes(15)
+        replacement_window = replacement_window or cdk.Duration.minutes(15)
         max_event_age = max_event_age or cdk.Duration.hours(1)
         timeout = timeout or cdk.Duration.minutes(2)
         alarm_name_prefix = (
@@ -166,14 +214,15 @@ class AutoHealing(Construct):
         )
         metrics_namespace = metrics_namespace or contract.default_metrics_namespace(app_name)
         validate_props(
+            naming=naming,
             notification_topics=notification_topics,
-            pause_parameter_name=pause_parameter_name,
+            app_probe=app_probe,
             alarm_name_prefix=alarm_name_prefix,
             max_actions_per_resource_per_hour=max_actions_per_resource_per_hour,
+            max_replacement_percent=max_replacement_percent,
+            replacement_window=replacement_window,
             incident_window=incident_window,
-            web_service_unit=web_service_unit,
-            health_check_port=health_check_port,
-            health_check_path=health_check_path,
+            stale_event_age=stale_event_age,
             reserved_concurrency=reserved_concurrency,
             retry_attempts=retry_attempts,
             max_event_age=max_event_age,
@@ -185,8 +234,12 @@ class AutoHealing(Construct):
         self._code = handler_code()  # raises FileNotFoundError naming the fix when the folder is missing
 
         stack = cdk.Stack.of(self)
-        self.app_name = app_name
-        self.environment_name = environment_name
+        self.naming = naming.for_component(COMPONENT)
+        self.app_probe = app_probe
+        self.pause_switch = pause_switch
+        self.instance_commands = instance_commands or InstanceCommands(
+            self, "InstanceCommands", app_probe=app_probe
+        )
         self.alarm_name_prefix = alarm_name_prefix
         self.metrics_namespace = metrics_namespace
         self.service_name = contract.service_name(app_name)
@@ -194,7 +247,7 @@ class AutoHealing(Construct):
         own_alarm_prefix = contract.own_alarm_prefix(app_name, environment_name)
 
         # --- storage: ledger and dead-letter queue --------------------------------------------
-        self.ledger = dynamodb.Table(
+        self.ledger: dynamodb.ITable = existing_ledger_table or dynamodb.Table(
             self,
             "Ledger",
             partition_key=dynamodb.Attribute(
@@ -209,19 +262,20 @@ class AutoHealing(Construct):
             time_to_live_attribute=contract.LEDGER_TTL_ATTRIBUTE,
             removal_policy=removal_policy,
         )
-        self.dead_letter_queue = sqs.Queue(
+        self.dead_letter_queue: sqs.IQueue = existing_dead_letter_queue or sqs.Queue(
             self,
             "DeadLetterQueue",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=cdk.Duration.days(14),
         )
-        acknowledge(
-            self.dead_letter_queue,
-            "AwsSolutions-SQS3",
-            "This queue is itself the dead-letter queue (Lambda on-failure destination, EventBridge "
-            "target and SNS subscription DLQ); its depth is alarmed and a human drains it.",
-        )
+        if existing_dead_letter_queue is None:
+            acknowledge(
+                self.dead_letter_queue,
+                "AwsSolutions-SQS3",
+                "This queue is itself the dead-letter queue (Lambda on-failure destination, EventBridge "
+                "target and SNS subscription DLQ); its depth is alarmed and a human drains it.",
+            )
 
         # --- function -------------------------------------------------------------------------
         self.log_group = logs.LogGroup(
@@ -244,19 +298,24 @@ class AutoHealing(Construct):
             contract.ENVIRONMENT_TAG_KEY: ENVIRONMENT_TAG_KEY,
             contract.SUPPRESS_TAG_KEY: SUPPRESS_TAG_KEY,
             contract.LEDGER_TABLE_NAME: self.ledger.table_name,
-            contract.PAUSE_PARAMETER_NAME: pause_parameter_name,
+            contract.PAUSE_PARAMETER_NAME: pause_switch.parameter_name,
             contract.TOPIC_ARNS: stack.to_json_string(
                 {k: t.topic_arn for k, t in sorted(notification_topics.items())}
             ),
             contract.DRY_RUN: "true" if dry_run else "false",
             contract.MAX_ACTIONS_PER_RESOURCE_PER_HOUR: str(max_actions_per_resource_per_hour),
             contract.INCIDENT_WINDOW_SECONDS: str(int(incident_window.to_seconds())),
-            contract.WEB_SERVICE_UNIT: web_service_unit,
-            contract.HEALTH_CHECK_PORT: str(health_check_port),
-            contract.HEALTH_CHECK_PATH: health_check_path,
+            contract.STALE_EVENT_SECONDS: str(int(stale_event_age.to_seconds())),
+            contract.MAX_REPLACEMENT_PERCENT: str(max_replacement_percent),
+            contract.REPLACEMENT_WINDOW_SECONDS: str(int(replacement_window.to_seconds())),
+            contract.WEB_SERVICE_UNIT: app_probe.service_unit,
+            contract.HEALTH_CHECK_PORT: str(app_probe.port),
+            contract.HEALTH_CHECK_PATH: app_probe.health_path,
+            contract.COMMAND_DOCUMENT_NAME: self.instance_commands.document_name,
             contract.RECOVERY_RUNBOOK_NAME: recovery_runbook.document_name if recovery_runbook else "",
             contract.RECOVERY_RUNBOOK_ROLE_ARN: recovery_runbook.role.role_arn if recovery_runbook else "",
             contract.ALARM_NAME_PREFIX: alarm_name_prefix,
+            contract.RUNBOOKS_BY_INCIDENT: runbooks_by_incident(self, detector_runbooks or {}),
             contract.POWERTOOLS_SERVICE_NAME: self.service_name,
             contract.POWERTOOLS_METRICS_NAMESPACE: metrics_namespace,
             contract.POWERTOOLS_LOG_LEVEL: log_level,
@@ -291,7 +350,7 @@ class AutoHealing(Construct):
         )
 
         # --- permissions ----------------------------------------------------------------------
-        grant_healing_permissions(self, stack, pause_parameter_name, recovery_runbook)
+        grant_healing_permissions(self, stack, recovery_runbook)
 
         # --- event sources --------------------------------------------------------------------
         patterns = {
@@ -361,33 +420,44 @@ class AutoHealing(Construct):
             )
 
         # --- alarms on the safety net ---------------------------------------------------------
-        high = notification_topics["high"]
-        self.alarms: list[cloudwatch.Alarm] = [
-            self._alarm(
-                "DeadLetterAlarm",
-                signal="dlq",
-                metric=self.metric_dead_letter_messages(),
-                description=(
-                    "Auto-healing could not handle or receive an event: read the dead-letter queue "
-                    "(message attributes and body say which event and why), fix, then redrive or delete."
+        high = notification_topics["high"] if notify_alarms_directly else None
+        self.alarms: list[SeverityAlarm] = [
+            SeverityAlarm(
+                self._alarm(
+                    "DeadLetterAlarm",
+                    signal="dlq",
+                    metric=self.metric_dead_letter_messages(),
+                    description=(
+                        "Auto-healing could not handle or receive an event: read the dead-letter queue "
+                        "(message attributes and body say which event and why), fix, then redrive or delete."
+                    ),
+                    topic=high,
                 ),
-                topic=high,
+                Severity.HIGH,
+                "dlq",
             ),
-            self._alarm(
-                "ErrorsAlarm",
-                signal="errors",
-                metric=self.metric_errors(),
-                description=(
-                    "The auto-healing function failed (it retries, then sends the event to the "
-                    "dead-letter queue): read its logs for the error and the event id."
+            SeverityAlarm(
+                self._alarm(
+                    "ErrorsAlarm",
+                    signal="errors",
+                    metric=self.metric_errors(),
+                    description=(
+                        "The auto-healing function failed (it retries, then sends the event to the "
+                        "dead-letter queue): read its logs for the error and the event id."
+                    ),
+                    topic=high,
                 ),
-                topic=high,
+                Severity.HIGH,
+                "errors",
             ),
         ]
-        self.alarms_by_severity: dict[str, list[cloudwatch.Alarm]] = {"high": list(self.alarms)}
+        """This construct's alarms (dead letters, function errors), each with its severity."""
 
         # --- incident detector: the same code's scheduled entry point -------------------------
         self.detector: lambda_.Function | None = None
+        """The incident detector, when deployed."""
+        self.detector_role: iam.IRole | None = None
+        """The detector's own read-mostly role, when deployed."""
         if detector_interval is not None:
             self.detector, self.detector_rule = add_detector(
                 self,
@@ -399,14 +469,15 @@ class AutoHealing(Construct):
                 code=self._code,
                 layer=self._layer,
             )
+            self.detector_role = self.detector.role
 
     def _alarm(
-        self, id: str, *, signal: str, metric: cloudwatch.IMetric, description: str, topic: sns.ITopic
+        self, id: str, *, signal: str, metric: cloudwatch.IMetric, description: str, topic: sns.ITopic | None
     ) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(
             self,
             id,
-            alarm_name=f"{self.app_name}-{self.environment_name}-{COMPONENT}-{signal}-high",
+            alarm_name=self.naming.alarm_name(signal, Severity.HIGH),
             alarm_description=description,
             metric=metric,
             threshold=1,
@@ -414,9 +485,10 @@ class AutoHealing(Construct):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        action = cloudwatch_actions.SnsAction(topic)
-        alarm.add_alarm_action(action)
-        alarm.add_ok_action(action)
+        if topic is not None:
+            action = cloudwatch_actions.SnsAction(topic)
+            alarm.add_alarm_action(action)
+            alarm.add_ok_action(action)
         return alarm
 
     # --- metrics ------------------------------------------------------------------------------

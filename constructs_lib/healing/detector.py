@@ -1,8 +1,10 @@
 """The incident detector: the healing code's scheduled entry point, for what no event reports.
 
-Every ``interval`` it scans for Auto Scaling groups below desired in-service, databases not
-``available`` and unhealthy Route 53 health checks of this environment, and records, notifies or
-starts the runbook of that incident kind.
+Every ``interval`` it scans for impaired instances, Auto Scaling groups below desired in-service,
+databases not ``available`` and unhealthy Route 53 health checks of this environment, and hands each
+finding to the healing function, which checks it, records it and notifies or acts (the runbook of
+that incident kind). It has a role of its own: it may read, keep its ledger items, notify the end of
+runbooks and invoke the healing function; it may change nothing else.
 """
 
 from __future__ import annotations
@@ -18,13 +20,20 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 
+from constructs_lib.healing.permissions import grant_detector_permissions
 from constructs_lib.healing.runtime import contract
 from constructs_lib.nag import acknowledge
 
 if TYPE_CHECKING:
     from constructs_lib.healing.construct import AutoHealing
 
-__all__ = ["DEFAULT_DETECTOR_INTERVAL", "DETECTOR_INCIDENT_KINDS", "DetectorRunbook", "add_detector"]
+__all__ = [
+    "DEFAULT_DETECTOR_INTERVAL",
+    "DETECTOR_INCIDENT_KINDS",
+    "DetectorRunbook",
+    "add_detector",
+    "runbooks_by_incident",
+]
 
 DEFAULT_DETECTOR_INTERVAL = cdk.Duration.minutes(5)
 """How often the detector scans unless told otherwise."""
@@ -52,6 +61,26 @@ class DetectorRunbook:
     parameters: Mapping[str, str] = field(default_factory=dict)
 
 
+def runbooks_by_incident(healing: AutoHealing, runbooks: Mapping[str, DetectorRunbook]) -> str:
+    """``RUNBOOKS_BY_INCIDENT`` of the healing function (``{}`` when none)."""
+    unknown = sorted(set(runbooks) - set(DETECTOR_INCIDENT_KINDS))
+    if unknown:
+        raise ValueError(
+            f"detector_runbooks has unknown incident kind(s) {unknown}: "
+            f"use {', '.join(DETECTOR_INCIDENT_KINDS)}."
+        )
+    mapping = {
+        kind: {
+            "document": rb.runbook.document_name,
+            "role_arn": rb.runbook.role.role_arn,
+            "resource_parameter": rb.resource_parameter,
+            "parameters": dict(rb.parameters),
+        }
+        for kind, rb in sorted(runbooks.items())
+    }
+    return cdk.Stack.of(healing).to_json_string(mapping) if mapping else "{}"
+
+
 def add_detector(
     healing: AutoHealing,
     *,
@@ -63,29 +92,20 @@ def add_detector(
     code: lambda_.Code,
     layer: lambda_.ILayerVersion,
 ) -> tuple[lambda_.Function, events.Rule]:
-    """The detector function (``detector.handler`` of the healing ``code``) and its schedule rule.
+    """The detector function (``detector.handler`` of the healing ``code``), its role and its schedule.
 
-    It shares the healing function's role, log group, ledger and dead-letter queue, and may start
-    the ``runbooks`` (one per incident kind of :data:`DETECTOR_INCIDENT_KINDS`).
+    It shares the healing function's log group, ledger and dead-letter queue; the healing function
+    may start the ``runbooks`` (one per incident kind of :data:`DETECTOR_INCIDENT_KINDS`).
     """
-    unknown = sorted(set(runbooks) - set(DETECTOR_INCIDENT_KINDS))
-    if unknown:
-        raise ValueError(
-            f"detector_runbooks has unknown incident kind(s) {unknown}: "
-            f"use {', '.join(DETECTOR_INCIDENT_KINDS)}."
-        )
-    stack = cdk.Stack.of(healing)
-    mapping = {
-        kind: {
-            "document": rb.runbook.document_name,
-            "role_arn": rb.runbook.role.role_arn,
-            "resource_parameter": rb.resource_parameter,
-            "parameters": dict(rb.parameters),
-        }
-        for kind, rb in sorted(runbooks.items())
-    }
     for rb in runbooks.values():
-        rb.runbook.grant_start(healing.role)
+        rb.runbook.grant_start(healing.role)  # the healing function starts them for the findings
+    role = iam.Role(
+        healing,
+        "DetectorRole",
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description=f"Incident detector of {healing.naming.prefix}: reads and hands findings over",
+    )
+    grant_detector_permissions(healing, role)
     detector = lambda_.Function(
         healing,
         "Detector",
@@ -95,14 +115,11 @@ def add_detector(
         handler="detector.handler",
         code=code,  # the same asset: one package, two entry points
         layers=[layer],
-        # One role for the healing service: the detector records in the same ledger and takes
-        # the same per-resource locks, so it cannot duplicate what the event path does.
-        role=healing.role,
+        # Its own role: reads, ledger, notifications, invoking the healing function. What it finds is
+        # handled by the healing function, under the same per-resource locks as the events.
+        role=role,
         log_group=healing.log_group,
-        environment={
-            **environment,
-            contract.RUNBOOKS_BY_INCIDENT: stack.to_json_string(mapping) if mapping else "{}",
-        },
+        environment={**environment, contract.HEALING_FUNCTION_NAME: healing.function.function_name},
         timeout=timeout,
         memory_size=memory_size,
         reserved_concurrent_executions=1,
@@ -117,7 +134,7 @@ def add_detector(
     rule = events.Rule(
         healing,
         "DetectorSchedule",
-        description=f"{healing.environment_name}: scan for incidents every {interval.to_human_string()}",
+        description=f"{healing.naming.environment}: scan for incidents every {interval.to_human_string()}",
         schedule=events.Schedule.rate(interval),
     )
     rule.add_target(

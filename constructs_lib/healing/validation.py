@@ -8,25 +8,28 @@ from collections.abc import Mapping
 import aws_cdk as cdk
 from aws_cdk import aws_sns as sns
 
+from constructs_lib._core import AppProbe, Naming
 from constructs_lib._core.severity import SEVERITIES
+from constructs_lib.healing.runtime import contract
 
 __all__ = ["validate_props"]
 
-_UNIT = re.compile(r"[A-Za-z0-9_.@-]{1,128}")
-_HEALTH_PATH = re.compile(r"/[A-Za-z0-9_./~-]{0,200}")
+_UNIT = re.compile(contract.SERVICE_UNIT_PATTERN)
+_HEALTH_PATH = re.compile(contract.HEALTH_PATH_PATTERN)
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def validate_props(
     *,
+    naming: Naming,
     notification_topics: Mapping[str, sns.ITopic],
-    pause_parameter_name: str,
+    app_probe: AppProbe,
     alarm_name_prefix: str,
     max_actions_per_resource_per_hour: int,
+    max_replacement_percent: int,
+    replacement_window: cdk.Duration,
     incident_window: cdk.Duration,
-    web_service_unit: str,
-    health_check_port: int,
-    health_check_path: str,
+    stale_event_age: cdk.Duration,
     reserved_concurrency: int | None,
     retry_attempts: int,
     max_event_age: cdk.Duration,
@@ -36,6 +39,12 @@ def validate_props(
     log_level: str,
 ) -> None:
     """Raise ``ValueError`` naming the first invalid prop, its value and the fix."""
+    if naming.component not in ("", contract.OWN_ALARM_COMPONENT):
+        raise ValueError(
+            f"naming.component ({naming.component!r}) must be empty or {contract.OWN_ALARM_COMPONENT!r}: "
+            f"healing's own alarms are always named <app>-<env>-{contract.OWN_ALARM_COMPONENT}-..., "
+            "pass Naming(app=..., environment=...) without a component."
+        )
     unknown = sorted(set(notification_topics) - set(SEVERITIES))
     if unknown:
         raise ValueError(
@@ -46,11 +55,6 @@ def validate_props(
             f"notification_topics (keys {sorted(notification_topics)}) needs a 'high' topic: the "
             "dead-letter and error alarms go there."
         )
-    if not re.fullmatch(r"/[A-Za-z0-9_.\-/]{1,1010}", pause_parameter_name):
-        raise ValueError(
-            f"pause_parameter_name ({pause_parameter_name!r}) must be a full SSM parameter name "
-            "starting with '/', e.g. '/webapp/prod/pause'."
-        )
     if not alarm_name_prefix or alarm_name_prefix[-1] not in "-_./:":
         raise ValueError(
             f"alarm_name_prefix ({alarm_name_prefix!r}) must end with a separator such as '-', or it "
@@ -60,21 +64,30 @@ def validate_props(
         raise ValueError(
             f"max_actions_per_resource_per_hour ({max_actions_per_resource_per_hour}) must be 1-60."
         )
+    if isinstance(max_replacement_percent, bool) or not 1 <= max_replacement_percent <= 100:
+        raise ValueError(f"max_replacement_percent ({max_replacement_percent}) must be 1-100.")
+    if not 60 <= replacement_window.to_seconds() <= 86400:
+        raise ValueError(
+            f"replacement_window ({replacement_window.to_human_string()}) must be between 1 minute and 1 day."
+        )
     if not 60 <= incident_window.to_seconds() <= 86400:
         raise ValueError(
             f"incident_window ({incident_window.to_human_string()}) must be between 1 minute and 1 day."
         )
-    if not _UNIT.fullmatch(web_service_unit):
+    # The unit and the path reach a shell on the instances: stricter than AppProbe's own checks.
+    if not _UNIT.fullmatch(app_probe.service_unit):
         raise ValueError(
-            f"web_service_unit ({web_service_unit!r}) must be a plain systemd unit name "
-            "(letters, digits, '_', '.', '@', '-')."
+            f"app_probe.service_unit ({app_probe.service_unit!r}) must be a plain systemd unit name "
+            "(letters, digits, '_', '.', '@', ':', '-'; not starting with '-')."
         )
-    if not 1 <= health_check_port <= 65535:
-        raise ValueError(f"health_check_port ({health_check_port}) must be 1-65535.")
-    if not _HEALTH_PATH.fullmatch(health_check_path):
+    if not _HEALTH_PATH.fullmatch(app_probe.health_path):
         raise ValueError(
-            f"health_check_path ({health_check_path!r}) must start with '/' and use only letters, "
-            "digits and '_./~-'."
+            f"app_probe.health_path ({app_probe.health_path!r}) must start with '/' and use only letters, "
+            "digits and '_./~-' (it is pasted into a shell command on the instance)."
+        )
+    if not 60 <= stale_event_age.to_seconds() <= 21600:
+        raise ValueError(
+            f"stale_event_age ({stale_event_age.to_human_string()}) must be between 1 minute and 6 hours."
         )
     if reserved_concurrency is not None and not 1 <= reserved_concurrency <= 100:
         raise ValueError(

@@ -20,8 +20,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from . import contract
+from .aws_scans import ScanCalls, _database_facts, _group_facts, _tags
+from .aws_storage import LedgerStorage
 from .errors import AwsError, NotOwnedError, PermanentAwsError, TransientAwsError
-from .model import CommandResult, DatabaseFacts, GroupFacts, HealthCheckFacts, InstanceFacts, ResourceRef
+from .model import (
+    AlarmFacts,
+    CommandResult,
+    DatabaseFacts,
+    GroupFacts,
+    InstanceFacts,
+    ResourceRef,
+)
 
 TRANSIENT_CODES = frozenset(
     {
@@ -60,44 +69,15 @@ NOT_FOUND_CODES = frozenset(
         "DBInstanceNotFoundFault",
     }
 )
-REFRESH_ACTIVE = frozenset({"Pending", "InProgress", "Cancelling", "RollbackInProgress", "Baking"})
 COMMAND_DONE = frozenset({"Success", "Failed", "Cancelled", "TimedOut", "Cancelling"})
 METRIC_LOOKBACK = timedelta(minutes=10)
+COMMAND_DELIVERY_TIMEOUT_SECONDS = 120
+"""SendCommand ``TimeoutSeconds``: how long SSM keeps trying to deliver a command to an instance."""
 POLL_SECONDS = 3.0
 STOP_POLL_SECONDS = 5.0
 
-_HEALTH_LINE = re.compile(r"^AUTOHEAL_HEALTH=(ok|fail)\s*$", re.MULTILINE)
-_MEMORY_LINE = re.compile(r"^AUTOHEAL_MEM_USED_PERCENT=(\d{1,3}(?:\.\d+)?)\s*$", re.MULTILINE)
-
-
-def diagnostics_script() -> list[str]:
-    """Shell lines of the diagnostics capture (read-only on the instance)."""
-    return [
-        "echo '== uptime'; uptime",
-        "echo '== top'; top -b -n 1 | head -n 30",
-        "echo '== ps by cpu'; ps -eo pid,ppid,user,%cpu,%mem,etime,cmd --sort=-%cpu | head -n 15",
-        "echo '== ps by memory'; ps -eo pid,ppid,user,%cpu,%mem,rss,cmd --sort=-%mem | head -n 15",
-        "echo '== free'; free -m",
-        "echo '== df'; df -h",
-    ]
-
-
-def restart_script(unit: str, port: int, path: str, probes: int = 10) -> list[str]:
-    """Shell lines that restart ``unit``, probe its health and report memory in parseable lines.
-
-    ``unit`` and ``path`` are validated by :mod:`config` (no quotes, spaces or shell syntax).
-    """
-    return [
-        f"systemctl restart '{unit}'; echo \"AUTOHEAL_RESTART_RC=$?\"",
-        "health=fail",
-        f"for attempt in $(seq 1 {probes}); do",
-        f"  if curl -fsS -m 3 -o /dev/null 'http://127.0.0.1:{port}{path}'; then health=ok; break; fi",
-        "  sleep 3",
-        "done",
-        'echo "AUTOHEAL_HEALTH=$health"',
-        "awk '/^MemTotal:/ {t=$2} /^MemAvailable:/ {a=$2} END "
-        '{if (t > 0) printf "AUTOHEAL_MEM_USED_PERCENT=%.1f\\n", (t-a)*100/t}\' /proc/meminfo',
-    ]
+_HEALTH_LINE = re.compile(rf"^{contract.COMMAND_HEALTH_MARKER}=(ok|fail)\s*$", re.MULTILINE)
+_MEMORY_LINE = re.compile(rf"^{contract.COMMAND_MEMORY_MARKER}=(\d{{1,3}}(?:\.\d+)?)\s*$", re.MULTILINE)
 
 
 def parse_restart_output(output: str) -> tuple[str, float | None]:
@@ -108,7 +88,7 @@ def parse_restart_output(output: str) -> tuple[str, float | None]:
     return (health[-1] if health else "unknown", used if used is not None and used <= 100 else None)
 
 
-class AwsGateway:
+class AwsGateway(ScanCalls, LedgerStorage):
     """Typed, tag-checked, dry-run-aware access to the AWS APIs healing uses.
 
     :param environment_tag_key: Tag key every mutated resource must carry (e.g. ``Environment``).
@@ -222,6 +202,7 @@ class AwsGateway:
             lifecycle_state=membership.get("LifecycleState"),
             health_status=membership.get("HealthStatus"),
             group=group,
+            state_reason=str((raw.get("StateReason") or {}).get("Code", "")),
         )
 
     def describe_group(self, name: str, *, with_refresh: bool = False) -> GroupFacts | None:
@@ -237,108 +218,12 @@ class AwsGateway:
             AutoScalingGroupName=name,
             PolicyTypes=["TargetTrackingScaling"],
         ).get("ScalingPolicies", [])
-        refreshing = False
-        if with_refresh:
-            refreshes = self._call("autoscaling", "describe_instance_refreshes", AutoScalingGroupName=name)
-            refreshing = any(
-                r.get("Status") in REFRESH_ACTIVE for r in refreshes.get("InstanceRefreshes", [])
-            )
+        refreshing = self.refresh_in_progress(name) if with_refresh else False
         return _group_facts(
             raw,
             target_tracking=any(p.get("PolicyType") == "TargetTrackingScaling" for p in policies),
             refreshing=refreshing,
         )
-
-    # --- scans (incident detector) -----------------------------------------------------------------
-    def list_groups(self) -> list[GroupFacts]:
-        """Every Auto Scaling group of the region (capacity, tags, members; no policies)."""
-        groups: list[GroupFacts] = []
-        token: str | None = None
-        while True:
-            page = self._call(
-                "autoscaling", "describe_auto_scaling_groups", **({"NextToken": token} if token else {})
-            )
-            groups += [_group_facts(raw) for raw in page.get("AutoScalingGroups", [])]
-            token = page.get("NextToken")
-            if not token:
-                return groups
-
-    def impaired_instances(self) -> dict[str, str]:
-        """Running instances whose status checks report impaired: id -> ``system`` or ``instance``."""
-        impaired: dict[str, str] = {}
-        for check, label in (("instance-status.status", "instance"), ("system-status.status", "system")):
-            token: str | None = None
-            while True:
-                page = self._call(
-                    "ec2",
-                    "describe_instance_status",
-                    Filters=[{"Name": check, "Values": ["impaired"]}],
-                    **({"NextToken": token} if token else {}),
-                )
-                for status in page.get("InstanceStatuses", []):
-                    impaired[status["InstanceId"]] = label  # a host problem wins over an OS one
-                token = page.get("NextToken")
-                if not token:
-                    break
-        return impaired
-
-    def list_databases(self) -> list[DatabaseFacts]:
-        databases: list[DatabaseFacts] = []
-        marker: str | None = None
-        while True:
-            page = self._call("rds", "describe_db_instances", **({"Marker": marker} if marker else {}))
-            databases += [_database_facts(raw) for raw in page.get("DBInstances", [])]
-            marker = page.get("Marker")
-            if not marker:
-                return databases
-
-    def list_health_checks(self) -> list[HealthCheckFacts]:
-        """Route 53 health checks tagged with this environment, with their current status."""
-        ids: list[str] = []
-        marker: str | None = None
-        while True:
-            page = self._call("route53", "list_health_checks", **({"Marker": marker} if marker else {}))
-            ids += [
-                c["Id"]
-                for c in page.get("HealthChecks", [])
-                if c.get("HealthCheckConfig", {}).get("Type") in _STATUS_CHECKABLE
-            ]
-            marker = page.get("NextMarker") if page.get("IsTruncated") else None
-            if not marker:
-                break
-        checks: list[HealthCheckFacts] = []
-        for start in range(0, len(ids), 10):  # ListTagsForResources takes up to 10 ids
-            tagged = self._call(
-                "route53",
-                "list_tags_for_resources",
-                ResourceType="healthcheck",
-                ResourceIds=ids[start : start + 10],
-            ).get("ResourceTagSets", [])
-            for tag_set in tagged:
-                tags = _tags(tag_set.get("Tags"))
-                if tags.get(self.environment_tag_key) == self.environment_name:
-                    checks.append(self._health_check_status(tag_set["ResourceId"], tags))
-        return checks
-
-    def describe_health_check(self, health_check_id: str) -> HealthCheckFacts | None:
-        try:
-            tags = self._call(
-                "route53", "list_tags_for_resource", ResourceType="healthcheck", ResourceId=health_check_id
-            )["ResourceTagSet"].get("Tags")
-        except PermanentAwsError as error:
-            if error.code == "NoSuchHealthCheck":
-                return None
-            raise
-        return self._health_check_status(health_check_id, _tags(tags))
-
-    def _health_check_status(self, health_check_id: str, tags: Mapping[str, str]) -> HealthCheckFacts:
-        observations = self._call("route53", "get_health_check_status", HealthCheckId=health_check_id).get(
-            "HealthCheckObservations", []
-        )
-        healthy = sum(
-            1 for o in observations if str(o.get("StatusReport", {}).get("Status", "")).startswith("Success")
-        )
-        return HealthCheckFacts(health_check_id, tags.get("Name", ""), dict(tags), healthy, len(observations))
 
     def get_automation_execution(self, execution_id: str) -> tuple[str, str]:
         """``(status, failure message)`` of an Automation execution."""
@@ -356,10 +241,30 @@ class AwsGateway:
             raise
         return _database_facts(rows[0]) if rows else None
 
-    def alarm_threshold(self, alarm_name: str) -> float | None:
+    def describe_alarm(self, alarm_name: str) -> AlarmFacts | None:
+        """The metric alarm of that name in this account and region, with its tags; ``None`` if absent."""
+        from .events import metric_ref
+
         alarms = self._call("cloudwatch", "describe_alarms", AlarmNames=[alarm_name]).get("MetricAlarms", [])
-        threshold = alarms[0].get("Threshold") if alarms else None
-        return float(threshold) if isinstance(threshold, int | float) else None
+        if not alarms:
+            return None
+        raw = alarms[0]
+        metrics = [metric_ref(raw.get("Namespace"), raw.get("MetricName"), raw.get("Dimensions", []))]
+        for query in raw.get("Metrics", []) or []:
+            metric = (query.get("MetricStat") or {}).get("Metric") or {}
+            metrics.append(
+                metric_ref(metric.get("Namespace"), metric.get("MetricName"), metric.get("Dimensions", []))
+            )
+        tags = self._call("cloudwatch", "list_tags_for_resource", ResourceARN=raw["AlarmArn"]).get("Tags", [])
+        threshold = raw.get("Threshold")
+        return AlarmFacts(
+            name=raw["AlarmName"],
+            arn=raw["AlarmArn"],
+            state=raw.get("StateValue", ""),
+            metrics=tuple(m for m in metrics if m is not None and not isinstance(m, str)),
+            tags=_tags(tags),
+            threshold=float(threshold) if isinstance(threshold, int | float) else None,
+        )
 
     def recent_cpu_percent(self, instance_ids: Sequence[str]) -> dict[str, float]:
         """Mean ``AWS/EC2 CPUUtilization`` per instance over the last 10 minutes (instances with data)."""
@@ -411,6 +316,25 @@ class AwsGateway:
                 index = int(result["Id"][1:])
                 averages[ids[index]] = sum(values) / len(values)
         return averages
+
+    def agent_status(self, instance_ids: Sequence[str]) -> dict[str, str]:
+        """The SSM agent's ``PingStatus`` per instance (``Online``, ``ConnectionLost``, ``Inactive``);
+        ``NotRegistered`` for an instance Systems Manager does not know (no agent, no instance profile)."""
+        ids = list(instance_ids)
+        if not ids:
+            return {}
+        response = self._call(
+            "ssm",
+            "describe_instance_information",
+            Filters=[{"Key": "InstanceIds", "Values": ids}],
+            MaxResults=50,
+        )
+        found = {
+            row["InstanceId"]: str(row.get("PingStatus", "Unknown"))
+            for row in response.get("InstanceInformationList", [])
+            if row.get("InstanceId") in ids
+        }
+        return {i: found.get(i, "NotRegistered") for i in ids}
 
     # --- tag guards ----------------------------------------------------------------------------
     def require_owned_instance(self, instance_id: str) -> InstanceFacts:
@@ -520,25 +444,53 @@ class AwsGateway:
         )
         return f"set {group_name} desired capacity {group.desired_capacity} -> {desired}"
 
-    def send_diagnostics(self, instance_ids: Iterable[str], *, comment: str) -> tuple[str, str]:
-        """Run :func:`diagnostics_script` on the instances; ``(detail, command id)``."""
+    def send_diagnostics(
+        self, instance_ids: Iterable[str], *, document: str, unit: str, comment: str
+    ) -> tuple[str, str]:
+        """Send ``document`` with ``Action=Diagnostics`` (read-only); ``(detail, command id)``."""
         ids = list(instance_ids)
         for instance_id in ids:
             self.require_owned_instance(instance_id)
         if self.dry_run:
             return f"dry run: would capture diagnostics on {', '.join(ids)}", ""
-        command_id = self._send_shell(ids, diagnostics_script(), comment=comment, timeout_seconds=120)
+        command_id = self._send_command(
+            ids,
+            document,
+            {
+                contract.COMMAND_PARAMETER_ACTION: contract.COMMAND_ACTION_DIAGNOSTICS,
+                contract.COMMAND_PARAMETER_UNIT: unit,
+            },
+            comment=comment,
+        )
         return f"diagnostics command {command_id} on {', '.join(ids)}", command_id
 
     def restart_service(
-        self, instance_id: str, *, unit: str, port: int, path: str, comment: str, deadline: float
+        self,
+        instance_id: str,
+        *,
+        document: str,
+        unit: str,
+        port: int,
+        path: str,
+        comment: str,
+        deadline: float,
     ) -> CommandResult | None:
-        """Restart ``unit`` and wait (until ``deadline``) for the verdict; ``None`` in dry run."""
+        """Send ``document`` with ``Action=RestartService`` (one restart, then probes) and wait (until
+        ``deadline``) for the verdict; ``None`` in dry run."""
         self.require_owned_instance(instance_id)
         if self.dry_run:
             return None
-        command_id = self._send_shell(
-            [instance_id], restart_script(unit, port, path), comment=comment, timeout_seconds=180
+        command_id = self._send_command(
+            [instance_id],
+            document,
+            {
+                contract.COMMAND_PARAMETER_ACTION: contract.COMMAND_ACTION_RESTART,
+                contract.COMMAND_PARAMETER_UNIT: unit,
+                contract.COMMAND_PARAMETER_PORT: str(port),
+                contract.COMMAND_PARAMETER_PATH: path,
+                contract.COMMAND_PARAMETER_RETRIES: "0",  # one restart; another is a human's call
+            },
+            comment=comment,
         )
         return self.wait_for_command(command_id, instance_id, deadline=deadline)
 
@@ -561,17 +513,18 @@ class AwsGateway:
                 return CommandResult(command_id, "Waiting", "unknown", None, "")
             self._sleep(POLL_SECONDS)
 
-    def _send_shell(
-        self, instance_ids: list[str], lines: list[str], *, comment: str, timeout_seconds: int
+    def _send_command(
+        self, instance_ids: list[str], document: str, parameters: Mapping[str, str], *, comment: str
     ) -> str:
         response = self._call(
             "ssm",
             "send_command",
             InstanceIds=instance_ids,
-            DocumentName="AWS-RunShellScript",
+            DocumentName=document,
             Comment=comment[:100],
-            TimeoutSeconds=timeout_seconds,
-            Parameters={"commands": lines, "executionTimeout": [str(timeout_seconds)]},
+            # How long SSM tries to deliver the command; the document's step has its own timeout.
+            TimeoutSeconds=COMMAND_DELIVERY_TIMEOUT_SECONDS,
+            Parameters={name: [value] for name, value in parameters.items()},
             CloudWatchOutputConfig={"CloudWatchOutputEnabled": True},
         )
         return response["Command"]["CommandId"]
@@ -599,96 +552,19 @@ class AwsGateway:
         )
         return response["AutomationExecutionId"]
 
-    # --- ledger storage (DynamoDB; items as plain Python values) --------------------------------
-    def ddb_put(
-        self,
-        table: str,
-        item: Mapping[str, Any],
-        *,
-        condition: str | None = None,
-        values: Mapping[str, Any] | None = None,
-    ) -> tuple[bool, dict[str, Any] | None]:
-        """Put ``item`` if ``condition`` holds: ``(True, None)``, else ``(False, the current item)``."""
-        params: dict[str, Any] = {"TableName": table, "Item": _serialize(item)}
-        if condition:
-            params["ConditionExpression"] = condition
-            params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        if values:
-            params["ExpressionAttributeValues"] = _serialize(values)
-        try:
-            self._call("dynamodb", "put_item", **params)
-        except PermanentAwsError as error:
-            if error.code == "ConditionalCheckFailedException":
-                return False, _deserialize(error.response.get("Item") or {})
-            raise
-        return True, None
+    # --- hand-over (detector -> healing function) ----------------------------------------------
+    def invoke_async(self, function_name: str, payload: Mapping[str, Any]) -> None:
+        """Hand ``payload`` to ``function_name`` (asynchronous invoke: Lambda queues it, retries the
+        function's failures and sends what it cannot handle to the function's on-failure destination)."""
+        import json
 
-    def ddb_update(
-        self,
-        table: str,
-        key: Mapping[str, str],
-        *,
-        update: str,
-        values: Mapping[str, Any] | None = None,
-        names: Mapping[str, str] | None = None,
-        condition: str | None = None,
-        return_new: bool = False,
-    ) -> tuple[bool, dict[str, Any] | None]:
-        """Update one item if ``condition`` holds: ``(True, new item or None)``, else ``(False, None)``."""
-        params: dict[str, Any] = {"TableName": table, "Key": _serialize(key), "UpdateExpression": update}
-        if values:
-            params["ExpressionAttributeValues"] = _serialize(values)
-        if names:
-            params["ExpressionAttributeNames"] = dict(names)
-        if condition:
-            params["ConditionExpression"] = condition
-        if return_new:
-            params["ReturnValues"] = "ALL_NEW"
-        try:
-            response = self._call("dynamodb", "update_item", **params)
-        except PermanentAwsError as error:
-            if error.code == "ConditionalCheckFailedException":
-                return False, None
-            raise
-        return True, _deserialize(response.get("Attributes") or {}) if return_new else None
-
-    def ddb_delete(
-        self, table: str, key: Mapping[str, str], *, condition: str, values: Mapping[str, Any]
-    ) -> bool:
-        """Delete one item if ``condition`` holds; ``False`` when it did not."""
-        params: dict[str, Any] = {
-            "TableName": table,
-            "Key": _serialize(key),
-            "ConditionExpression": condition,
-        }
-        if values:
-            params["ExpressionAttributeValues"] = _serialize(values)
-        try:
-            self._call("dynamodb", "delete_item", **params)
-        except PermanentAwsError as error:
-            if error.code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
-
-    def ddb_query(self, table: str, pk: str, *, limit: int = 100) -> list[dict[str, Any]]:
-        """Items of one partition (at most ``limit``)."""
-        response = self._call(
-            "dynamodb",
-            "query",
-            TableName=table,
-            KeyConditionExpression=f"{contract.LEDGER_PARTITION_KEY} = :pk",
-            ExpressionAttributeValues=_serialize({":pk": pk}),
-            Limit=limit,
-            ConsistentRead=True,
+        self._call(
+            "lambda",
+            "invoke",
+            FunctionName=function_name,
+            InvocationType="Event",
+            Payload=json.dumps(payload).encode(),
         )
-        return [_deserialize(item) for item in response.get("Items", [])]
-
-    def ddb_get(self, table: str, key: Mapping[str, str]) -> dict[str, Any] | None:
-        response = self._call(
-            "dynamodb", "get_item", TableName=table, Key=_serialize(key), ConsistentRead=True
-        )
-        return _deserialize(response["Item"]) if response.get("Item") else None
 
     # --- notification --------------------------------------------------------------------------
     def publish(self, topic_arn: str, *, subject: str, message: str, attributes: Mapping[str, str]) -> str:
@@ -714,57 +590,3 @@ def translate_client_error(error: Any, label: str) -> AwsError:
     if code in TRANSIENT_CODES or (isinstance(status, int) and status >= 500):
         return TransientAwsError(message, operation=label, code=code, response=error.response)
     return PermanentAwsError(message, operation=label, code=code, response=error.response)
-
-
-_STATUS_CHECKABLE = frozenset({"HTTP", "HTTPS", "HTTP_STR_MATCH", "HTTPS_STR_MATCH", "TCP"})
-"""Health check types GetHealthCheckStatus answers for (not CALCULATED, CLOUDWATCH_METRIC...)."""
-
-
-def _group_facts(
-    raw: Mapping[str, Any], *, target_tracking: bool = False, refreshing: bool = False
-) -> GroupFacts:
-    instances = raw.get("Instances", [])
-    return GroupFacts(
-        name=raw["AutoScalingGroupName"],
-        min_size=int(raw["MinSize"]),
-        max_size=int(raw["MaxSize"]),
-        desired_capacity=int(raw["DesiredCapacity"]),
-        tags={t["Key"]: t.get("Value", "") for t in raw.get("Tags", [])},
-        target_tracking=target_tracking,
-        refresh_in_progress=refreshing,
-        in_service=tuple(
-            sorted(
-                i["InstanceId"]
-                for i in instances
-                if i.get("LifecycleState") == "InService" and i.get("HealthStatus", "Healthy") == "Healthy"
-            )
-        ),
-        pending=sum(1 for i in instances if str(i.get("LifecycleState", "")).startswith("Pending")),
-    )
-
-
-def _database_facts(raw: Mapping[str, Any]) -> DatabaseFacts:
-    return DatabaseFacts(
-        identifier=raw["DBInstanceIdentifier"],
-        status=raw.get("DBInstanceStatus", "unknown"),
-        tags=_tags(raw.get("TagList")),
-        multi_az=bool(raw.get("MultiAZ")),
-    )
-
-
-def _serialize(values: Mapping[str, Any]) -> dict[str, Any]:
-    from boto3.dynamodb.types import TypeSerializer
-
-    serializer = TypeSerializer()
-    return {k: serializer.serialize(v) for k, v in values.items()}
-
-
-def _deserialize(item: Mapping[str, Any]) -> dict[str, Any]:
-    from boto3.dynamodb.types import TypeDeserializer
-
-    deserializer = TypeDeserializer()
-    return {k: deserializer.deserialize(v) for k, v in item.items()}
-
-
-def _tags(raw: Any) -> dict[str, str]:
-    return {t["Key"]: t.get("Value", "") for t in raw or [] if isinstance(t, Mapping) and "Key" in t}

@@ -26,12 +26,24 @@ Optional (default in brackets):
   value but ``false`` is left alone.
 - ``DRY_RUN`` [``false``]: ``true`` decides, records and notifies, but makes no mutating call
   (tag checks still run; would-be actions count against the hourly limit like real ones).
-- ``MAX_ACTIONS_PER_RESOURCE_PER_HOUR`` [``3``, 1-100]: past it, no action and an escalation.
+- ``MAX_ACTIONS_PER_RESOURCE_PER_HOUR`` [``3``, 1-100]: per resource and incident kind, in any
+  60 minutes (a sliding window); past it, no action and an escalation. Read-only diagnostics take
+  no slot.
+- ``MAX_REPLACEMENT_PERCENT`` [``25``, 1-100] and ``REPLACEMENT_WINDOW_SECONDS`` [``900``,
+  60-86400]: at most this share of a group's in-service instances (at least one) is replaced
+  (marked unhealthy) per window, across all incidents; the rest is escalated.
 - ``INCIDENT_WINDOW_SECONDS`` [``900``, 60-86400]: events about the same resource and incident
   kind within this time of the first one are one incident (one action).
-- ``WEB_SERVICE_UNIT`` [``webapp``]: systemd unit restarted on a memory alarm.
+- ``STALE_EVENT_SECONDS`` [``900``, 60-21600]: an event older than this is dropped (counted as
+  ``EventRejected`` ``stale``), not acted on: the state it reports may have been changed since, on
+  purpose. AWS Health's scheduled changes (retirement) are acted on until their scheduled start.
+- ``WEB_SERVICE_UNIT`` [``webapp``]: systemd unit restarted on a memory alarm (never starting
+  with ``-``: systemctl would read it as an option).
 - ``HEALTH_CHECK_PORT`` [``8080``] and ``HEALTH_CHECK_PATH`` [``/health``]: probed on the
   instance as ``http://127.0.0.1:<port><path>`` after a restart.
+- ``COMMAND_DOCUMENT_NAME`` (required): the Run Command document of ``constructs_lib.healing``
+  (``InstanceCommands``): the only document the function sends, with ``Action`` ``Diagnostics``
+  or ``RestartService`` and the unit, port and path above as parameters.
 - ``RECOVERY_RUNBOOK_NAME`` [empty: escalate to a human instead]: SSM Automation document started
   where the quick fix did not help. Parameters passed: ``InstanceId``, ``AutomationAssumeRole``,
   ``TopicArn``, ``ServiceUnit``, ``HealthCheckPort``, ``HealthCheckPath`` (``RetryCount`` is
@@ -40,12 +52,15 @@ Optional (default in brackets):
 - ``ALARM_NAME_PREFIX`` [``<APP_NAME>-<ENVIRONMENT_NAME>-``]: only alarms whose name starts with
   it are this environment's; ``<APP_NAME>-<ENVIRONMENT_NAME>-autoheal-*`` (the construct's own
   alarms) are never acted upon.
-- ``RUNBOOKS_BY_INCIDENT`` [``{}``: notify only] (incident detector): JSON object incident kind
+- ``HEALING_FUNCTION_NAME`` [empty] (incident detector only, required there): the healing
+  function's name or ARN; the detector hands each finding to it (asynchronous invoke) and acts on
+  nothing itself.
+- ``RUNBOOKS_BY_INCIDENT`` [``{}``: notify only] (findings of the detector): JSON object incident kind
   (``group-capacity``, ``database-unavailable``, ``database-failure``, ``health-check``) ->
   ``{"document": name, "role_arn": arn, "resource_parameter": name, "parameters": {...}}``; the
-  detector starts that Automation with ``AutomationAssumeRole``, the resource id under
-  ``resource_parameter`` and the fixed ``parameters``, and follows it to its end. Instances found
-  impaired get the event path's treatment (and its recovery runbook where a quick fix fails).
+  healing function starts that Automation with ``AutomationAssumeRole``, the resource id under
+  ``resource_parameter`` and the fixed ``parameters``, and the detector follows it to its end.
+  Instances found impaired get the event path's treatment.
 - ``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_METRICS_NAMESPACE`` [``<APP_NAME>/AutoHeal``],
   ``POWERTOOLS_LOG_LEVEL``: read by Powertools (logger service, EMF namespace, log level).
 
@@ -71,11 +86,12 @@ _TAG_KEY = re.compile(r"[A-Za-z0-9 _.:/=+@-]{1,128}")
 _TABLE = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 _PARAMETER = re.compile(r"/?[A-Za-z0-9_.\-/]{1,1011}")
 _SNS_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}")
-_UNIT = re.compile(r"[A-Za-z0-9_.@-]{1,128}")
-_HEALTH_PATH = re.compile(r"/[A-Za-z0-9_./~-]{0,200}")
+_UNIT = re.compile(contract.SERVICE_UNIT_PATTERN)
+_HEALTH_PATH = re.compile(contract.HEALTH_PATH_PATTERN)
 _DOCUMENT = re.compile(r"[A-Za-z0-9_.:/-]{3,128}")
 _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}")
 _ALARM_PREFIX = re.compile(r"[^\s]{1,200}")
+_FUNCTION = re.compile(r"(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}")
 
 
 DETECTOR_RUNBOOK_KINDS: tuple[str, ...] = contract.DETECTOR_INCIDENT_KINDS
@@ -116,14 +132,19 @@ class Config:
     dry_run: bool = False
     max_actions_per_resource_per_hour: int = 3
     incident_window_seconds: int = 900
+    stale_event_seconds: int = 900
+    max_replacement_percent: int = 25
+    replacement_window_seconds: int = 900
     web_service_unit: str = "webapp"
     health_check_port: int = 8080
     health_check_path: str = "/health"
+    command_document: str = ""
     recovery_runbook_name: str | None = None
     recovery_runbook_role_arn: str | None = None
     alarm_name_prefix: str = ""
     metrics_namespace: str = field(default="")
     runbooks_by_incident: Mapping[str, RunbookSpec] = field(default_factory=dict)
+    healing_function_name: str = ""
 
     def topic_for(self, severity: str) -> str:
         """The topic ARN for ``severity``: its own, else the next higher, else the next lower one."""
@@ -189,9 +210,13 @@ def load_config(environ: Mapping[str, str]) -> Config:
     dry_run = boolean(contract.DRY_RUN, False)
     max_actions = integer(contract.MAX_ACTIONS_PER_RESOURCE_PER_HOUR, 3, 1, 100)
     window = integer(contract.INCIDENT_WINDOW_SECONDS, 900, 60, 86_400)
+    stale = integer(contract.STALE_EVENT_SECONDS, 900, 60, 21_600)
+    replacement_percent = integer(contract.MAX_REPLACEMENT_PERCENT, 25, 1, 100)
+    replacement_window = integer(contract.REPLACEMENT_WINDOW_SECONDS, 900, 60, 86_400)
     unit = text(contract.WEB_SERVICE_UNIT, _UNIT, default="webapp")
     port = integer(contract.HEALTH_CHECK_PORT, 8080, 1, 65_535)
     path = text(contract.HEALTH_CHECK_PATH, _HEALTH_PATH, default="/health")
+    command_document = text(contract.COMMAND_DOCUMENT_NAME, _DOCUMENT, fix=" (the InstanceCommands document)")
     runbook = text(contract.RECOVERY_RUNBOOK_NAME, _DOCUMENT, default="") or None
     runbook_role = text(contract.RECOVERY_RUNBOOK_ROLE_ARN, _ROLE_ARN, default="") or None
     if runbook and not runbook_role:
@@ -208,6 +233,7 @@ def load_config(environ: Mapping[str, str]) -> Config:
         contract.default_metrics_namespace(app_name)
     )
     runbooks = _runbooks(environ.get(contract.RUNBOOKS_BY_INCIDENT), problems)
+    healing_function = text(contract.HEALING_FUNCTION_NAME, _FUNCTION, default="")
 
     if problems:
         raise ConfigError(problems)
@@ -222,14 +248,19 @@ def load_config(environ: Mapping[str, str]) -> Config:
         dry_run=dry_run,
         max_actions_per_resource_per_hour=max_actions,
         incident_window_seconds=window,
+        stale_event_seconds=stale,
+        max_replacement_percent=replacement_percent,
+        replacement_window_seconds=replacement_window,
         web_service_unit=unit,
         health_check_port=port,
         health_check_path=path,
+        command_document=command_document,
         recovery_runbook_name=runbook,
         recovery_runbook_role_arn=runbook_role if runbook else None,
         alarm_name_prefix=alarm_prefix,
         metrics_namespace=namespace,
         runbooks_by_incident=runbooks,
+        healing_function_name=healing_function,
     )
 
 

@@ -25,14 +25,20 @@ TOPIC_ARNS = "TOPIC_ARNS"
 DRY_RUN = "DRY_RUN"
 MAX_ACTIONS_PER_RESOURCE_PER_HOUR = "MAX_ACTIONS_PER_RESOURCE_PER_HOUR"
 INCIDENT_WINDOW_SECONDS = "INCIDENT_WINDOW_SECONDS"
+STALE_EVENT_SECONDS = "STALE_EVENT_SECONDS"
+MAX_REPLACEMENT_PERCENT = "MAX_REPLACEMENT_PERCENT"
+REPLACEMENT_WINDOW_SECONDS = "REPLACEMENT_WINDOW_SECONDS"
 WEB_SERVICE_UNIT = "WEB_SERVICE_UNIT"
 HEALTH_CHECK_PORT = "HEALTH_CHECK_PORT"
 HEALTH_CHECK_PATH = "HEALTH_CHECK_PATH"
+COMMAND_DOCUMENT_NAME = "COMMAND_DOCUMENT_NAME"
 RECOVERY_RUNBOOK_NAME = "RECOVERY_RUNBOOK_NAME"
 RECOVERY_RUNBOOK_ROLE_ARN = "RECOVERY_RUNBOOK_ROLE_ARN"
 ALARM_NAME_PREFIX = "ALARM_NAME_PREFIX"
 RUNBOOKS_BY_INCIDENT = "RUNBOOKS_BY_INCIDENT"
-"""Incident detector only: the runbook it starts per incident kind."""
+"""The runbook the healing function starts per incident kind the detector finds."""
+HEALING_FUNCTION_NAME = "HEALING_FUNCTION_NAME"
+"""Incident detector only: the healing function it hands its findings to (asynchronous invoke)."""
 
 # Read by Powertools itself (Powertools for AWS Lambda (Python), "Environment variables").
 POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
@@ -51,12 +57,17 @@ FUNCTION_ENVIRONMENT: tuple[str, ...] = (
     DRY_RUN,
     MAX_ACTIONS_PER_RESOURCE_PER_HOUR,
     INCIDENT_WINDOW_SECONDS,
+    STALE_EVENT_SECONDS,
+    MAX_REPLACEMENT_PERCENT,
+    REPLACEMENT_WINDOW_SECONDS,
     WEB_SERVICE_UNIT,
     HEALTH_CHECK_PORT,
     HEALTH_CHECK_PATH,
+    COMMAND_DOCUMENT_NAME,
     RECOVERY_RUNBOOK_NAME,
     RECOVERY_RUNBOOK_ROLE_ARN,
     ALARM_NAME_PREFIX,
+    RUNBOOKS_BY_INCIDENT,
     POWERTOOLS_SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE,
     POWERTOOLS_LOG_LEVEL,
@@ -64,14 +75,46 @@ FUNCTION_ENVIRONMENT: tuple[str, ...] = (
 )
 """Every variable the healing function receives (the construct sets exactly these)."""
 
-DETECTOR_ENVIRONMENT: tuple[str, ...] = (*FUNCTION_ENVIRONMENT, RUNBOOKS_BY_INCIDENT)
-"""Every variable the incident detector receives: the function's and its runbooks."""
+DETECTOR_ENVIRONMENT: tuple[str, ...] = (*FUNCTION_ENVIRONMENT, HEALING_FUNCTION_NAME)
+"""Every variable the incident detector receives: the function's, and the function to hand findings to."""
+
+# --- what the detector hands the healing function -------------------------------------------------
+DETECTION_SOURCE = "autoheal.detector"
+"""``source`` of a finding the detector sends (an EventBridge-shaped event, delivered by Lambda's
+asynchronous invoke; no rule matches it: the healing rules match ``aws.*`` sources only)."""
+DETECTION_DETAIL_TYPE = "Incident Detected"
+"""``detail-type`` of a finding the detector sends."""
 
 # --- values both sides default to ----------------------------------------------------------------
 DEFAULT_ENVIRONMENT_TAG_KEY = "Environment"
 """Tag a resource must carry, with the environment name as value, before the function acts on it."""
 DEFAULT_SUPPRESS_TAG_KEY = "autoheal:suppress"
 """Tag that leaves a resource alone (any value but ``false``)."""
+
+SERVICE_UNIT_PATTERN = r"[A-Za-z0-9_.@:][A-Za-z0-9_.@:-]{0,99}"
+"""A systemd unit name healing may restart (``fullmatch``): letters, digits and ``_.@:-``
+(systemd.unit(5)), never starting with ``-``, so that systemctl can never read it as an option."""
+HEALTH_PATH_PATTERN = r"/[A-Za-z0-9_./~-]{0,200}"
+"""A health-check path healing may probe (``fullmatch``): no quotes, spaces, ``$`` or other shell syntax."""
+
+# --- the Run Command document (constructs_lib.healing.commands) ---------------------------------
+COMMAND_PARAMETER_ACTION = "Action"
+COMMAND_PARAMETER_UNIT = "ServiceUnit"
+COMMAND_PARAMETER_PORT = "HealthCheckPort"
+COMMAND_PARAMETER_PATH = "HealthCheckPath"
+COMMAND_PARAMETER_RETRIES = "RetryCount"
+"""The document's parameters (all strings): what to do, the unit, the health endpoint's port and path,
+restarts after the first while unhealthy."""
+COMMAND_ACTION_DIAGNOSTICS = "Diagnostics"
+"""``Action`` value: read-only diagnostics."""
+COMMAND_ACTION_RESTART = "RestartService"
+"""``Action`` value: restart the unit, verify the health endpoint, report memory."""
+COMMAND_HEALTH_MARKER = "AUTOHEAL_HEALTH"
+"""Output line ``AUTOHEAL_HEALTH=ok|fail`` after a restart."""
+COMMAND_MEMORY_MARKER = "AUTOHEAL_MEM_USED_PERCENT"
+"""Output line ``AUTOHEAL_MEM_USED_PERCENT=<percent>`` after a restart."""
+COMMAND_RESTART_RC_MARKER = "AUTOHEAL_RESTART_RC"
+"""Output line ``AUTOHEAL_RESTART_RC=<exit status of systemctl restart>``, one per restart."""
 
 OWN_ALARM_COMPONENT = "autoheal"
 """Component part of the construct's own alarm names (``<app>-<env>-autoheal-<signal>-high``):
@@ -126,6 +169,9 @@ METRIC_DUPLICATE_DELIVERY = "DuplicateDelivery"
 METRIC_CONFIG_INVALID = "ConfigInvalid"
 METRIC_RETRY_REQUESTED = "RetryRequested"
 METRIC_EVENT_IGNORED = "EventIgnored"
+METRIC_EVENT_REJECTED = "EventRejected"
+"""An event dropped before anything read it, dimension :data:`DIMENSION_REASON` (malformed, foreign,
+unencodable, stale)."""
 METRIC_DECISION = "Decision"
 METRIC_DUPLICATE_INCIDENT = "DuplicateIncident"
 METRIC_RATE_LIMITED = "RateLimited"
@@ -148,6 +194,7 @@ METRICS: tuple[str, ...] = (
     METRIC_CONFIG_INVALID,
     METRIC_RETRY_REQUESTED,
     METRIC_EVENT_IGNORED,
+    METRIC_EVENT_REJECTED,
     METRIC_DECISION,
     METRIC_DUPLICATE_INCIDENT,
     METRIC_RATE_LIMITED,
@@ -176,5 +223,7 @@ DIMENSION_KIND = "Kind"
 """Of :data:`METRIC_INCIDENT` (incident kind) and :data:`METRIC_HEALING_FAILURE` (transient/permanent)."""
 DIMENSION_SEVERITY = "Severity"
 """Of :data:`METRIC_NOTIFICATION`."""
+DIMENSION_REASON = "Reason"
+"""Of :data:`METRIC_EVENT_REJECTED`."""
 DIMENSION_SOURCE = "Source"
 """Of :data:`METRIC_SCAN_FAILED`: which scan failed."""

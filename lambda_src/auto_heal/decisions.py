@@ -5,7 +5,8 @@ Two steps per event:
 1. :func:`triage` turns a parsed event into *targets* (which resource, which incident kind, how
    severe) or :class:`~events.Ignored` — using only the event and the configuration.
 2. ``decide_*`` turn a target plus the facts read from AWS into a :class:`~model.Plan`:
-   ignore it (and why), notify only, or act (and how).
+   ignore it (and why), notify only, or act (and how). A group's CPU and memory alarms and what
+   follows a restart are :mod:`group_plans`'; the detector's findings are :mod:`findings`'.
 
 The rules, in order, for every resource: unknown resource -> nothing; not tagged with this
 environment -> nothing; the group is doing its job (lifecycle) -> nothing; suppress tag -> nothing;
@@ -29,22 +30,19 @@ from .events import (
     InstanceStateChange,
     MetricRef,
 )
+from .findings import Finding
 from .model import (
     Action,
+    AlarmFacts,
     CaptureDiagnostics,
-    CommandResult,
     DatabaseFacts,
     GroupFacts,
-    HealthCheckFacts,
     InstanceFacts,
     MarkUnhealthy,
     Plan,
     RebootInstance,
     ResourceRef,
-    RestartService,
-    ScaleOut,
     StartInstance,
-    StartRecoveryRunbook,
     StartRunbook,
     Status,
     StopStartInstance,
@@ -57,6 +55,25 @@ HEALTH_AUTO_RECOVERY_SUCCESS = "AWS_EC2_SIMPLIFIED_AUTO_RECOVERY_SUCCESS"
 HEALTH_AUTO_RECOVERY_FAILURE = "AWS_EC2_SIMPLIFIED_AUTO_RECOVERY_FAILURE"
 HEALTH_RETIREMENT = frozenset(
     {"AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED", "AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED"}
+)
+
+DELIBERATE_STOP_REASONS: dict[str, str] = {
+    "Client.UserInitiatedShutdown": "stopped or terminated through the EC2 API",
+    "Client.UserInitiatedHibernate": "hibernated through the EC2 API",
+    "Client.InstanceInitiatedShutdown": "shut down from inside its operating system",
+}
+"""State reasons that mean someone (or something) chose to stop the instance (EC2 API Reference,
+``StateReason``: ``Client.UserInitiatedShutdown`` "The instance was shut down using the Amazon EC2
+API", ``Client.UserInitiatedHibernate`` "Hibernation was initiated on the instance",
+``Client.InstanceInitiatedShutdown`` "The instance was shut down from the operating system of the
+instance"). Who it was - an operator, a schedule, FIS, any automation - only CloudTrail's
+``StopInstances`` / ``TerminateInstances`` record tells; the function cannot. The host-side reasons
+(``Server.ScheduledStop``: retirement; ``Server.InternalError``, ``Server.SpotInstance*``...) are not
+deliberate: healing brings such an instance back."""
+
+WHO_STOPPED_IT = (
+    "the EC2 API does not say who (an operator, a schedule, any automation): CloudTrail's StopInstances "
+    "or TerminateInstances record does"
 )
 
 # Auto Scaling lifecycle states in which the group, not healing, owns the instance.
@@ -79,6 +96,7 @@ class InstanceTarget:
     trigger: str
     severity: str
     summary: str
+    alarm_name: str = ""  # when an alarm reported it: checked against the alarm itself first
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +243,7 @@ def _triage_alarm(event: AlarmStateChange, config: Config) -> Target | Ignored:
     if signal in ("cpu", "memory"):
         return GroupAlarmTarget(resource_id, signal, severity, name, summary)
     trigger = "impaired-system" if signal == "status-system" else "impaired-instance"
-    return InstanceTarget(resource_id, trigger, severity, summary)
+    return InstanceTarget(resource_id, trigger, severity, summary, alarm_name=name)
 
 
 def _triage_database(event: DatabaseEvent) -> DatabaseTarget | Ignored:
@@ -249,7 +267,7 @@ def _triage_detection(event: Detection) -> Target | Ignored:
 
 
 # --------------------------------------------------------------------------------------------
-# Incident detector: findings from facts (pure; used to scan and to confirm before acting)
+# Incident detector: its findings (see :mod:`findings`) become incidents
 # --------------------------------------------------------------------------------------------
 DETECTION_RESOURCE_KINDS = {
     "group-capacity": "group",
@@ -257,90 +275,11 @@ DETECTION_RESOURCE_KINDS = {
     "database-failure": "database",
     "health-check": "health-check",
 }
-RELATED_INCIDENT_KINDS = {
-    "group-capacity": ("launch-failure",),
-    "database-unavailable": ("database-failover", "database-failure"),
-    "database-failure": ("database-failover",),
-}
-"""Event-path incidents that already cover a detector finding on the same resource: while one of
-these is open (its lock held), the detector records the finding on it instead of a new incident."""
-
-DATABASE_FAILED = frozenset(
-    {
-        "failed",
-        "inaccessible-encryption-credentials",
-        "inaccessible-encryption-credentials-recoverable",
-        "incompatible-credentials",
-        "incompatible-network",
-        "incompatible-option-group",
-        "incompatible-parameters",
-        "incompatible-restore",
-        "insufficient-capacity",
-        "restore-error",
-        "storage-full",
-    }
-)
-DATABASE_UNAVAILABLE = frozenset({"stopped", "stopping", "starting", "rebooting", "deleting"})
-"""Statuses in which the database does not serve. Others (modifying, backing-up, upgrading,
-maintenance, configuring-*...) are the database working normally or being changed on purpose."""
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """A problem seen in the facts: ``kind`` (a Detection kind), resource id, severity, facts."""
-
-    kind: str
-    resource_id: str
-    severity: str
-    summary: str
-    facts: tuple[tuple[str, str], ...] = ()
-
-
-def group_capacity_finding(group: GroupFacts) -> Finding | None:
-    """The group has fewer healthy in-service instances than desired, and none on the way."""
-    in_service = len(group.in_service)
-    if in_service + group.pending >= group.desired_capacity:
-        return None
-    return Finding(
-        "group-capacity",
-        group.name,
-        "critical" if in_service == 0 else "high",
-        f"group {group.name}: {in_service} of {group.desired_capacity} desired instances healthy in service",
-        (
-            ("in service", str(in_service)),
-            ("desired", str(group.desired_capacity)),
-            ("launching", str(group.pending)),
-        ),
-    )
-
-
-def database_finding(database: DatabaseFacts) -> Finding | None:
-    status = database.status
-    if status in DATABASE_FAILED:
-        kind, severity = "database-failure", "critical"
-    elif status in DATABASE_UNAVAILABLE:
-        kind, severity = "database-unavailable", "high"
-    else:
-        return None
-    return Finding(
-        kind,
-        database.identifier,
-        severity,
-        f"database {database.identifier} is {status}",
-        (("status", status), ("multi-AZ", "yes" if database.multi_az else "no")),
-    )
-
-
-def health_check_finding(check: HealthCheckFacts) -> Finding | None:
-    if check.healthy:
-        return None
-    return Finding(
-        "health-check",
-        check.id,
-        "critical",
-        f"Route 53 health check {check.name or check.id} is unhealthy",
-        (("healthy checkers", f"{check.healthy_checkers} of {check.checkers}"),),
-    )
+REPLACEMENT_PROCESSES = frozenset({"HealthCheck", "ReplaceUnhealthy", "Launch", "Terminate"})
+"""Auto Scaling processes without which marking a member unhealthy replaces nothing (EC2 Auto Scaling
+User Guide, "How suspended processes affect other processes"). CloudFormation's rolling updates
+suspend ``HealthCheck`` and ``ReplaceUnhealthy`` (the CDK default: also ``AZRebalance``,
+``AlarmNotification``, ``ScheduledActions``, ``InstanceRefresh``) for the length of a deploy."""
 
 
 def decide_detection(
@@ -480,17 +419,39 @@ def _instance_plan(target: InstanceTarget, instance: InstanceFacts) -> Plan:
             return Plan(Status.LIFECYCLE, f"the group {group} replaces terminated members itself")
         if instance.health_status == "Unhealthy":
             return Plan(Status.LIFECYCLE, f"already unhealthy in group {group}: it is being replaced")
+        suspended = sorted(
+            REPLACEMENT_PROCESSES & set(instance.group.suspended_processes if instance.group else ())
+        )
+        if suspended and not (trigger in ("stopping", "stopped") and state in ("pending", "running")):
+            return Plan(
+                Status.NOTIFY,
+                f"group {group} has {', '.join(suspended)} suspended (a rolling update or an operator): "
+                "marking the member unhealthy would replace nothing now; left to them",
+                incident_kind=recovery,
+                severity=severity,
+            )
         if trigger in ("stopping", "stopped") and state in ("pending", "running"):
             return Plan(Status.IGNORED, f"instance is {state} again")
         return act(
             f"member of group {group}: mark it unhealthy so the group replaces it", MarkUnhealthy(group, iid)
         )
 
-    # A standalone instance: healing brings it back itself.
-    if trigger == "terminated" or state in ("shutting-down", "terminated"):
+    # A standalone instance: intent first. Stopped on purpose: left alone (a low notice says so).
+    deliberate = DELIBERATE_STOP_REASONS.get(instance.state_reason)
+    gone = trigger == "terminated" or state in ("shutting-down", "terminated")
+    if deliberate and (gone or state in ("stopping", "stopped")):
         return Plan(
             Status.NOTIFY,
-            "standalone instance terminated: it cannot be healed, recreate it",
+            f"standalone instance {deliberate} ({instance.state_reason}): deliberate, left alone; "
+            f"{WHO_STOPPED_IT}",
+            incident_kind="instance-terminated" if gone else "instance-stopped",
+            severity="low",
+        )
+    if gone:
+        return Plan(
+            Status.NOTIFY,
+            f"standalone instance terminated ({instance.state_reason or 'no state reason'}): it cannot be "
+            "healed, recreate it",
             incident_kind="instance-terminated",
             severity=at_least(severity, "high"),
         )
@@ -514,147 +475,39 @@ def _instance_plan(target: InstanceTarget, instance: InstanceFacts) -> Plan:
     )
 
 
-def rank_hottest(values: Mapping[str, float], candidates: Iterable[str], limit: int) -> tuple[str, ...]:
-    """Up to ``limit`` of ``candidates`` with the highest value, highest first (ties by id)."""
-    known = [(values[c], c) for c in candidates if c in values]
-    return tuple(c for _, c in sorted(known, key=lambda vc: (-vc[0], vc[1]))[:limit])
+def alarm_problem(
+    alarm_name: str, expected: tuple[str, str], alarm: AlarmFacts | None, config: Config
+) -> Plan | None:
+    """Why an alarm event must not be acted on, judged on the alarm as CloudWatch describes it (an
+    SNS message or an invoke can say anything), else ``None``.
 
-
-def decide_group_alarm(
-    target: GroupAlarmTarget,
-    group: GroupFacts | None,
-    *,
-    utilisation: Mapping[str, float],
-    memory_threshold_percent: float | None,
-    paused: bool,
-    config: Config,
-) -> Plan:
-    """CPU or memory alarm of a group; ``utilisation`` is the recent value per instance id."""
-    resource = ResourceRef("group", target.group_name)
-    if group is None:
-        return Plan(Status.NOT_FOUND, f"group {target.group_name} does not exist", resource)
-    gated = _gate(resource, [group.tags], paused, config)
-    if gated is not None:
-        return gated
-    facts = {
-        "alarm": target.alarm_name,
-        "capacity": f"desired {group.desired_capacity}, min {group.min_size}, max {group.max_size}",
-        "scaling": "target tracking" if group.target_tracking else "no target tracking",
-    }
-    if target.signal == "memory":
-        return _memory_plan(target, group, utilisation, memory_threshold_percent, resource, facts)
-    return _cpu_plan(target, group, utilisation, resource, facts)
-
-
-def _cpu_plan(
-    target: GroupAlarmTarget,
-    group: GroupFacts,
-    cpu: Mapping[str, float],
-    resource: ResourceRef,
-    facts: dict[str, str],
-) -> Plan:
-    hottest = rank_hottest(cpu, group.in_service, DIAGNOSTIC_INSTANCES)
-    if hottest:
-        facts["hottest"] = ", ".join(f"{i} ({cpu[i]:.0f}%)" for i in hottest)
-    else:
-        hottest = tuple(sorted(group.in_service)[:DIAGNOSTIC_INSTANCES])
-        facts["hottest"] = "no per-instance CPU data"
-    actions: list[Action] = [CaptureDiagnostics(hottest)] if hottest else []
-    severity = target.severity
-    at_max = group.desired_capacity >= group.max_size
-    if group.target_tracking:
-        if at_max:
-            severity = escalate(severity)
-            reason = "target tracking is at max capacity: a human must raise the max or find the cause"
-        else:
-            reason = "target tracking is scaling the group: no manual capacity change"
-    elif at_max:
-        severity = escalate(severity)
-        reason = f"already at max capacity ({group.max_size}): a human must raise the max or find the cause"
-    else:
-        actions.append(ScaleOut(group.name, group.desired_capacity + 1, group.desired_capacity))
-        reason = "no target tracking: scale out by one within the max"
-    return Plan(
-        Status.ACT if actions else Status.NOTIFY,
-        f"{target.summary}; {reason}",
-        resource,
-        "cpu",
-        severity,
-        tuple(actions),
-        facts,
-    )
-
-
-def _memory_plan(
-    target: GroupAlarmTarget,
-    group: GroupFacts,
-    memory: Mapping[str, float],
-    threshold: float | None,
-    resource: ResourceRef,
-    facts: dict[str, str],
-) -> Plan:
-    hottest = rank_hottest(memory, group.in_service, 1)
-    if not hottest:
-        return Plan(
-            Status.NOTIFY,
-            f"{target.summary}; no per-instance memory data: cannot tell which instance, no action",
-            resource,
-            "memory",
-            target.severity,
-            (),
-            facts,
-        )
-    instance_id = hottest[0]
-    facts["hottest"] = f"{instance_id} ({memory[instance_id]:.0f}% memory used)"
-    return Plan(
-        Status.ACT,
-        f"{target.summary}; restart the web service on the instance using most memory",
-        resource,
-        "memory",
-        target.severity,
-        (RestartService(instance_id, group.name, threshold),),
-        facts,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class FollowUp:
-    """What to do after a service restart: ``resolved`` or further ``actions`` (and why)."""
-
-    resolved: bool
-    reason: str
-    actions: tuple[Action, ...] = ()
-
-
-def decide_after_restart(
-    action: RestartService, result: CommandResult, *, runbook_configured: bool
-) -> FollowUp:
-    """Judge a service restart: healthy and memory below the threshold -> resolved.
-
-    Memory still high -> the group replaces the instance (a restart did not free it). Unhealthy
-    or unverifiable -> the recovery runbook (reboot, diagnostics, restart, verify, replace), or,
-    without one, replacement by the group.
+    ``expected`` is the ``(signal, resource id)`` the event's metrics say. The alarm must exist in this
+    account and region, carry this environment's tag (an alarm named like ours but created by anyone
+    else is not ours), be in ALARM now, and its own metrics must say the same ``(signal, resource)``.
     """
-    iid = action.instance_id
-    replace = (MarkUnhealthy(action.group_name, iid),) if action.group_name else ()
-    if result.status != "Success" or result.health != "ok":
-        why = (
-            f"the restart command ended {result.status}"
-            if result.status != "Success"
-            else f"the health check after the restart is {result.health}"
+    resource = ResourceRef("alarm", alarm_name)
+    if alarm is None:
+        return Plan(
+            Status.NOT_FOUND, f"alarm {alarm_name!r} does not exist in this account and region", resource
         )
-        if runbook_configured:
-            return FollowUp(False, f"{why}: starting the recovery runbook", (StartRecoveryRunbook(iid),))
-        return FollowUp(False, f"{why}: no recovery runbook configured, replacing the instance", replace)
-    threshold, used = action.memory_threshold_percent, result.mem_used_percent
-    if threshold is not None and used is not None and used >= threshold:
-        return FollowUp(
-            False,
-            f"memory still {used:.0f}% (threshold {threshold:.0f}%) after the restart: replace",
-            replace,
+    if not is_owned(alarm.tags, config):
+        return Plan(
+            Status.NOT_OWNED,
+            f"alarm {alarm_name!r} is not tagged {config.environment_tag_key}={config.environment_name}: "
+            "not this stack's, nothing is done for it",
+            resource,
         )
-    level = f"{used:.0f}%" if used is not None else "not reported"
-    return FollowUp(True, f"service healthy after the restart, memory {level}")
+    if alarm.state != "ALARM":
+        return Plan(Status.IGNORED, f"alarm {alarm_name!r} is {alarm.state} now", resource)
+    watched = {c for c in (classify_alarm_metric(m) for m in alarm.metrics) if c is not None}
+    if watched != {expected}:
+        return Plan(
+            Status.IGNORED,
+            f"alarm {alarm_name!r} watches {sorted(watched) or 'nothing healing acts on'}, not {expected} "
+            "as the event says",
+            resource,
+        )
+    return None
 
 
 def classify_launch_failure(status_message: str) -> str:
@@ -731,18 +584,35 @@ def decide_database(
     )
 
 
+UNBUDGETED_ACTIONS: frozenset[str] = frozenset({CaptureDiagnostics.kind})
+"""Actions that change nothing and so take no slot of the action budget (read-only diagnostics)."""
+
+
+def budgeted(plan: Plan, completed: frozenset[str] = frozenset()) -> tuple[Action, ...]:
+    """The plan's actions that take a slot of the resource's budget (and are not done yet)."""
+    return tuple(a for a in plan.actions if a.kind not in UNBUDGETED_ACTIONS and a.key not in completed)
+
+
+def replacement_cap(in_service: int, percent: int) -> int:
+    """How many members of a group may be replaced per window: ``percent`` of the in-service capacity
+    it keeps (its desired capacity), rounded down, at least one (a group of two may still lose its
+    broken member)."""
+    return max(1, in_service * percent // 100)
+
+
 def apply_rate_limit(plan: Plan, *, allowed: bool, limit: int) -> Plan:
-    """``plan`` unchanged when within the hourly budget; else no action and an escalation."""
-    if allowed or not plan.actions:
+    """``plan`` unchanged within the budget of its resource and incident kind; else its budgeted
+    actions withheld (diagnostics still run) and an escalation."""
+    withheld = budgeted(plan)
+    if allowed or not withheld:
         return plan
-    withheld = "; ".join(a.describe() for a in plan.actions)
     return Plan(
         Status.RATE_LIMITED,
-        f"{plan.reason}; NOT done, over {limit} actions this hour on this resource "
-        f"(a human should look): {withheld}",
+        f"{plan.reason}; NOT done, over {limit} {plan.incident_kind} actions in the last hour on this "
+        f"resource (a human should look): {'; '.join(a.describe() for a in withheld)}",
         plan.resource,
         plan.incident_kind,
         at_least(escalate(plan.severity), "high"),
-        (),
+        tuple(a for a in plan.actions if a not in withheld),
         plan.facts,
     )

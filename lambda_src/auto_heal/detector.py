@@ -1,25 +1,29 @@
-"""Scheduled incident detector: find what no event reported, and follow runbooks to their end.
+"""Scheduled incident detector: find what no event reported, hand it over, follow runbooks to their end.
 
 Entry point ``detector.handler`` in the same asset as the healing function (``handler.handler``),
-with the same environment variables, ledger, tag guard, dry run, pause switch and rate limit. Run
-it on a schedule (e.g. every 5 minutes). Each run:
+with the same environment variables and ledger, and a role of its own that may read, write the
+ledger, notify and invoke the healing function, but change nothing else. Run it on a schedule
+(e.g. every 5 minutes). Each run:
 
-1. follows the Automation executions started for incidents (by either function):
-   ``GetAutomationExecution``; a finished one is recorded on its incident and notified;
-2. unless healing is paused, scans this environment's resources and turns each problem into a
-   :class:`~events.Detection` handed to the same :class:`~healer.Healer` as events:
+1. follows the Automation executions started for incidents: ``GetAutomationExecution``; a
+   finished one is recorded on its incident and notified;
+2. unless healing is paused, scans this environment's resources:
 
-   - running instances whose status checks are impaired -> the event path's instance recovery
-     (same incident kind and lock: an instance the events already handle is not handled twice);
+   - running instances whose status checks are impaired -> ``instance-impaired-system`` /
+     ``instance-impaired-instance`` (the event path's instance recovery, same incident and lock);
    - Auto Scaling groups with fewer healthy in-service instances than desired and none launching
-     -> ``group-capacity`` (high; critical at zero);
+     -> ``group-capacity`` (high; critical at zero), once the shortfall has persisted: two scans,
+     and longer than the group's health check grace period plus its instance warm-up (a normal
+     replacement is not an incident). Groups with suspended processes (a rolling update, an
+     operator), an instance refresh under way or a member under an open incident are left alone
+     (and their count starts afresh);
    - databases failed / not serving -> ``database-failure`` (critical) / ``database-unavailable``;
-   - Route 53 health checks tagged with this environment reported unhealthy -> ``health-check``.
+   - Route 53 health checks tagged with this environment reported unhealthy -> ``health-check``;
 
-   Each finding is confirmed against fresh facts before anything happens, recorded as an incident
-   and notified, or its runbook started when ``RUNBOOKS_BY_INCIDENT`` names one. A finding on a
-   resource with an open event-path incident (a launch failure, an RDS failover) is added to that
-   incident instead. Findings are de-duplicated per resource and kind for the incident window.
+3. hands each finding to the healing function (``HEALING_FUNCTION_NAME``, asynchronous invoke) as
+   an ``Incident Detected`` event (source ``autoheal.detector``). The healing function re-reads the
+   resource, then records, notifies or acts exactly as for an AWS event: one incident per resource
+   and kind for the incident window, whichever path saw it first.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ if not __package__:  # pragma: no cover - the Lambda runtime; run by tests/lambd
     __spec__, __package__ = as_package_module(__file__)
 
 import hashlib
+import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,19 +43,33 @@ from aws_lambda_powertools.metrics import MetricUnit
 from . import contract
 from . import handler as entry
 from .config import ConfigError
-from .decisions import Finding, database_finding, group_capacity_finding, health_check_finding, is_owned
+from .decisions import (
+    is_owned,
+)
 from .errors import AwsError, RetryableHealingError, TransientAwsError
-from .events import Detection
+from .findings import (
+    Finding,
+    database_finding,
+    group_capacity_finding,
+    group_scan_skip,
+    health_check_finding,
+    shortfall_persists,
+)
+from .model import ResourceRef
 
-MAX_DETECTIONS_PER_RUN = 50
+MAX_DETECTIONS_PER_RUN = 25
 """A brake on mass failures: beyond it, the rest waits for the next run (logged, and counted by
 the ``DetectionsDeferred`` metric)."""
 
 logger, metrics = entry.logger, entry.metrics
 
 
-def scan(healer: Any, *, now: float) -> tuple[list[Detection], list[AwsError]]:
-    """This environment's problems right now, as detections (reads only), and the reads that failed.
+GROUP_CAPACITY = "group-capacity"
+
+
+def scan(healer: Any, *, now: float) -> tuple[list[Finding], list[AwsError]]:
+    """This environment's problems right now, and the reads that failed. Reads only, but for the
+    ledger's sightings of group shortfalls (they must persist before they count).
 
     Each source (instances, groups, databases, health checks) is read on its own: one failing
     (say, no permission for Route 53) does not hide the others' problems.
@@ -66,9 +85,32 @@ def scan(healer: Any, *, now: float) -> tuple[list[Detection], list[AwsError]]:
             findings.append(Finding(f"instance-impaired-{check}", instance_id, severity, summary))
 
     def groups() -> None:
+        ledger = healer.ledger
         for group in aws.list_groups():
-            if is_owned(group.tags, config) and (finding := group_capacity_finding(group)):
+            if not is_owned(group.tags, config):
+                continue
+            resource = ResourceRef("group", group.name)
+            finding = group_capacity_finding(group)
+            if finding is None:
+                ledger.forget_sighting(resource, GROUP_CAPACITY)
+                continue
+            skip = group_scan_skip(
+                group,
+                refreshing=aws.refresh_in_progress(group.name),
+                member_incident=bool(ledger.active_member_incidents(group.name, now=now)),
+            )
+            if skip is not None:
+                logger.info("group shortfall left alone", extra={"reason": skip})
+                ledger.forget_sighting(resource, GROUP_CAPACITY)
+                continue
+            first_seen, scans = ledger.sight(resource, GROUP_CAPACITY, now=now)
+            if shortfall_persists(group, first_seen=first_seen, scans=scans, now=now):
                 findings.append(finding)
+            else:
+                logger.info(
+                    "group shortfall seen, not yet persistent",
+                    extra={"group": group.name, "scans": scans, "since": int(now - first_seen)},
+                )
 
     def databases() -> None:
         for database in aws.list_databases():
@@ -89,22 +131,32 @@ def scan(healer: Any, *, now: float) -> tuple[list[Detection], list[AwsError]]:
                 contract.METRIC_SCAN_FAILED, **{contract.DIMENSION_SOURCE: source.__name__}
             )
             errors.append(error)
-    detections = [detection(f, now=now) for f in findings]
-    return detections, errors
+    return findings, errors
 
 
-def detection(finding: Finding, *, now: float) -> Detection:
-    """A detection of this run. Runs within one incident window are de-duplicated by the ledger's
-    lock per resource and kind (so the id must differ per run: the lock lets an id re-enter)."""
+def detection_event(finding: Finding, *, now: float, account: str, region: str) -> dict[str, Any]:
+    """The ``Incident Detected`` event of ``finding`` for the healing function.
+
+    Runs within one incident window are de-duplicated by the ledger's lock per resource and kind, so
+    the id differs per run (the lock lets only the same id re-enter).
+    """
     digest = hashlib.sha256(f"{finding.kind}|{finding.resource_id}".encode()).hexdigest()[:16]
-    return Detection(
-        event_id=f"detector-{digest}-{int(now)}",
-        time=datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        kind=finding.kind,
-        resource_id=finding.resource_id,
-        summary=f"the incident detector found: {finding.summary}",
-        facts=(("severity", finding.severity), *finding.facts),
-    )
+    return {
+        "version": "0",
+        "id": f"detector-{digest}-{int(now)}",
+        "source": contract.DETECTION_SOURCE,
+        "detail-type": contract.DETECTION_DETAIL_TYPE,
+        "account": account,
+        "region": region,
+        "time": datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "resources": [],
+        "detail": {
+            "kind": finding.kind,
+            "resource_id": finding.resource_id,
+            "summary": f"the incident detector found: {finding.summary}",
+            "facts": {"severity": finding.severity, **dict(finding.facts)},
+        },
+    }
 
 
 @metrics.log_metrics(raise_on_empty_metrics=False)
@@ -116,7 +168,6 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         metrics.add_metric(name=contract.METRIC_CONFIG_INVALID, unit=MetricUnit.Count, value=1)
         return {"status": "config-invalid", "problems": list(runtime.problems)}
     healer = runtime.healer
-    deadline = entry._deadline(context)
     retry: list[str] = []
 
     try:
@@ -129,24 +180,42 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         metrics.add_metric(name=contract.METRIC_DETECTOR_PAUSED, unit=MetricUnit.Count, value=1)
         return {"status": "paused", "followed": followed}
 
-    detections, errors = scan(healer, now=healer.clock())
+    if not healer.config.healing_function_name:
+        problem = f"{contract.HEALING_FUNCTION_NAME} is missing: the detector has nobody to hand findings to"
+        logger.error("invalid configuration: acting on nothing", extra={"problems": [problem]})
+        metrics.add_metric(name=contract.METRIC_CONFIG_INVALID, unit=MetricUnit.Count, value=1)
+        return {"status": "config-invalid", "problems": [problem], "followed": followed}
+
+    findings, errors = scan(healer, now=healer.clock())
     retry += [f"scan: {error}" for error in errors if error.retryable]
-    metrics.add_metric(name=contract.METRIC_DETECTIONS, unit=MetricUnit.Count, value=len(detections))
-    if len(detections) > MAX_DETECTIONS_PER_RUN:
-        logger.warning("more findings than one run handles", extra={"findings": len(detections)})
+    metrics.add_metric(name=contract.METRIC_DETECTIONS, unit=MetricUnit.Count, value=len(findings))
+    if len(findings) > MAX_DETECTIONS_PER_RUN:
+        logger.warning("more findings than one run hands over", extra={"findings": len(findings)})
         metrics.add_metric(
             name=contract.METRIC_DETECTIONS_DEFERRED,
             unit=MetricUnit.Count,
-            value=len(detections) - MAX_DETECTIONS_PER_RUN,
+            value=len(findings) - MAX_DETECTIONS_PER_RUN,
         )
-    results: list[dict[str, Any]] = []
-    for found in detections[:MAX_DETECTIONS_PER_RUN]:
-        logger.set_correlation_id(found.event_id)
+    now = healer.clock()
+    account, region = _account(context), os.environ.get("AWS_REGION", "")
+    dispatched: list[str] = []
+    for finding in findings[:MAX_DETECTIONS_PER_RUN]:
+        event = detection_event(finding, now=now, account=account, region=region)
         try:
-            results.extend(healer.handle(found, deadline=deadline))
-        except TransientAwsError as error:
-            retry.append(f"{found.event_id}: {error}")
-    logger.set_correlation_id(None)
+            healer.aws.invoke_async(healer.config.healing_function_name, event)
+        except AwsError as error:
+            logger.error("hand-over failed", extra={"finding": event["id"], "error": str(error)})
+            if error.retryable:
+                retry.append(f"{event['id']}: {error}")
+            continue
+        dispatched.append(event["id"])
     if retry:
         raise RetryableHealingError("; ".join(retry))
-    return {"status": "done", "followed": followed, "results": results}
+    return {"status": "done", "followed": followed, "dispatched": dispatched}
+
+
+def _account(context: Any) -> str:
+    """This function's account, from its own ARN (``arn:aws:lambda:<region>:<account>:function:...``)."""
+    arn = str(getattr(context, "invoked_function_arn", "") or "")
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 4 else ""

@@ -1,9 +1,12 @@
 """Lambda entry point of the auto-healing function: parse, observe, de-duplicate, hand over.
 
-``handler(event, context)`` parses the payload (EventBridge event or SNS records), sets the
-correlation id (the EventBridge id / SNS MessageId), and hands each event to
-:class:`~healer.Healer` through Powertools idempotency keyed by that id, so a redelivered event
-returns the stored result instead of acting twice. Logs are structured JSON (Powertools Logger);
+``handler(event, context)`` parses the payload (EventBridge event or SNS records) against the
+function's own account and region (its context's ARN, ``AWS_REGION``: anything else is dropped),
+drops what is older than ``STALE_EVENT_SECONDS`` (AWS Health's scheduled notices: once their change
+is due), sets the correlation id (the EventBridge id / SNS MessageId), and hands each event to
+:class:`~healer.Healer` through Powertools idempotency keyed by that id and a hash of the parsed
+content, so a redelivered event returns the stored result instead of acting twice, and another
+event reusing an id is not mistaken for it. Logs are structured JSON (Powertools Logger);
 counters are EMF metrics (Powertools Metrics, namespace ``POWERTOOLS_METRICS_NAMESPACE``).
 
 Configuration is read from the environment on the first invocation (:func:`configure`); when it
@@ -23,6 +26,7 @@ if not __package__:  # pragma: no cover - the Lambda runtime; run by tests/lambd
 
     __spec__, __package__ = as_package_module(__file__)
 
+import hashlib
 import os
 import time
 from collections.abc import Mapping
@@ -35,7 +39,8 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from . import contract
 from .config import Config, ConfigError, load_config
 from .errors import RetryableHealingError, TransientAwsError
-from .events import parse_event
+from .events import Event, Ignored, InstanceHealthEvent, Parsed, parse_event
+from .origin import Origin, age_problem
 
 logger = Logger(service=os.environ.get(contract.POWERTOOLS_SERVICE_NAME) or "auto-heal")
 metrics = Metrics(namespace=os.environ.get(contract.POWERTOOLS_METRICS_NAMESPACE) or "AutoHeal")
@@ -128,7 +133,7 @@ def configure(
         boto3_client=aws.client("dynamodb"),
     )
     idempotency_config = IdempotencyConfig(
-        event_key_jmespath="event_id",
+        event_key_jmespath="[event_id, content]",
         raise_on_no_idempotency_key=True,
         expires_after_seconds=IDEMPOTENCY_SECONDS,
         response_hook=_on_redelivery,
@@ -176,18 +181,38 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         IdempotencyPersistenceLayerError,
     )
 
+    origin = Origin.of(
+        str(getattr(context, "invoked_function_arn", "") or ""), os.environ.get("AWS_REGION", "")
+    )
+    if origin is None:
+        problem = (
+            "cannot tell this function's account and region (context ARN, AWS_REGION): acting on nothing"
+        )
+        logger.error(problem)
+        metrics.add_metric(name=contract.METRIC_CONFIG_INVALID, unit=MetricUnit.Count, value=1)
+        return {"status": "config-invalid", "problems": [problem]}
     runtime.idempotency_config.register_lambda_context(context)
     deadline = _deadline(context)
     results: list[dict[str, Any]] = []
     retry: list[str] = []
-    for parsed in parse_event(event):
+    for parsed in parse_event(event, origin=origin):
         logger.set_correlation_id(parsed.event_id)
         metrics.add_metric(name=contract.METRIC_EVENT_RECEIVED, unit=MetricUnit.Count, value=1)
+        parsed = _unless_stale(parsed, now=runtime.healer.clock(), max_age=runtime.config.stale_event_seconds)
+        if isinstance(parsed, Ignored) and parsed.category != "unsupported":
+            with single_metric(
+                name=contract.METRIC_EVENT_REJECTED,
+                unit=MetricUnit.Count,
+                value=1,
+                namespace=metrics.namespace,
+                default_dimensions={contract.SERVICE_DIMENSION: str(metrics.service or logger.service)},
+            ) as rejected:
+                rejected.add_dimension(name=contract.DIMENSION_REASON, value=parsed.category)
         try:
             if not runtime.healer.may_act(parsed):  # no ledger write for junk or other envs' events
                 results.extend(runtime.healer.handle(parsed, deadline=deadline))
                 continue
-            delivery = {"event_id": parsed.event_id, "kind": type(parsed).__name__}
+            delivery = {"event_id": parsed.event_id, "content": _content_hash(parsed)}
             results.extend(runtime.process(delivery=delivery, event=parsed, deadline=deadline))
         except TransientAwsError as error:
             retry.append(f"{parsed.event_id}: {error}")
@@ -201,6 +226,20 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         metrics.add_metric(name=contract.METRIC_RETRY_REQUESTED, unit=MetricUnit.Count, value=len(retry))
         raise RetryableHealingError("; ".join(retry))
     return {"status": "done", "results": results}
+
+
+def _unless_stale(parsed: Parsed, *, now: float, max_age: int) -> Parsed:
+    """``parsed``, or :class:`Ignored` (``stale``) when too old to act on (:func:`~origin.age_problem`)."""
+    if isinstance(parsed, Ignored):
+        return parsed
+    not_after = parsed.scheduled_start if isinstance(parsed, InstanceHealthEvent) else ""
+    problem = age_problem(parsed.time, now=now, max_age=max_age, not_after=not_after)
+    return parsed if problem is None else Ignored(problem, parsed.event_id, "stale")
+
+
+def _content_hash(event: Event) -> str:
+    """What the event says, as parsed (its dataclass ``repr``): part of the idempotency key."""
+    return hashlib.sha256(repr(event).encode()).hexdigest()
 
 
 def _deadline(context: Any) -> float:

@@ -20,39 +20,44 @@ and notified and the event is done.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, Protocol
 
-from . import contract, messages
+from . import contract
 from .aws import AwsGateway
 from .config import Config
 from .decisions import (
-    RELATED_INCIDENT_KINDS,
     DatabaseTarget,
     DetectionTarget,
-    Finding,
-    FollowUp,
     GroupActivityTarget,
     GroupAlarmTarget,
     InstanceTarget,
     Target,
+    alarm_problem,
     apply_rate_limit,
-    at_least,
-    database_finding,
-    decide_after_restart,
+    budgeted,
     decide_database,
     decide_detection,
     decide_group_activity,
-    decide_group_alarm,
     decide_instance,
-    escalate,
-    group_capacity_finding,
-    health_check_finding,
     is_owned,
+    replacement_cap,
     triage,
 )
-from .errors import AwsError, PermanentAwsError, TransientAwsError
+from .errors import PermanentAwsError, TransientAwsError
 from .events import Detection, Event, Ignored, Parsed
+from .findings import (
+    Finding,
+    database_finding,
+    group_capacity_finding,
+    health_check_finding,
+)
+from .group_plans import (
+    FollowUp,
+    decide_after_restart,
+    decide_agent_offline,
+    decide_group_alarm,
+)
 from .ledger import IncidentRef, Ledger
 from .model import (
     Action,
@@ -70,18 +75,11 @@ from .model import (
     Status,
     StopStartInstance,
 )
+from .reporting import Reporting, describe_event
 
-AUTOMATION_DONE = {
-    "Success": True,
-    "CompletedWithSuccess": True,
-    "Failed": False,
-    "TimedOut": False,
-    "Cancelled": False,
-    "CompletedWithFailure": False,
-    "Rejected": False,
-    "NotFound": False,
-}
-"""Final Automation execution statuses, and whether each means the runbook succeeded."""
+AGENT_ONLINE = "Online"
+"""The SSM agent's ``PingStatus`` when it takes commands (Systems Manager API Reference,
+``InstanceInformation.PingStatus``: Online | ConnectionLost | Inactive)."""
 
 
 class Telemetry(Protocol):
@@ -95,7 +93,7 @@ class NullTelemetry:
         return None
 
 
-class Healer:
+class Healer(Reporting):
     """Handles parsed events for one environment.
 
     :param config: Validated configuration.
@@ -126,10 +124,6 @@ class Healer:
         self.region = region
         self.clock = clock
         self._paused: bool | None = None
-
-    @property
-    def app_env(self) -> str:
-        return f"{self.config.app_name} {self.config.environment_name}"
 
     # --- entry ---------------------------------------------------------------------------------
     def may_act(self, event: Parsed) -> bool:
@@ -191,13 +185,14 @@ class Healer:
             return summary
 
         now = self.clock()
-        if isinstance(event, Detection):  # already an open event-path incident on this resource?
-            for related in RELATED_INCIDENT_KINDS.get(plan.incident_kind, ()):
-                holder = self.ledger.active_lock(plan.resource, related, now=now)
-                if holder is not None:
-                    self.ledger.note_duplicate(holder, event_id=event.event_id, now=now)
-                    self.telemetry.count(contract.METRIC_DUPLICATE_INCIDENT)
-                    return {**summary, "status": "duplicate", "incident_id": holder.incident_id}
+        if isinstance(event, Detection):  # one incident per resource, whichever path saw it first
+            holders = self.ledger.active_locks(plan.resource, now=now)
+            if plan.resource.kind == "group":  # a member under repair: its incident covers the group
+                holders += self.ledger.active_member_incidents(plan.resource.id, now=now)
+            if holders:
+                self.ledger.note_duplicate(holders[0], event_id=event.event_id, now=now)
+                self.telemetry.count(contract.METRIC_DUPLICATE_INCIDENT)
+                return {**summary, "status": "duplicate", "incident_id": holders[0].incident_id}
         incident = IncidentRef.for_event(event.event_id, event.time, plan.resource, plan.incident_kind)
         lock = self.ledger.acquire_lock(
             plan.resource,
@@ -222,21 +217,29 @@ class Healer:
             self.telemetry.count(contract.METRIC_DUPLICATE_INCIDENT)
             return {**summary, "status": "duplicate", "incident_id": holder_id}
 
+        group_name = plan.facts.get("group")
+        if plan.resource.kind == "instance" and group_name:  # the detector leaves the group to this one
+            self.ledger.mark_member_incident(
+                group_name, plan.resource.id, incident, until=int(now) + self.config.incident_window_seconds
+            )
         if hasattr(self.logger, "append_keys"):  # Powertools Logger: every later line carries it
             self.logger.append_keys(incident_id=incident.incident_id)
         completed = self.ledger.open_incident(
             incident,
             plan,
             event_id=event.event_id,
-            trigger=_describe(event),
+            trigger=describe_event(event),
             dry_run=self.config.dry_run,
             now=now,
         )
         notes: list[str] = []
         try:
-            if plan.actions and not all(a.key in completed for a in plan.actions):
+            if budgeted(plan, completed):  # diagnostics alone take no slot
                 allowed = self.ledger.consume_action(
-                    plan.resource, now=now, limit=self.config.max_actions_per_resource_per_hour
+                    plan.resource,
+                    plan.incident_kind,
+                    now=now,
+                    limit=self.config.max_actions_per_resource_per_hour,
                 )
                 plan = apply_rate_limit(
                     plan, allowed=allowed, limit=self.config.max_actions_per_resource_per_hour
@@ -259,6 +262,20 @@ class Healer:
 
     def _decide(self, target: Target) -> Plan:
         config = self.config
+        alarm = None
+        if isinstance(target, GroupAlarmTarget | InstanceTarget) and target.alarm_name:
+            expected = (
+                (target.signal, target.group_name)
+                if isinstance(target, GroupAlarmTarget)
+                else (
+                    "status-system" if target.trigger == "impaired-system" else "status-instance",
+                    target.instance_id,
+                )
+            )
+            alarm = self.aws.describe_alarm(target.alarm_name)
+            refused = alarm_problem(target.alarm_name, expected, alarm, config)
+            if refused is not None:
+                return refused
         match target:
             case InstanceTarget():
                 instance = self.aws.describe_instance(target.instance_id)
@@ -279,7 +296,7 @@ class Healer:
                         utilisation = self.aws.recent_cpu_percent(group.in_service)
                     elif not paused:
                         utilisation = self.aws.recent_memory_percent(group.name, group.in_service)
-                        threshold = self.aws.alarm_threshold(target.alarm_name)
+                        threshold = alarm.threshold if alarm is not None else None
                 return decide_group_alarm(
                     target,
                     group,
@@ -423,6 +440,9 @@ class Healer:
             case RebootInstance():
                 return ActionResult(action, ok, aws.reboot_instance(action.instance_id)), None
             case MarkUnhealthy():
+                capped = self._over_replacement_cap(action.group_name)
+                if capped:
+                    return ActionResult(action, "withheld", capped), None
                 return ActionResult(
                     action, ok, aws.set_unhealthy(action.group_name, action.instance_id)
                 ), None
@@ -430,13 +450,29 @@ class Healer:
                 detail = aws.set_desired_capacity(action.group_name, action.desired_capacity)
                 return ActionResult(action, ok, detail), None
             case CaptureDiagnostics():
+                # Run Command to an agent that is not Online waits and times out: only online ones.
+                agents = aws.agent_status(action.instance_ids)
+                online = tuple(i for i in action.instance_ids if agents[i] == AGENT_ONLINE)
+                offline = ", ".join(f"{i} ({agents[i]})" for i in action.instance_ids if i not in online)
+                if not online:
+                    return ActionResult(action, "not-sent", f"no SSM agent online: {offline}"), None
                 detail, command_id = aws.send_diagnostics(
-                    action.instance_ids, comment=f"autoheal {incident.incident_id} diagnostics"
+                    online,
+                    document=config.command_document,
+                    unit=config.web_service_unit,
+                    comment=f"autoheal {incident.incident_id} diagnostics",
                 )
+                if offline:
+                    detail += f"; not sent to {offline}: SSM agent not online"
                 return ActionResult(action, ok, detail, {"command_id": command_id}), None
             case RestartService():
+                ping = aws.agent_status([action.instance_id])[action.instance_id]
+                if ping != AGENT_ONLINE:
+                    follow_up = decide_agent_offline(action, ping)
+                    return ActionResult(action, "not-sent", f"SSM agent {ping}: no command sent"), follow_up
                 result = aws.restart_service(
                     action.instance_id,
+                    document=config.command_document,
                     unit=config.web_service_unit,
                     port=config.health_check_port,
                     path=config.health_check_path,
@@ -498,254 +534,23 @@ class Healer:
                 ), None
         raise TypeError(f"unknown action {type(action).__name__}")  # pragma: no cover
 
-    # --- runbooks started earlier ---------------------------------------------------------------
-    def follow_executions(self) -> list[dict[str, Any]]:
-        """Record and notify the end of every Automation execution started for an incident."""
-        summaries: list[dict[str, Any]] = []
-        for item in self.ledger.executions_to_follow():
-            execution_id = item[contract.LEDGER_SORT_KEY]
-            try:
-                status, failure = self.aws.get_automation_execution(execution_id)
-            except PermanentAwsError as error:
-                if "NotFound" not in error.code:
-                    raise
-                status, failure = "NotFound", str(error)
-            if status not in AUTOMATION_DONE:
-                summaries.append({"execution_id": execution_id, "status": status})
-                continue
-            succeeded = AUTOMATION_DONE[status]
-            incident_status = "runbook-succeeded" if succeeded else "runbook-failed"
-            severity = str(item.get("severity", "high"))
-            severity = "low" if succeeded else at_least(escalate(severity), "high")
-            detail = f"runbook {item.get('document', '')} execution {execution_id}: {status}"
-            if failure:
-                detail += f" ({failure})"
-            self.ledger.record_runbook_end(
-                item, status=status, incident_status=incident_status, detail=detail, now=self.clock()
-            )
-            resource = str(item["incident_pk"]).split("#", 2)[-1]
-            text = (
-                f"Auto-healing - {self.app_env} ({self.region or 'region unknown'})\n\n"
-                f"Incident:  {item.get('incident_id', '')}\nResource:  {resource}\n"
-                f"Severity:  {severity}\nStatus:    {incident_status}\n\n{detail}\n"
-            )
-            self._best_effort(
-                "notify",
-                self.aws.publish,
-                self.config.topic_for(severity),
-                subject=messages.subject(
-                    severity=severity,
-                    status=incident_status,
-                    app_env=self.app_env,
-                    resource=resource,
-                    kind="runbook",
-                    dry_run=False,
-                ),
-                message=text,
-                attributes=self._attributes(severity, incident_status, str(item.get("incident_id", ""))),
-            )
-            self.telemetry.count(
-                contract.METRIC_RUNBOOK_FINISHED,
-                **{contract.DIMENSION_OUTCOME: "succeeded" if succeeded else "failed"},
-            )
-            summaries.append(
-                {"execution_id": execution_id, "status": status, "incident_status": incident_status}
-            )
-        return summaries
+    def _over_replacement_cap(self, group_name: str) -> str:
+        """Why replacing one more member of the group now would exceed the group-wide cap ("" if not).
 
-    # --- outcome, records, notifications ----------------------------------------------------------
-    def _outcome(self, plan: Plan, results: Sequence[ActionResult], resolved: bool) -> tuple[str, str]:
-        if plan.status == Status.RATE_LIMITED:
-            return "rate-limited", plan.severity
-        if plan.status == Status.NOTIFY:
-            return "notified", plan.severity
-        if any(r.outcome == "failed" for r in results):
-            return "failed", at_least(escalate(plan.severity), "high")
-        if self.config.dry_run:
-            return "dry-run", plan.severity
-        if not resolved:
-            return "unresolved", escalate(plan.severity)
-        return "acted", plan.severity
-
-    def _finish(
-        self,
-        event: Event,
-        plan: Plan,
-        incident: IncidentRef,
-        *,
-        status: str,
-        severity: str,
-        results: Sequence[ActionResult],
-        notes: Sequence[str],
-    ) -> None:
-        outcome = "; ".join([f"{r.action.kind}: {r.outcome}" for r in results] + list(notes)) or plan.reason
-        self.ledger.close_incident(
-            incident, status=status, severity=severity, outcome=outcome, now=self.clock()
+        Counts every replacement healing asks of the group, whatever the incident: one AWS Health event
+        naming 25 instances must not empty a group.
+        """
+        config = self.config
+        group = self.aws.describe_group(group_name)
+        # The in-service capacity the group keeps (its desired capacity): a count that does not shrink
+        # as the members already marked leave service, so the cap stays the same through the window.
+        in_service = group.desired_capacity if group is not None else 0
+        cap = replacement_cap(in_service, config.max_replacement_percent)
+        window = config.replacement_window_seconds
+        if self.ledger.consume_replacement(group_name, now=self.clock(), limit=cap, window=window):
+            return ""
+        self.telemetry.count(contract.METRIC_RATE_LIMITED)
+        return (
+            f"NOT done: group {group_name} already had {cap} replacement(s) in {window // 60} min, its cap "
+            f"({config.max_replacement_percent}% of the {in_service} it keeps in service): a human must look"
         )
-        self.telemetry.count(
-            contract.METRIC_INCIDENT,
-            **{contract.DIMENSION_STATUS: status, contract.DIMENSION_KIND: plan.incident_kind},
-        )
-        self.logger.info(
-            "incident handled",
-            extra={"status": status, "severity": severity, "reason": plan.reason, "outcome": outcome},
-        )
-        self._notify(event, plan, incident, status=status, severity=severity, results=results, notes=notes)
-
-    def _transient_failure(
-        self,
-        event: Event,
-        plan: Plan,
-        incident: IncidentRef,
-        results: Sequence[ActionResult],
-        notes: Sequence[str],
-        error: TransientAwsError,
-    ) -> None:
-        """Record and report a fault worth retrying, then free the lock for the retry."""
-        self.logger.warning("transient failure: the event will be retried", extra={"error": str(error)})
-        self.telemetry.count(contract.METRIC_HEALING_FAILURE, **{contract.DIMENSION_KIND: "transient"})
-        now = self.clock()
-        outcome = f"transient failure, retrying: {error}"
-        self._best_effort(
-            "close incident",
-            self.ledger.close_incident,
-            incident,
-            status="retrying",
-            severity=plan.severity,
-            outcome=outcome,
-            now=now,
-        )
-        self._best_effort(
-            "notify",
-            self._notify,
-            event,
-            plan,
-            incident,
-            status="retrying",
-            severity=plan.severity,
-            results=results,
-            notes=[*notes, outcome],
-        )
-        if plan.resource is not None:
-            self._best_effort(
-                "release lock",
-                self.ledger.release_lock,
-                plan.resource,
-                plan.incident_kind,
-                event_id=event.event_id,
-            )
-
-    def _cannot_handle(
-        self, event: Event, target: Target, error: PermanentAwsError, results: Sequence[ActionResult]
-    ) -> dict[str, Any]:
-        """A permanent fault outside an action (reading facts, the ledger): report, do not retry."""
-        self.logger.error("cannot handle the event", extra={"error": str(error)})
-        self.telemetry.count(contract.METRIC_HEALING_FAILURE, **{contract.DIMENSION_KIND: "permanent"})
-        severity = at_least(getattr(target, "severity", "high"), "high")
-        subject = messages.subject(
-            severity=severity,
-            status="failed",
-            app_env=self.app_env,
-            resource="",
-            kind="auto-healing",
-            dry_run=self.config.dry_run,
-        )
-        done = [f"  - {r.action.describe()}: {r.outcome} ({r.detail})" for r in results]
-        text = "\n".join(
-            [
-                f"Auto-healing - {self.app_env} ({self.region or 'region unknown'})",
-                "",
-                f"Could not handle event {event.event_id} ({_describe(event)}):",
-                f"  {error}",
-                "",
-                "Actions taken before the fault:" if done else "No action was taken.",
-                *done,
-                "",
-                "Check the function's permissions, the ledger table and the resource; handle it by hand.",
-            ]
-        )
-        self._best_effort(
-            "notify",
-            self.aws.publish,
-            self.config.topic_for(severity),
-            subject=subject,
-            message=text,
-            attributes=self._attributes(severity, "failed", ""),
-        )
-        return {"event_id": event.event_id, "status": "error", "reason": str(error)}
-
-    def _notify(
-        self,
-        event: Event,
-        plan: Plan,
-        incident: IncidentRef,
-        *,
-        status: str,
-        severity: str,
-        results: Sequence[ActionResult],
-        notes: Sequence[str],
-    ) -> None:
-        resource = plan.resource.id if plan.resource else ""
-        subject = messages.subject(
-            severity=severity,
-            status=status,
-            app_env=self.app_env,
-            resource=resource,
-            kind=plan.incident_kind,
-            dry_run=self.config.dry_run,
-        )
-        text = messages.body(
-            plan=plan,
-            status=status,
-            severity=severity,
-            incident_id=incident.incident_id,
-            event_id=event.event_id,
-            app_env=self.app_env,
-            region=self.region,
-            results=results,
-            notes=notes,
-            ledger=f"table {self.ledger.table_name}, pk={incident.pk}, sk={incident.sk}",
-            dry_run=self.config.dry_run,
-        )
-        try:
-            self.aws.publish(
-                self.config.topic_for(severity),
-                subject=subject,
-                message=text,
-                attributes=self._attributes(severity, status, incident.incident_id),
-            )
-        except PermanentAwsError as error:
-            self.logger.error("notification failed", extra={"error": str(error), "severity": severity})
-            self.telemetry.count(contract.METRIC_NOTIFICATION_FAILED)
-            return
-        self.telemetry.count(contract.METRIC_NOTIFICATION, **{contract.DIMENSION_SEVERITY: severity})
-
-    def _attributes(self, severity: str, status: str, incident_id: str) -> dict[str, str]:
-        return {
-            "severity": severity,
-            "status": status,
-            "incident_id": incident_id,
-            "application": self.config.app_name,
-            "environment": self.config.environment_name,
-        }
-
-    def _best_effort(self, what: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        try:
-            function(*args, **kwargs)
-        except AwsError as error:
-            self.logger.error(f"{what} failed while reporting another failure", extra={"error": str(error)})
-
-
-def _describe(event: Event) -> str:
-    """A short human description of the triggering event."""
-    kind = type(event).__name__
-    detail = (
-        getattr(event, "state", "") or getattr(event, "type_code", "") or getattr(event, "event_code", "")
-    )
-    name = (
-        getattr(event, "alarm_name", "")
-        or getattr(event, "group_name", "")
-        or getattr(event, "instance_id", "")
-    )
-    via = getattr(event, "delivered_by", "eventbridge")
-    return " ".join(part for part in (kind, name, detail, f"via {via}") if part)

@@ -7,9 +7,12 @@ item               pk                                 sk                        
 =================  =================================  ===============================  ==========
 idempotency        ``idempotency#<function name>``    ``<function>#<md5 of event id>``  6 hours
 incident lock      ``LOCK#<kind>#<resource id>``      ``KIND#<incident kind>``          window + 1 day
-action counter     ``RATE#<kind>#<resource id>``      ``HOUR#<YYYY-MM-DDTHH>`` (UTC)    1 day
+action budget      ``RATE#<kind>#<resource id>``      ``KIND#<incident kind>``          window + 1 day
+replacement cap    ``RATE#group#<group name>``        ``KIND#replacement``              window + 1 day
 incident record    ``INCIDENT#<kind>#<resource id>``  ``INCIDENT#<incident id>``        90 days
 runbook to follow  ``FOLLOW#automation``              ``<execution id>``                7 days
+member incident    ``MEMBER#group#<group name>``      ``INSTANCE#<instance id>``        window + 1 day
+sighting           ``SEEN#<kind>#<resource id>``      ``KIND#<finding kind>``           1 day
 =================  =================================  ===============================  ==========
 
 (``<kind>`` is ``instance``, ``group`` or ``database``.)
@@ -23,8 +26,12 @@ runbook to follow  ``FOLLOW#automation``              ``<execution id>``        
   added to the holder's incident record (``event_ids``, ``duplicate_deliveries``) and do nothing.
   Attributes: ``incident_pk``, ``incident_sk``, ``incident_id``, ``owner_event_id``,
   ``acquired_at``, ``lock_until``.
-- **Action counter**: ``action_count`` is incremented with the condition
-  ``action_count < limit``; when that fails the resource is over its hourly budget.
+- **Budgets** (sliding windows, not clock hours: no double burst across an hour's end): ``times``,
+  the epoch seconds of the actions taken, and ``version``; a slot is taken when fewer than the limit
+  fall within the window before now, by a put conditioned on the version read (optimistic locking,
+  a few attempts, then a transient error). One budget per resource and incident kind (actions per
+  hour), and one per Auto Scaling group for replacements (marking members unhealthy) across every
+  incident: at most a share of its in-service capacity per window.
 - **Incident record**: ``incident_id`` (``<event time>-<hash>``, sortable, the same for retries
   of one event), ``incident_kind``, ``resource_kind``, ``resource_id``, ``severity``, ``status``
   (open, acted, notified, rate-limited, dry-run, failed, retrying), ``reason``, ``trigger``,
@@ -32,6 +39,11 @@ runbook to follow  ``FOLLOW#automation``              ``<execution id>``        
   ``detail``, ``at``), ``completed_actions`` (string set of action keys done, so a retry never
   repeats them), ``outcome``, ``dry_run``, ``opened_at``/``updated_at`` (ISO 8601 UTC).
   Query one resource's history with ``pk = INCIDENT#instance#i-...``.
+- **Member incident**: an incident on an instance of an Auto Scaling group (``incident_id``,
+  ``lock_until``): while one is open the detector leaves the group's capacity alone (the group is
+  replacing that member: its shortfall is the normal course of a replacement).
+- **Sighting**: the incident detector's memory of a finding that must persist before it counts
+  (``first_seen``, ``scans``); deleted when the finding is gone.
 - **Runbook to follow**: an Automation execution started for an incident (``incident_pk``,
   ``incident_sk``, ``incident_id``, ``document``, ``started_at``, ``severity``); the incident
   detector reads the partition on each run, records the execution's end on the incident
@@ -54,6 +66,8 @@ LOCK_RETENTION_SECONDS = 24 * 3600
 FOLLOW_RETENTION_SECONDS = 7 * 24 * 3600
 FOLLOW_PK = "FOLLOW#automation"
 COUNTER_RETENTION_SECONDS = 24 * 3600
+BUDGET_ATTEMPTS = 5
+"""Attempts to take a budget slot when other runs write it at the same time."""
 IDEMPOTENCY_SECONDS = 6 * 3600
 """How long a delivered event id is remembered: Lambda's longest asynchronous event age."""
 
@@ -143,23 +157,104 @@ class Ledger:
             values={":event": event_id},
         )
 
-    # --- rate limit ------------------------------------------------------------------------------
-    def consume_action(self, resource: ResourceRef, *, now: float, limit: int) -> bool:
-        """Count one action on ``resource`` this hour; ``False`` (nothing counted) past ``limit``."""
-        hour = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H")
-        allowed, _ = self._aws.ddb_update(
-            self.table_name,
-            {PK: f"RATE#{resource.key}", SK: f"HOUR#{hour}"},
-            update=f"ADD action_count :one SET {TTL} = :expires",
-            values={":one": 1, ":limit": limit, ":expires": int(now) + COUNTER_RETENTION_SECONDS},
-            condition="attribute_not_exists(action_count) OR action_count < :limit",
-        )
-        return allowed
+    def active_locks(self, resource: ResourceRef, *, now: float) -> list[IncidentRef]:
+        """Every incident holding a lock on ``resource`` right now, whatever its kind."""
+        return [
+            IncidentRef(str(item.get("incident_id", "")), item["incident_pk"], item["incident_sk"])
+            for item in self._aws.ddb_query(self.table_name, f"LOCK#{resource.key}")
+            if int(item.get("lock_until", 0)) >= int(now) and item.get("incident_pk")
+        ]
 
-    def actions_this_hour(self, resource: ResourceRef, *, now: float) -> int:
-        hour = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H")
-        item = self._aws.ddb_get(self.table_name, {PK: f"RATE#{resource.key}", SK: f"HOUR#{hour}"})
-        return int(item.get("action_count", 0)) if item else 0
+    # --- members of groups under repair ------------------------------------------------------------
+    def mark_member_incident(
+        self, group_name: str, instance_id: str, incident: IncidentRef, *, until: int
+    ) -> None:
+        self._aws.ddb_put(
+            self.table_name,
+            {
+                PK: f"MEMBER#group#{group_name}",
+                SK: f"INSTANCE#{instance_id}",
+                "incident_pk": incident.pk,
+                "incident_sk": incident.sk,
+                "incident_id": incident.incident_id,
+                "lock_until": until,
+                TTL: until + LOCK_RETENTION_SECONDS,
+            },
+        )
+
+    def active_member_incidents(self, group_name: str, *, now: float) -> list[IncidentRef]:
+        """Open incidents on members of the group (see "Member incident" above)."""
+        return [
+            IncidentRef(str(item.get("incident_id", "")), item["incident_pk"], item["incident_sk"])
+            for item in self._aws.ddb_query(self.table_name, f"MEMBER#group#{group_name}")
+            if int(item.get("lock_until", 0)) >= int(now) and item.get("incident_pk")
+        ]
+
+    # --- the detector's sightings ----------------------------------------------------------------
+    def sight(self, resource: ResourceRef, kind: str, *, now: float) -> tuple[float, int]:
+        """Count one more scan that saw ``kind`` on ``resource``: ``(first seen, scans so far)``."""
+        _, item = self._aws.ddb_update(
+            self.table_name,
+            {PK: f"SEEN#{resource.key}", SK: f"KIND#{kind}"},
+            update=f"SET first_seen = if_not_exists(first_seen, :now), {TTL} = :expires ADD scans :one",
+            values={":now": int(now), ":one": 1, ":expires": int(now) + COUNTER_RETENTION_SECONDS},
+            return_new=True,
+        )
+        item = item or {}
+        return float(item.get("first_seen", now)), int(item.get("scans", 1))
+
+    def forget_sighting(self, resource: ResourceRef, kind: str) -> None:
+        """The finding is gone (or set aside): the next one starts counting afresh."""
+        self._aws.ddb_delete(
+            self.table_name,
+            {PK: f"SEEN#{resource.key}", SK: f"KIND#{kind}"},
+            condition=f"attribute_exists({PK})",
+            values={},
+        )
+
+    # --- budgets (sliding windows) --------------------------------------------------------------
+    def consume_action(
+        self, resource: ResourceRef, kind: str, *, now: float, limit: int, window: int = 3600
+    ) -> bool:
+        """Take one of ``resource``'s ``limit`` actions for incident ``kind`` in the ``window`` seconds
+        before ``now``; ``False`` (nothing taken) when they are all taken."""
+        return self._take(f"RATE#{resource.key}", f"KIND#{kind}", now=now, limit=limit, window=window)
+
+    def consume_replacement(self, group_name: str, *, now: float, limit: int, window: int) -> bool:
+        """Take one of the group's ``limit`` replacements in the ``window`` seconds before ``now``."""
+        return self._take(f"RATE#group#{group_name}", "KIND#replacement", now=now, limit=limit, window=window)
+
+    def used(self, pk: str, sk: str, *, now: float, window: int) -> int:
+        """How many slots of a budget are taken within ``window`` before ``now``."""
+        item = self._aws.ddb_get(self.table_name, {PK: pk, SK: sk}) or {}
+        return sum(1 for t in item.get("times", []) if int(t) > now - window)
+
+    def _take(self, pk: str, sk: str, *, now: float, limit: int, window: int) -> bool:
+        from .errors import TransientAwsError
+
+        for _ in range(BUDGET_ATTEMPTS):
+            item = self._aws.ddb_get(self.table_name, {PK: pk, SK: sk}) or {}
+            recent = sorted(int(t) for t in item.get("times", []) if int(t) > now - window)
+            if len(recent) >= limit:
+                return False
+            version = int(item.get("version", 0))
+            taken, _ = self._aws.ddb_put(
+                self.table_name,
+                {
+                    PK: pk,
+                    SK: sk,
+                    "times": [*recent, int(now)],
+                    "version": version + 1,
+                    TTL: int(now) + window + COUNTER_RETENTION_SECONDS,
+                },
+                condition=f"attribute_not_exists({PK}) OR version = :version",
+                values={":version": version},
+            )
+            if taken:
+                return True
+        raise TransientAwsError(
+            f"budget {pk} {sk}: written by others {BUDGET_ATTEMPTS} times in a row", code="Contention"
+        )
 
     # --- incident records ------------------------------------------------------------------------
     def open_incident(

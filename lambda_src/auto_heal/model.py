@@ -24,6 +24,9 @@ class GroupFacts:
     refresh_in_progress: bool = False
     in_service: tuple[str, ...] = ()
     pending: int = 0  # instances launching (Pending*): capacity on its way
+    suspended_processes: tuple[str, ...] = ()  # e.g. HealthCheck, ReplaceUnhealthy during a rolling update
+    health_check_grace_seconds: int = 0  # HealthCheckGracePeriod
+    instance_warmup_seconds: int = 0  # DefaultInstanceWarmup (0 when not set)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,7 @@ class InstanceFacts:
     lifecycle_state: str | None = None  # InService, Pending, Terminating, Standby, Warmed:Running, ...
     health_status: str | None = None  # Healthy | Unhealthy (Auto Scaling's view)
     group: GroupFacts | None = None
+    state_reason: str = ""  # StateReason.Code of the last state change, e.g. Client.UserInitiatedShutdown
 
     @property
     def group_tag(self) -> str | None:
@@ -68,6 +72,18 @@ class DatabaseFacts:
     status: str
     tags: Mapping[str, str] = field(default_factory=dict)
     multi_az: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmFacts:
+    """A CloudWatch metric alarm as CloudWatch describes it (not as an event says it is)."""
+
+    name: str
+    arn: str
+    state: str
+    metrics: tuple = ()  # events.MetricRef of its own definition
+    tags: Mapping[str, str] = field(default_factory=dict)
+    threshold: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -213,6 +213,6 @@ def test_a_scripted_instance_agent_answers_run_command_for_the_block_only(emulat
             "StandardOutputContent"
         ]
 
-    with scripted_instance_agent(lambda instance, commands: f"{instance} ran {len(commands)} line(s)"):
-        assert send() == "i-0abcd1111aaaa2222 ran 1 line(s)"
+    with scripted_instance_agent(lambda instance, parameters: f"{instance} got {sorted(parameters)}"):
+        assert send() == "i-0abcd1111aaaa2222 got ['commands']"
     assert send() == ""  # plain moto again

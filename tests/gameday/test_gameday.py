@@ -49,9 +49,43 @@ EXPECTED_CHECKS = {
         "pause switch deployed",
         "routed to the healing function",
         "nothing done while paused",
-        "healed once the switch is off",
+        "the group replaced it anyway: use Standby to work on a member",
+    ],
+    "operator-stop": [
+        "routed to the healing function",
+        "not started again",
+        "notified the low topic",
+        "incident recorded in the ledger",
+    ],
+    "standby": ["routed to the healing function", "left alone", "the group leaves a Standby member alone"],
+    "scale-in": [
+        "terminated, still visible with its group tag",
+        "routed to the healing function",
+        "left alone",
+    ],
+    "warm-pool": ["no warm pool in this environment"],
+    "detector": [
+        "detector deployed",
+        "one scan is not a shortfall yet",
+        "the persistent shortfall is handed to the healing function",
+        "notified the critical topic",
+        "incident recorded in the ledger",
     ],
 }
+
+VERDICTS = {
+    "stopped-instance": "RECOVERED",
+    "alarm": "RECOVERED",
+    "memory": "RECOVERED",
+    "launch-failure": "NOTIFIED",
+    "paused": "RECOVERED BY THE GROUP",
+    "operator-stop": "LEFT ALONE",
+    "standby": "LEFT ALONE",
+    "scale-in": "LEFT ALONE",
+    "warm-pool": "NOT APPLICABLE",
+    "detector": "NOTIFIED",
+}
+"""RECOVERED only where something was recovered."""
 
 
 @pytest.fixture(scope="module")
@@ -85,12 +119,15 @@ def test_each_drill_verifies_what_its_contract_says(gameday):
     report, _ = gameday
 
     assert {d.name: [c.name for c in d.timeline.checks] for d in report.drills} == EXPECTED_CHECKS
+    assert {d.name: d.timeline.verdict for d in report.drills} == VERDICTS
 
 
 def test_each_timeline_separates_what_was_injected_from_what_the_emulator_and_the_code_did(gameday):
     report, printed = gameday
 
     for drill in report.drills:
+        if drill.timeline.outcome == "NOT APPLICABLE":  # nothing to inject where there is no warm pool
+            continue
         sources = {e.source for e in drill.timeline.entries}
         assert {"INJECTED", "EMULATOR", "FUNCTION", "CHECK"} <= sources, drill.name
     assert "EC2 Instance State-change Notification" in printed
@@ -106,7 +143,7 @@ def test_the_summary_lists_what_was_left_out_and_the_wall_time(gameday):
     skipped_types = {s.resource_type for s in report.skipped}
     assert all(t.startswith("Custom::") or t in moto_gaps.SKIPPED_TYPES for t in skipped_types)
     assert "AWS::Lambda::Function" not in skipped_types
-    assert "every drill recovered" in summary
+    assert "every drill passed" in summary
     assert "total wall time" in summary
 
 
@@ -124,7 +161,7 @@ def test_a_drill_that_does_not_recover_fails_the_game_day(dev_assembly, monkeypa
     printed = capsys.readouterr().out
     assert status == 1
     assert "FAIL  instance replaced" in printed
-    assert "NOT recovered: stopped-instance" in printed
+    assert "FAILED: stopped-instance" in printed
 
 
 def test_the_command_runs_a_chosen_drill_exits_zero_and_writes_a_report(dev_assembly, capsys, tmp_path):

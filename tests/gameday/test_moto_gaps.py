@@ -451,3 +451,61 @@ def test_send_command_to_instance_ids_names_only_those_instances():
             Parameters={"commands": ["true"]},
         )["Command"]
         assert ids[2] in targeted["InstanceIds"]
+
+
+def test_send_command_checks_the_document_and_its_parameters_as_ssm_does():
+    from moto import mock_aws
+
+    from constructs_lib._core import AppProbe
+    from constructs_lib.healing.commands import instance_commands_document
+
+    with mock_aws(), moto_gaps.applied():
+        ec2 = boto3.client("ec2", region_name="ap-northeast-1")
+        instance = ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1)["Instances"][0]
+        ssm = boto3.client("ssm", region_name="ap-northeast-1")
+        ssm.create_document(
+            Name="webapp-dev-commands",
+            Content=json.dumps(instance_commands_document(app_probe=AppProbe())),
+            DocumentType="Command",
+            DocumentFormat="JSON",
+        )
+        send = {"InstanceIds": [instance["InstanceId"]], "DocumentName": "webapp-dev-commands"}
+        ok = ssm.send_command(**send, Parameters={"Action": ["Diagnostics"]})["Command"]
+        assert ok["DocumentName"] == "webapp-dev-commands"
+        for parameters, reason in (
+            ({"Action": ["Reboot"]}, "is not one of"),
+            ({"Action": ["RestartService"], "ServiceUnit": ["--force"]}, "does not match"),
+            ({"Action": ["Diagnostics"], "commands": ["id"]}, "is not a parameter"),
+            ({}, "required parameters missing: \\['Action'\\]"),
+        ):
+            with pytest.raises(ClientError, match=f"InvalidParameters.*{reason}"):
+                ssm.send_command(**send, Parameters=parameters)
+        with pytest.raises(ClientError, match="InvalidDocument"):
+            ssm.send_command(**{**send, "DocumentName": "someone-elses"}, Parameters={})
+    with mock_aws():  # plain moto again once the fills are off
+        ssm = boto3.client("ssm", region_name="ap-northeast-1")
+        assert ssm.send_command(InstanceIds=["i-0123456789abcdef0"], DocumentName="nothing")["Command"]
+
+
+def test_describe_instance_information_reports_running_instances_online_and_what_a_drill_sets():
+    from moto import mock_aws
+
+    with mock_aws(), moto_gaps.applied():
+        ec2 = boto3.client("ec2", region_name="ap-northeast-1")
+        ids = [
+            i["InstanceId"]
+            for i in ec2.run_instances(ImageId="ami-12345678", MinCount=3, MaxCount=3)["Instances"]
+        ]
+        ec2.stop_instances(InstanceIds=[ids[1]])
+        moto_gaps.AGENT_PING[ids[2]] = "NotRegistered"
+        ssm = boto3.client("ssm", region_name="ap-northeast-1")
+
+        rows = ssm.describe_instance_information(Filters=[{"Key": "InstanceIds", "Values": ids}])[
+            "InstanceInformationList"
+        ]
+
+        assert {r["InstanceId"]: r["PingStatus"] for r in rows} == {
+            ids[0]: "Online",
+            ids[1]: "ConnectionLost",
+        }
+    assert moto_gaps.AGENT_PING == {}  # cleared with the fills

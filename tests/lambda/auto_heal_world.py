@@ -9,16 +9,26 @@
   (``before-parameter-build``), inject faults (``before-call``: throttling,
   access denied, 5xx) and stand in for what moto 5.2.5 lacks or fakes: DescribeInstanceRefreshes
   and StartAutomationExecution are not implemented, and Run Command runs nothing (its output is
-  empty), so GetCommandInvocation output is supplied by the test.
+  empty), so GetCommandInvocation output is supplied by the test. moto also accepts any document
+  name and parameters in SendCommand; the hooks check them against the registered documents
+  (``documents``) as Systems Manager does (unknown document, a value outside ``allowedValues`` or
+  ``allowedPattern``: ``InvalidDocument`` / ``InvalidParameters``). ``DescribeInstanceInformation``
+  (the SSM agent's ping) is missing from moto 5.2.5: the hooks answer it, every agent ``Online``
+  unless a test sets ``agents[instance_id]``. Lambda ``Invoke`` needs docker in
+  moto: the detector's asynchronous hand-over to the healing function is queued here
+  (``invocations``) and delivered by :meth:`World.detect` after the detector's run, as Lambda's
+  asynchronous invoke would.
 - Sample events come from ``tests/events`` (``tests.events.load_event``).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -33,10 +43,12 @@ GROUP = "webapp-prod-web"
 TABLE = "webapp-prod-autoheal-ledger"
 PAUSE = "/webapp/prod/pause"
 RUNBOOK = "webapp-prod-instance-recovery"
+COMMAND_DOCUMENT = "webapp-prod-instance-commands"
 RUNBOOK_ROLE = f"arn:aws:iam::{ACCOUNT}:role/webapp-prod-recovery"
 SEVERITIES = ("low", "medium", "high", "critical")
 FUNCTION_USER_AGENT = "self-healing-web/auto-heal"  # user_agent_extra of the handler's clients
 START = 1_795_000_000.0  # 2026-11-18T11:06:40Z
+FUNCTION_NAME = "webapp-prod-autoheal"
 
 MUTATING_OPERATIONS = frozenset(
     {
@@ -70,6 +82,14 @@ os.environ.update(
 )
 
 
+def command_document() -> dict[str, Any]:
+    """The Run Command document the AutoHealing construct deploys (default app probe)."""
+    from constructs_lib._core import AppProbe
+    from constructs_lib.healing.commands import instance_commands_document
+
+    return instance_commands_document(app_probe=AppProbe())
+
+
 def topic_arn(severity: str) -> str:
     return f"arn:aws:sns:{REGION}:{ACCOUNT}:webapp-prod-{severity}"
 
@@ -90,9 +110,11 @@ def handler_env(**overrides: str) -> dict[str, str]:
         "WEB_SERVICE_UNIT": "webapp",
         "HEALTH_CHECK_PORT": "8080",
         "HEALTH_CHECK_PATH": "/health",
+        "COMMAND_DOCUMENT_NAME": COMMAND_DOCUMENT,
         "RECOVERY_RUNBOOK_NAME": RUNBOOK,
         "RECOVERY_RUNBOOK_ROLE_ARN": RUNBOOK_ROLE,
         "ALARM_NAME_PREFIX": "webapp-prod-",
+        "RUNBOOKS_BY_INCIDENT": "{}",
     }
     env.update(overrides)
     return env
@@ -141,6 +163,9 @@ class AwsHooks:
     impaired: dict[str, str] = field(default_factory=dict)  # instance -> "system" | "instance"
     unhealthy_checks: set[str] = field(default_factory=set)  # Route 53 health check ids
     automation_status: dict[str, str] = field(default_factory=dict)  # execution id -> status
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)  # Command documents by name
+    invocations: list[dict[str, Any]] = field(default_factory=list)  # asynchronous Lambda invokes
+    agents: dict[str, str] = field(default_factory=dict)  # instance -> SSM agent PingStatus (else Online)
 
     def install(self, session: boto3.session.Session) -> None:
         # before-parameter-build sees the API parameters as the caller passed them;
@@ -160,6 +185,9 @@ class AwsHooks:
         self.impaired.clear()
         self.unhealthy_checks.clear()
         self.automation_status.clear()
+        self.documents.clear()
+        self.invocations.clear()
+        self.agents.clear()
 
     def fail(self, operation: str, code: str, *, status: int = 400, times: int = -1) -> None:
         """Make ``operation`` (e.g. ``ec2.StartInstances``) fail with ``code``."""
@@ -203,6 +231,22 @@ class AwsHooks:
             raise self.raising[name]
         if name in self.accepted_without_effect:  # AWS accepted it; the effect shows later
             return _response(200, {})
+        if name == "ssm.SendCommand":  # moto accepts any document and parameters
+            problem = _invalid_command(self.documents, params)
+            if problem is not None:
+                code, message = problem
+                return _response(400, {"Error": {"Code": code, "Message": message}})
+        if name == "ssm.DescribeInstanceInformation":  # not implemented in moto 5.2.5
+            wanted = next((f["Values"] for f in params.get("Filters", []) if f["Key"] == "InstanceIds"), [])
+            rows = [
+                {"InstanceId": i, "PingStatus": self.agents.get(i, "Online"), "PlatformType": "Linux"}
+                for i in wanted
+                if self.agents.get(i, "Online") != "NotRegistered"
+            ]
+            return _response(200, {"InstanceInformationList": rows})
+        if name == "lambda.Invoke":  # moto runs functions in docker only: queue the event instead
+            self.invocations.append({"FunctionName": params["FunctionName"], **json.loads(params["Payload"])})
+            return _response(202, {"StatusCode": 202})
         if name == "autoscaling.DescribeInstanceRefreshes":  # not implemented in moto 5.2.5
             group = params["AutoScalingGroupName"]
             rows = []
@@ -251,6 +295,17 @@ class AwsHooks:
                 },
             )
         return None
+
+
+def _invalid_command(documents: dict[str, dict[str, Any]], params: dict[str, Any]) -> tuple[str, str] | None:
+    """What Systems Manager would refuse in a SendCommand, else ``None`` (the game day's fill decides)."""
+    from tools.gameday.moto_gaps import invalid_command_parameters
+
+    document = documents.get(params.get("DocumentName", ""))
+    if document is None:
+        return "InvalidDocument", f"document {params.get('DocumentName')!r} does not exist"
+    problem = invalid_command_parameters(document, params.get("Parameters", {}))
+    return None if problem is None else ("InvalidParameters", problem)
 
 
 def execution_id(number: int) -> str:
@@ -326,6 +381,7 @@ class World:
             arn = sns.create_topic(Name=f"webapp-prod-{severity}")["TopicArn"]
             sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn)
         ssm.put_parameter(Name=PAUSE, Value="false", Type="String")
+        self.hooks.documents[COMMAND_DOCUMENT] = command_document()
         self.ami = "ami-0123456789abcdef0"  # moto's AMI catalogue is off (see conftest.emulator)
         self.subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
         ec2.create_launch_template(
@@ -388,7 +444,18 @@ class World:
 
     # --- acting on the emulator (as the outside world would) --------------------------------
     def stop(self, instance_id: str) -> None:
+        """Stop it through the EC2 API, as an operator or a schedule would (Client.UserInitiatedShutdown)."""
         self.client("ec2").stop_instances(InstanceIds=[instance_id])
+
+    def host_stop(self, instance_id: str, code: str = "Server.ScheduledStop") -> None:
+        """AWS stops it (retirement by default): moto records every stop as ``Client.UserInitiatedShutdown``,
+        so the backend's state reason is patched afterwards (patched backend state)."""
+        from moto.ec2.models import ec2_backends
+        from moto.ec2.models.instances import StateReason
+
+        self.stop(instance_id)
+        instance = ec2_backends[ACCOUNT][REGION].get_instance(instance_id)
+        instance.state_reason = StateReason(f"{code}: the instance was stopped by AWS", code)
 
     def put_metric(self, namespace: str, name: str, dimensions: dict[str, str], value: float) -> None:
         self.client("cloudwatch").put_metric_data(
@@ -454,22 +521,86 @@ class World:
         self.env = handler_env(**overrides)
         handler_module.configure(self.env, session=self.session, clock=lambda: self.now)
 
-    def detect(self, *, remaining_ms: int = 120_000) -> dict[str, Any]:
-        """One scheduled run of the incident detector."""
+    def detect(self, *, remaining_ms: int = 120_000, deliver: bool = True) -> dict[str, Any]:
+        """One scheduled run of the incident detector, then (``deliver``) the healing function's run on
+        each finding it handed over, as Lambda's asynchronous invoke would deliver them (the hooks queued
+        them). ``results`` are the healing function's results, ``dispatched`` the detector's own."""
         from lambda_src.auto_heal import detector
         from lambda_src.auto_heal import handler as handler_module
 
         if handler_module._runtime is None:
             self.configure()
+        detector_env = {**self.env, "HEALING_FUNCTION_NAME": FUNCTION_NAME}
+        saved = handler_module._runtime
+        handler_module.configure(detector_env, session=self.session, clock=lambda: self.now)
         scheduled = {"id": new_id(), "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
-        return detector.handler(scheduled, FakeContext(remaining_ms))
+        try:
+            result = detector.handler(scheduled, FakeContext(remaining_ms))
+        finally:
+            handler_module._runtime = saved  # the healing function has its own environment
+            # What the detector handed over is delivered even when it then asked for a retry.
+            results = self.deliver_invocations() if deliver else []
+        return {**result, "results": results} if "dispatched" in result else result
 
-    def invoke(self, event: Any, *, remaining_ms: int = 120_000) -> dict[str, Any]:
+    def deliver_invocations(self) -> list[dict[str, Any]]:
+        """Run the healing function on each event an asynchronous invoke handed over (the hooks queued it)."""
+        results: list[dict[str, Any]] = []
+        queued, self.hooks.invocations[:] = list(self.hooks.invocations), []
+        for invocation in queued:
+            assert invocation.pop("FunctionName") == FUNCTION_NAME
+            results.extend(self.invoke(invocation)["results"])
+        return results
+
+    def invoke(self, event: Any, *, remaining_ms: int = 120_000, stamp: bool = True) -> dict[str, Any]:
+        """Deliver ``event`` to the healing function. AWS delivers an event moments after it happened:
+        ``stamp`` sets its time(s) to the world's ``now`` (pass ``False`` to keep the event's own)."""
         from lambda_src.auto_heal import handler as handler_module
 
         if handler_module._runtime is None:
             self.configure()
+        if stamp:
+            event = stamped(event, self.now)
         return handler_module.handler(event, FakeContext(remaining_ms))
+
+    def alarm_event(
+        self,
+        name: str,
+        *,
+        signal: str = "cpu",
+        group: str = GROUP,
+        via: str = "eventbridge",
+        tags: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """The event of a group alarm going into ALARM, the alarm made real first: created (or re-tagged)
+        with ``tags`` (default: this environment's tag, as the stacks' Tags give every alarm) and set to
+        ALARM, since the function re-reads the alarm before it trusts the event."""
+        cloudwatch = self.client("cloudwatch")
+        tags = {"Environment": ENV} if tags is None else tags
+        found = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+        if found:
+            if tags:
+                cloudwatch.tag_resource(
+                    ResourceARN=found[0]["AlarmArn"], Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
+                )
+        else:
+            namespace, metric = (
+                ("AWS/EC2", "CPUUtilization") if signal == "cpu" else ("CWAgent", "mem_used_percent")
+            )
+            cloudwatch.put_metric_alarm(
+                AlarmName=name,
+                Namespace=namespace,
+                MetricName=metric,
+                Dimensions=[{"Name": "AutoScalingGroupName", "Value": group}],
+                Statistic="Average",
+                Period=60,
+                EvaluationPeriods=1,
+                Threshold=80.0,
+                ComparisonOperator="GreaterThanThreshold",
+                Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+            )
+        cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="Threshold Crossed")
+        build = group_alarm_sns if via == "sns" else group_alarm_eventbridge
+        return build(name, signal=signal, group=group)
 
     # --- reading the emulator ----------------------------------------------------------------
     def instance(self, instance_id: str) -> dict[str, Any]:
@@ -522,6 +653,33 @@ class World:
 # --------------------------------------------------------------------------------------------
 # Events about the world's resources (sample shapes from tests/events, values varied)
 # --------------------------------------------------------------------------------------------
+def iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def stamped(event: Any, now: float) -> Any:
+    """A copy of ``event`` with its times set to ``now`` (EventBridge ``time``; SNS ``Timestamp`` and the
+    alarm's ``StateChangeTime``); anything else as it is."""
+    if not isinstance(event, dict):
+        return event
+    event = copy.deepcopy(event)
+    if isinstance(event.get("time"), str):
+        event["time"] = iso(now)
+    for record in event.get("Records", []) if isinstance(event.get("Records"), list) else []:
+        sns = record.get("Sns") if isinstance(record, dict) else None
+        if not isinstance(sns, dict):
+            continue
+        sns["Timestamp"] = iso(now)
+        try:
+            message = json.loads(sns.get("Message", ""))
+        except (TypeError, ValueError):
+            continue
+        if isinstance(message, dict) and "StateChangeTime" in message:
+            message["StateChangeTime"] = iso(now)
+            sns["Message"] = json.dumps(message)
+    return event
+
+
 def state_change(instance_id: str, state: str, *, event_id: str | None = None) -> dict[str, Any]:
     event = load_event("ec2-instance-state-change-stopped")
     event["id"] = event_id or new_id()
@@ -578,6 +736,9 @@ def launch_unsuccessful(group: str = GROUP, message: str | None = None) -> dict[
     event = load_event("autoscaling-launch-unsuccessful")
     event["id"] = new_id()
     event["detail"]["AutoScalingGroupName"] = group
+    event["resources"] = [
+        f"arn:aws:autoscaling:{REGION}:{ACCOUNT}:autoScalingGroup:{new_id()}:autoScalingGroupName/{group}"
+    ]
     if message is not None:
         event["detail"]["StatusMessage"] = message
     return event

@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
+from auto_heal_world import COMMAND_DOCUMENT
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from lambda_src.auto_heal.aws import (
     AwsGateway,
     parse_restart_output,
-    restart_script,
     translate_client_error,
 )
 from lambda_src.auto_heal.errors import NotOwnedError, PermanentAwsError, TransientAwsError
@@ -78,12 +78,21 @@ def test_dry_run_checks_tags_but_makes_no_mutating_call(world):
         aws.stop_start_instance(world.standalone, deadline=time.monotonic() + 5),
         aws.set_unhealthy("webapp-prod-web", member),
         aws.set_desired_capacity("webapp-prod-web", 3),
-        aws.send_diagnostics([member], comment="c")[0],
+        aws.send_diagnostics([member], document=COMMAND_DOCUMENT, unit="webapp", comment="c")[0],
     ]
 
     assert all(d.startswith("dry run: would") for d in details)
     assert (
-        aws.restart_service(member, unit="webapp", port=8080, path="/health", comment="c", deadline=0) is None
+        aws.restart_service(
+            member,
+            document=COMMAND_DOCUMENT,
+            unit="webapp",
+            port=8080,
+            path="/health",
+            comment="c",
+            deadline=0,
+        )
+        is None
     )
     assert aws.start_runbook("doc", instance_id=member, parameters={}) == ""
     assert world.hooks.mutations() == []
@@ -112,7 +121,9 @@ def test_stop_start_gives_up_for_a_retry_when_the_instance_does_not_stop_in_time
 
 def test_waiting_for_a_command_tolerates_its_late_registration_via_botocore_hook(world):
     aws = gateway(world)
-    command_id = aws.send_diagnostics([world.standalone], comment="c")[1]
+    command_id = aws.send_diagnostics(
+        [world.standalone], document=COMMAND_DOCUMENT, unit="webapp", comment="c"
+    )[1]
     world.hooks.fail("ssm.GetCommandInvocation", "InvocationDoesNotExist", times=1)
     result = aws.wait_for_command(command_id, world.standalone, deadline=time.monotonic() + 30)
     assert result.status == "Success"
@@ -121,7 +132,9 @@ def test_waiting_for_a_command_tolerates_its_late_registration_via_botocore_hook
 
 def test_waiting_for_a_command_stops_at_the_deadline_via_botocore_hook(world):
     aws = gateway(world)
-    command_id = aws.send_diagnostics([world.standalone], comment="c")[1]
+    command_id = aws.send_diagnostics(
+        [world.standalone], document=COMMAND_DOCUMENT, unit="webapp", comment="c"
+    )[1]
     world.hooks.command_status, world.hooks.command_output = "InProgress", ""
     result = aws.wait_for_command(command_id, world.standalone, deadline=time.monotonic())
     assert (result.status, result.health) == ("Waiting", "unknown")
@@ -140,8 +153,18 @@ def test_restart_output_parsing():
     assert parse_restart_output("AUTOHEAL_HEALTH=okay\nAUTOHEAL_MEM_USED_PERCENT=400") == ("unknown", None)
 
 
-def test_restart_script_quotes_the_unit_and_probes_the_configured_endpoint():
-    script = "\n".join(restart_script("webapp", 8080, "/health"))
-    assert "systemctl restart 'webapp'" in script
-    assert "'http://127.0.0.1:8080/health'" in script
-    assert "AUTOHEAL_MEM_USED_PERCENT" in script
+def test_a_parameter_outside_the_documents_pattern_is_refused_by_ssm_via_botocore_hook(world):
+    # Defence in depth: even a unit that slipped past the configuration never reaches a shell.
+    aws = gateway(world)
+    with pytest.raises(PermanentAwsError, match="InvalidParameters"):
+        aws.restart_service(
+            world.standalone,
+            document=COMMAND_DOCUMENT,
+            unit="--force",
+            port=8080,
+            path="/health",
+            comment="test",
+            deadline=time.monotonic() + 5,
+        )
+    with pytest.raises(PermanentAwsError, match="InvalidDocument"):
+        aws.send_diagnostics([world.standalone], document="AWS-RunShellScript", unit="webapp", comment="x")

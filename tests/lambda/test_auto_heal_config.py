@@ -5,17 +5,23 @@ from __future__ import annotations
 import json
 
 import pytest
-from auto_heal_world import RUNBOOK, RUNBOOK_ROLE, handler_env, topic_arn
+from auto_heal_world import COMMAND_DOCUMENT, RUNBOOK, RUNBOOK_ROLE, handler_env, topic_arn
 
 from lambda_src.auto_heal.config import ConfigError, load_config
+
+REQUIRED = (
+    "APP_NAME",
+    "ENVIRONMENT_NAME",
+    "LEDGER_TABLE_NAME",
+    "PAUSE_PARAMETER_NAME",
+    "TOPIC_ARNS",
+    "COMMAND_DOCUMENT_NAME",
+)
 
 
 def required_only() -> dict[str, str]:
     env = handler_env()
-    return {
-        k: env[k]
-        for k in ("APP_NAME", "ENVIRONMENT_NAME", "LEDGER_TABLE_NAME", "PAUSE_PARAMETER_NAME", "TOPIC_ARNS")
-    }
+    return {k: env[k] for k in REQUIRED}
 
 
 def problems(env: dict[str, str]) -> str:
@@ -30,6 +36,7 @@ def test_the_constructs_environment_loads_value_for_value():
     assert config.environment_name == "prod"
     assert config.recovery_runbook_name == RUNBOOK
     assert config.recovery_runbook_role_arn == RUNBOOK_ROLE
+    assert config.command_document == COMMAND_DOCUMENT
     assert config.topic_for("critical") == topic_arn("critical")
     assert config.own_alarm_prefix == "webapp-prod-autoheal-"
 
@@ -68,7 +75,7 @@ def test_a_severity_without_a_topic_goes_to_the_next_higher_then_lower_one():
 
 def test_fails_when_required_variables_are_missing_naming_each():
     message = problems({})
-    for name in ("APP_NAME", "ENVIRONMENT_NAME", "LEDGER_TABLE_NAME", "PAUSE_PARAMETER_NAME", "TOPIC_ARNS"):
+    for name in REQUIRED:
         assert f"{name} is missing" in message
 
 
@@ -85,6 +92,13 @@ def test_fails_when_required_variables_are_missing_naming_each():
         ("INCIDENT_WINDOW_SECONDS", "5", "INCIDENT_WINDOW_SECONDS (5) is out of range"),
         ("HEALTH_CHECK_PORT", "70000", "HEALTH_CHECK_PORT (70000) is out of range"),
         ("WEB_SERVICE_UNIT", "webapp; rm -rf /", "WEB_SERVICE_UNIT ('webapp; rm -rf /') is invalid"),
+        # systemctl would read it as an option (--force, --root=/tmp/x ...)
+        ("WEB_SERVICE_UNIT", "--force", "WEB_SERVICE_UNIT ('--force') is invalid"),
+        (
+            "COMMAND_DOCUMENT_NAME",
+            "AWS RunShellScript",
+            "COMMAND_DOCUMENT_NAME ('AWS RunShellScript') is invalid",
+        ),
         ("HEALTH_CHECK_PATH", "/health'$(id)'", "HEALTH_CHECK_PATH"),
         ("RECOVERY_RUNBOOK_ROLE_ARN", "", "RECOVERY_RUNBOOK_ROLE_ARN is missing while RECOVERY_RUNBOOK_NAME"),
         ("RECOVERY_RUNBOOK_ROLE_ARN", "role/x", "RECOVERY_RUNBOOK_ROLE_ARN ('role/x') is invalid"),

@@ -7,6 +7,7 @@ from auto_heal_world import handler_env
 
 from lambda_src.auto_heal.config import load_config
 from lambda_src.auto_heal.decisions import (
+    DELIBERATE_STOP_REASONS,
     DatabaseTarget,
     DetectionTarget,
     GroupActivityTarget,
@@ -14,18 +15,14 @@ from lambda_src.auto_heal.decisions import (
     InstanceTarget,
     alarm_severity,
     apply_rate_limit,
+    budgeted,
     classify_launch_failure,
-    database_finding,
-    decide_after_restart,
     decide_database,
     decide_detection,
     decide_group_activity,
-    decide_group_alarm,
     decide_instance,
     escalate,
-    group_capacity_finding,
-    health_check_finding,
-    rank_hottest,
+    replacement_cap,
     triage,
 )
 from lambda_src.auto_heal.events import (
@@ -38,6 +35,19 @@ from lambda_src.auto_heal.events import (
     InstanceStateChange,
     MetricRef,
     parse_event,
+)
+from lambda_src.auto_heal.findings import (
+    database_finding,
+    group_capacity_finding,
+    group_scan_skip,
+    health_check_finding,
+    shortfall_persists,
+)
+from lambda_src.auto_heal.group_plans import (
+    decide_after_restart,
+    decide_agent_offline,
+    decide_group_alarm,
+    rank_hottest,
 )
 from lambda_src.auto_heal.model import (
     CaptureDiagnostics,
@@ -85,8 +95,10 @@ def member(
     )
 
 
-def standalone(state="stopped", tags=None) -> InstanceFacts:
-    return InstanceFacts(instance_id=I1, state=state, tags=OWNED if tags is None else tags)
+def standalone(state="stopped", tags=None, reason="") -> InstanceFacts:
+    return InstanceFacts(
+        instance_id=I1, state=state, tags=OWNED if tags is None else tags, state_reason=reason
+    )
 
 
 def target(trigger="stopped", severity="medium") -> InstanceTarget:
@@ -295,6 +307,41 @@ def test_standalone_instance(trigger, state, status, actions):
     assert (plan.status, plan.actions) == (status, actions)
 
 
+@pytest.mark.parametrize("reason", list(DELIBERATE_STOP_REASONS))
+@pytest.mark.parametrize(
+    ("trigger", "state", "kind"),
+    [
+        ("stopped", "stopped", "instance-stopped"),
+        ("stopping", "stopping", "instance-stopped"),
+        ("terminated", "terminated", "instance-terminated"),
+        ("terminated", "shutting-down", "instance-terminated"),
+        ("impaired-system", "stopped", "instance-stopped"),
+        ("retirement", "stopped", "instance-stopped"),
+    ],
+)
+def test_a_standalone_instance_stopped_on_purpose_is_left_alone_with_a_low_notice(
+    reason, trigger, state, kind
+):
+    plan = decide(standalone(state=state, reason=reason), trigger, severity="high")
+    assert (plan.status, plan.severity, plan.incident_kind, plan.actions) == (Status.NOTIFY, "low", kind, ())
+    assert reason in plan.reason and "CloudTrail" in plan.reason
+
+
+@pytest.mark.parametrize(
+    "reason", ["Server.ScheduledStop", "Server.InternalError", "Server.SpotInstanceShutdown"]
+)
+def test_a_standalone_instance_stopped_by_its_host_is_started(reason):
+    assert decide(standalone(state="stopped", reason=reason)).actions == (StartInstance(I1),)
+
+
+def test_a_group_member_stopped_on_purpose_is_still_replaced_as_auto_scaling_itself_would():
+    facts = member(state="stopped")
+    facts = InstanceFacts(
+        **{**{f: getattr(facts, f) for f in facts.__slots__}, "state_reason": "Client.UserInitiatedShutdown"}
+    )
+    assert decide(facts).actions == (MarkUnhealthy("webapp-prod-web", I1),)
+
+
 def test_standalone_instance_terminated_is_notified_at_high_severity():
     plan = decide(standalone(state="terminated"), "terminated", severity="medium")
     assert (plan.status, plan.severity, plan.incident_kind) == (Status.NOTIFY, "high", "instance-terminated")
@@ -413,13 +460,23 @@ def test_restart_with_memory_still_high_has_the_group_replace_the_instance():
         CommandResult("c", "Waiting"),
     ],
 )
-def test_restart_that_did_not_help_starts_the_runbook_or_without_one_replaces(result):
-    assert decide_after_restart(RESTART, result, runbook_configured=True).actions == (
+def test_restart_that_did_not_help_replaces_a_member_and_runs_the_runbook_for_a_standalone(result):
+    for runbook_configured in (True, False):  # a member is never rebooted by a runbook
+        assert decide_after_restart(RESTART, result, runbook_configured=runbook_configured).actions == (
+            MarkUnhealthy("webapp-prod-web", I1),
+        )
+    standalone_restart = RestartService(I1, None)
+    assert decide_after_restart(standalone_restart, result, runbook_configured=True).actions == (
         StartRecoveryRunbook(I1),
     )
-    assert decide_after_restart(RESTART, result, runbook_configured=False).actions == (
-        MarkUnhealthy("webapp-prod-web", I1),
-    )
+    alone = decide_after_restart(standalone_restart, result, runbook_configured=False)
+    assert alone.actions == () and "a human must look" in alone.reason
+
+
+def test_an_offline_agent_replaces_a_member_and_leaves_a_standalone_to_a_human():
+    assert decide_agent_offline(RESTART, "ConnectionLost").actions == (MarkUnhealthy("webapp-prod-web", I1),)
+    alone = decide_agent_offline(RestartService(I1, None), "Inactive")
+    assert alone.actions == () and not alone.resolved and "Inactive" in alone.reason
 
 
 # --- launch failures and databases ------------------------------------------------------------
@@ -471,6 +528,21 @@ def test_rate_limit_withholds_actions_and_escalates_to_at_least_high():
     assert (limited.status, limited.actions, limited.severity) == (Status.RATE_LIMITED, (), "high")
     assert "start instance" in limited.reason
     assert apply_rate_limit(plan, allowed=True, limit=3) is plan
+
+
+def test_rate_limit_keeps_read_only_diagnostics():
+    plan = decide_cpu(group(target_tracking=False))
+    assert [a.kind for a in plan.actions] == ["CaptureDiagnostics", "ScaleOut"]
+    limited = apply_rate_limit(plan, allowed=False, limit=3)
+    assert [a.kind for a in limited.actions] == ["CaptureDiagnostics"]
+    assert limited.status == Status.RATE_LIMITED and "scale group" in limited.reason
+    diagnostics_only = decide_cpu(group(target_tracking=True))
+    assert budgeted(diagnostics_only) == ()  # takes no slot at all
+
+
+@pytest.mark.parametrize(("capacity", "cap"), [(0, 1), (1, 1), (2, 1), (4, 1), (7, 1), (8, 2), (100, 25)])
+def test_replacement_cap_is_a_quarter_rounded_down_at_least_one(capacity, cap):
+    assert replacement_cap(capacity, 25) == cap
 
 
 def test_escalate_is_capped_at_critical():
@@ -571,3 +643,34 @@ def test_detections_of_impaired_instances_take_the_event_paths_instance_recovery
     event = Detection("d1", "t", "instance-impaired-system", I1, "found")
     (target,) = triage(event, CONFIG)
     assert (target.instance_id, target.trigger, target.severity) == (I1, "impaired-system", "high")
+
+
+# --- groups being changed ---------------------------------------------------------------------------
+@pytest.mark.parametrize("process", ["ReplaceUnhealthy", "HealthCheck", "Launch", "Terminate"])
+def test_a_member_of_a_group_with_replacement_suspended_is_notified_not_marked(process):
+    plan = decide(member(group_facts=group(suspended_processes=(process, "AZRebalance"))))
+    assert (plan.status, plan.actions) == (Status.NOTIFY, ())
+    assert process in plan.reason and "rolling update" in plan.reason
+
+
+def test_other_suspended_processes_do_not_stop_a_replacement():
+    plan = decide(member(group_facts=group(suspended_processes=("AZRebalance", "ScheduledActions"))))
+    assert plan.actions == (MarkUnhealthy("webapp-prod-web", I1),)
+
+
+def test_the_detector_leaves_groups_being_changed_alone():
+    assert group_scan_skip(group(), refreshing=False, member_incident=False) is None
+    assert "suspended processes (HealthCheck)" in group_scan_skip(
+        group(suspended_processes=("HealthCheck",)), refreshing=False, member_incident=False
+    )
+    assert "instance refresh" in group_scan_skip(group(), refreshing=True, member_incident=False)
+    assert "replacing a member" in group_scan_skip(group(), refreshing=False, member_incident=True)
+
+
+@pytest.mark.parametrize(
+    ("scans", "elapsed", "counts"),
+    [(1, 10_000, False), (2, 240, False), (2, 241, True), (3, 240, False), (5, 600, True)],
+)
+def test_a_shortfall_counts_after_two_scans_and_grace_plus_warm_up(scans, elapsed, counts):
+    settling = group(health_check_grace_seconds=180, instance_warmup_seconds=60)
+    assert shortfall_persists(settling, first_seen=1000.0, scans=scans, now=1000.0 + elapsed) is counts

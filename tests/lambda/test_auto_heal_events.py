@@ -10,6 +10,7 @@ import pytest
 from lambda_src.auto_heal.events import (
     AlarmStateChange,
     DatabaseEvent,
+    Detection,
     GroupActivityFailed,
     Ignored,
     InstanceHealthEvent,
@@ -210,3 +211,33 @@ def test_malformed_or_unknown_events_are_ignored_with_a_reason(raw, reason):
     (ignored,) = parsed
     assert isinstance(ignored, Ignored)
     assert reason in ignored.reason
+
+
+def detection(**detail):
+    return {
+        "id": "detector-1",
+        "source": "autoheal.detector",
+        "detail-type": "Incident Detected",
+        "account": "123456789012",
+        "region": "ap-northeast-1",
+        "time": "2026-11-20T02:41:54Z",
+        "detail": detail,
+    }
+
+
+def test_a_finding_of_the_detector_parses_with_its_resource_checked_by_kind():
+    parsed = only(detection(kind="group-capacity", resource_id="webapp-prod-web", facts={"severity": "high"}))
+    assert isinstance(parsed, Detection)
+    assert (parsed.kind, parsed.resource_id, parsed.facts) == (
+        "group-capacity", "webapp-prod-web", (("severity", "high"),),
+    )  # fmt: skip
+    for detail, reason in (
+        ({"kind": "meteor", "resource_id": "x"}, "unknown kind"),
+        (
+            {"kind": "instance-impaired-system", "resource_id": "webapp-prod-web"},
+            "without a valid resource_id",
+        ),
+        ({"kind": "health-check", "resource_id": "../../etc"}, "without a valid resource_id"),
+    ):
+        ignored = only(detection(**detail))
+        assert isinstance(ignored, Ignored) and reason in ignored.reason

@@ -8,13 +8,13 @@ faults (access denied) are recorded and notified, and the event is done.
 from __future__ import annotations
 
 import pytest
-from auto_heal_world import group_alarm_eventbridge, state_change
+from auto_heal_world import state_change
 
 from lambda_src.auto_heal.errors import RetryableHealingError
 
 
 def test_throttled_start_via_botocore_hook_is_reported_kept_for_retry_and_then_done_once(world):
-    world.stop(world.standalone)
+    world.host_stop(world.standalone)
     world.hooks.fail("ec2.StartInstances", "RequestLimitExceeded", status=503, times=1)
     event = state_change(world.standalone, "stopped")
 
@@ -40,7 +40,7 @@ def test_throttled_start_via_botocore_hook_is_reported_kept_for_retry_and_then_d
 
 def test_service_error_on_scale_out_via_botocore_hook_is_retried_without_repeating_diagnostics(world):
     world.hooks.fail("autoscaling.SetDesiredCapacity", "InternalFailure", status=500, times=1)
-    event = group_alarm_eventbridge("webapp-prod-web-cpu-medium")
+    event = world.alarm_event("webapp-prod-web-cpu-medium")
 
     with pytest.raises(RetryableHealingError, match="InternalFailure"):
         world.invoke(event)
@@ -55,7 +55,7 @@ def test_service_error_on_scale_out_via_botocore_hook_is_retried_without_repeati
 
 def test_throttled_notification_after_acting_via_botocore_hook_is_retried_without_acting_again(world):
     world.hooks.fail("sns.Publish", "Throttling", status=400, times=1)
-    event = group_alarm_eventbridge("webapp-prod-web-cpu-medium")
+    event = world.alarm_event("webapp-prod-web-cpu-medium")
 
     with pytest.raises(RetryableHealingError, match="Throttling"):
         world.invoke(event)
@@ -88,7 +88,7 @@ def test_access_denied_on_acting_via_botocore_hook_is_reported_high_and_not_retr
 
 
 def test_throttled_read_via_botocore_hook_is_retried_before_anything_is_recorded(world):
-    world.stop(world.standalone)
+    world.host_stop(world.standalone)
     world.hooks.fail("ec2.DescribeInstances", "RequestLimitExceeded", status=503, times=1)
     event = state_change(world.standalone, "stopped")
 
@@ -114,7 +114,7 @@ def test_access_denied_on_a_read_via_botocore_hook_is_notified_and_not_retried(w
 
 def test_ledger_throttled_via_botocore_hook_keeps_the_event_for_retry(world):
     world.hooks.fail("dynamodb.PutItem", "ProvisionedThroughputExceededException", status=400, times=1)
-    world.stop(world.standalone)
+    world.host_stop(world.standalone)
     event = state_change(world.standalone, "stopped")
 
     with pytest.raises(RetryableHealingError, match="idempotency store"):
@@ -126,7 +126,7 @@ def test_ledger_throttled_via_botocore_hook_keeps_the_event_for_retry(world):
 
 
 def test_permanent_notification_failure_via_botocore_hook_is_logged_not_raised(world):
-    world.stop(world.standalone)
+    world.host_stop(world.standalone)
     world.hooks.fail("sns.Publish", "AuthorizationError", status=403)
 
     result = world.invoke(state_change(world.standalone, "stopped"))
@@ -137,7 +137,7 @@ def test_permanent_notification_failure_via_botocore_hook_is_logged_not_raised(w
 
 
 def test_ledger_denied_via_botocore_hook_is_notified_and_nothing_is_done(world):
-    world.stop(world.standalone)
+    world.host_stop(world.standalone)
     world.hooks.fail(
         "dynamodb.UpdateItem", "AccessDeniedException", status=400, times=1
     )  # opening the incident

@@ -1,12 +1,17 @@
 """Property-based fuzzing of the handler with hypothesis, against moto.
 
 Events are derived from every real shape (fields dropped, emptied, retyped, replaced by random
-JSON — the SNS message inside its JSON string too), plus random JSON payloads. For each one the
-handler must return normally (no exception escapes) and make no mutating AWS call and no
-notification, as recorded by a botocore hook on every call the handler's clients make.
+JSON — the SNS message inside its JSON string too — lone surrogates inserted, strings blown up to
+thousands of characters, the account, region or an ARN made foreign, the time made stale or future),
+plus random JSON payloads. For each one the handler must return normally (no exception escapes) and
+make no mutating AWS call and no notification, as recorded by a botocore hook on every call the
+handler's clients make.
 
-The events name resources the emulated account does not have (the sample ids), or are malformed:
-neither may lead to an action. ``derandomize=True`` makes the run the same on every machine.
+The first two properties use the sample ids (resources the emulated account does not have) or
+malformed events: neither may lead to an action. The third starts from events about this
+environment's real resources, each of which is acted on as it is (checked), and makes it hostile:
+foreign, stale, unencodable or huge; none may lead to an action any more.
+``derandomize=True`` makes the run the same on every machine.
 """
 
 from __future__ import annotations
@@ -14,10 +19,18 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import re
 from typing import Any
 
-from auto_heal_world import MUTATING_OPERATIONS
-from hypothesis import HealthCheck, given, settings
+from auto_heal_world import (
+    GROUP,
+    MUTATING_OPERATIONS,
+    health_event,
+    launch_unsuccessful,
+    stamped,
+    state_change,
+)
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.events import event_names, load_event
@@ -25,6 +38,10 @@ from tests.events import event_names, load_event
 FORBIDDEN = MUTATING_OPERATIONS | {"sns.Publish"}
 MUTATED_EXAMPLES = 1000
 RANDOM_EXAMPLES = 300
+HOSTILE_EXAMPLES = 150
+FOREIGN_ACCOUNT, FOREIGN_REGION = "999999999999", "us-east-1"
+SURROGATE = "\ud800"
+HUGE = "x" * 2_000
 
 
 def _bases() -> list[dict[str, Any]]:
@@ -123,9 +140,20 @@ def mutated_events(draw: st.DrawFn) -> Any:
         for key in path[:-1]:
             parent = parent[key]
         key = path[-1]
-        operation = draw(st.sampled_from(["drop", "replace", "retype", "empty", "truncate"]))
+        operation = draw(
+            st.sampled_from(
+                ["drop", "replace", "retype", "empty", "truncate", "surrogate", "huge", "hostile"]
+            )
+        )
         if operation == "drop":
             del parent[key]
+        elif operation == "surrogate":
+            value = parent[key]
+            parent[key] = (value if isinstance(value, str) else "") + SURROGATE
+        elif operation == "huge":
+            parent[key] = HUGE
+        elif operation == "hostile":
+            hostile(event, draw(st.sampled_from(HOSTILITIES)))
         elif operation == "replace":
             parent[key] = draw(json_values)
         elif operation == "retype":
@@ -166,9 +194,44 @@ FUZZ = settings(
 )
 
 
-def _assert_survives_without_acting(world, event: Any) -> None:
+HOSTILITIES = ("account", "region", "arn", "stale", "future", "surrogate", "huge-group")
+
+
+def _edit_strings(node: Any, edit: Any) -> Any:
+    """``node`` with ``edit`` applied to every string in it, SNS messages (JSON in a string) included."""
+    if isinstance(node, dict):
+        return {k: _edit_strings(v, edit) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_edit_strings(v, edit) for v in node]
+    if isinstance(node, str):
+        if node.startswith("{"):
+            try:
+                return json.dumps(_edit_strings(json.loads(node), edit))  # a surrogate becomes \ud800 here
+            except ValueError:
+                pass
+        return edit(node)
+    return node
+
+
+def hostile(event: dict[str, Any], how: str) -> None:
+    """Make ``event`` foreign, stale, future, unencodable or huge, in place (as far as its shape allows)."""
+    edits = {
+        "account": lambda t: t.replace("123456789012", FOREIGN_ACCOUNT),
+        "region": lambda t: t.replace("ap-northeast-1", FOREIGN_REGION),
+        "arn": lambda t: t.replace(":123456789012:", f":{FOREIGN_ACCOUNT}:"),  # the envelope stays ours
+        "stale": lambda t: re.sub(r"^\d{4}-\d\d-\d\dT[0-9:.]+(Z|\+0000)$", "2020-01-01T00:00:00Z", t),
+        "future": lambda t: re.sub(r"^\d{4}-\d\d-\d\dT[0-9:.]+(Z|\+0000)$", "2099-01-01T00:00:00Z", t),
+        "surrogate": lambda t: t + SURROGATE if "prod" in t or t.startswith("i-") else t,
+        "huge-group": lambda t: t.replace(GROUP, HUGE),
+    }
+    changed = _edit_strings(event, edits[how])
+    event.clear()
+    event.update(changed)
+
+
+def _assert_survives_without_acting(world, event: Any, *, stamp: bool = True) -> None:
     before = len(world.hooks.calls)
-    result = world.invoke(event)  # any exception escaping fails the property
+    result = world.invoke(event, stamp=stamp)  # any exception escaping fails the property
     assert result["status"] == "done"
     made = {name for name, _ in world.hooks.calls[before:]}
     assert not made & FORBIDDEN, (made & FORBIDDEN, event)
@@ -199,3 +262,40 @@ def test_random_json_payloads_never_raise_and_never_act(world):
 
     property_()
     assert len(seen) >= RANDOM_EXAMPLES
+
+
+def real_events(world) -> list[dict[str, Any]]:
+    """Events about this environment's real resources, each of which the function acts on as it is."""
+    world.host_stop(world.standalone)  # a retirement stop: healed when the event is genuine
+    member = world.members()[0]
+    return [
+        stamped(state_change(world.standalone, "stopped"), world.now),
+        stamped(health_event(member), world.now),
+        stamped(world.alarm_event("webapp-prod-web-cpu-medium"), world.now),
+        stamped(world.alarm_event("webapp-prod-web-cpu-medium", via="sns"), world.now),
+        stamped(launch_unsuccessful(), world.now),
+    ]
+
+
+def test_hostile_events_about_real_resources_never_raise_and_never_act(world):
+    bases = real_events(world)
+    for base in bases[:1]:  # the same event as it is: acted on, so the property below can fail
+        acted = world.invoke(copy.deepcopy(base), stamp=False)
+        assert acted["results"][0]["status"] == "acted", acted
+    seen: list[tuple[str, str]] = []
+
+    @settings(FUZZ, max_examples=HOSTILE_EXAMPLES)
+    @given(base=st.sampled_from(bases), how=st.sampled_from(HOSTILITIES))
+    def property_(base: dict[str, Any], how: str) -> None:
+        event = copy.deepcopy(base)
+        hostile(event, how)
+        assume(event != base)  # a hostility the event's shape has no place for (no ARN, no group...)
+        for record in event.get("Records", []):
+            record["Sns"]["MessageId"] = f"fuzz-{next(_DELIVERY_IDS)}"
+        if "id" in event:
+            event["id"] = f"fuzz-{next(_DELIVERY_IDS)}"
+        seen.append((event.get("detail-type", "sns"), how))
+        _assert_survives_without_acting(world, event, stamp=False)
+
+    property_()
+    assert {how for _, how in seen} == set(HOSTILITIES)

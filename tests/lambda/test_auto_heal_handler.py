@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import pytest
 from auto_heal_world import (
+    COMMAND_DOCUMENT,
     GROUP,
     RUNBOOK,
     RUNBOOK_ROLE,
-    execution_id,
     group_alarm_eventbridge,
-    group_alarm_sns,
     health_event,
     launch_unsuccessful,
     rds_event,
     state_change,
-    topic_arn,
 )
 
 
@@ -28,8 +26,10 @@ def statuses(result):
 
 
 # --- instances ----------------------------------------------------------------------------------
-def test_standalone_instance_stopped_is_started_recorded_and_notified(world):
-    world.stop(world.standalone)
+def test_standalone_instance_stopped_by_its_host_is_started_recorded_and_notified_via_patched_backend_state(
+    world,
+):
+    world.host_stop(world.standalone)  # Server.ScheduledStop: a retirement stop, nobody chose it
 
     result = world.invoke(state_change(world.standalone, "stopped"))
 
@@ -78,8 +78,45 @@ def test_automatic_recovery_success_is_a_low_notice_without_action(world):
     assert len(world.published("low")) == 1
 
 
-def test_standalone_instance_terminated_is_reported_high(world):
+@pytest.mark.parametrize("state", ["stopping", "stopped"])
+def test_standalone_instance_stopped_through_the_api_is_left_alone_with_a_low_notice(world, state):
+    world.stop(world.standalone)  # an operator, a schedule, any automation: Client.UserInitiatedShutdown
+
+    result = world.invoke(state_change(world.standalone, state))
+
+    assert statuses(result) == ["notified"]
+    assert world.state(world.standalone) == "stopped" and world.hooks.mutations() == []
+    (note,) = world.published("low")
+    assert "deliberate, left alone" in note["Message"] and "CloudTrail" in note["Message"]
+    assert world.all_published() == {}
+
+
+def test_standalone_instance_shut_down_from_its_os_is_left_alone_via_patched_backend_state(world):
+    world.host_stop(world.standalone, "Client.InstanceInitiatedShutdown")
+
+    world.invoke(state_change(world.standalone, "stopped"))
+
+    assert world.hooks.mutations() == []
+    assert "shut down from inside its operating system" in world.published("low")[0]["Message"]
+
+
+def test_standalone_instance_terminated_through_the_api_is_a_low_notice(world):
     world.client("ec2").terminate_instances(InstanceIds=[world.standalone])
+
+    world.invoke(state_change(world.standalone, "terminated"))
+
+    assert world.hooks.mutations() == []
+    assert "deliberate, left alone" in world.published("low")[0]["Message"]
+    assert world.published("high") == []
+
+
+def test_standalone_instance_terminated_by_aws_is_reported_high_via_patched_backend_state(world):
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.instances import StateReason
+
+    world.client("ec2").terminate_instances(InstanceIds=[world.standalone])
+    instance = ec2_backends["123456789012"]["ap-northeast-1"].get_instance(world.standalone)
+    instance.state_reason = StateReason("Server.InternalError", "Server.InternalError")
 
     world.invoke(state_change(world.standalone, "terminated"))
 
@@ -159,11 +196,11 @@ def test_suppress_tag_means_no_action(world):
 def test_dry_run_changes_nothing_but_records_and_notifies_what_it_would_do(world):
     world.configure(DRY_RUN="true")
     member = world.members()[0]
-    world.stop(world.standalone)
+    world.host_stop(world.standalone)
     world.stop(member)
 
     world.invoke(state_change(world.standalone, "stopped"))
-    world.invoke(group_alarm_eventbridge("webapp-prod-web-cpu-medium"))
+    world.invoke(world.alarm_event("webapp-prod-web-cpu-medium"))
     world.invoke(state_change(member, "stopping"))
 
     assert world.hooks.mutations() == []
@@ -177,11 +214,11 @@ def test_dry_run_changes_nothing_but_records_and_notifies_what_it_would_do(world
 
 # --- idempotency, incident lock, rate limit ----------------------------------------------------
 def test_duplicate_delivery_of_one_event_acts_once(world):
-    world.stop(world.standalone)
+    world.host_stop(world.standalone)
     event = state_change(world.standalone, "stopped")
 
     first = world.invoke(event)
-    world.stop(world.standalone)  # even if the instance stopped again meanwhile
+    world.host_stop(world.standalone)  # even if the instance stopped again meanwhile
     second = world.invoke(event)
 
     assert world.hooks.mutations() == ["ec2.StartInstances"]
@@ -207,8 +244,8 @@ def test_stopping_then_stopped_is_one_action_by_the_incident_lock_via_botocore_h
 
 
 def test_same_alarm_by_sns_and_eventbridge_is_one_incident_and_one_scale_out(world):
-    by_eventbridge = world.invoke(group_alarm_eventbridge("webapp-prod-web-cpu-medium"))
-    by_sns = world.invoke(group_alarm_sns("webapp-prod-web-cpu-medium"))
+    by_eventbridge = world.invoke(world.alarm_event("webapp-prod-web-cpu-medium"))
+    by_sns = world.invoke(world.alarm_event("webapp-prod-web-cpu-medium", via="sns"))
 
     assert statuses(by_eventbridge) == ["acted"] and statuses(by_sns) == ["duplicate"]
     assert world.group()["DesiredCapacity"] == 3
@@ -218,10 +255,10 @@ def test_same_alarm_by_sns_and_eventbridge_is_one_incident_and_one_scale_out(wor
 
 
 def test_after_the_incident_window_the_same_resource_is_a_new_incident(world):
-    world.stop(world.standalone)
+    world.host_stop(world.standalone)
     world.invoke(state_change(world.standalone, "stopped"))
     world.now += 901
-    world.stop(world.standalone)
+    world.host_stop(world.standalone)
 
     world.invoke(state_change(world.standalone, "stopped"))
 
@@ -231,11 +268,11 @@ def test_after_the_incident_window_the_same_resource_is_a_new_incident(world):
 
 def test_past_the_hourly_limit_no_action_and_escalation_to_a_human(world):
     for _ in range(3):
-        world.stop(world.standalone)
+        world.host_stop(world.standalone)
         world.invoke(state_change(world.standalone, "stopped"))
         world.now += 901  # a new incident window, same hour
     world.published("medium")
-    world.stop(world.standalone)
+    world.host_stop(world.standalone)
 
     result = world.invoke(state_change(world.standalone, "stopped"))
 
@@ -244,8 +281,60 @@ def test_past_the_hourly_limit_no_action_and_escalation_to_a_human(world):
     assert world.hooks.mutations() == ["ec2.StartInstances"] * 3
     (note,) = world.published("high")
     assert "NOT healed, action limit reached" in note["Subject"]
-    assert "over 3 actions this hour" in note["Message"]
+    assert "over 3 instance-recovery actions in the last hour" in note["Message"]
     assert world.published("medium") == []
+
+
+def test_diagnostics_take_no_slot_and_each_incident_kind_has_its_own_budget(world):
+    # Four CPU flaps on a target-tracking group: diagnostics only, every time; then a memory alarm on
+    # the same group is still restarted (before: the CPU diagnostics had used up the hour's budget).
+    world.create_group("webapp-prod-api", desired=2, max_size=4, target_tracking=True)
+    for _ in range(4):
+        assert statuses(
+            world.invoke(world.alarm_event("webapp-prod-api-cpu-medium", group="webapp-prod-api"))
+        ) == ["acted"]
+        world.now += 901
+    memory_alarm(world, group="webapp-prod-api")
+    world.hooks.command_output = "AUTOHEAL_HEALTH=ok\nAUTOHEAL_MEM_USED_PERCENT=40.0\n"
+
+    result = world.invoke(
+        world.alarm_event("webapp-prod-api-memory-high", signal="memory", group="webapp-prod-api")
+    )
+
+    assert statuses(result) == ["acted"]
+    restarts = [
+        p for p in world.hooks.params("ssm.SendCommand") if p["Parameters"]["Action"] == ["RestartService"]
+    ]
+    assert len(restarts) == 1
+
+
+def test_one_health_event_naming_a_whole_group_replaces_a_quarter_and_escalates_the_rest(world):
+    members = world.create_group("webapp-prod-api", desired=4, max_size=4)
+    event = health_event(members[0])
+    event["resources"] = list(members)
+    event["detail"]["affectedEntities"] = [{"entityValue": m} for m in members]
+
+    result = world.invoke(event)
+
+    assert sorted(statuses(result)) == ["acted", "rate-limited", "rate-limited", "rate-limited"]
+    assert world.hooks.mutations() == ["autoscaling.SetInstanceHealth"]  # 25 % of 4 in service
+    capped = [r for r in result["results"] if r["status"] == "rate-limited"]
+    assert all(r["severity"] in ("high", "critical") for r in capped)
+    assert "group webapp-prod-api already had 1 replacement(s) in 15 min" in capped[0]["actions"][0]["detail"]
+
+    world.now += 901  # the window slides on: the next one may go
+    again = health_event(members[1])
+    assert statuses(world.invoke(again)) == ["acted"]
+
+
+def test_the_replacement_cap_is_configurable(world):
+    world.configure(MAX_REPLACEMENT_PERCENT="100")
+    members = world.create_group("webapp-prod-api", desired=3, max_size=3)
+    event = health_event(members[0])
+    event["resources"] = list(members)
+    event["detail"]["affectedEntities"] = [{"entityValue": m} for m in members]
+
+    assert statuses(world.invoke(event)) == ["acted"] * 3
 
 
 # --- alarms ---------------------------------------------------------------------------------------
@@ -254,13 +343,14 @@ def test_cpu_alarm_on_a_target_tracking_group_captures_diagnostics_on_the_hottes
     for instance, cpu in zip(members, (20.0, 97.0, 91.0), strict=True):
         world.put_metric("AWS/EC2", "CPUUtilization", {"InstanceId": instance}, cpu)
 
-    world.invoke(group_alarm_eventbridge("webapp-prod-api-cpu-medium", group="webapp-prod-api"))
+    world.invoke(world.alarm_event("webapp-prod-api-cpu-medium", group="webapp-prod-api"))
 
     assert world.hooks.mutations() == ["ssm.SendCommand"]
     (command,) = world.hooks.params("ssm.SendCommand")  # moto lists every instance as a target
     assert command["InstanceIds"] == [members[1], members[2]]
-    assert command["DocumentName"] == "AWS-RunShellScript"
-    assert any("top -b" in line for line in command["Parameters"]["commands"])
+    # the library's own document, read-only action; never a shell script of the function's making
+    assert command["DocumentName"] == COMMAND_DOCUMENT
+    assert command["Parameters"] == {"Action": ["Diagnostics"], "ServiceUnit": ["webapp"]}
     assert world.group("webapp-prod-api")["DesiredCapacity"] == 3
     (note,) = world.published("medium")
     assert f"{members[1]} (97%)" in note["Message"]
@@ -269,7 +359,7 @@ def test_cpu_alarm_on_a_target_tracking_group_captures_diagnostics_on_the_hottes
 def test_cpu_alarm_on_a_target_tracking_group_at_max_escalates(world):
     world.create_group("webapp-prod-api", desired=2, max_size=2, target_tracking=True)
 
-    world.invoke(group_alarm_eventbridge("webapp-prod-api-cpu-medium", group="webapp-prod-api"))
+    world.invoke(world.alarm_event("webapp-prod-api-cpu-medium", group="webapp-prod-api"))
 
     assert world.group("webapp-prod-api")["DesiredCapacity"] == 2
     (note,) = world.published("high")
@@ -277,28 +367,28 @@ def test_cpu_alarm_on_a_target_tracking_group_at_max_escalates(world):
 
 
 def test_cpu_alarm_on_a_group_without_target_tracking_scales_out_by_one_within_max(world):
-    world.invoke(group_alarm_eventbridge("webapp-prod-web-cpu-medium"))
+    world.invoke(world.alarm_event("webapp-prod-web-cpu-medium"))
 
     assert world.group()["DesiredCapacity"] == 3
     assert len(world.members()) == 3
 
 
-def memory_alarm(world, threshold=90.0):
+def memory_alarm(world, threshold=90.0, group=GROUP):
     world.client("cloudwatch").put_metric_alarm(
-        AlarmName="webapp-prod-web-memory-high",
+        AlarmName=f"{group}-memory-high",
         Namespace="CWAgent",
         MetricName="mem_used_percent",
-        Dimensions=[{"Name": "AutoScalingGroupName", "Value": GROUP}],
+        Dimensions=[{"Name": "AutoScalingGroupName", "Value": group}],
         Statistic="Average",
         Period=60,
         EvaluationPeriods=3,
         Threshold=threshold,
         ComparisonOperator="GreaterThanThreshold",
     )
-    members = world.members()
+    members = world.members(group)
     for instance, used in zip(members, (55.0, 96.0), strict=True):
         world.put_metric(
-            "CWAgent", "mem_used_percent", {"AutoScalingGroupName": GROUP, "InstanceId": instance}, used
+            "CWAgent", "mem_used_percent", {"AutoScalingGroupName": group, "InstanceId": instance}, used
         )
     return members[1]  # the hottest
 
@@ -307,13 +397,20 @@ def test_memory_alarm_restarts_the_service_on_the_hottest_and_verifies_health_vi
     hottest = memory_alarm(world)
     world.hooks.command_output = "AUTOHEAL_RESTART_RC=0\nAUTOHEAL_HEALTH=ok\nAUTOHEAL_MEM_USED_PERCENT=41.5\n"
 
-    result = world.invoke(group_alarm_eventbridge("webapp-prod-web-memory-high", signal="memory"))
+    result = world.invoke(world.alarm_event("webapp-prod-web-memory-high", signal="memory"))
 
     assert statuses(result) == ["acted"]
     assert world.hooks.mutations() == ["ssm.SendCommand"]
     (command,) = world.hooks.params("ssm.SendCommand")
     assert command["InstanceIds"] == [hottest]
-    assert "systemctl restart 'webapp'" in command["Parameters"]["commands"][0]
+    assert command["DocumentName"] == COMMAND_DOCUMENT
+    assert command["Parameters"] == {
+        "Action": ["RestartService"],
+        "ServiceUnit": ["webapp"],
+        "HealthCheckPort": ["8080"],
+        "HealthCheckPath": ["/health"],
+        "RetryCount": ["0"],
+    }
     assert world.health(hottest) == "Healthy"
     (note,) = world.published("high")
     assert "health ok, memory 42%" in note["Message"]
@@ -323,7 +420,7 @@ def test_memory_still_high_after_restart_has_the_group_replace_the_instance_via_
     hottest = memory_alarm(world)
     world.hooks.command_output = "AUTOHEAL_HEALTH=ok\nAUTOHEAL_MEM_USED_PERCENT=93.0\n"
 
-    result = world.invoke(group_alarm_eventbridge("webapp-prod-web-memory-high", signal="memory"))
+    result = world.invoke(world.alarm_event("webapp-prod-web-memory-high", signal="memory"))
 
     assert statuses(result) == ["unresolved"]
     assert world.hooks.mutations() == ["ssm.SendCommand", "autoscaling.SetInstanceHealth"]
@@ -332,44 +429,59 @@ def test_memory_still_high_after_restart_has_the_group_replace_the_instance_via_
     assert "memory still 93%" in note["Message"]
 
 
-def test_unhealthy_after_restart_starts_the_recovery_runbook_via_botocore_hook(world):
+@pytest.mark.parametrize("runbook", [RUNBOOK, ""])
+def test_a_member_unhealthy_after_restart_is_marked_unhealthy_never_rebooted_by_a_runbook_via_botocore_hook(
+    world, runbook
+):
+    world.configure(RECOVERY_RUNBOOK_NAME=runbook, RECOVERY_RUNBOOK_ROLE_ARN=RUNBOOK_ROLE if runbook else "")
     hottest = memory_alarm(world)
     world.hooks.command_output = "AUTOHEAL_HEALTH=fail\nAUTOHEAL_MEM_USED_PERCENT=30.0\n"
 
-    world.invoke(group_alarm_eventbridge("webapp-prod-web-memory-high", signal="memory"))
+    world.invoke(world.alarm_event("webapp-prod-web-memory-high", signal="memory"))
 
-    assert world.hooks.mutations() == ["ssm.SendCommand", "ssm.StartAutomationExecution"]
-    (execution,) = world.hooks.automations
-    assert execution["DocumentName"] == RUNBOOK
-    assert execution["Parameters"] == {
-        "InstanceId": [hottest],
-        "AutomationAssumeRole": [RUNBOOK_ROLE],
-        "TopicArn": [topic_arn("high")],
-        "ServiceUnit": ["webapp"],
-        "HealthCheckPort": ["8080"],
-        "HealthCheckPath": ["/health"],
-    }
+    # The group replaces it; a runbook's reboot would fight the group and the load balancer.
+    assert world.hooks.mutations() == ["ssm.SendCommand", "autoscaling.SetInstanceHealth"]
+    assert world.hooks.automations == []
+    assert world.health(hottest) == "Unhealthy"
     (incident,) = world.incidents()
     assert [a["outcome"] for a in incident["actions"]] == ["did-not-help", "succeeded"]
-    assert incident["actions"][1]["execution_id"] == execution_id(1)
 
 
-def test_unhealthy_after_restart_without_a_runbook_replaces_the_instance_via_botocore_hook(world):
-    world.configure(RECOVERY_RUNBOOK_NAME="", RECOVERY_RUNBOOK_ROLE_ARN="")
+def test_restart_with_no_verifiable_output_counts_as_not_helped(world):
+    # moto's Run Command returns Success with empty output: health unknown -> the group replaces it.
     hottest = memory_alarm(world)
-    world.hooks.command_output = "AUTOHEAL_HEALTH=fail\n"
-
-    world.invoke(group_alarm_eventbridge("webapp-prod-web-memory-high", signal="memory"))
-
+    world.invoke(world.alarm_event("webapp-prod-web-memory-high", signal="memory"))
     assert world.hooks.mutations() == ["ssm.SendCommand", "autoscaling.SetInstanceHealth"]
     assert world.health(hottest) == "Unhealthy"
 
 
-def test_restart_with_no_verifiable_output_counts_as_not_helped(world):
-    # moto's Run Command returns Success with empty output: health unknown -> runbook.
-    memory_alarm(world)
-    world.invoke(group_alarm_eventbridge("webapp-prod-web-memory-high", signal="memory"))
-    assert world.hooks.mutations() == ["ssm.SendCommand", "ssm.StartAutomationExecution"]
+@pytest.mark.parametrize("ping", ["ConnectionLost", "Inactive", "NotRegistered"])
+def test_no_restart_is_sent_to_an_offline_agent_the_member_is_replaced_via_botocore_hook(world, ping):
+    hottest = memory_alarm(world)
+    world.hooks.agents[hottest] = ping  # moto lacks DescribeInstanceInformation: the hooks answer
+
+    result = world.invoke(world.alarm_event("webapp-prod-web-memory-high", signal="memory"))
+
+    assert world.hooks.operations().count("ssm.DescribeInstanceInformation") == 1
+    assert world.hooks.mutations() == ["autoscaling.SetInstanceHealth"]  # no SendCommand to wait on
+    assert world.health(hottest) == "Unhealthy"
+    assert statuses(result) == ["unresolved"]
+    assert f"SSM agent of {hottest} is {ping}" in result["results"][0]["reason"] or any(
+        ping in a["detail"] for a in result["results"][0]["actions"]
+    )
+
+
+def test_diagnostics_go_to_online_agents_only_via_botocore_hook(world):
+    members = world.create_group("webapp-prod-api", desired=3, max_size=4, target_tracking=True)
+    for instance, cpu in zip(members, (20.0, 97.0, 91.0), strict=True):
+        world.put_metric("AWS/EC2", "CPUUtilization", {"InstanceId": instance}, cpu)
+    world.hooks.agents[members[1]] = "ConnectionLost"
+
+    world.invoke(world.alarm_event("webapp-prod-api-cpu-medium", group="webapp-prod-api"))
+
+    (command,) = world.hooks.params("ssm.SendCommand")
+    assert command["InstanceIds"] == [members[2]]
+    assert f"{members[1]} (ConnectionLost)" in world.published("medium")[0]["Message"]
 
 
 def test_alarm_of_another_environment_or_a_composite_alarm_is_ignored_without_any_call(world):

@@ -59,17 +59,57 @@ def test_lock_is_released_only_by_its_owner(ledger):
     assert acquire(ledger, "e2").acquired
 
 
-def test_action_budget_is_per_resource_per_hour(ledger):
-    assert [ledger.consume_action(RESOURCE, now=START, limit=3) for _ in range(4)] == [
+def test_action_budget_is_per_resource_and_incident_kind(ledger):
+    assert [ledger.consume_action(RESOURCE, KIND, now=START, limit=3) for _ in range(4)] == [
         True,
         True,
         True,
         False,
     ]
-    assert ledger.actions_this_hour(RESOURCE, now=START) == 3
+    assert ledger.used(f"RATE#{RESOURCE.key}", f"KIND#{KIND}", now=START, window=3600) == 3
     other = ResourceRef("instance", "i-0000000000000000b")
-    assert ledger.consume_action(other, now=START, limit=3)
-    assert ledger.consume_action(RESOURCE, now=START + 3600, limit=3)
+    assert ledger.consume_action(other, KIND, now=START, limit=3)
+    assert ledger.consume_action(RESOURCE, "memory", now=START, limit=3)  # another kind, its own budget
+
+
+def test_action_budget_is_a_sliding_window_not_a_clock_hour(ledger):
+    hour_end = 1_795_003_200.0  # 2026-11-18T12:00:00Z
+    for minutes_before in (3, 2, 1):
+        assert ledger.consume_action(RESOURCE, KIND, now=hour_end - 60 * minutes_before, limit=3)
+    # a new clock hour, but the last 60 minutes already hold 3: no second burst across the hour
+    assert not ledger.consume_action(RESOURCE, KIND, now=hour_end + 60, limit=3)
+    # the oldest leaves the window an hour after it was taken
+    assert ledger.consume_action(RESOURCE, KIND, now=hour_end - 180 + 3601, limit=3)
+
+
+def test_replacement_cap_counts_across_incidents_per_group(ledger):
+    assert ledger.consume_replacement("webapp-prod-web", now=START, limit=2, window=900)
+    assert ledger.consume_replacement("webapp-prod-web", now=START + 1, limit=2, window=900)
+    assert not ledger.consume_replacement("webapp-prod-web", now=START + 2, limit=2, window=900)
+    assert ledger.consume_replacement("webapp-prod-api", now=START + 2, limit=2, window=900)
+    assert ledger.consume_replacement("webapp-prod-web", now=START + 901, limit=2, window=900)
+
+
+def test_budget_written_by_others_meanwhile_is_read_again_via_patched_gateway(ledger):
+    # Another run takes a slot between this run's read and its conditional put: the put fails on
+    # the version and the slot is taken on the fresh state (optimistic locking).
+    aws = ledger._aws
+    original_put = aws.ddb_put
+    raced = []
+
+    def racing_put(table, item, **kwargs):
+        if not raced:
+            raced.append(True)
+            original_put(table, {**item, "version": item["version"], "times": [int(START)] * 2})
+        return original_put(table, item, **kwargs)
+
+    aws.ddb_put = racing_put
+    try:
+        assert ledger.consume_action(RESOURCE, KIND, now=START, limit=3)
+        assert not ledger.consume_action(RESOURCE, KIND, now=START, limit=3)
+    finally:
+        aws.ddb_put = original_put
+    assert ledger.used(f"RATE#{RESOURCE.key}", f"KIND#{KIND}", now=START, window=3600) == 3
 
 
 def test_incident_record_keeps_actions_events_and_completed_keys(ledger):

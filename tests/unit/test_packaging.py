@@ -16,6 +16,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_sns as sns
 
+from constructs_lib import Naming, PauseSwitch
 from constructs_lib.healing import AutoHealing
 from tests.conftest import ROOT
 
@@ -28,13 +29,15 @@ import json, sys
 import aws_cdk as cdk
 from aws_cdk import aws_sns as sns
 import constructs_lib, lambda_src
+from constructs_lib import Naming, PauseSwitch
 from constructs_lib.healing import AutoHealing
 from constructs_lib.healing.runtime import handler_code_folder
 
 app = cdk.App(outdir=sys.argv[1])
 stack = cdk.Stack(app, "Consumer", env=cdk.Environment(account="123456789012", region="us-west-2"))
-AutoHealing(stack, "Healing", app_name="shop", environment_name="qa",
-            notification_topics={"high": sns.Topic(stack, "High")}, pause_parameter_name="/shop/qa/pause")
+AutoHealing(stack, "Healing", naming=Naming(app="shop", environment="qa"),
+            notification_topics={"high": sns.Topic(stack, "High")},
+            pause_switch=PauseSwitch.from_parameter_name(stack, "Pause", "/shop/qa/pause"))
 template = app.synth().get_stack_by_name("Consumer").template
 keys = sorted({r["Properties"]["Code"]["S3Key"] for r in template["Resources"].values()
                if r["Type"] == "AWS::Lambda::Function" and "S3Key" in r["Properties"].get("Code", {})})
@@ -100,10 +103,9 @@ def repository_asset_keys(tmp_path: Path) -> list[str]:
     AutoHealing(
         stack,
         "Healing",
-        app_name="shop",
-        environment_name="qa",
+        naming=Naming(app="shop", environment="qa"),
         notification_topics={"high": sns.Topic(stack, "High")},
-        pause_parameter_name="/shop/qa/pause",
+        pause_switch=PauseSwitch.from_parameter_name(stack, "Pause", "/shop/qa/pause"),
     )
     template = app.synth().get_stack_by_name("Consumer").template
     return sorted(

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tools.gameday import aws_events
+from tools.gameday import aws_events, fills_lifecycle
 from tools.gameday.deploy import DeployedStack
 from tools.gameday.emulator import Emulator
 from tools.gameday.function import DeployedFunction, Invocation, load_function
@@ -515,8 +515,12 @@ def drill_alarm(stage: Stage, timeline: Timeline) -> None:
     timeline.emulator(
         f"group desired capacity {desired} -> {after}; target tracking policies: {len(policies)}"
     )
+    document = function.environment.get("COMMAND_DOCUMENT_NAME", "")
     diagnosed = any(
-        hot in c.get("InstanceIds", []) and c["DocumentName"] == "AWS-RunShellScript" for c in commands
+        hot in c.get("InstanceIds", [])
+        and c["DocumentName"] == document
+        and c.get("Parameters", {}).get("Action") == ["Diagnostics"]
+        for c in commands
     )
     timeline.check(
         "diagnostics captured on the hottest instance",
@@ -540,8 +544,8 @@ def drill_alarm(stage: Stage, timeline: Timeline) -> None:
 
 
 @contextmanager
-def scripted_instance_agent(answer: Callable[[str, Sequence[str]], str]) -> Iterator[None]:
-    """Run Command on the emulator's instances answers ``answer(instance_id, commands)``.
+def scripted_instance_agent(answer: Callable[[str, Mapping[str, Sequence[str]]], str]) -> Iterator[None]:
+    """Run Command on the emulator's instances answers ``answer(instance_id, parameters)``.
 
     moto runs no commands: every invocation ends ``Success`` with empty output. A drill whose
     verdict depends on what the instance says (a service restart's health probe) scripts the
@@ -553,8 +557,7 @@ def scripted_instance_agent(answer: Callable[[str, Sequence[str]], str]) -> Iter
 
     def invocation_response(self: Any, instance_id: str, plugin_name: str) -> dict[str, Any]:
         response = original(self, instance_id, plugin_name)
-        commands = list((self.parameters or {}).get("commands", []))
-        response["StandardOutputContent"] = answer(instance_id, commands)
+        response["StandardOutputContent"] = answer(instance_id, dict(self.parameters or {}))
         return response
 
     Command.invocation_response = invocation_response  # type: ignore[method-assign]
@@ -614,8 +617,8 @@ def drill_memory(stage: Stage, timeline: Timeline) -> None:
     timeline.injected(f"event 'CloudWatch Alarm State Change' (ALARM), id {event['id']}")
     healthy_answer = "AUTOHEAL_RESTART_RC=0\nAUTOHEAL_HEALTH=ok\nAUTOHEAL_MEM_USED_PERCENT=41.0\n"
 
-    def answer(instance_id: str, commands: Sequence[str]) -> str:
-        return healthy_answer if any("systemctl restart" in c for c in commands) else ""
+    def answer(instance_id: str, parameters: Mapping[str, Sequence[str]]) -> str:
+        return healthy_answer if list(parameters.get("Action", [])) == ["RestartService"] else ""
 
     timeline.injected(
         "the instances' answer to Run Command (moto runs no commands): after a service restart, the "
@@ -628,11 +631,14 @@ def drill_memory(stage: Stage, timeline: Timeline) -> None:
         return
     function = run.function
     unit = function.environment.get("WEB_SERVICE_UNIT", "")
+    document = function.environment.get("COMMAND_DOCUMENT_NAME", "")
     commands = stage.client("ssm").list_commands().get("Commands", [])
     restarts = [
         c
         for c in commands
-        if any(f"systemctl restart '{unit}'" in line for line in c.get("Parameters", {}).get("commands", []))
+        if c["DocumentName"] == document
+        and c.get("Parameters", {}).get("Action") == ["RestartService"]
+        and c.get("Parameters", {}).get("ServiceUnit") == [unit]
     ]
     for command in commands:
         timeline.emulator(
@@ -691,6 +697,7 @@ def drill_launch_failure(stage: Stage, timeline: Timeline) -> None:
     run = _healing_run(stage.deliver(event, timeline), timeline)
     if run is None:
         return
+    timeline.outcome = "NOTIFIED"  # nothing to recover: Auto Scaling retries the launch itself
     function = run.function
     after = stage.group()
     timeline.check(
@@ -705,7 +712,8 @@ def drill_launch_failure(stage: Stage, timeline: Timeline) -> None:
 
 
 def drill_paused(stage: Stage, timeline: Timeline) -> None:
-    """With the pause switch on, a stopped instance must be left alone; switched off, it is healed."""
+    """With the pause switch on, healing does nothing for a stopped member; the group still replaces
+    it (its own EC2 health check ignores the switch): Standby is the way to work on a member."""
     members = stage.in_service()
     victim = members[0]
     function_env = _healing_environment(stage)
@@ -719,7 +727,7 @@ def drill_paused(stage: Stage, timeline: Timeline) -> None:
     ssm.put_parameter(Name=parameter, Value="true", Type="String", Overwrite=True)
     timeline.injected(f"PutParameter {parameter} = true (an operator pauses healing before maintenance)")
     stage.client("ec2").stop_instances(InstanceIds=[victim])
-    timeline.injected(f"StopInstances {victim} (EC2 API): the planned stop")
+    timeline.injected(f"StopInstances {victim} (EC2 API): maintenance on a member, without Standby")
     event = aws_events.ec2_state_change(
         account=stage.account, region=stage.region, instance_id=victim, state="stopped"
     )
@@ -730,10 +738,6 @@ def drill_paused(stage: Stage, timeline: Timeline) -> None:
     function = run.function
     statuses = [r.get("status") for r in _results(run.invocation)]
     published = stage.published()
-    timeline.emulator(
-        f"{victim} is {stage.instance_state(victim)}, {_member_state(stage.group(), victim)}; "
-        f"{len(published)} message(s) published; {len(stage.incidents(function))} incident record(s)"
-    )
     timeline.check(
         "nothing done while paused",
         statuses == ["paused"]
@@ -743,24 +747,26 @@ def drill_paused(stage: Stage, timeline: Timeline) -> None:
         and not stage.incidents(function),
         f"function statuses {statuses}, {victim} {stage.instance_state(victim)}, {len(published)} message(s)",
     )
+    grace = int(stage.group().get("HealthCheckGracePeriod", 0))
+    done = fills_lifecycle.run_health_checks(
+        stage.account, stage.region, now=datetime.now(UTC) + timedelta(seconds=grace + 1)
+    )
+    timeline.emulator(
+        "Auto Scaling's EC2 health check past the grace period (fill behaviour:autoscaling:EC2 health "
+        f"check): {'; '.join(done) or 'nothing to do'}",
+        ["the pause switch is healing's and paging's: Auto Scaling's own health check does not read it"],
+    )
+    in_service = stage.in_service()
+    timeline.outcome = "RECOVERED BY THE GROUP"
+    timeline.check(
+        "the group replaced it anyway: use Standby to work on a member",
+        victim not in in_service and len(in_service) == stage.group()["DesiredCapacity"],
+        f"in service {in_service} (was {members}); the stopped member "
+        f"{'is gone' if victim not in in_service else 'is still in service'}",
+    )
     ssm.put_parameter(Name=parameter, Value="false", Type="String", Overwrite=True)
     timeline.injected(f"PutParameter {parameter} = false (maintenance over)")
-    event = aws_events.ec2_state_change(
-        account=stage.account, region=stage.region, instance_id=victim, state="stopped"
-    )
-    timeline.injected(
-        f"a new 'EC2 Instance State-change Notification' (stopped) for {victim}, id {event['id']}"
-    )
-    runs = stage.deliver(event, timeline)
-    replaced = (
-        victim not in stage.in_service() and len(stage.in_service()) == stage.group()["DesiredCapacity"]
-    )
-    timeline.check(
-        "healed once the switch is off",
-        bool(runs) and replaced,
-        f"in service {stage.in_service()} (was {members})",
-    )
-    stage.published()  # the notification of the heal: checked by the stopped-instance drill
+    stage.published()
 
 
 def _member_state(group: Mapping[str, Any], instance_id: str) -> str:
@@ -825,10 +831,25 @@ class Drill:
     run: Callable[[Stage, Timeline], None]
 
 
-DRILLS: tuple[Drill, ...] = (
-    Drill("stopped-instance", "an instance of the Auto Scaling group stops", drill_stopped_instance),
-    Drill("alarm", "the group's CPU alarm goes into ALARM", drill_alarm),
-    Drill("memory", "the group's memory alarm goes into ALARM", drill_memory),
-    Drill("launch-failure", "Auto Scaling cannot launch an instance", drill_launch_failure),
-    Drill("paused", "an instance stops while the pause switch is on", drill_paused),
-)
+def _drills() -> tuple[Drill, ...]:
+    from tools.gameday import drills_operations as operations  # it builds on this module's helpers
+
+    return (
+        Drill("stopped-instance", "an instance of the Auto Scaling group stops", drill_stopped_instance),
+        Drill("alarm", "the group's CPU alarm goes into ALARM", drill_alarm),
+        Drill("memory", "the group's memory alarm goes into ALARM", drill_memory),
+        Drill("launch-failure", "Auto Scaling cannot launch an instance", drill_launch_failure),
+        Drill("paused", "a member stops while the pause switch is on", drill_paused),
+        Drill("operator-stop", "an operator stops a standalone instance", operations.drill_operator_stop),
+        Drill("standby", "an operator works on a member in Standby", operations.drill_standby),
+        Drill("scale-in", "the group scales in", operations.drill_scale_in),
+        Drill("warm-pool", "the warm pool stops and starts its instances", operations.drill_warm_pool),
+        Drill(
+            "detector",
+            "a shortfall persists until the detector reports it",
+            operations.drill_detector_persistence,
+        ),
+    )
+
+
+DRILLS: tuple[Drill, ...] = _drills()

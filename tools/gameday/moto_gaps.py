@@ -26,6 +26,8 @@ from typing import Any
 
 import moto
 
+from tools.gameday import fills_lifecycle
+
 __all__ = [
     "GAPS",
     "MOTO_VERSION",
@@ -116,9 +118,9 @@ GAPS: tuple[Gap, ...] = (
     Gap(
         "behaviour:autoscaling:SetInstanceHealth",
         "Stores Unhealthy and does nothing else: the instance stays InService for ever.",
-        "As AWS documents it: a member marked Unhealthy is terminated (and deregistered from its "
-        "target groups, which then report it draining) and a replacement is launched to keep the "
-        "desired capacity. moto does all at once; in AWS it takes minutes.",
+        "As AWS documents it: a member marked Unhealthy is replaced (see "
+        "behaviour:autoscaling:replacement: deregistered from its target groups, which then report it "
+        "draining). moto does all at once; in AWS it takes minutes.",
         "Amazon EC2 Auto Scaling User Guide, 'Replace unhealthy instances' / SetInstanceHealth",
     ),
     Gap(
@@ -128,11 +130,35 @@ GAPS: tuple[Gap, ...] = (
         "DescribeInstanceRefreshes (Amazon EC2 Auto Scaling API Reference)",
     ),
     Gap(
+        "api:ec2:DescribeInstanceStatus status filters",
+        "The filters instance-status.status and system-status.status are not applied (server mode "
+        "returns every running instance, which the incident detector would read as impaired); moto "
+        "reports every status check ok.",
+        "The status filters are applied to the statuses moto reports (always ok): a filter on "
+        "'impaired' matches no instance, as in AWS for healthy instances.",
+        "DescribeInstanceStatus (Amazon EC2 API Reference): filters instance-status.status, "
+        "system-status.status",
+    ),
+    Gap(
+        "api:ssm:DescribeInstanceInformation",
+        "The API is missing: moto runs no SSM agent, so nothing reports its ping.",
+        "Answers for the region's instances as if the app's image runs the agent (its instance profile "
+        "allows it): PingStatus Online while running, ConnectionLost otherwise; a drill may set an "
+        "instance's status in AGENT_PING (NotRegistered: not listed at all).",
+        "DescribeInstanceInformation (AWS Systems Manager API Reference): InstanceInformation.PingStatus "
+        "Online | ConnectionLost | Inactive",
+    ),
+    Gap(
         "behaviour:ssm:SendCommand",
         "A command sent to InstanceIds (no Targets) is recorded as sent to every instance of the "
-        "region: an empty Targets filter matches them all.",
-        "Without Targets, only the given InstanceIds are the command's instances, as in AWS.",
-        "SendCommand (AWS Systems Manager API Reference): InstanceIds or Targets",
+        "region: an empty Targets filter matches them all. Any document name and any parameters are "
+        "accepted.",
+        "Without Targets, only the given InstanceIds are the command's instances, as in AWS. A "
+        "document of the account must exist (InvalidDocument), and each parameter must be declared "
+        "and match its allowedValues / allowedPattern, required ones given (InvalidParameters). "
+        "AWS-owned documents (AWS-*) are not checked: moto does not hold them.",
+        "SendCommand (AWS Systems Manager API Reference): InstanceIds or Targets, InvalidDocument, "
+        "InvalidParameters; Systems Manager User Guide, 'Data elements and parameters'",
     ),
     Gap(
         "ssm:/aws/service/powertools",
@@ -163,6 +189,9 @@ def provide_certificate(account_id: str, region: str, arn: str) -> None:
     bundle = CertBundle.generate_cert("gameday.invalid", account_id=account_id, region=region)
     bundle.arn = arn
     backend._certificates[arn] = bundle
+
+
+GAPS = (*GAPS, *(Gap(*gap) for gap in fills_lifecycle.GAPS))
 
 
 def publish_public_parameter(account_id: str, region: str, name: str, value: str) -> None:
@@ -217,6 +246,9 @@ SKIPPED_TYPES: Mapping[str, str] = {
 
 A type moto cannot create that is *not* in this table stops the deploy with an error naming it:
 decide whether to fill it here or skip it (with a reason) before the game day goes on."""
+
+AGENT_PING: dict[str, str] = {}
+"""Instance id -> the SSM agent's PingStatus a drill sets (see the DescribeInstanceInformation fill)."""
 
 _lock = threading.RLock()
 _depth = 0
@@ -613,11 +645,9 @@ def _replace_unhealthy_instances() -> None:
         if health_status != "Unhealthy":
             return
         # AWS: "Amazon EC2 Auto Scaling ... terminates the unhealthy instance and launches a
-        # replacement" - the desired capacity stays, so the group launches one to make up for it.
-        self.terminate_instance(instance_id, should_decrement=False)
-        # moto deregisters terminated instances from load balancers only on the EC2 API path
-        # (TerminateInstances); a group terminating one must do the same (the target drains).
-        self.elbv2_backend.notify_terminate_instances([instance_id])
+        # replacement" - the desired capacity stays, so the group launches one to make up for it
+        # (first, when its instance maintenance policy keeps 100 % healthy).
+        fills_lifecycle.replace_member(self, instance_id)
 
     _patch(AutoScalingBackend, "set_instance_health", set_instance_health)
 
@@ -632,8 +662,50 @@ def _describe_instance_refreshes_api() -> None:
     _patch(AutoScalingResponse, "describe_instance_refreshes", describe_instance_refreshes)
 
 
+_STATUS_FILTERS = ("instance-status.status", "system-status.status")
+
+
+def _instance_status_filters() -> None:
+    from moto.ec2.models.instances import InstanceBackend
+
+    original = InstanceBackend.describe_instance_status
+
+    def describe_instance_status(
+        self: Any, instance_ids: Any, include_all_instances: bool, filters: Any
+    ) -> Any:
+        rows = [dict(f) for f in filters or []]  # [{"name": ..., "values": [...]}]
+        wanted = {f["name"]: f["values"] for f in rows if f.get("name") in _STATUS_FILTERS}
+        rest = [f for f in rows if f.get("name") not in _STATUS_FILTERS]
+        instances = original(self, instance_ids, include_all_instances, rest)
+        # moto reports both checks "ok" for every instance
+        return [i for i in instances if all("ok" in values for values in wanted.values())]
+
+    _patch(InstanceBackend, "describe_instance_status", describe_instance_status)
+
+
+def _describe_instance_information_api() -> None:
+    from moto.core.responses import ActionResult
+    from moto.ec2.models import ec2_backends
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    def describe_instance_information(self: SimpleSystemManagerResponse) -> ActionResult:
+        filters = self._get_param("Filters") or []
+        wanted = next((f.get("Values", []) for f in filters if f.get("Key") == "InstanceIds"), None)
+        rows = []
+        for instance in ec2_backends[self.current_account][self.region].all_instances():
+            if wanted is not None and instance.id not in wanted:
+                continue
+            ping = AGENT_PING.get(instance.id, "Online" if instance.state == "running" else "ConnectionLost")
+            if ping != "NotRegistered":
+                rows.append({"InstanceId": instance.id, "PingStatus": ping, "PlatformType": "Linux"})
+        return ActionResult({"InstanceInformationList": rows})
+
+    _patch(SimpleSystemManagerResponse, "describe_instance_information", describe_instance_information)
+    _undo.append(AGENT_PING.clear)
+
+
 def _send_command_targets() -> None:
-    from moto.ssm.models import Command
+    from moto.ssm.models import Command, SimpleSystemManagerBackend
 
     original = Command._get_instance_ids_from_targets
 
@@ -642,6 +714,40 @@ def _send_command_targets() -> None:
         return original(self) if self.targets else []
 
     _patch(Command, "_get_instance_ids_from_targets", instance_ids_from_targets)
+    send_command = SimpleSystemManagerBackend.send_command
+
+    def checked_send_command(self: SimpleSystemManagerBackend, **kwargs: Any) -> Any:
+        name = kwargs.get("document_name") or ""
+        if not name.startswith("AWS-"):
+            content = self._get_documents(name).get_default_version().content_json  # InvalidDocument
+            problem = invalid_command_parameters(content, kwargs.get("parameters") or {})
+            if problem is not None:
+                from moto.ssm.exceptions import SSMException
+
+                raise SSMException("InvalidParameters", problem)
+        return send_command(self, **kwargs)
+
+    _patch(SimpleSystemManagerBackend, "send_command", checked_send_command)
+
+
+def invalid_command_parameters(document: Mapping[str, Any], given: Mapping[str, list[str]]) -> str | None:
+    """Why Systems Manager would refuse ``given`` for ``document`` (a Command document's content), or
+    ``None``: an undeclared parameter, a value outside ``allowedValues`` or ``allowedPattern`` (RE2;
+    the patterns of this app use nothing Python's ``re`` reads otherwise), a required one missing."""
+    import re
+
+    declared = document.get("parameters") or {}
+    for name, values in given.items():
+        spec = declared.get(name)
+        if spec is None:
+            return f"{name} is not a parameter of the document"
+        for value in values:
+            if "allowedValues" in spec and value not in spec["allowedValues"]:
+                return f"{name}={value!r} is not one of {spec['allowedValues']}"
+            if "allowedPattern" in spec and not re.search(spec["allowedPattern"], value):
+                return f"{name}={value!r} does not match {spec['allowedPattern']}"
+    missing = sorted(n for n, spec in declared.items() if "default" not in spec and n not in given)
+    return f"required parameters missing: {missing}" if missing else None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -739,6 +845,11 @@ def _elbv2_attributes() -> None:
     _patch(FakeLoadBalancer, "get_cfn_attribute", load_balancer_attribute)
 
 
+def _lifecycle_fills() -> None:
+    fills_lifecycle.install(_patch, _MODELS, _model_base())
+    _undo.append(fills_lifecycle.ASYNC_INVOCATIONS.clear)
+
+
 _FILLS: tuple[Callable[[], None], ...] = (
     _register_models,
     _cloudwatch_models,
@@ -749,5 +860,8 @@ _FILLS: tuple[Callable[[], None], ...] = (
     _elbv2_attributes,
     _replace_unhealthy_instances,
     _describe_instance_refreshes_api,
+    _instance_status_filters,
+    _describe_instance_information_api,
     _send_command_targets,
+    _lifecycle_fills,
 )

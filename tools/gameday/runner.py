@@ -87,6 +87,7 @@ class GameDayReport:
                         "name": d.name,
                         "title": d.title,
                         "passed": d.passed,
+                        "verdict": d.timeline.verdict,
                         "seconds": round(d.seconds, 2),
                         "checks": [
                             {"name": c.name, "passed": c.passed, "detail": c.detail}
@@ -130,14 +131,14 @@ class GameDayReport:
         for drill in self.drills:
             checks = drill.timeline.checks
             passed = sum(c.passed for c in checks)
-            verdict = "RECOVERED" if drill.passed else "NOT RECOVERED"
+            verdict = drill.timeline.verdict
             lines.append(
-                f"  {drill.name:<{width}}  {verdict:<13}  {passed}/{len(checks)} checks  "
+                f"  {drill.name:<{width}}  {verdict:<17}  {passed}/{len(checks)} checks  "
                 f"{drill.seconds:5.2f} s  {drill.title}"
             )
         failed = [d.name for d in self.drills if not d.passed]
         lines.append(
-            f"  result: {'every drill recovered' if not failed else 'NOT recovered: ' + ', '.join(failed)}; "
+            f"  result: {'every drill passed' if not failed else 'FAILED: ' + ', '.join(failed)}; "
             f"total wall time {self.seconds:.1f} s"
         )
         return "\n".join(lines)

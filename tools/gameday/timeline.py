@@ -45,6 +45,9 @@ class Timeline:
     started: float = field(default_factory=time.monotonic)
     entries: list[Entry] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
+    outcome: str = "RECOVERED"
+    """What the drill's passing means (``RECOVERED`` only where something was recovered; a drill of a
+    failure that is only notified, or of something healing must leave alone, says so)."""
 
     def add(self, source: str, text: str, details: Iterable[str] = ()) -> None:
         if source not in SOURCES:
@@ -71,6 +74,10 @@ class Timeline:
         return bool(self.checks) and all(c.passed for c in self.checks)
 
     @property
+    def verdict(self) -> str:
+        return self.outcome if self.passed else f"NOT {self.outcome}"
+
+    @property
     def seconds(self) -> float:
         return self.entries[-1].seconds if self.entries else 0.0
 
@@ -81,7 +88,7 @@ class Timeline:
             lines.extend(_wrap(prefix, entry.text, width))
             for detail in entry.details:
                 lines.extend(_wrap(" " * len(prefix) + "  - ", detail, width))
-        verdict = "RECOVERED" if self.passed else "NOT RECOVERED"
+        verdict = self.verdict
         failed = [c.name for c in self.checks if not c.passed]
         lines.append(f"  => {verdict}" + (f" (failed: {', '.join(failed)})" if failed else ""))
         return "\n".join(lines)

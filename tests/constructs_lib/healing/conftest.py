@@ -6,6 +6,8 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
+from constructs_lib._core import AppProbe, Naming
+from constructs_lib.alerting import PauseSwitch
 from constructs_lib.healing import AutoHealing
 from constructs_lib.runbooks import InstanceRecoveryRunbook
 from tests.constructs_lib.healing.support import ENV, make_topics
@@ -26,16 +28,13 @@ def synthesized(tmp_path_factory):
     full = AutoHealing(
         full_stack,
         "Healing",
-        app_name="webapp",
-        environment_name="prod",
+        naming=Naming(app="webapp", environment="prod"),
         notification_topics=topics,
-        pause_parameter_name="/webapp/prod/pause",
+        pause_switch=PauseSwitch.from_parameter_name(full_stack, "Pause", "/webapp/prod/pause"),
         dry_run=True,
         max_actions_per_resource_per_hour=4,
         incident_window=cdk.Duration.minutes(20),
-        web_service_unit="nginx.service",
-        health_check_port=80,
-        health_check_path="/healthz",
+        app_probe=AppProbe(port=80, service_unit="nginx.service", health_path="/healthz"),
         recovery_runbook=runbook,
         alarm_topics_to_subscribe=[topics["high"], topics["critical"]],
         tracing=True,
@@ -47,10 +46,9 @@ def synthesized(tmp_path_factory):
     minimal = AutoHealing(
         minimal_stack,
         "Healing",
-        app_name="webapp",
-        environment_name="dev",
+        naming=Naming(app="webapp", environment="dev"),
         notification_topics=minimal_topics,
-        pause_parameter_name="/webapp/dev/pause",
+        pause_switch=PauseSwitch.from_parameter_name(minimal_stack, "Pause", "/webapp/dev/pause"),
         reserved_concurrency=None,
     )
     all_templates, violations = synth_with_nag(app, outdir)

@@ -9,6 +9,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 
+from constructs_lib._core import Naming
+from constructs_lib.alerting import PauseSwitch
 from constructs_lib.healing import AutoHealing
 
 ENV = cdk.Environment(account="123456789012", region="ap-northeast-1")
@@ -97,10 +99,9 @@ def concrete(value: Any) -> str:
 def build(**overrides: Any) -> AutoHealing:
     stack = cdk.Stack(cdk.App(), "Validation", env=ENV)
     props: dict[str, Any] = {
-        "app_name": "webapp",
-        "environment_name": "prod",
+        "naming": Naming(app="webapp", environment="prod"),
         "notification_topics": {"high": sns.Topic(stack, "High")},
-        "pause_parameter_name": "/webapp/prod/pause",
+        "pause_switch": PauseSwitch.from_parameter_name(stack, "Pause", "/webapp/prod/pause"),
         **overrides,
     }
     return AutoHealing(stack, "Healing", **props)

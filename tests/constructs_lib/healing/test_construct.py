@@ -8,6 +8,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match
 
+from constructs_lib._core import AlarmSource, SeverityAlarm
 from constructs_lib.healing import POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION
 from tests.constructs_lib.healing.support import (
     as_list,
@@ -85,6 +86,8 @@ def test_defaults_without_runbook_and_dry_run(minimal):
     assert env["RECOVERY_RUNBOOK_NAME"] == ""
     assert env["RECOVERY_RUNBOOK_ROLE_ARN"] == ""
     assert env["INCIDENT_WINDOW_SECONDS"] == "900"
+    assert env["STALE_EVENT_SECONDS"] == "900"
+    assert (env["MAX_REPLACEMENT_PERCENT"], env["REPLACEMENT_WINDOW_SECONDS"]) == ("25", "900")
     assert env["MAX_ACTIONS_PER_RESOURCE_PER_HOUR"] == "3"
     assert env["WEB_SERVICE_UNIT"] == "webapp"
     assert env["HEALTH_CHECK_PORT"] == "8080"
@@ -189,10 +192,7 @@ def test_rules_are_exposed_by_id(synthesized):
     }
 
 
-def test_alarms_on_dead_letters_and_errors_page_the_high_topic(synthesized, full):
-    high = {
-        "Ref": synthesized["stacks"]["Full"].get_logical_id(synthesized["topics"]["high"].node.default_child)
-    }
+def test_alarms_on_dead_letters_and_errors_have_no_actions_of_their_own(synthesized, full):
     queue_name = {"Fn::GetAtt": [dead_letter_queue_id(synthesized), "QueueName"]}
     full.has_resource_properties(
         "AWS::CloudWatch::Alarm",
@@ -205,24 +205,30 @@ def test_alarms_on_dead_letters_and_errors_page_the_high_topic(synthesized, full
             "Threshold": 1,
             "ComparisonOperator": "GreaterThanOrEqualToThreshold",
             "TreatMissingData": "notBreaching",
-            "AlarmActions": [high],
-            "OKActions": [high],
         },
     )
     full.has_resource_properties(
         "AWS::CloudWatch::Alarm",
-        {
-            "AlarmName": "webapp-prod-autoheal-errors-high",
-            "MetricName": "Errors",
-            "Namespace": "AWS/Lambda",
-            "Statistic": "Sum",
-            "Threshold": 1,
-            "AlarmActions": [high],
-        },
+        {"AlarmName": "webapp-prod-autoheal-errors-high", "MetricName": "Errors", "Namespace": "AWS/Lambda"},
     )
+    for alarm in full.find_resources("AWS::CloudWatch::Alarm").values():
+        # they page through the composites (once, silenced by the pause switch), never on their own
+        assert not {"AlarmActions", "OKActions", "InsufficientDataActions"} & set(alarm["Properties"])
     healing = synthesized["full"]
-    assert len(healing.alarms) == 2
-    assert healing.alarms_by_severity == {"high": healing.alarms}
+    assert [(a.signal, a.severity) for a in healing.alarms] == [("dlq", "high"), ("errors", "high")]
+    assert all(isinstance(a, SeverityAlarm) for a in healing.alarms)
+
+
+def test_an_app_without_composites_may_have_the_alarms_notify_the_high_topic():
+    from aws_cdk.assertions import Template
+
+    healing = build(notify_alarms_directly=True)
+    template = Template.from_stack(cdk.Stack.of(healing))
+    high = {
+        "Ref": cdk.Stack.of(healing).get_logical_id(healing.notification_topics["high"].node.default_child)
+    }
+    for alarm in template.find_resources("AWS::CloudWatch::Alarm").values():
+        assert alarm["Properties"]["AlarmActions"] == [high] == alarm["Properties"]["OKActions"]
 
 
 def test_metric_helpers(synthesized):
@@ -255,3 +261,60 @@ def test_cdk_nag_finds_nothing_unacknowledged(synthesized):
 @pytest.mark.parametrize("stack", ["Full", "Minimal"])
 def test_cfn_lint_is_clean(synthesized, stack):
     assert cfn_lint(synthesized["templates"][stack], "ap-northeast-1") == []
+
+
+def test_is_an_alarm_source_composites_and_dashboards_take_as_it_is(synthesized):
+    assert isinstance(synthesized["full"], AlarmSource)
+
+
+def test_existing_ledger_table_and_dead_letter_queue_are_used_instead_of_new_ones():
+    from aws_cdk import aws_dynamodb as dynamodb
+    from aws_cdk import aws_sns as sns
+    from aws_cdk import aws_sqs as sqs
+    from aws_cdk.assertions import Template
+
+    from constructs_lib._core import Naming
+    from constructs_lib.alerting import PauseSwitch
+    from constructs_lib.healing import AutoHealing
+    from tests.constructs_lib.healing.support import ENV
+
+    stack = cdk.Stack(cdk.App(), "Shared", env=ENV)
+    table = dynamodb.Table.from_table_name(stack, "SharedLedger", "ops-ledger")
+    queue = sqs.Queue.from_queue_arn(stack, "SharedDlq", "arn:aws:sqs:ap-northeast-1:123456789012:ops-dlq")
+    healing = AutoHealing(
+        stack,
+        "Healing",
+        naming=Naming(app="webapp", environment="prod"),
+        notification_topics={"high": sns.Topic(stack, "High")},
+        pause_switch=PauseSwitch.from_parameter_name(stack, "Pause", "/webapp/prod/pause"),
+        existing_ledger_table=table,
+        existing_dead_letter_queue=queue,
+    )
+    assert healing.ledger is table
+    assert healing.dead_letter_queue is queue
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::DynamoDB::Table", 0)
+    template.resource_count_is("AWS::SQS::Queue", 0)
+    assert function_environment(template)["LEDGER_TABLE_NAME"] == "ops-ledger"
+    granted = {
+        action
+        for statement in statements(template)
+        if ":table/ops-ledger" in json.dumps(statement["Resource"])
+        for action in as_list(statement["Action"])
+    }
+    assert {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"} <= granted
+    template.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig",
+        {
+            "DestinationConfig": {
+                "OnFailure": {"Destination": "arn:aws:sqs:ap-northeast-1:123456789012:ops-dlq"}
+            }
+        },
+    )
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmName": "webapp-prod-autoheal-dlq-high",
+            "Dimensions": [{"Name": "QueueName", "Value": "ops-dlq"}],
+        },
+    )

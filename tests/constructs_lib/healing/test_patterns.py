@@ -19,6 +19,8 @@ from aws_cdk import aws_sns as sns
 from moto.events.models import EventPattern
 from moto.sns.utils import FilterPolicyMatcher
 
+from constructs_lib._core import Naming
+from constructs_lib.alerting import PauseSwitch
 from constructs_lib.healing import (
     AutoHealing,
     alarm_state_change_pattern,
@@ -83,29 +85,26 @@ def templates(tmp_path_factory) -> dict[str, Any]:
     prod = AutoHealing(
         stack,
         "Healing",
-        app_name="web",
-        environment_name="prod",
+        naming=Naming(app="web", environment="prod"),
         notification_topics={"high": high},
-        pause_parameter_name="/web/prod/pause",
+        pause_switch=PauseSwitch.from_parameter_name(stack, "Pause", "/web/prod/pause"),
         alarm_topics_to_subscribe=[high],
     )
     stg_stack = cdk.Stack(app, "PatternsStg", env=ENV)
     stg = AutoHealing(
         stg_stack,
         "Healing",
-        app_name="web",
-        environment_name="stg",
+        naming=Naming(app="web", environment="stg"),
         notification_topics={"high": make_topic(stg_stack, "High")},
-        pause_parameter_name="/web/stg/pause",
+        pause_switch=PauseSwitch.from_parameter_name(stg_stack, "Pause", "/web/stg/pause"),
     )
     scoped_stack = cdk.Stack(app, "Scoped", env=ENV)
     scoped = AutoHealing(
         scoped_stack,
         "Healing",
-        app_name="web",
-        environment_name="prod",
+        naming=Naming(app="web", environment="prod"),
         notification_topics={"high": make_topic(scoped_stack, "High")},
-        pause_parameter_name="/web/prod/pause",
+        pause_switch=PauseSwitch.from_parameter_name(scoped_stack, "Pause", "/web/prod/pause"),
         auto_scaling_group_names=["web-prod-asg"],
         db_instance_identifiers=["web-prod-db"],
     )

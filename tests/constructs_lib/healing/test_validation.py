@@ -6,6 +6,8 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_sns as sns
 
+from constructs_lib._core import AppProbe, Naming
+from constructs_lib.alerting import PauseSwitch
 from constructs_lib.healing import AutoHealing
 from tests.constructs_lib.healing.support import ENV, build
 
@@ -13,20 +15,24 @@ from tests.constructs_lib.healing.support import ENV, build
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"app_name": "WebApp"}, r"app_name \('WebApp'\)"),
-        ({"environment_name": "prod env"}, r"environment_name \('prod env'\)"),
+        (
+            {"naming": Naming(app="webapp", environment="prod", component="web")},
+            r"naming.component \('web'\)",
+        ),
         ({"notification_topics": {}}, r"needs a 'high' topic"),
-        ({"pause_parameter_name": "webapp/prod/pause"}, r"pause_parameter_name \('webapp/prod/pause'\)"),
         (
             {"alarm_name_prefix": "webapp-prod"},
             r"alarm_name_prefix \('webapp-prod'\) must end with a separator",
         ),
         ({"max_actions_per_resource_per_hour": 0}, r"max_actions_per_resource_per_hour \(0\)"),
         ({"incident_window": cdk.Duration.seconds(10)}, r"incident_window \(10 seconds\)"),
-        ({"web_service_unit": "webapp; reboot"}, r"web_service_unit \('webapp; reboot'\)"),
-        ({"health_check_port": 0}, r"health_check_port \(0\)"),
-        ({"health_check_path": "health"}, r"health_check_path \('health'\)"),
-        ({"health_check_path": "/health?x=$(id)"}, r"health_check_path"),
+        ({"stale_event_age": cdk.Duration.seconds(30)}, r"stale_event_age \(30 seconds\)"),
+        ({"max_replacement_percent": 0}, r"max_replacement_percent \(0\) must be 1-100"),
+        ({"replacement_window": cdk.Duration.days(2)}, r"replacement_window \(2 days\)"),
+        # AppProbe accepts these (valid systemd names / URL paths); healing pastes them into a shell.
+        ({"app_probe": AppProbe(service_unit="webapp:8080")}, None),
+        ({"app_probe": AppProbe(health_path="/health$(id)")}, r"app_probe.health_path \('/health\$\(id\)'\)"),
+        ({"app_probe": AppProbe(health_path="/health;reboot")}, r"app_probe.health_path"),
         ({"reserved_concurrency": 0}, r"reserved_concurrency \(0\)"),
         ({"retry_attempts": 3}, r"retry_attempts \(3\)"),
         ({"max_event_age": cdk.Duration.hours(7)}, r"max_event_age \(7 hours\)"),
@@ -38,6 +44,9 @@ from tests.constructs_lib.healing.support import ENV, build
     ids=lambda value: next(iter(value)) if isinstance(value, dict) else None,
 )
 def test_fails_when_a_prop_is_invalid(overrides, message):
+    if message is None:  # accepted: the case documents where the two checks differ
+        build(**overrides)
+        return
     with pytest.raises(ValueError, match=message):
         build(**overrides)
 
@@ -48,8 +57,13 @@ def test_fails_when_a_topic_severity_is_unknown():
         AutoHealing(
             stack,
             "Healing",
-            app_name="webapp",
-            environment_name="prod",
+            naming=Naming(app="webapp", environment="prod"),
             notification_topics={"high": sns.Topic(stack, "High"), "urgent": sns.Topic(stack, "Urgent")},
-            pause_parameter_name="/webapp/prod/pause",
+            pause_switch=PauseSwitch.from_parameter_name(stack, "Pause", "/webapp/prod/pause"),
         )
+
+
+def test_a_unit_that_could_be_read_as_an_option_never_reaches_the_construct():
+    # AppProbe refuses a leading '-' itself; the handler's contract pattern refuses it too.
+    with pytest.raises(ValueError, match=r"service_unit \('--force'\)"):
+        AppProbe(service_unit="--force")
