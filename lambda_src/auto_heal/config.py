@@ -13,8 +13,9 @@ Required:
   the function touches it.
 - ``LEDGER_TABLE_NAME``: DynamoDB table with ``pk``/``sk`` strings and TTL ``expires_at``
   (item layout in :mod:`ledger`).
-- ``PAUSE_PARAMETER_NAME``: SSM String parameter; ``true`` pauses all healing (a missing
-  parameter or any other value than ``false`` also pauses: fail closed).
+- ``PAUSE_PARAMETER_NAME``: SSM String parameter; ``true`` (set by a person) or ``scheduled`` (set
+  by a schedule, which alone may clear it) pauses all healing; ``false`` does not (a missing
+  parameter or any other value also pauses: fail closed).
 - ``TOPIC_ARNS``: JSON object severity -> SNS topic ARN, severities ``low``, ``medium``,
   ``high``, ``critical``. At least one; a severity without a topic goes to the next higher
   severity that has one (then the next lower).

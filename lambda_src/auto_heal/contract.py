@@ -97,6 +97,16 @@ SERVICE_UNIT_PATTERN = r"[A-Za-z0-9_.@:][A-Za-z0-9_.@:-]{0,99}"
 HEALTH_PATH_PATTERN = r"/[A-Za-z0-9_./~-]{0,200}"
 """A health-check path healing may probe (``fullmatch``): no quotes, spaces, ``$`` or other shell syntax."""
 
+# --- the pause switch's values ------------------------------------------------------------------
+PAUSE_OFF = "false"
+"""Healing and paging act."""
+PAUSE_BY_OPERATOR = "true"
+"""Paused by a person (maintenance, a drill): only a person clears it."""
+PAUSE_BY_SCHEDULE = "scheduled"
+"""Paused by a schedule (the nightly stop): the schedule that set it may clear it, no other."""
+PAUSE_VALUES: tuple[str, ...] = (PAUSE_OFF, PAUSE_BY_OPERATOR, PAUSE_BY_SCHEDULE)
+"""Every value the switch may hold; anything else (or no parameter) pauses too (fail closed)."""
+
 # --- the Run Command document (constructs_lib.healing.commands) ---------------------------------
 COMMAND_PARAMETER_ACTION = "Action"
 COMMAND_PARAMETER_UNIT = "ServiceUnit"

@@ -345,13 +345,13 @@ class Healer(Reporting):
             if value is None:
                 self.logger.error("pause parameter missing: treating as paused", extra={"parameter": name})
                 self.telemetry.count(contract.METRIC_PAUSE_SWITCH_INVALID)
-            elif normalized not in ("true", "false"):
+            elif normalized not in contract.PAUSE_VALUES:
                 self.logger.error(
-                    "pause parameter is neither true nor false: treating as paused",
+                    f"pause parameter is none of {', '.join(contract.PAUSE_VALUES)}: treating as paused",
                     extra={"parameter": name, "value": value[:50]},
                 )
                 self.telemetry.count(contract.METRIC_PAUSE_SWITCH_INVALID)
-            self._paused = normalized != "false"
+            self._paused = normalized != contract.PAUSE_OFF
         return self._paused
 
     # --- acting --------------------------------------------------------------------------------

@@ -169,7 +169,7 @@ def test_unknown_instance_is_not_touched(world):
     assert world.hooks.mutations() == []
 
 
-@pytest.mark.parametrize("value", ["true", "TRUE", "maybe", None])
+@pytest.mark.parametrize("value", ["true", "TRUE", "scheduled", "maybe", None])
 def test_pause_switch_on_missing_or_garbled_means_no_action(world, value):
     world.set_pause(value)
     world.stop(world.standalone)
@@ -537,3 +537,28 @@ def test_invalid_configuration_fails_closed_without_any_aws_call(world):
     assert result["status"] == "config-invalid"
     assert world.hooks.operations() == []
     assert world.state(world.standalone) == "stopped"
+
+
+@pytest.mark.parametrize(
+    ("value", "paused", "invalid"),
+    [("false", False, 0), ("true", True, 0), ("scheduled", True, 0), ("maybe", True, 1), (None, True, 1)],
+)
+def test_the_pause_switch_knows_who_may_set_it_and_fails_closed_via_stub_gateway(value, paused, invalid):
+    import logging
+    from types import SimpleNamespace
+
+    from auto_heal_world import handler_env
+
+    from lambda_src.auto_heal.config import load_config
+    from lambda_src.auto_heal.healer import Healer
+
+    counted: list[str] = []
+    healer = Healer(
+        config=load_config(handler_env()),
+        aws=SimpleNamespace(get_parameter=lambda name: value),
+        ledger=None,
+        logger=logging.getLogger("test"),
+        telemetry=SimpleNamespace(count=lambda name, **dimensions: counted.append(name)),
+    )
+    assert healer.pause_switch() is paused
+    assert counted.count("PauseSwitchInvalid") == invalid
