@@ -52,16 +52,18 @@ class MonitoringStack(RegionalStack):
         topics = self.topics.topics
 
         # --- healing: EventBridge rules -> function; runbook for what the quick fix cannot cure ----
+        # The one Run Command document of this environment and region (healing sends only this one).
+        self.instance_commands = InstanceCommands(self, "InstanceCommands", app_probe=web.app_probe)
         self.runbook = InstanceRecoveryRunbook(
             self,
             "InstanceRecovery",
             naming=config.naming,
             notification_topics=topics,
             app_probe=web.app_probe,
+            # Diagnostics and restarts through the same document the function sends.
+            command_document_name=self.instance_commands.document_name,
         )
         healing = config.healing
-        # The one Run Command document of this environment and region (healing sends only this one).
-        self.instance_commands = InstanceCommands(self, "InstanceCommands", app_probe=web.app_probe)
         self.healing = AutoHealing(
             self,
             "AutoHealing",

@@ -536,3 +536,13 @@ def test_a_role_missing_a_permission_is_caught(synthesized):
     assert missing_iam_actions(required_iam_actions(content(synthesized)), granted) == {
         "autoscaling:SetInstanceHealth"
     }
+
+
+def test_the_runbook_speaks_the_healing_command_documents_interface():
+    # One interface, two users: the runbook's view of InstanceCommands must be the document's own.
+    from constructs_lib.healing import commands
+    from constructs_lib.runbooks import instance_document
+
+    assert instance_document.COMMAND_ACTIONS == commands.ACTIONS
+    assert instance_document.COMMAND_STEP_TIMEOUT_SECONDS == commands.STEP_TIMEOUT_SECONDS
+    assert f"{commands.contract.COMMAND_HEALTH_MARKER}=ok" == instance_document.COMMAND_HEALTHY_OUTPUT

@@ -1,3 +1,0 @@
-systemctl restart {{ ServiceUnit }}
-sleep 5
-systemctl is-active {{ ServiceUnit }}
