@@ -232,7 +232,6 @@ SKIPPED_TYPES: Mapping[str, str] = {
     "AWS::Lambda::Alias": "no moto model; the drills use the function's configuration",
     "AWS::Scheduler::Schedule": "no moto model; the nightly stop/start schedule is not a drill",
     "AWS::AutoScaling::LifecycleHook": "no moto model; no drill waits on a lifecycle hook",
-    "AWS::AutoScaling::WarmPool": "no moto model; replacements launch directly",
     "AWS::ARCZonalShift::ZonalAutoshiftConfiguration": "no moto model (moto has no ARC zonal shift); "
     "no drill shifts a zone",
     "AWS::FIS::ExperimentTemplate": "no moto model; a Fault Injection Service experiment is for a real "

@@ -9,7 +9,7 @@ capacity with every target healthy (both read from the emulator and the simulate
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from tools.gameday import aws_events
 from tools.gameday.drills import Run, scripted_instance_agent
@@ -79,13 +79,21 @@ def _replaced(sim: Sim, web: WebTier, victim: str, scenario: str) -> DrillResult
     return sim.result(scenario, recovered_at)
 
 
+def _is_restart(parameters: Mapping[str, Sequence[str]]) -> bool:
+    """A service restart: the healing Command document's ``Action=RestartService`` (a shell
+    ``systemctl restart`` line for documents that run commands directly)."""
+    return list(parameters.get("Action", [])) == ["RestartService"] or any(
+        "systemctl restart" in line for line in parameters.get("commands", [])
+    )
+
+
 def _restart_targets(web: WebTier) -> list[str]:
     """Instances a restart command was sent to (the emulator's Run Command history)."""
     commands = web.client("ssm").list_commands().get("Commands", [])
     return [
         instance_id
         for command in commands
-        if any("systemctl restart" in line for line in command.get("Parameters", {}).get("commands", []))
+        if _is_restart(command.get("Parameters", {}))
         for instance_id in command.get("InstanceIds", [])
     ]
 
@@ -407,8 +415,8 @@ def memory_pressure(sim: Sim) -> DrillResult:
         RESTART_ANSWER.splitlines(),
     )
 
-    def answer(instance_id: str, commands: Sequence[str]) -> str:
-        return RESTART_ANSWER if any("systemctl restart" in c for c in commands) else ""
+    def answer(instance_id: str, parameters: Mapping[str, Sequence[str]]) -> str:
+        return RESTART_ANSWER if _is_restart(parameters) else ""
 
     def healthy_again() -> bool:
         return bool(restart_done) and all(
@@ -419,11 +427,7 @@ def memory_pressure(sim: Sim) -> DrillResult:
     with scripted_instance_agent(answer):
         recovered_at = sim.run_until(healthy_again, within=LIMIT_SECONDS)
     commands = web.client("ssm").list_commands().get("Commands", [])
-    restart = [
-        c
-        for c in commands
-        if any("systemctl restart" in line for line in c.get("Parameters", {}).get("commands", []))
-    ]
+    restart = [c for c in commands if _is_restart(c.get("Parameters", {}))]
     sim.timeline.check(
         "restart sent to the instance using most memory",
         len(restart) == 1 and restart[0].get("InstanceIds") == [hot],
