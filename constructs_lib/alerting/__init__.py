@@ -1,7 +1,7 @@
 """Alerting: who is told, when, and when not.
 
 * :class:`SeverityTopics` (``topics``) - one encrypted SNS topic per :class:`Severity`, subscribed
-  per the ops plan's routing (:class:`NotificationEndpoints`, :class:`SeverityEndpoints`).
+  per a routing by channel (:class:`NotificationEndpoints`, :class:`SeverityEndpoints`).
 * :class:`EscalationPolicy` (``escalation``) - staged paging for alarms that stay in ALARM.
 * :class:`PauseSwitch` (``pause_switch``) - the environment's pause switch (an SSM parameter), its
   grants and, by default, its alarm.

@@ -62,7 +62,7 @@ class EscalationTier:
 def default_tiers(
     *, on_call_email_topic: sns.ITopic, on_call_sms_topic: sns.ITopic, team_lead_topic: sns.ITopic
 ) -> tuple[EscalationTier, ...]:
-    """The ops plan's policy: 15 min -> email the on-call, 30 min -> SMS, 60 min -> the team lead.
+    """The default policy: 15 min -> email the on-call, 30 min -> SMS, 60 min -> the team lead.
 
     With :class:`~constructs_lib.alerting.topics.SeverityTopics` and its default routing, the email
     topic is ``topics["high"]`` and the SMS topic ``topics["critical"]``; the team lead usually has a
@@ -86,7 +86,7 @@ class EscalationPolicy(Construct):
 
     :param naming: app and environment of the state machine, log group and failure alarm
         (``{app}-{env}-{component}-failed-{severity}``). Default component: ``escalation``.
-    :param tiers: escalation tiers, in order (see :func:`default_tiers` for the ops plan's).
+    :param tiers: escalation tiers, in order (see :func:`default_tiers` for the default).
     :param alarm_names: alarms whose ALARM starts an escalation. Give this or ``alarm_name_prefix``.
     :param alarm_name_prefix: escalate every alarm whose name starts with this instead.
     :param pause_switch: the pause switch; while it is "true" the escalation stops before notifying.

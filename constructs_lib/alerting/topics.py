@@ -1,11 +1,11 @@
-"""SeverityTopics: one encrypted SNS topic per severity, with subscriptions routed by the ops plan.
+"""SeverityTopics: one encrypted SNS topic per severity, with subscriptions routed by channel.
 
 Alarm actions and EventBridge targets publish to these topics. With the AWS-managed SNS key
 (``alias/aws/sns``) CloudWatch and EventBridge cannot use the key and their notifications are dropped
 without an error anywhere, so the topics share a customer-managed key whose policy lets both services
 generate data keys (``kms:GenerateDataKey*``) and decrypt.
 
-Routing (the ops plan's defaults, see :class:`NotificationEndpoints`): Slack (AWS Chatbot) for low
+Routing (the defaults, see :class:`NotificationEndpoints`): Slack (AWS Chatbot) for low
 and medium, email for high and critical, SMS and the pager webhook for critical.
 """
 
@@ -109,7 +109,7 @@ def _validate_slack_id(value: str, *, prop: str) -> None:
 
 @dataclass(frozen=True, kw_only=True)
 class NotificationEndpoints:
-    """One set of endpoints, routed per channel with the ops plan's routing as defaults.
+    """One set of endpoints, routed per channel with the library's routing as defaults.
 
     Slack for low and medium, email for high and critical, SMS for emergencies (critical) and the
     pager webhook for critical. Every endpoint list defaults to empty (a topic with no subscriber
@@ -178,7 +178,7 @@ class SeverityTopics(Construct):
 
     :param naming: app and environment used in topic, key alias and chat configuration names (the
         component is not used).
-    :param endpoints: one set of endpoints with the ops plan's routing (see
+    :param endpoints: one set of endpoints with the library's routing (see
         :class:`NotificationEndpoints`). Default: no subscriptions (topics only).
     :param severity_endpoints: endpoints per severity, instead of ``endpoints``, when different
         people get different severities. Default: no subscriptions.

@@ -126,7 +126,7 @@ class CrossRegionBackup(Construct):
         Default: ``{"Environment": <naming.environment>}``.
     :param resource_arns: ARN patterns of the selected resources. Default: every RDS DB instance
         of this account and region (``arn:aws:rds:<region>:<account>:db:*``).
-    :param retention: How long recovery points are kept here. Default: 14 days (the ops plan's).
+    :param retention: How long recovery points are kept here. Default: 14 days.
     :param copy_retention: How long the copies are kept in the DR region. Default: ``retention``.
     :param schedule: When the daily backup starts (a cron schedule, in UTC). Default: 05:00 UTC daily,
         AWS Backup's own default start; place it after the databases' backup windows.

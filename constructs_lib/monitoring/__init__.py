@@ -4,11 +4,11 @@ Pieces, each usable alone:
 
 * :class:`WebServiceMetricFactory` (``metrics``) - one documented method per metric, official
   metric names, group-level dimensions only.
-* :class:`AlarmThreshold` and :data:`DEFAULT_THRESHOLDS` (``thresholds``) - the ops plan's threshold
+* :class:`AlarmThreshold` and :data:`DEFAULT_THRESHOLDS` (``thresholds``) - the default threshold
   table, each entry with its worst-case time to fire and its missing-data choice explained.
 * :class:`ServiceAlarms` (``service_alarms``) - metric alarms from the table, the latency anomaly
   alarm and the CPU early warning.
-* :class:`CompositeHealthAlarm` and :class:`SeverityCompositeAlarms` (``composites``) - the Lab's
+* :class:`CompositeHealthAlarm` and :class:`SeverityCompositeAlarms` (``composites``) - the
   system health, and one paging composite per severity.
 * :class:`AvailabilityBurnRateAlarms` (``slo``) - SLO error-budget burn rate.
 * :class:`EndpointAvailabilityCheck` (``endpoint_check``) - Route 53 health check and its alarm.

@@ -1,4 +1,4 @@
-"""Composite alarms: the Lab's system health, and one paging composite per severity.
+"""Composite alarms: system health (saturation and latency together), and one paging composite per severity.
 
 * :class:`CompositeHealthAlarm` - (CPU or memory) and latency anomaly.
 * :class:`SeverityCompositeAlarms` - one composite per severity from every alarm carrying that
@@ -34,7 +34,7 @@ _FIVE_MINUTES = cdk.Duration.minutes(5)
 
 
 class CompositeHealthAlarm(Construct):
-    """The Lab's system-health composite: (any saturation alarm) AND the latency anomaly alarm.
+    """The system-health composite: (any saturation alarm) AND the latency anomaly alarm.
 
     Resource pressure alone is not an incident and a latency blip alone may be noise; both together
     mean users are waiting because the service is short of resources.

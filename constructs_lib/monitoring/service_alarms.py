@@ -26,7 +26,7 @@ from constructs_lib.monitoring.thresholds import _COMPARISONS, _MISSING, DEFAULT
 
 @dataclass(frozen=True, kw_only=True)
 class LatencyAnomaly:
-    """Anomaly-detection alarm on the ALB response time (the Lab's predictive latency alarm).
+    """Anomaly-detection alarm on the ALB response time (a predictive latency alarm).
 
     Default: Average response time above the band of 3 standard deviations in 3 of 5 minutes,
     medium; fires within ~4 min. The model needs about two weeks of data before it is useful.
@@ -41,7 +41,7 @@ class LatencyAnomaly:
 
 @dataclass(frozen=True, kw_only=True)
 class CpuEarlyWarning:
-    """The Lab's "predictive" CPU alarm: a lower threshold held longer, warning before the real one.
+    """A "predictive" CPU alarm: a lower threshold held longer, warning before the real one.
 
     Default: above 70 % for 8 of 10 minutes, low (chat only); fires within ~10 min. Must stay below
     every ``cpu`` row of the threshold table.

@@ -56,7 +56,7 @@ class AvailabilityBurnRateAlarms(Construct):
 
     :param naming: app and environment of the alarm names. Default component: ``web``.
     :param load_balancer: the ALB whose responses define availability.
-    :param slo_target_percent: availability objective. Default: 99.9 (the ops plan).
+    :param slo_target_percent: availability objective. Default: 99.9.
     :param windows: burn-rate conditions. Default: :data:`FAST_BURN` (critical) and :data:`SLOW_BURN` (high).
     """
 

@@ -1,4 +1,4 @@
-"""The threshold table: :class:`AlarmThreshold` rows and the ops plan's :data:`DEFAULT_THRESHOLDS`.
+"""The threshold table: :class:`AlarmThreshold` rows and the library's :data:`DEFAULT_THRESHOLDS`.
 
 Each row names a metric of :data:`~constructs_lib.monitoring.metrics.METRIC_CATALOG`, how it is
 judged and the severity it carries; its worst-case time to fire and its missing-data choice are
@@ -219,7 +219,7 @@ DEFAULT_THRESHOLDS: tuple[AlarmThreshold, ...] = (
         "to INSUFFICIENT_DATA.",
     ),
 )  # fmt: skip
-"""The ops plan's monitoring table. Rows whose source is absent (no database yet) are skipped."""
+"""The default monitoring table. Rows whose source is absent (no database yet) are skipped."""
 
 
 def thresholds_with_overrides(

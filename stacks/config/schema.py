@@ -83,7 +83,7 @@ class HealthCheckConfig:
 
 @dataclass(frozen=True)
 class AlarmThresholds:
-    """The ops plan's monitoring table."""
+    """The environment's monitoring table (thresholds per signal)."""
 
     cpu_percent: float = 80.0
     memory_percent: float = 85.0
@@ -141,7 +141,7 @@ class EscalationTierConfig:
     after_minutes: int
 
 
-#: The ops plan's escalation policy: 15 min -> email on-call, 30 min -> SMS, 60 min -> team lead.
+#: The app's escalation policy: 15 min -> email on-call, 30 min -> SMS, 60 min -> team lead.
 DEFAULT_ESCALATION: tuple[EscalationTierConfig, ...] = (
     EscalationTierConfig("on-call-email", "high", 15),
     EscalationTierConfig("on-call-sms", "critical", 30),
@@ -195,7 +195,7 @@ class DatabaseConfig:
 
 @dataclass(frozen=True)
 class BackupConfig:
-    """AWS Backup: daily, copied to the DR region (the ops plan keeps 14 days)."""
+    """AWS Backup: daily, copied to the DR region (14 days by default)."""
 
     retention_days: int = 14
     #: Hour (UTC) the daily backup starts; ``None`` keeps the library's default (AWS Backup's 05:00 UTC).
@@ -322,7 +322,7 @@ class EnvironmentConfig:
         return region == self.active_region or self.dr_strategy.has_standby_database
 
     def alarm_table(self):
-        """The alarm threshold table: the library's defaults, the ops plan's thresholds from
+        """The alarm threshold table: the library's defaults, this app's thresholds from
         ``alarm_thresholds``, then per-metric ``alarms`` overrides."""
         from constructs_lib.monitoring import thresholds_with_overrides
 

@@ -2,7 +2,7 @@
 
 Shapes follow the EventBridge event references (EC2 "EC2 Instance State-change Notification",
 CloudWatch "CloudWatch Alarm State Change", Amazon EC2 Auto Scaling "EC2 Instance Launch
-Unsuccessful"); ``/work/shared/events`` and ``tests/unit/events`` hold samples of each. moto emits
+Unsuccessful"); ``tests/events`` holds samples of each. moto emits
 none of them, so every event a drill routes is one of these, and the timeline labels it INJECTED.
 """
 

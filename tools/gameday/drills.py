@@ -39,7 +39,7 @@ _GENERATED_SUFFIX = re.compile(r"-[A-Z0-9]{8,13}$")
 STOPPED_MEMBER_SEVERITY = "medium"
 """An Auto Scaling member that stopped: one instance of several, the group replaces it (level 1)."""
 LAUNCH_FAILURE_SEVERITY = "high"
-"""A launch that failed: capacity cannot recover by itself, a human must look (issue 6)."""
+"""A launch that failed: capacity cannot recover by itself, a human must look."""
 
 
 # ----------------------------------------------------------------------------------------------

@@ -93,7 +93,7 @@ def test_definition_walks_the_tiers_in_order_and_rechecks_composites(synthesized
     ids = _topic_ids(raw)
     definition = _definition(raw, {"AWS::Partition": "aws"} | {i: f"topic:{n}" for n, i in ids.items()})
     states = definition["States"]
-    # then: default waits are the ops plan's 15 / 30 / 60 minutes as deltas
+    # then: default waits are the library's 15 / 30 / 60 minutes as deltas
     assert states["UseConfiguredWaits"]["Result"] == [900, 900, 1800]
     # each tier: wait from the input -> DescribeAlarms (both types) -> still ALARM? -> paused? -> notify
     for number, (name, topic) in enumerate(

@@ -1,4 +1,4 @@
-"""Composites: the Lab's system health and one paging composite per severity."""
+"""Composites: system health and one paging composite per severity."""
 
 from __future__ import annotations
 
