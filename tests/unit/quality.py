@@ -13,11 +13,12 @@ from pathlib import Path
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
-from cfnlint.api import ManualArgs, lint
+
+from constructs_lib.testing import DEFAULT_CFN_LINT_IGNORES, cfn_lint_template
 
 DEFAULT_REGION = "ap-northeast-1"
 # The rules every module skipped: W3005 (redundant DependsOn), W3010 (hard-coded availability zone).
-DEFAULT_IGNORED_CHECKS: tuple[str, ...] = ("W3005", "W3010")
+DEFAULT_IGNORED_CHECKS: tuple[str, ...] = DEFAULT_CFN_LINT_IGNORES
 
 
 def synth_with_nag(app: cdk.App, outdir: Path) -> tuple[dict[str, dict], list[dict]]:
@@ -55,10 +56,6 @@ def cfn_lint(
     region: str = DEFAULT_REGION,
     ignore: Sequence[str] = DEFAULT_IGNORED_CHECKS,
 ) -> list[str]:
-    """Lint a synthesized template with cfn-lint for ``region``; return one line per match.
-
-    Each line is ``"<rule id> <message> (<path/in/template>)"``, so ``assert cfn_lint(t) == []`` shows
-    every finding on failure. ``ignore`` lists the cfn-lint rule ids to skip.
-    """
-    matches = lint(json.dumps(template), config=ManualArgs(regions=[region], ignore_checks=list(ignore)))
-    return [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches]
+    """Lint a synthesized template with cfn-lint for ``region``: the testing kit's runner
+    (``constructs_lib.testing.cfn_lint_template``), one line per finding."""
+    return cfn_lint_template(template, region=region, ignore=ignore)
