@@ -114,7 +114,12 @@ class MonitoringStack(RegionalStack):
             slo_target_percent=config.monitoring.slo_availability_percent,
         )
         self.pause = PauseSwitchAlarm(
-            self, "PauseSwitch", naming=naming, pause_switch=pause_switch, log_retention=self.log_retention
+            self,
+            "PauseSwitch",
+            naming=naming,
+            pause_switch=pause_switch,
+            log_retention=self.log_retention,
+            log_removal_policy=self.removal_policy,
         )
         # A standby replica's lag is the data a region failover would lose: the library's alarm, built
         # here because a composite and the alarms it names must live in one stack.
@@ -145,6 +150,7 @@ class MonitoringStack(RegionalStack):
             alarm_names=[component.alarm_name("incident", s) for s in paging_severities],
             pause_switch=pause_switch,
             log_retention=self.log_retention,
+            log_removal_policy=self.removal_policy,
         )
         # One composite per severity pages once per incident, silenced while the pause switch is on.
         self.incidents = SeverityCompositeAlarms(

@@ -93,6 +93,8 @@ class EscalationPolicy(Construct):
         Default: no pause check.
     :param failure_severity: severity of the alarm on failed executions. Default: ``high``.
     :param log_retention: retention of the execution log. Default: one month.
+    :param log_removal_policy: what happens to the execution log when the stack goes. Default: ``DESTROY``
+        (an operational log); environments that keep their data pass ``RETAIN``.
     """
 
     def __init__(
@@ -107,6 +109,7 @@ class EscalationPolicy(Construct):
         pause_switch: IPauseSwitch | None = None,
         failure_severity: Severity | str = Severity.HIGH,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        log_removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.DESTROY,
     ) -> None:
         super().__init__(scope, id)
         naming = with_component(naming, "escalation")
@@ -295,7 +298,7 @@ class EscalationPolicy(Construct):
             "Logs",
             log_group_name=f"/aws/vendedlogs/states/{prefix}-escalation",
             retention=log_retention,
-            removal_policy=cdk.RemovalPolicy.DESTROY,
+            removal_policy=log_removal_policy,
         )
         total_wait = sum(self.wait_seconds)
         self.state_machine = sfn.StateMachine(

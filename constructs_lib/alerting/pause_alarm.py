@@ -45,6 +45,8 @@ class PauseSwitchAlarm(Construct):
     :param namespace: namespace of the ``Paused`` metric. Default: ``{app}/Operations``.
     :param resync_interval: how often the metric is re-published from the parameter. Default: 5 minutes.
     :param log_retention: retention of the publisher's execution log. Default: one month.
+    :param log_removal_policy: what happens to the execution log when the stack goes. Default: ``DESTROY``
+        (an operational log); environments that keep their data pass ``RETAIN``.
     """
 
     def __init__(
@@ -57,6 +59,7 @@ class PauseSwitchAlarm(Construct):
         namespace: str | None = None,
         resync_interval: cdk.Duration = _FIVE_MINUTES,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        log_removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.DESTROY,
     ) -> None:
         super().__init__(scope, id)
         naming = with_component(naming, "operations")
@@ -121,7 +124,7 @@ class PauseSwitchAlarm(Construct):
             "Logs",
             log_group_name=f"/aws/vendedlogs/states/{app_name}-{environment_name}-pause-switch",
             retention=log_retention,
-            removal_policy=cdk.RemovalPolicy.DESTROY,
+            removal_policy=log_removal_policy,
         )
         self.publisher = sfn.StateMachine(
             self,

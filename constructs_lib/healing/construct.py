@@ -121,7 +121,9 @@ class AutoHealing(Construct):
     :param auto_scaling_group_names: Limit Auto Scaling failure events to these groups.
         Default: every group of the account and region (the function checks tags).
     :param db_instance_identifiers: Limit RDS events to these DB instances. Default: every instance.
-    :param removal_policy: For the ledger table (when created here) and the log group. Default: ``RETAIN``.
+    :param removal_policy: For the ledger table and the dead-letter queue (when created here) and the log
+        group: a retained dead-letter queue keeps the failed events it holds when the stack goes.
+        Default: ``RETAIN``.
     :param log_retention: Default: three months.
     :param powertools_layer_arn: Powertools layer to use. Default: the public Powertools layer of
         release :data:`POWERTOOLS_VERSION` in the stack's region, read at deploy time from
@@ -268,6 +270,7 @@ class AutoHealing(Construct):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=cdk.Duration.days(14),
+            removal_policy=removal_policy,
         )
         if existing_dead_letter_queue is None:
             acknowledge(
