@@ -241,7 +241,7 @@ def validate_automation_document(content: Mapping[str, Any]) -> list[str]:
             problems.append(f"duplicate step name {name!r}: step names must be unique")
         by_name.setdefault(name, step)
         action = step.get("action")
-        if action not in KNOWN_ACTIONS:
+        if not isinstance(action, str) or action not in KNOWN_ACTIONS:
             problems.append(f"step {name!r} uses unknown action {action!r}")
     for step in main_steps:
         if not isinstance(step, dict):
@@ -292,7 +292,7 @@ def _check_parameters(parameters: Mapping[str, Any]) -> list[str]:
             problems.append(f"parameter {name!r} must be a mapping with at least 'type'")
             continue
         kind = spec.get("type")
-        if kind not in _PARAMETER_TYPES:
+        if not isinstance(kind, str) or kind not in _PARAMETER_TYPES:
             problems.append(f"parameter {name!r} has unknown type {kind!r}")
         allowed = spec.get("allowedValues")
         if allowed is not None and "default" in spec and spec["default"] not in allowed:
@@ -317,7 +317,7 @@ def _check_parameters(parameters: Mapping[str, Any]) -> list[str]:
 def _check_transitions(steps: Sequence[Any], *, scope_name: str) -> list[str]:
     """Jumps must land on a step of the same list (main steps, or one loop's steps)."""
     problems: list[str] = []
-    names = {s.get("name") for s in steps if isinstance(s, dict)}
+    names = {s.get("name") for s in steps if isinstance(s, dict) and isinstance(s.get("name"), str)}
 
     def check(source: str, what: str, target: Any) -> None:
         if not isinstance(target, str) or target not in names:
@@ -340,7 +340,7 @@ def _check_transitions(steps: Sequence[Any], *, scope_name: str) -> list[str]:
             target = _step_target(value)
             if target is not None:
                 check(name, key, target)
-            elif value not in keywords:
+            elif not isinstance(value, str) or value not in keywords:
                 problems.append(
                     f"step {name!r}: {key} is {value!r}; use 'Abort', 'Continue' or 'step:<name>'"
                 )
@@ -369,7 +369,9 @@ def _check_transitions(steps: Sequence[Any], *, scope_name: str) -> list[str]:
 
 def _declared_outputs(step: Mapping[str, Any]) -> frozenset[str]:
     declared = {o.get("Name") for o in step.get("outputs") or [] if isinstance(o, Mapping)}
-    return frozenset(declared) | _PREDEFINED_OUTPUTS.get(step.get("action", ""), frozenset())
+    action = step.get("action")
+    predefined = _PREDEFINED_OUTPUTS.get(action, frozenset()) if isinstance(action, str) else frozenset()
+    return frozenset(declared) | predefined
 
 
 def _check_reference(

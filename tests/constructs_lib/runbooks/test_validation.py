@@ -375,3 +375,18 @@ def test_granted_iam_actions_reads_inline_and_attached_policies_and_ignores_deny
     }
     with pytest.raises(KeyError, match="'Policy' is not an AWS::IAM::Role"):
         granted_iam_actions(template, "Policy")
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"onFailure": []},
+        {"mainSteps": [{"name": "A", "action": "aws:sleep", "onFailure": []}]},
+        {"mainSteps": [{"name": [1], "action": "aws:sleep"}]},
+        {"mainSteps": [{"name": "A", "action": {"a": []}}]},
+        {"parameters": {"P": {"type": ["String"]}}, "mainSteps": []},
+    ],
+)
+def test_values_of_the_wrong_type_are_reported_not_raised(document):
+    # Found by the fuzzing above (a list where a string belongs is unhashable): a problem, not a crash.
+    assert validate_automation_document(document)
