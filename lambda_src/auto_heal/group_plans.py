@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .config import Config
-from .decisions import DIAGNOSTIC_INSTANCES, GroupAlarmTarget, _gate, escalate
+from .decisions import DIAGNOSTIC_INSTANCES, _gate
 from .model import (
     Action,
     CaptureDiagnostics,
@@ -20,6 +20,7 @@ from .model import (
     StartRecoveryRunbook,
     Status,
 )
+from .triage import GroupAlarmTarget, escalate
 
 
 def rank_hottest(values: Mapping[str, float], candidates: Iterable[str], limit: int) -> tuple[str, ...]:

@@ -27,12 +27,6 @@ from . import contract
 from .aws import AwsGateway
 from .config import Config
 from .decisions import (
-    DatabaseTarget,
-    DetectionTarget,
-    GroupActivityTarget,
-    GroupAlarmTarget,
-    InstanceTarget,
-    Target,
     alarm_problem,
     apply_rate_limit,
     budgeted,
@@ -42,7 +36,6 @@ from .decisions import (
     decide_instance,
     is_owned,
     replacement_cap,
-    triage,
 )
 from .errors import PermanentAwsError, TransientAwsError
 from .events import Detection, Event, Ignored, Parsed
@@ -76,6 +69,15 @@ from .model import (
     StopStartInstance,
 )
 from .reporting import Reporting, describe_event
+from .triage import (
+    DatabaseTarget,
+    DetectionTarget,
+    GroupActivityTarget,
+    GroupAlarmTarget,
+    InstanceTarget,
+    Target,
+    triage,
+)
 
 AGENT_ONLINE = "Online"
 """The SSM agent's ``PingStatus`` when it takes commands (Systems Manager API Reference,

@@ -8,11 +8,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import contract, messages
-from .decisions import Target, at_least, escalate
 from .errors import AwsError, PermanentAwsError, TransientAwsError
 from .events import Event
 from .ledger import IncidentRef
 from .model import ActionResult, Plan, Status
+from .triage import Target, at_least, escalate
 
 AUTOMATION_DONE = {
     "Success": True,

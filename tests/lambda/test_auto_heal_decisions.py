@@ -8,12 +8,6 @@ from auto_heal_world import handler_env
 from lambda_src.auto_heal.config import load_config
 from lambda_src.auto_heal.decisions import (
     DELIBERATE_STOP_REASONS,
-    DatabaseTarget,
-    DetectionTarget,
-    GroupActivityTarget,
-    GroupAlarmTarget,
-    InstanceTarget,
-    alarm_severity,
     apply_rate_limit,
     budgeted,
     classify_launch_failure,
@@ -21,9 +15,7 @@ from lambda_src.auto_heal.decisions import (
     decide_detection,
     decide_group_activity,
     decide_instance,
-    escalate,
     replacement_cap,
-    triage,
 )
 from lambda_src.auto_heal.events import (
     AlarmStateChange,
@@ -65,6 +57,16 @@ from lambda_src.auto_heal.model import (
     StartRunbook,
     Status,
     StopStartInstance,
+)
+from lambda_src.auto_heal.triage import (
+    DatabaseTarget,
+    DetectionTarget,
+    GroupActivityTarget,
+    GroupAlarmTarget,
+    InstanceTarget,
+    alarm_severity,
+    escalate,
+    triage,
 )
 from tests.events import load_event
 
