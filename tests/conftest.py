@@ -27,15 +27,54 @@ os.environ.pop("AWS_PROFILE", None)
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@dataclass(frozen=True)
+class Message:
+    """One annotation of the synthesized assembly, as ``cdk synth --strict`` reads it."""
+
+    stack: str  # "Prod/Tokyo-Compute"
+    construct: str  # "/Prod/Tokyo-Compute/Web"
+    level: str  # "warning" | "info" | "error"
+    text: str
+
+
 @dataclass
 class SynthesizedApp:
     outdir: Path
     config: object
     templates: dict[str, dict]  # "Prod/Tokyo-Network" -> template
     stacks: dict[str, object]  # "Prod/Tokyo-Network" -> cdk.Stack
+    messages: list[Message]  # every info, warning and error of every stack
 
     def template(self, path: str) -> dict:
         return self.templates[path]
+
+    def find_messages(self, level: str, stack: str | None = None) -> list[Message]:
+        return [m for m in self.messages if m.level == level and stack in (None, m.stack)]
+
+
+def assembly_messages(assembly_dir: Path) -> list[Message]:
+    """Annotations of every stack of the nested assembly in ``assembly_dir``, read from its manifest.
+
+    This is what the CLI reads for ``cdk synth --strict`` (a stack artifact's ``metadata``, or its
+    ``additionalMetadataFile``), without re-synthesizing the app as ``Annotations.from_stack`` does
+    (it calls ``synth(force=True)`` on the whole app for every stack it is given).
+    """
+    manifest = json.loads((assembly_dir / "manifest.json").read_text())
+    found: list[Message] = []
+    for artifact in manifest.get("artifacts", {}).values():
+        if artifact.get("type") != "aws:cloudformation:stack":
+            continue
+        metadata = dict(artifact.get("metadata") or {})
+        if extra := artifact.get("additionalMetadataFile"):
+            metadata.update(json.loads((assembly_dir / extra).read_text()))
+        for construct, entries in metadata.items():
+            for entry in entries:
+                kind = entry.get("type", "")
+                if kind.startswith("aws:cdk:") and kind.split(":")[-1] in ("info", "warning", "error"):
+                    found.append(
+                        Message(artifact["displayName"], construct, kind.split(":")[-1], str(entry["data"]))
+                    )
+    return found
 
 
 @pytest.fixture(scope="session")
@@ -52,11 +91,13 @@ def synthesized_app(tmp_path_factory) -> SynthesizedApp:
     app.synth()
     templates: dict[str, dict] = {}
     stacks: dict[str, object] = {}
+    messages: list[Message] = []
     for stage in stages:
+        messages += assembly_messages(outdir / f"assembly-{stage.stage_name}")
         for child in stage.node.children:
             if hasattr(child, "stack_name"):
                 path = child.node.path
                 template_file = outdir / f"assembly-{stage.stage_name}" / f"{child.artifact_id}.template.json"
                 templates[path] = json.loads(template_file.read_text())
                 stacks[path] = child
-    return SynthesizedApp(outdir=outdir, config=config, templates=templates, stacks=stacks)
+    return SynthesizedApp(outdir=outdir, config=config, templates=templates, stacks=stacks, messages=messages)

@@ -6,8 +6,6 @@ the wrong place, fails here before it fails a user's strict CI.
 
 from __future__ import annotations
 
-from aws_cdk.assertions import Annotations, Match
-
 from stacks.config.schema import PLACEHOLDER_CERTIFICATE_MARK
 
 #: Warning id of the web service without a certificate (plain HTTP only).
@@ -17,12 +15,8 @@ PLACEHOLDER = "webapp:placeholder-certificate"
 
 
 def _warnings(synthesized_app) -> set[tuple[str, str, str]]:
-    """(stack path, construct path, message) of every warning of every stack."""
-    found = set()
-    for path, stack in synthesized_app.stacks.items():
-        for message in Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp(".*")):
-            found.add((path, message.id, str(message.entry.data)))
-    return found
+    """(stack path, construct path, message) of every warning of every stack, from the assembly."""
+    return {(m.stack, m.construct, m.text) for m in synthesized_app.find_messages("warning")}
 
 
 def _expected(synthesized_app) -> set[tuple[str, str, str]]:
@@ -47,12 +41,7 @@ def _placeholder_regions(synthesized_app) -> set[str]:
 
 def test_a_placeholder_certificate_is_an_info_where_cdk_json_ships_one(synthesized_app):
     # Not a warning: `cdk synth --strict` must pass on the shipped cdk.json; the deploy fails instead.
-    told = {
-        path
-        for path, stack in synthesized_app.stacks.items()
-        for message in Annotations.from_stack(stack).find_info("*", Match.string_like_regexp(".*"))
-        if f"[{PLACEHOLDER}]" in str(message.entry.data)
-    }
+    told = {m.stack for m in synthesized_app.find_messages("info") if f"[{PLACEHOLDER}]" in m.text}
     assert told == _placeholder_regions(synthesized_app) != set()
 
 
