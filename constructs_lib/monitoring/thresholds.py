@@ -164,9 +164,10 @@ DEFAULT_THRESHOLDS: tuple[AlarmThreshold, ...] = (
         "late). No data = no instances (planned stop), not an overload.",
     ),
     AlarmThreshold(
-        metric="memory", threshold=85, severity=Severity.MEDIUM, evaluation_periods=3,
-        rationale="Memory above 85 % (CloudWatch agent, group aggregate) for 3 of 3 minutes; fires within "
-        "~4 min. No data = no instances or no agent, not a memory problem.",
+        metric="memory", threshold=85, severity=Severity.MEDIUM, statistic="Maximum", evaluation_periods=3,
+        rationale="Memory above 85 % on any one instance (CloudWatch agent, Maximum of the group aggregate: "
+        "an average hides one leaking instance among healthy ones) for 3 of 3 minutes; fires within ~4 min. "
+        "No data = no instances or no agent, not a memory problem.",
     ),
     AlarmThreshold(
         metric="latency", threshold=0.5, severity=Severity.MEDIUM, statistic="p95", evaluation_periods=5,

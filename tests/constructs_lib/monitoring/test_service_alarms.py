@@ -34,7 +34,15 @@ DB_DIMS = [{"Name": "DBInstanceIdentifier", "Value": "webapp-prod-db"}]
 # every one compares with GreaterThanThreshold over 60 s periods and treats missing data as notBreaching.
 PLAIN_ALARMS = {
     "cpu-medium": ("AWS/EC2", "CPUUtilization", ASG_DIMS, "Average", 80, 3, 3),
-    "memory-medium": ("CWAgent", "mem_used_percent", ASG_DIMS, "Average", 85, 3, 3),
+    "memory-medium": (
+        "CWAgent",
+        "mem_used_percent",
+        ASG_DIMS,
+        "Maximum",
+        85,
+        3,
+        3,
+    ),  # any one instance, not the average,
     "latency-medium": ("AWS/ApplicationELB", "TargetResponseTime", TG_DIMS, "p95", 0.5, 5, 3),
     "unhealthy-hosts-high": ("AWS/ApplicationELB", "UnHealthyHostCount", TG_DIMS, "Maximum", 0, 5, 5),
     "status-check-failed-high": ("AWS/EC2", "StatusCheckFailed", ASG_DIMS, "Maximum", 0, 5, 5),
