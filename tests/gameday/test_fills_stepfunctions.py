@@ -12,7 +12,7 @@ import pytest
 from moto import mock_aws
 
 from tests.gameday.conftest import REGION
-from tools.gameday import fills_stepfunctions
+from tools.gameday import fills_stepfunctions, moto_gaps
 
 ACCOUNT = "123456789012"
 CATCH_MISSING = {
@@ -82,3 +82,63 @@ def test_with_the_fill_the_error_has_the_name_aws_reports(executing, monkeypatch
 )
 def test_service_names_are_pascal_case_as_aws_reports_them(service, name):
     assert fills_stepfunctions.aws_error_service_name(service) == name
+
+
+PASS_MACHINE = {
+    "Resources": {
+        "Machine": {
+            "Type": "AWS::StepFunctions::StateMachine",
+            "Properties": {
+                "StateMachineName": "pass",
+                "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/r",
+                "DefinitionString": json.dumps(
+                    {
+                        "StartAt": "Done",
+                        "States": {"Done": {"Type": "Pass", "Result": {"ran": True}, "End": True}},
+                    }
+                ),
+            },
+        }
+    },
+    "Outputs": {"Arn": {"Value": {"Ref": "Machine"}}},
+}
+
+
+def _create_machine_stack() -> str:
+    cloudformation = boto3.client("cloudformation", region_name=REGION)
+    cloudformation.create_stack(StackName="machine", TemplateBody=json.dumps(PASS_MACHINE))
+    (output,) = cloudformation.describe_stacks(StackName="machine")["Stacks"][0]["Outputs"]
+    return output["OutputValue"]
+
+
+def test_plain_moto_runs_no_execution_of_a_machine_cloudformation_created(executing):
+    # CloudFormation creates the machine in the backend that does not run executions; the one that
+    # does (execute_state_machine) has never heard of it
+    arn = _create_machine_stack()
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    with pytest.raises(sfn.exceptions.StateMachineDoesNotExist):
+        sfn.start_execution(stateMachineArn=arn, name="x", input="{}")
+
+
+def test_with_the_fills_a_machine_cloudformation_created_runs(gaps):
+    arn = _create_machine_stack()
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    execution = sfn.start_execution(stateMachineArn=arn, name="x", input="{}")["executionArn"]
+    for _ in range(200):
+        described = sfn.describe_execution(executionArn=execution)
+        if described["status"] != "RUNNING":
+            break
+        time.sleep(0.05)
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"]) == {"ran": True}
+
+
+def test_the_stepfunctions_fills_are_listed_and_come_off_with_the_others():
+    import moto.stepfunctions.responses as responses
+
+    names = {gap.name for gap in moto_gaps.GAPS}
+    assert {"behaviour:stepfunctions:AWS SDK error names", "behaviour:stepfunctions:executions"} <= names
+    plain = responses.get_backend
+    with moto_gaps.applied():
+        assert responses.get_backend is not plain
+    assert responses.get_backend is plain
