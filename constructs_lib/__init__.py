@@ -5,7 +5,8 @@
 One folder per concept; this module only re-exports the public API:
 
 - ``network``: :class:`ResilientVpc`
-- ``web``: :class:`AutoHealingWebService` (owns the :class:`AppProbe`), :class:`NightlyStop`
+- ``web``: :class:`AutoHealingWebService` (owns the :class:`AppProbe`), :class:`NightlyStop`,
+  :class:`NightlyPause`
 - ``data``: :class:`ResilientDatabase`, backups and their cross-region copies
 - ``alerting``: severity topics, escalation, the pause switch
 - ``monitoring``: metrics, thresholds, service alarms, composites, SLO burn rates, endpoint checks,
@@ -108,7 +109,7 @@ from constructs_lib.runbooks import (
     required_iam_actions,
     validate_automation_document,
 )
-from constructs_lib.web import AutoHealingWebService, NightlyStop, TargetHealthCheck
+from constructs_lib.web import AutoHealingWebService, NightlyPause, NightlyStop, TargetHealthCheck
 
 __all__ = [
     "DEFAULT_ENGINE_VERSION",
@@ -153,6 +154,7 @@ __all__ = [
     "InstanceRecoveryRunbook",
     "LatencyAnomaly",
     "Naming",
+    "NightlyPause",
     "NightlyStop",
     "NotificationEndpoints",
     "OperationsDashboard",

@@ -9,7 +9,8 @@ Three checks, each printed as PASS, FAIL or SKIP; the exit code is 1 if any fail
 
 1. health: the load balancer answers ``GET <path>`` with 200 (redirects are not followed: a listener
    that only redirects would look healthy with the application dead);
-2. pause switch: the parameter reads ``false`` (healing and paging are on);
+2. pause switch: the parameter reads ``false`` (healing and paging are on); ``scheduled`` (the nightly
+   stop's pause, cleared by its morning job) and ``true`` (a person's) fail with what to do;
 3. notification: the smoke alarm, set to ALARM, records "Successfully executed action <topic>" in
    its history, i.e. CloudWatch published to the alert topic (a missing topic policy or KMS grant
    shows up there as "Failed to execute action"). The alarm is set back to OK afterwards.
@@ -133,11 +134,20 @@ def check_pause_switch(ssm: Any, parameter_name: str) -> CheckResult:
         return CheckResult("pause switch", "FAIL", f"{parameter_name} could not be read: {error}")
     if value.strip().lower() == "false":
         return CheckResult("pause switch", "PASS", f"{parameter_name} reads 'false'")
+    # The values are the healing function's (lambda_src/auto_heal/contract.py); this script needs boto3 only.
+    if value == "scheduled":
+        return CheckResult(
+            "pause switch",
+            "FAIL",
+            f"{parameter_name} reads 'scheduled': healing and paging are paused by the nightly stop, whose "
+            "morning job clears it; retry this step after the morning start.",
+        )
     return CheckResult(
         "pause switch",
         "FAIL",
-        f"{parameter_name} reads {value!r}: healing and paging are paused (a planned stop, maintenance or a "
-        "drill); set it back to 'false' when that is over, then retry this step.",
+        f"{parameter_name} reads {value!r}: healing and paging are paused (maintenance or a drill: a "
+        "person's pause, which nothing automatic clears); set it back to 'false' when that is over, then "
+        "retry this step.",
     )
 
 

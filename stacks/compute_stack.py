@@ -22,8 +22,9 @@ class ComputeStack(RegionalStack):
         capacity = config.capacity_for(region)
         hc = config.health_check
 
-        # The environment-wide pause switch (per region): planned stops, maintenance and drills set it
-        # to "true"; healing, alarm actions and DR automation do nothing while it is.
+        # The environment-wide pause switch (per region): maintenance and drills set it to "true", the
+        # nightly stop to "scheduled" (and clears only that); healing, alarm actions and DR automation
+        # do nothing while it reads anything but "false".
         self.pause_switch = PauseSwitch(
             self,
             "PauseSwitch",
@@ -32,7 +33,9 @@ class ComputeStack(RegionalStack):
             with_alarm=False,  # the Monitoring stack publishes it and holds the composites' suppressor
         )
         nightly = (
-            config.schedule.nightly_stop()
+            config.schedule.nightly_stop(
+                log_retention=self.log_retention, log_removal_policy=self.removal_policy
+            )
             if config.schedule is not None and region == config.active_region
             else None
         )

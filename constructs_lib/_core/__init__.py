@@ -7,11 +7,21 @@ Private to the library: the public names are re-exported by ``constructs_lib`` a
 from constructs_lib._core.alarms import AlarmSource, SeverityAlarm, by_severity, collect
 from constructs_lib._core.app_probe import AppProbe
 from constructs_lib._core.naming import Naming
-from constructs_lib._core.pause import IPauseSwitch
+from constructs_lib._core.pause import (
+    PAUSE_BY_OPERATOR,
+    PAUSE_BY_SCHEDULE,
+    PAUSE_OFF,
+    PAUSE_VALUES,
+    IPauseSwitch,
+)
 from constructs_lib._core.severity import SEVERITIES, Severity, validate_severity
 from constructs_lib._core.validation import validate_name
 
 __all__ = [
+    "PAUSE_BY_OPERATOR",
+    "PAUSE_BY_SCHEDULE",
+    "PAUSE_OFF",
+    "PAUSE_VALUES",
     "SEVERITIES",
     "AlarmSource",
     "AppProbe",

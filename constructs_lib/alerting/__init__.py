@@ -5,8 +5,8 @@
 * :class:`EscalationPolicy` (``escalation``) - staged paging for alarms that stay in ALARM.
 * :class:`PauseSwitch` (``pause_switch``) - the environment's pause switch (an SSM parameter), its
   grants and, by default, its alarm.
-* :class:`PauseSwitchAlarm` (``pause_alarm``) - in ALARM while the pause switch is "true", the
-  actions suppressor of the paging composites.
+* :class:`PauseSwitchAlarm` (``pause_alarm``) - in ALARM while the pause switch is anything but
+  "false", the actions suppressor of the paging composites.
 * :class:`TopicTarget` (``publishers``) - an EventBridge target to a topic that only its rule may
   publish to; the topic and key policy statements AWS documents against the confused deputy.
 """

@@ -32,6 +32,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from constructs_lib._core import (
+    PAUSE_OFF,
     IPauseSwitch,
     Naming,
     Severity,
@@ -89,7 +90,8 @@ class EscalationPolicy(Construct):
     :param tiers: escalation tiers, in order (see :func:`default_tiers` for the default).
     :param alarm_names: alarms whose ALARM starts an escalation. Give this or ``alarm_name_prefix``.
     :param alarm_name_prefix: escalate every alarm whose name starts with this instead.
-    :param pause_switch: the pause switch; while it is "true" the escalation stops before notifying.
+    :param pause_switch: the pause switch; while it reads anything but "false" (a person's "true", the
+        nightly stop's "scheduled", an unknown value) the escalation stops before notifying.
         Default: no pause check.
     :param failure_severity: severity of the alarm on failed executions. Default: ``high``.
     :param log_retention: retention of the execution log. Default: one month.
@@ -168,7 +170,10 @@ class EscalationPolicy(Construct):
 
         cleared = sfn.Succeed(self, "AlarmCleared", comment="The alarm left ALARM: nobody else needs waking.")
         paused = sfn.Succeed(
-            self, "Paused", comment="The pause switch is on (planned stop, maintenance, drill)."
+            self,
+            "Paused",
+            comment="The pause switch is not 'false' (a person's pause, the nightly stop's, or an "
+            "unknown value).",
         )
         exhausted = sfn.Succeed(self, "AllTiersNotified", comment="Every tier has been told.")
 
@@ -269,10 +274,11 @@ class EscalationPolicy(Construct):
                 read_switch.add_retry(
                     errors=["States.TaskFailed"], interval=cdk.Duration.seconds(2), max_attempts=3
                 )
+                # Fail closed, as the healing function: notify only while the switch is "false".
                 is_paused = (
                     sfn.Choice(self, f"PausedBeforeTier{number}", state_name=f"Paused before tier {number}?")
-                    .when(sfn.Condition.string_equals("$.pauseSwitch.value", "true"), paused)
-                    .otherwise(notify)
+                    .when(sfn.Condition.string_equals("$.pauseSwitch.value", PAUSE_OFF), notify)
+                    .otherwise(paused)
                 )
                 still.when(in_alarm, read_switch.next(is_paused)).otherwise(cleared)
             else:

@@ -1,4 +1,4 @@
-"""PauseSwitchAlarm: an alarm in ALARM while the environment's pause switch is "true".
+"""PauseSwitchAlarm: an alarm in ALARM while the environment's pause switch is anything but "false".
 
 It is the ``actions_suppressor`` of the paging composites during planned stops and drills. A small
 Express state machine turns the SSM parameter into a metric, which the alarm watches.
@@ -15,7 +15,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from constructs_lib._core import IPauseSwitch, Naming, Severity
+from constructs_lib._core import PAUSE_OFF, IPauseSwitch, Naming, Severity
 from constructs_lib.monitoring.metrics import ONE_MINUTE
 from constructs_lib.monitoring.naming import with_component
 from constructs_lib.nag import acknowledge
@@ -24,14 +24,18 @@ _FIVE_MINUTES = cdk.Duration.minutes(5)
 
 
 class PauseSwitchAlarm(Construct):
-    """An alarm in ALARM while the environment's pause switch (an SSM String parameter) is "true".
+    """An alarm in ALARM while the environment's pause switch (an SSM String parameter) pauses.
 
-    CloudWatch cannot read SSM parameters, so a small Express state machine publishes the switch as a
-    metric (``{namespace} Paused`` = 1 or 0, dimensions Application and Environment): on every change
+    The switch pauses unless it reads exactly ``"false"``: ``"true"`` (a person), ``"scheduled"`` (the
+    nightly stop) and any other value count as paused, as the healing function counts them (fail
+    closed). CloudWatch cannot read SSM parameters, so a small Express state machine publishes the
+    switch as a metric (``{namespace} Paused`` = 0 for ``"false"``, else 1; dimensions Application
+    and Environment): on every change
     of the parameter (EventBridge "Parameter Store Change") and every ``resync_interval``. The alarm
     treats missing data as "keep the last state", so it holds between publications. Before the first
     publication it is INSUFFICIENT_DATA, which does not suppress: failure to publish fails towards
-    paging, never towards silence.
+    paging, never towards silence. A missing parameter is such a failure (the read fails, nothing is
+    published), not a value: the alarm keeps its last state.
 
     Use it as ``actions_suppressor`` of :class:`SeverityCompositeAlarms`. Limits: CloudWatch does not
     re-send an ALARM that began while suppressed once suppression ends; the escalation state machine
@@ -114,10 +118,12 @@ class PauseSwitchAlarm(Construct):
                 "ResultPath": "$.switch",
             },
         )
+        # Fail closed, as the healing function: only "false" is running; "true", "scheduled" and
+        # anything else is paused.
         definition = read.next(
             sfn.Choice(self, "IsPaused")
-            .when(sfn.Condition.string_equals("$.switch.value", "true"), publish("PublishPaused", 1))
-            .otherwise(publish("PublishRunning", 0))
+            .when(sfn.Condition.string_equals("$.switch.value", PAUSE_OFF), publish("PublishRunning", 0))
+            .otherwise(publish("PublishPaused", 1))
         )
         log_group = logs.LogGroup(
             self,
@@ -175,7 +181,8 @@ class PauseSwitchAlarm(Construct):
             "Resource",
             alarm_name=naming.alarm_name("paused", Severity.LOW),
             alarm_description=(
-                f"The pause switch {pause_parameter_name} is 'true': healing and paging are paused. "
+                f"The pause switch {pause_parameter_name} is not '{PAUSE_OFF}': healing and paging are "
+                "paused (by a person, by the nightly stop, or by an unknown value). "
                 "Used as the actions suppressor of the composite alarms."
             ),
             metric=self.metric_paused(),
@@ -186,7 +193,7 @@ class PauseSwitchAlarm(Construct):
         )
 
     def metric_paused(self, **kwargs) -> cloudwatch.Metric:
-        """``Paused`` (Maximum per minute): 1 while the switch is "true"."""
+        """``Paused`` (Maximum per minute): 0 while the switch is "false", 1 while it is anything else."""
         return cloudwatch.Metric(
             namespace=self.namespace,
             metric_name="Paused",

@@ -1,7 +1,11 @@
-"""PauseSwitch: the environment's pause switch, an SSM String parameter reading "true" or "false".
+"""PauseSwitch: the environment's pause switch, an SSM String parameter that says who paused.
 
-Planned stops, maintenance and drills set it to "true"; healing, alarm actions (through
-:class:`~constructs_lib.alerting.PauseSwitchAlarm`) and DR automation hold back while it is.
+It reads ``"false"`` (healing and paging act), ``"true"`` (paused by a person: maintenance, a drill,
+a DR runbook; only a person clears it) or ``"scheduled"`` (paused by the nightly stop, whose morning
+job clears that value and no other, so a person's pause survives the morning). Healing, alarm actions
+(through :class:`~constructs_lib.alerting.PauseSwitchAlarm`) and DR automation hold back while it
+reads anything but ``"false"``; a value outside these three pauses too (fail closed). The values are
+:data:`~constructs_lib._core.pause.PAUSE_OFF`, ``PAUSE_BY_OPERATOR`` and ``PAUSE_BY_SCHEDULE``.
 Constructs take an :class:`~constructs_lib._core.IPauseSwitch`: a ``PauseSwitch`` of the same stack, or
 one of another stack or region imported with :meth:`PauseSwitch.from_parameter_name`.
 """
@@ -14,10 +18,14 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from constructs_lib._core import IPauseSwitch, Naming
+from constructs_lib._core import PAUSE_BY_OPERATOR, PAUSE_BY_SCHEDULE, PAUSE_OFF, IPauseSwitch, Naming
 from constructs_lib.alerting.pause_alarm import PauseSwitchAlarm
 
-_DESCRIPTION = "true while a planned stop, maintenance or drill is under way: no healing, no paging"
+_DESCRIPTION = (
+    f"{PAUSE_OFF}: healing and paging act. {PAUSE_BY_OPERATOR}: paused by a person (maintenance, a "
+    f"drill); only a person clears it. {PAUSE_BY_SCHEDULE}: paused by the nightly stop, whose morning "
+    "job clears it. Any other value pauses too."
+)
 
 
 def default_parameter_name(naming: Naming) -> str:
@@ -35,7 +43,7 @@ def _check_parameter_name(parameter_name: str) -> None:
 
 
 class PauseSwitch(Construct):
-    """The pause switch: creates the parameter (value ``false``) and, by default, its alarm.
+    """The pause switch: creates the parameter (value ``"false"``) and, by default, its alarm.
 
     Example (one statement, defaults)::
 
@@ -70,7 +78,7 @@ class PauseSwitch(Construct):
             self,
             "Default",
             parameter_name=name,
-            string_value="false",
+            string_value=PAUSE_OFF,
             description=_DESCRIPTION,
             # A token name is a full path too (checked where it is literal): "/" separates the ARN.
             simple_name=False if cdk.Token.is_unresolved(name) else None,

@@ -62,7 +62,8 @@ class AutoHealing(Construct):
     - ``SUPPRESS_TAG_KEY``: ``autoheal:suppress``. A resource tagged with it (value ``true``) is
       left alone.
     - ``LEDGER_TABLE_NAME``: the incident ledger (``pk``/``sk`` strings, TTL ``expires_at``).
-    - ``PAUSE_PARAMETER_NAME``: ``pause_switch.parameter_name``; ``true`` means act on nothing.
+    - ``PAUSE_PARAMETER_NAME``: ``pause_switch.parameter_name``; anything but ``false`` (a person's
+      ``true``, the nightly stop's ``scheduled``, an unknown value, no parameter) means act on nothing.
     - ``TOPIC_ARNS``: JSON object severity -> topic ARN (the keys of ``notification_topics``).
     - ``DRY_RUN``: ``true``/``false``: decide and report, but make no mutating call.
     - ``MAX_ACTIONS_PER_RESOURCE_PER_HOUR``: past it, escalate instead of acting.

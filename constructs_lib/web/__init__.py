@@ -3,18 +3,22 @@
 - :mod:`~constructs_lib.web.service`: :class:`AutoHealingWebService`.
 - :mod:`~constructs_lib.web.health`: :class:`TargetHealthCheck`, the load balancer's health check.
 - :mod:`~constructs_lib.web.schedule`: :class:`NightlyStop`, scale to zero at night.
+- :mod:`~constructs_lib.web.nightly_pause`: :class:`NightlyPause`, the pause around it (sets
+  ``"scheduled"``, clears only that).
 - :mod:`~constructs_lib.web.zonal`: :class:`ZonalAutoshift`, losing a zone.
 - :mod:`~constructs_lib.web.lifecycle`: the warm pool's launch lifecycle hook.
 - :mod:`~constructs_lib.web.user_data`: the instances' boot script.
 """
 
 from constructs_lib.web.health import TargetHealthCheck
+from constructs_lib.web.nightly_pause import NightlyPause
 from constructs_lib.web.schedule import NightlyStop
 from constructs_lib.web.service import AutoHealingWebService
 from constructs_lib.web.zonal import ZonalAutoshift, capacity_after_zone_loss
 
 __all__ = [
     "AutoHealingWebService",
+    "NightlyPause",
     "NightlyStop",
     "TargetHealthCheck",
     "ZonalAutoshift",

@@ -1,4 +1,8 @@
-"""NightlyStop: a web service's nightly scale-to-zero and morning start, and the cron arithmetic for it."""
+"""NightlyStop: a web service's nightly scale-to-zero and morning start, and the cron arithmetic for it.
+
+The pause around it is :class:`~constructs_lib.web.nightly_pause.NightlyPause`: it sets the switch to
+``"scheduled"`` before the stop and clears that value, and no other, after the start.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,12 @@ from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_autoscaling as autoscaling
-from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_scheduler as scheduler
-from aws_cdk import aws_scheduler_targets as scheduler_targets
 from constructs import Construct
 
-from constructs_lib._core import IPauseSwitch
+from constructs_lib._core import PAUSE_BY_SCHEDULE, PAUSE_OFF, IPauseSwitch, Naming
+from constructs_lib.web.nightly_pause import PAUSE, RESUME, NightlyPause
 
 #: An IANA time zone name (``UTC``, ``Europe/Berlin``, ``America/Argentina/Buenos_Aires``, ``Etc/GMT+9``).
 _TIMEZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+/-]{1,63}")
@@ -28,9 +32,14 @@ class NightlyStop:
         Required: "22:00" means nothing without one, and the library has no home zone.
     :param stop_cron: When the group scales to zero. Default: ``0 22 * * MON-FRI`` (22:00 on weekdays).
     :param start_cron: When it comes back. Default: ``0 8 * * MON-FRI`` (08:00 on weekdays).
-    :param pause_lead_minutes: The pause switch is set this long before the stop. Default: 5.
-    :param resume_delay_minutes: ... and cleared this long after the start, once the new instances
-        have booted and passed their health checks. Default: 15.
+    :param pause_lead_minutes: The pause switch is set to ``"scheduled"`` this long before the stop
+        (unless a person's ``"true"`` is already there). Default: 5.
+    :param resume_delay_minutes: ... and ``"scheduled"`` is cleared this long after the start, once the
+        new instances have booted and passed their health checks (a person's ``"true"`` stays).
+        Default: 15.
+    :param log_retention: Retention of the pause state machine's execution log. Default: one month.
+    :param log_removal_policy: What happens to that log when the stack goes. Default: ``DESTROY``
+        (an operational log); environments that keep their data pass ``RETAIN``.
     """
 
     timezone: str
@@ -38,6 +47,8 @@ class NightlyStop:
     start_cron: str = "0 8 * * MON-FRI"
     pause_lead_minutes: int = 5
     resume_delay_minutes: int = 15
+    log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
+    log_removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.DESTROY
 
     def __post_init__(self) -> None:
         if not isinstance(self.timezone, str) or not _TIMEZONE.fullmatch(self.timezone):
@@ -84,10 +95,17 @@ def add_nightly_stop(
     max_capacity: int,
     desired_capacity: int,
     pause_switch: IPauseSwitch,
+    naming: Naming | None = None,
 ) -> list[scheduler.Schedule]:
-    """Scheduled actions on ``group`` and the two schedules that set and clear the pause switch.
+    """Scheduled actions on ``group``, and two schedules that start :class:`NightlyPause` to set the
+    pause switch to ``"scheduled"`` before the stop and clear that value after the start.
 
-    Returns the schedules (children of ``scope``); the scheduled actions are children of ``group``.
+    Returns the schedules (children of ``scope``, ids ``PauseBeforeStop`` and ``ResumeAfterStart``);
+    the state machine is the child ``NightlyPause`` of ``scope``, the scheduled actions are children
+    of ``group``.
+
+    :param naming: names the state machine and its log group (see :class:`NightlyPause`).
+        Default: generated names.
     """
     stop_fields = _cron_fields(stop.stop_cron, name="nightly_stop.stop_cron")
     start_fields = _cron_fields(stop.start_cron, name="nightly_stop.start_cron")
@@ -110,30 +128,39 @@ def add_nightly_stop(
     pause_at = _shift(stop_fields, -stop.pause_lead_minutes, name="nightly_stop.stop_cron")
     resume_at = _shift(start_fields, stop.resume_delay_minutes, name="nightly_stop.start_cron")
     parameter_name = pause_switch.parameter_name
+    pause = NightlyPause(
+        scope,
+        "NightlyPause",
+        pause_switch=pause_switch,
+        naming=naming,
+        log_retention=stop.log_retention,
+        log_removal_policy=stop.log_removal_policy,
+    )
     tz = cdk.TimeZone.of(stop.timezone)
     schedules: list[scheduler.Schedule] = []
-    for sid, fields, value, what in (
-        ("PauseBeforeStop", pause_at, "true", "pause healing and paging before the nightly stop"),
-        ("ResumeAfterStart", resume_at, "false", "resume healing and paging after the morning start"),
+    for sid, fields, transition, what in (
+        (
+            "PauseBeforeStop",
+            pause_at,
+            PAUSE,
+            f"pause healing and paging before the nightly stop: {parameter_name} {PAUSE_OFF} -> "
+            f"{PAUSE_BY_SCHEDULE} (a person's pause is left as it is)",
+        ),
+        (
+            "ResumeAfterStart",
+            resume_at,
+            RESUME,
+            f"resume healing and paging after the morning start: {parameter_name} {PAUSE_BY_SCHEDULE} -> "
+            f"{PAUSE_OFF} (a person's pause is left as it is)",
+        ),
     ):
-        target = scheduler_targets.Universal(
-            service="ssm",
-            action="putParameter",
-            input=scheduler.ScheduleTargetInput.from_object(
-                {"Name": parameter_name, "Value": value, "Type": "String", "Overwrite": True}
-            ),
-            policy_statements=[
-                iam.PolicyStatement(actions=["ssm:PutParameter"], resources=[pause_switch.parameter_arn])
-            ],
-            # A pause set hours late would silence healing in daytime: retry briefly, then give up.
-            retry_attempts=5,
-            max_event_age=cdk.Duration.minutes(10),
-        )
+        # A pause set hours late would silence healing in daytime: retry briefly, then give up.
+        target = pause.schedule_target(transition, retry_attempts=5, max_event_age=cdk.Duration.minutes(10))
         schedules.append(
             scheduler.Schedule(
                 scope,
                 sid,
-                description=f"Set {parameter_name}={value}: {what}",
+                description=f"Start the nightly pause ({transition}): {what}",
                 # The L2 fills in the '?' EventBridge Scheduler wants for the unused day field.
                 schedule=scheduler.ScheduleExpression.cron(**_explicit(fields), time_zone=tz),
                 target=target,

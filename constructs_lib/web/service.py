@@ -39,6 +39,7 @@ from constructs_lib.web.load_balancer import (
     create_load_balancer_security_group,
     create_target_group,
 )
+from constructs_lib.web.nightly_pause import NightlyPause
 from constructs_lib.web.schedule import NightlyStop, add_nightly_stop
 from constructs_lib.web.user_data import check_shell_safe_probe
 from constructs_lib.web.zonal import (
@@ -138,8 +139,9 @@ class AutoHealingWebService(Construct):
     :param zonal_autoshift: Let AWS shift traffic away from an impaired zone and practise it weekly
         (see :class:`~constructs_lib.web.zonal.ZonalAutoshift`); needs ``zonal_shift``. Default: off.
     :param nightly_stop: Scale to zero at night. Default: runs around the clock.
-    :param pause_switch: The environment's pause switch, which ``nightly_stop`` sets and clears.
-        Required with ``nightly_stop``; unused without.
+    :param pause_switch: The environment's pause switch, which ``nightly_stop`` sets to ``"scheduled"``
+        and clears again, never touching a person's ``"true"`` (see :class:`NightlyPause`). Required
+        with ``nightly_stop``; unused without.
     :param access_logs: Write ALB access logs to an encrypted bucket. Default: true.
     :param removal_policy: For the access-log bucket. ``DESTROY`` also empties it on deletion.
         Default: ``RETAIN``.
@@ -399,6 +401,8 @@ class AutoHealingWebService(Construct):
         )
 
         self.pause_schedules: list[scheduler.Schedule] = []
+        self.nightly_pause: NightlyPause | None = None
+        """The state machine the pause schedules start (with ``nightly_stop``)."""
         if nightly_stop is not None and pause_switch is not None:
             self.pause_schedules = add_nightly_stop(
                 self,
@@ -408,7 +412,9 @@ class AutoHealingWebService(Construct):
                 max_capacity=max_capacity,
                 desired_capacity=desired,
                 pause_switch=pause_switch,
+                naming=self.naming,
             )
+            self.nightly_pause = self.node.find_child("NightlyPause")
 
     # ------------------------------------------------------------------------------------------------
     @property

@@ -9,6 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import aws_cdk as cdk
+from aws_cdk import aws_logs as logs
+
 from constructs_lib._core import AppProbe, Naming
 from constructs_lib.alerting import SeverityEndpoints
 from constructs_lib.data import DEFAULT_VAULT_LOCK, BackupAccountCopy, VaultLock
@@ -115,9 +118,21 @@ class ScheduleConfig:
     stop_cron: str = "0 22 * * MON-FRI"
     start_cron: str = "0 8 * * MON-FRI"
 
-    def nightly_stop(self) -> NightlyStop:
-        """The schedule as the library's value object."""
-        return NightlyStop(stop_cron=self.stop_cron, start_cron=self.start_cron, timezone=self.timezone)
+    def nightly_stop(
+        self,
+        *,
+        log_retention: logs.RetentionDays | None = None,
+        log_removal_policy: cdk.RemovalPolicy | None = None,
+    ) -> NightlyStop:
+        """The schedule as the library's value object, with the stack's retention and removal policy
+        for the pause state machine's log (the library's defaults where not given)."""
+        given = {"log_retention": log_retention, "log_removal_policy": log_removal_policy}
+        return NightlyStop(
+            stop_cron=self.stop_cron,
+            start_cron=self.start_cron,
+            timezone=self.timezone,
+            **{k: v for k, v in given.items() if v is not None},
+        )
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,15 @@ EXPECTED_CHECKS = {
         "nothing done while paused",
         "the group replaced it anyway: use Standby to work on a member",
     ],
+    "nightly-pause": [
+        "pause schedules deployed",
+        "evening: false becomes scheduled",
+        "morning: scheduled becomes false",
+        "evening: an operator's true stays",
+        "morning: the operator's true stays",
+        "routed to the healing function",
+        "healing still holds back for the operator",
+    ],
     "operator-stop": [
         "routed to the healing function",
         "not started again",
@@ -79,6 +88,7 @@ VERDICTS = {
     "memory": "RECOVERED",
     "launch-failure": "NOTIFIED",
     "paused": "RECOVERED BY THE GROUP",
+    "nightly-pause": "OPERATOR'S PAUSE KEPT",
     "operator-stop": "LEFT ALONE",
     "standby": "LEFT ALONE",
     "scale-in": "LEFT ALONE",

@@ -190,6 +190,18 @@ def test_fails_when_the_pause_switch_is_on(environment, load_balancer, capsys):
     assert "result: FAILED (1 of 3 checks failed)" in out
 
 
+def test_fails_during_the_nightly_stop_and_says_when_to_retry(environment, load_balancer, capsys):
+    environment["ssm"].put_parameter(Name=PAUSE, Value="scheduled", Type="String", Overwrite=True)
+
+    assert smoke.main(_argv(load_balancer[0])) == 1
+
+    out = capsys.readouterr().out
+    assert (
+        f"FAIL  pause switch  {PAUSE} reads 'scheduled': healing and paging are paused by the nightly" in out
+    )
+    assert "retry this step after the morning start" in out
+
+
 def test_fails_when_the_alarm_cannot_publish_to_its_topic(environment, load_balancer, capsys):
     boto3.client("sns", region_name=REGION).delete_topic(TopicArn=TOPIC_ARN)
 

@@ -36,11 +36,13 @@ BY_DESIGN: dict[str, dict[str, str]] = {
         "AWS::AutoScaling::WarmPool": "warm_pool_size",
         "AWS::AutoScaling::ScheduledAction": "schedule",
         "AWS::Scheduler::Schedule": "schedule (the pause switch)",
-        "AWS::IAM::Policy": "schedule (its role's policy)",
+        "AWS::StepFunctions::StateMachine": "schedule (the nightly pause, which sets and clears the switch)",
+        "AWS::Logs::LogGroup": "schedule (the nightly pause's execution log)",
+        "AWS::IAM::Policy": "schedule (the schedules' and the nightly pause's role policies)",
         "Custom::S3AutoDeleteObjects": "retain_data: false (the access-log bucket is emptied on delete)",
         "Custom::CrossRegionExportWriter": "dr_strategy (the standby's exports for the global stack)",
         "AWS::Lambda::Function": "the custom resources' providers",
-        "AWS::IAM::Role": "the custom resources' providers and the schedule's role",
+        "AWS::IAM::Role": "the custom resources' providers, the schedules' and the nightly pause's roles",
         "AWS::ARCZonalShift::ZonalAutoshiftConfiguration": "zonal_autoshift (on in prod)",
         "AWS::ElasticLoadBalancingV2::Listener": "certificate_arn (dev: plain HTTP, allow_plain_http)",
         "AWS::CloudWatch::Alarm": "zonal_autoshift (its practice run's outcome alarm)",
@@ -138,6 +140,16 @@ def test_instances_capacity_warm_pool_and_schedule_follow_the_config(synthesized
         assert warm_pools == ([env.warm_pool_size] if active and env.warm_pool_size else [])
         schedules = _of_type(compute, "AWS::Scheduler::Schedule")
         assert len(schedules) == (2 if active and env.schedule else 0), "stop and start, active region only"
+        machines = _of_type(compute, "AWS::StepFunctions::StateMachine")
+        assert len(machines) == (1 if schedules else 0), "the nightly pause exactly where schedules start it"
+        # the schedules start the nightly pause, which writes this environment's switch
+        assert sorted((t["Target"]["Arn"], t["Target"]["Input"]) for t in schedules.values()) == sorted(
+            ({"Ref": machine}, f'{{"transition":"{transition}"}}')
+            for machine in machines
+            for transition in ("pause", "resume")
+        )
+        for machine in machines.values():
+            assert f'"Name":"{env.pause_parameter_name}"' in str(machine["DefinitionString"])
 
 
 @pytest.mark.parametrize("name", environment_names())

@@ -572,6 +572,7 @@ class Drill:
 
 def _drills() -> tuple[Drill, ...]:
     from tools.gameday import drills_operations as operations  # it builds on this module's helpers
+    from tools.gameday import drills_pause as pause
 
     return (
         Drill("stopped-instance", "an instance of the Auto Scaling group stops", drill_stopped_instance),
@@ -579,6 +580,11 @@ def _drills() -> tuple[Drill, ...]:
         Drill("memory", "the group's memory alarm goes into ALARM", drill_memory),
         Drill("launch-failure", "Auto Scaling cannot launch an instance", drill_launch_failure),
         Drill("paused", "a member stops while the pause switch is on", drill_paused),
+        Drill(
+            "nightly-pause",
+            "the nightly stop clears its own pause, never an operator's",
+            pause.drill_nightly_pause,
+        ),
         Drill("operator-stop", "an operator stops a standalone instance", operations.drill_operator_stop),
         Drill("standby", "an operator works on a member in Standby", operations.drill_standby),
         Drill("scale-in", "the group scales in", operations.drill_scale_in),

@@ -5,7 +5,8 @@ moto serves every account from one process; which account a request lands in com
 ARNs and bucket names carry that environment's account id, so :class:`Emulator` sets
 ``MOTO_ACCOUNT_ID`` while it runs (and restores the previous value when it stops). The server runs
 in a thread of this process, which is also why :mod:`tools.gameday.moto_gaps` can fill its gaps:
-they are applied while the emulator runs and removed when it stops.
+they are applied while the emulator runs and removed when it stops. It also sets ``MOTO_PORT`` to its
+port while it runs: moto's Step Functions executions call their AWS SDK tasks' services there.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Emulator:
         self._previous_log_level = logging.NOTSET
         self._gaps_applied = False
         self._previous_account: str | None = None
+        self._previous_port: str | None = None
         self.endpoint_url = ""
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -81,6 +83,8 @@ class Emulator:
             self.stop()
             raise
         self.endpoint_url = f"http://{LOOPBACK}:{port}"
+        self._previous_port = os.environ.get("MOTO_PORT")
+        os.environ["MOTO_PORT"] = str(port)  # where a state machine's AWS SDK tasks send their calls
         Emulator._running = self
         return self
 
@@ -95,10 +99,15 @@ class Emulator:
         if Emulator._running is self:
             Emulator._running = None
         if self._gaps_applied:
-            if self._previous_account is None:
-                os.environ.pop("MOTO_ACCOUNT_ID", None)
-            else:
-                os.environ["MOTO_ACCOUNT_ID"] = self._previous_account
+            for name, previous in (
+                ("MOTO_ACCOUNT_ID", self._previous_account),
+                ("MOTO_PORT", self._previous_port),
+            ):
+                if previous is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = previous
+            self._previous_port = None
             logging.getLogger("werkzeug").setLevel(self._previous_log_level)
             moto_gaps.uninstall()
             self._gaps_applied = False

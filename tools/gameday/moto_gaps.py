@@ -26,7 +26,7 @@ from typing import Any
 
 import moto
 
-from tools.gameday import fills_cloudwatch, fills_lifecycle
+from tools.gameday import fills_cloudwatch, fills_lifecycle, fills_stepfunctions
 from tools.gameday.fills_cloudwatch import _tags_list
 
 __all__ = [
@@ -192,7 +192,7 @@ def provide_certificate(account_id: str, region: str, arn: str) -> None:
     backend._certificates[arn] = bundle
 
 
-GAPS = (*GAPS, *(Gap(*gap) for gap in fills_lifecycle.GAPS))
+GAPS = (*GAPS, *(Gap(*gap) for gap in (*fills_lifecycle.GAPS, *fills_stepfunctions.GAPS)))
 
 
 def publish_public_parameter(account_id: str, region: str, name: str, value: str) -> None:
@@ -231,7 +231,8 @@ SKIPPED_TYPES: Mapping[str, str] = {
     "AWS::Lambda::EventInvokeConfig": "no moto model; the drills invoke the handler directly, so "
     "asynchronous retries and the on-failure destination are not exercised",
     "AWS::Lambda::Alias": "no moto model; the drills use the function's configuration",
-    "AWS::Scheduler::Schedule": "no moto model; the nightly stop/start schedule is not a drill",
+    "AWS::Scheduler::Schedule": "no moto model; the nightly-pause drill starts each schedule's target (the "
+    "deployed state machine) with its deployed input itself",
     "AWS::AutoScaling::LifecycleHook": "no moto model; no drill waits on a lifecycle hook",
     "AWS::ARCZonalShift::ZonalAutoshiftConfiguration": "no moto model (moto has no ARC zonal shift); "
     "no drill shifts a zone",
@@ -679,6 +680,10 @@ def _lifecycle_fills() -> None:
     _undo.append(fills_lifecycle.ASYNC_INVOCATIONS.clear)
 
 
+def _stepfunctions_fills() -> None:
+    fills_stepfunctions.install(_patch, _MODELS, _model_base())
+
+
 _FILLS: tuple[Callable[[], None], ...] = (
     _register_models,
     _cloudwatch_fills,
@@ -692,4 +697,5 @@ _FILLS: tuple[Callable[[], None], ...] = (
     _describe_instance_information_api,
     _send_command_targets,
     _lifecycle_fills,
+    _stepfunctions_fills,
 )

@@ -114,7 +114,12 @@ def test_definition_walks_the_tiers_in_order_and_rechecks_composites(synthesized
         pause = states[choice["Choices"][0]["Next"]]
         assert pause["Resource"] == "arn:aws:states:::aws-sdk:ssm:getParameter"
         assert pause["Parameters"] == {"Name": PAUSE}
-        notify = states[states[pause["Next"]]["Default"]]
+        paused = states[pause["Next"]]
+        # fail closed: notify only while the switch reads exactly "false"
+        (off,) = paused["Choices"]
+        assert (off["Variable"], off["StringEquals"]) == ("$.pauseSwitch.value", "false")
+        assert states[paused["Default"]]["Type"] == "Succeed" and paused["Default"] == "Paused"
+        notify = states[off["Next"]]
         assert notify["Resource"] == "arn:aws:states:::sns:publish"
         assert notify["Parameters"]["TopicArn"] == f"topic:{topic}"
         assert notify["Parameters"]["Subject"].startswith(f"ESCALATION {number}/3 ({name})")
@@ -396,10 +401,12 @@ def test_alarm_already_ok_notifies_nobody(synthesized, aws):
     assert emulator.last_state(execution) == "AlarmCleared"
 
 
-def test_pause_switch_on_stops_before_notifying(synthesized, aws):
+@pytest.mark.parametrize("switch", ["true", "scheduled", "FALSE", "off"])
+def test_pause_switch_on_stops_before_notifying(synthesized, aws, switch):
+    # given a person's pause, the nightly stop's, or a value nobody defined (fail closed)
     emulator = Emulator(synthesized[2])
     emulator.metric_alarm_in_alarm(ESCALATED[0])
-    emulator.ssm.put_parameter(Name=PAUSE, Value="true", Type="String", Overwrite=True)
+    emulator.ssm.put_parameter(Name=PAUSE, Value=switch, Type="String", Overwrite=True)
     execution = emulator.run(_input(ESCALATED[0], (0, 1, 1)))
     assert execution["status"] == "SUCCEEDED"
     assert emulator.notifications() == []

@@ -79,6 +79,17 @@ def test_pause_alarm_holds_its_state_between_publications(synthesized):
     )
 
 
+def test_only_false_publishes_running_everything_else_is_paused(synthesized):
+    # given the publisher's definition
+    (machine,) = synthesized["template"].find_resources("AWS::StepFunctions::StateMachine").values()
+    states = json.loads(machine["Properties"]["DefinitionString"])["States"]
+    # then the one choice is "exactly false -> 0", and its default (any other value) publishes 1
+    (off,) = states["IsPaused"]["Choices"]
+    assert (off["Variable"], off["StringEquals"]) == ("$.switch.value", "false")
+    assert states[off["Next"]]["Parameters"]["MetricData"][0]["Value"] == 0
+    assert states[states["IsPaused"]["Default"]]["Parameters"]["MetricData"][0]["Value"] == 1
+
+
 @pytest.fixture
 def aws(monkeypatch):
     for name, value in {
@@ -92,7 +103,11 @@ def aws(monkeypatch):
         yield
 
 
-@pytest.mark.parametrize(("switch", "published"), [("true", 1.0), ("false", 0.0)])
+@pytest.mark.parametrize(
+    ("switch", "published"),
+    [("false", 0.0), ("true", 1.0), ("scheduled", 1.0), ("False", 1.0), ("maintenance", 1.0)],
+    ids=["off", "by-operator", "by-schedule", "not-exactly-false", "unknown"],
+)
 def test_pause_publisher_turns_the_parameter_into_the_metric__in_moto(synthesized, aws, switch, published):
     # given the synthesized publisher definition and the switch in moto
     (machine,) = [

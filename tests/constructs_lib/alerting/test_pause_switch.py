@@ -30,6 +30,17 @@ def test_one_statement_creates_the_parameter_false_and_its_alarm():
     assert isinstance(switch, IPauseSwitch)
 
 
+def test_the_parameter_says_what_each_value_means_and_who_sets_it():
+    stack = _stack()
+    PauseSwitch(stack, "Pause", naming=NAMING, with_alarm=False)
+    (parameter,) = Template.from_stack(stack).find_resources("AWS::SSM::Parameter").values()
+    description = parameter["Properties"]["Description"]
+    assert description.startswith("false: healing and paging act.")
+    assert "true: paused by a person" in description and "only a person clears it" in description
+    assert "scheduled: paused by the nightly stop, whose morning job clears it" in description
+    assert len(description) <= 1024  # SSM's limit
+
+
 def test_the_parameter_keeps_the_logical_id_it_would_have_if_created_directly():
     direct, wrapped = _stack(), _stack()
     ssm.StringParameter(direct, "PauseSwitch", parameter_name="/shop/qa/pause", string_value="false")

@@ -263,23 +263,24 @@ def test_nightly_stop_scales_to_zero_and_sets_the_pause_switch_around_it(https_s
         "AWS::AutoScaling::ScheduledAction",
         {"Recurrence": "0 8 * * MON-FRI", "MinSize": 2, "MaxSize": 6, "DesiredCapacity": 3},
     )
-    t.has_resource_properties(
-        "AWS::Scheduler::Schedule",
-        {
-            "ScheduleExpression": "cron(55 21 ? * MON-FRI *)",
-            "ScheduleExpressionTimezone": "Asia/Tokyo",
-            "Target": Match.object_like(
-                {"Input": '{"Name":"/webapp/test/pause","Value":"true","Type":"String","Overwrite":true}'}
-            ),
-        },
-    )
-    t.has_resource_properties(
-        "AWS::Scheduler::Schedule",
-        {
-            "ScheduleExpression": "cron(15 8 ? * MON-FRI *)",
-            "Target": Match.object_like({"Input": Match.string_like_regexp('"Value":"false"')}),
-        },
-    )
+    # the pause switch: "scheduled" 5 min before the stop, cleared 15 min after the start, through the
+    # nightly pause state machine (which leaves a person's "true" alone: test_nightly_pause.py)
+    web, _ = https_service
+    machine = {"Ref": cdk.Stack.of(web).get_logical_id(web.nightly_pause.state_machine.node.default_child)}
+    retry = {"MaximumRetryAttempts": 5, "MaximumEventAgeInSeconds": 600}
+    for cron, transition in (("cron(55 21 ? * MON-FRI *)", "pause"), ("cron(15 8 ? * MON-FRI *)", "resume")):
+        t.has_resource_properties(
+            "AWS::Scheduler::Schedule",
+            {
+                "ScheduleExpression": cron,
+                "ScheduleExpressionTimezone": "Asia/Tokyo",
+                "Target": Match.object_like(
+                    {"Arn": machine, "Input": f'{{"transition":"{transition}"}}', "RetryPolicy": retry}
+                ),
+            },
+        )
+    assert len(t.find_resources("AWS::Scheduler::Schedule")) == 2
+    t.has_resource_properties("AWS::StepFunctions::StateMachine", {"StateMachineType": "EXPRESS"})
 
 
 def test_access_logs_bucket_is_encrypted_and_torn_down_with_destroy(https_service):
