@@ -339,21 +339,24 @@ class Healer(Reporting):
         return self._pause_switch()
 
     def _pause_switch(self) -> bool:
-        """The pause switch; a missing parameter or an unknown value counts as paused (fail closed)."""
+        """The pause switch; a missing parameter or an unknown value counts as paused (fail closed).
+
+        Exactly ``false`` is off, as for the pause alarm, the escalation and the runbooks' checks
+        (a ``False`` that let healing act while paging stayed silenced would split the two).
+        """
         if self._paused is None:
             name = self.config.pause_parameter_name
             value = self.aws.get_parameter(name)
-            normalized = (value or "").strip().lower()
             if value is None:
                 self.logger.error("pause parameter missing: treating as paused", extra={"parameter": name})
                 self.telemetry.count(contract.METRIC_PAUSE_SWITCH_INVALID)
-            elif normalized not in contract.PAUSE_VALUES:
+            elif value not in contract.PAUSE_VALUES:
                 self.logger.error(
                     f"pause parameter is none of {', '.join(contract.PAUSE_VALUES)}: treating as paused",
                     extra={"parameter": name, "value": value[:50]},
                 )
                 self.telemetry.count(contract.METRIC_PAUSE_SWITCH_INVALID)
-            self._paused = normalized != contract.PAUSE_OFF
+            self._paused = value != contract.PAUSE_OFF
         return self._paused
 
     # --- acting --------------------------------------------------------------------------------

@@ -169,8 +169,8 @@ def test_unknown_instance_is_not_touched(world):
     assert world.hooks.mutations() == []
 
 
-@pytest.mark.parametrize("value", ["true", "TRUE", "scheduled", "maybe", None])
-def test_pause_switch_on_missing_or_garbled_means_no_action(world, value):
+@pytest.mark.parametrize("value", ["true", "TRUE", "scheduled", "maybe", "False", " false ", None])
+def test_pause_switch_on_missing_or_anything_but_exactly_false_means_no_action(world, value):
     world.set_pause(value)
     world.stop(world.standalone)
 
