@@ -34,7 +34,6 @@ from stacks.config.values import check_db_instance_class, check_region, check_re
 #: (the library checks only that the timeout is shorter than the interval, which allows up to 299).
 ALB_MAX_HEALTH_CHECK_TIMEOUT_SECONDS = 120
 _CERT_ARN = re.compile(r"^arn:aws:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[A-Za-z0-9-]+$")
-_CRON_FIELD = re.compile(r"^[0-9*,/-]+$")
 
 
 #: The library's SeverityEndpoints props and the keys this config writes them under.
@@ -190,13 +189,9 @@ def parse_schedule(data: Any, path: str) -> ScheduleConfig:
         stop_cron=r.str("stop_cron", d.stop_cron),
         start_cron=r.str("start_cron", d.start_cron),
     )
-    for key, expr in (("stop_cron", sc.stop_cron), ("start_cron", sc.start_cron)):
-        fields = expr.split()
-        if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields[:4]):
-            raise ConfigError(
-                f"{r.key(key)} is {expr!r}: use 5 cron fields 'minute hour day month weekday', "
-                "e.g. '0 22 * * MON-FRI'."
-            )
+    # Time zone and cron fields: the library's NightlyStop validates them.
+    with library_errors(path, {"nightly_stop.": f"{path}."}):
+        sc.nightly_stop()
     return sc
 
 

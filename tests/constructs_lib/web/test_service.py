@@ -319,10 +319,6 @@ def test_access_logs_bucket_is_encrypted_and_torn_down_with_destroy(https_servic
         ({"health_check": TargetHealthCheck(timeout_seconds=10)}, r"health_check\.timeout_seconds \(10\)"),
         ({"nightly_stop": NightlyStop(timezone="UTC")}, r"nightly_stop needs pause_switch"),
         (
-            {"nightly_stop": NightlyStop(timezone="UTC", stop_cron="*/5 * * * *"), "pause_switch": "switch"},
-            r"nightly_stop\.stop_cron: the pause switch needs a fixed minute and hour",
-        ),
-        (
             {"certificate_arn": "arn:aws:acm:us-east-1:111111111111:certificate/x"},
             r"certificate_arn .* is not in the stack's region \(ap-northeast-1\)",
         ),

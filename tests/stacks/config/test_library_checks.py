@@ -140,3 +140,25 @@ def test_fails_when_an_alarm_override_breaks_the_threshold_table(context):
         r"datapoints_to_alarm \(5\) must be between 1 and evaluation_periods \(3\)\.$",
     ):
         load_config(context)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("stop_cron", "at ten"),
+        ("stop_cron", "*/5 22 * * MON-FRI"),
+        ("start_cron", "0 8 * JUNE *"),
+        ("start_cron", "50 23 * * *"),
+        ("timezone", "Tokyo time"),
+    ],
+)
+def test_fails_when_a_schedule_value_breaks_the_nightly_stop_rule(context, field, value):
+    # Given the library's own message for the same value
+    props = {"timezone": "Asia/Tokyo", field: value}
+    expected = _library_message(lambda: NightlyStop(**props))
+    assert expected.startswith(f"nightly_stop.{field}")
+    context["environments"]["dev"]["schedule"][field] = value
+    # then config reports it at the key path in cdk.json, in the library's words
+    with pytest.raises(ConfigError) as raised:
+        load_config(context)
+    assert str(raised.value) == "environments.dev.schedule." + expected.removeprefix("nightly_stop.")

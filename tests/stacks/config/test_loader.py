@@ -176,7 +176,8 @@ def _set(ctx: dict, dotted: str, value) -> None:
         (
             "environments.dev.schedule.stop_cron",
             "at ten",
-            r"environments\.dev\.schedule\.stop_cron is 'at ten': use 5 cron fields",
+            r"^environments\.dev\.schedule\.stop_cron \('at ten'\) must have 5 fields 'minute hour day month "
+            r"weekday', e\.g\. '0 22 \* \* MON-FRI'\.$",
         ),
         (
             "environments.dev.instance_type",
