@@ -39,6 +39,7 @@ from constructs_lib.alerting import (
     SeverityTopics,
     SlackChannel,
     default_tiers,
+    validate_tiers,
 )
 from constructs_lib.data import (
     DEFAULT_ENGINE_VERSION,
@@ -191,4 +192,5 @@ __all__ = [
     "required_iam_actions",
     "thresholds_with_overrides",
     "validate_automation_document",
+    "validate_tiers",
 ]

@@ -143,7 +143,7 @@ class MonitoringStack(RegionalStack):
                 EscalationTier(
                     name=t.name,
                     topic=topics[t.severity],
-                    escalate_after=cdk.Duration.minutes(t.after_minutes),
+                    escalate_after=t.escalate_after,
                 )
                 for t in config.monitoring.escalation
             ],

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import aws_cdk as cdk
+
 from constructs_lib._core import AppProbe, Naming
 from constructs_lib.alerting import SeverityEndpoints
 from constructs_lib.data import DEFAULT_VAULT_LOCK, BackupAccountCopy, VaultLock
@@ -139,6 +141,11 @@ class EscalationTierConfig:
     name: str
     severity: str
     after_minutes: int
+
+    @property
+    def escalate_after(self) -> cdk.Duration:
+        """``after_minutes`` as the library's tiers count it (``constructs_lib.alerting.validate_tiers``)."""
+        return cdk.Duration.minutes(self.after_minutes)
 
 
 #: The app's escalation policy: 15 min -> email on-call, 30 min -> SMS, 60 min -> team lead.

@@ -8,8 +8,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from constructs_lib._core import SEVERITIES, AppProbe, validate_name, validate_severity
-from constructs_lib.alerting import SeverityEndpoints
+from constructs_lib._core import SEVERITIES, AppProbe, validate_severity
+from constructs_lib.alerting import SeverityEndpoints, validate_tiers
 from constructs_lib.data import BackupAccountCopy, DatabaseBackup, DatabaseMaintenance, VaultLock
 from stacks.config.errors import ConfigError, library_errors
 from stacks.config.reader import Reader
@@ -222,27 +222,25 @@ def parse_monitoring(data: Any, path: str) -> MonitoringConfig:
     tiers = d.escalation
     raw_tiers = r.raw("escalation", None)
     if raw_tiers is not None:
-        if not isinstance(raw_tiers, list) or not raw_tiers:
-            raise ConfigError(f"{r.key('escalation')} must be a non-empty list of tiers, got {raw_tiers!r}.")
+        if not isinstance(raw_tiers, list):
+            raise ConfigError(f"{r.key('escalation')} must be a list of tiers, got {raw_tiers!r}.")
         parsed = []
         for i, raw in enumerate(raw_tiers):
             t = Reader(raw, f"{r.key('escalation')}[{i}]", keys_of(EscalationTierConfig))
             tier = EscalationTierConfig(
                 name=t.str("name"),
                 severity=t.str("severity"),
-                after_minutes=t.int("after_minutes", low=1, high=1440),
+                # minutes cannot be negative; how late a tier may come is the library's rule
+                after_minutes=t.int("after_minutes", low=0),
             )
-            # Name and severity: the library's own checks (EscalationPolicy applies the same).
+            # The severity picks the tier's topic: the library's own check of a severity.
             with library_errors(t.path):
-                validate_name(tier.name, prop=t.key("name"))
                 validate_severity(tier.severity, prop=t.key("severity"))
-            if parsed and tier.after_minutes <= parsed[-1].after_minutes:
-                raise ConfigError(
-                    f"{t.key('after_minutes')} ({tier.after_minutes}) must be later than the previous tier's "
-                    f"({parsed[-1].after_minutes}): list tiers in escalation order."
-                )
             parsed.append(tier)
         tiers = tuple(parsed)
+        # Count, names, order and the 7-day cap: the library's rules for EscalationPolicy's tiers.
+        with library_errors(r.key("escalation"), {".escalate_after": ".after_minutes"}):
+            validate_tiers(tiers, prop=r.key("escalation"))
     m = MonitoringConfig(
         slo_availability_percent=r.number(
             "slo_availability_percent", d.slo_availability_percent, low=90, high=99.999

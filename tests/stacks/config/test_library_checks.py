@@ -162,3 +162,41 @@ def test_fails_when_a_schedule_value_breaks_the_nightly_stop_rule(context, field
     with pytest.raises(ConfigError) as raised:
         load_config(context)
     assert str(raised.value) == "environments.dev.schedule." + expected.removeprefix("nightly_stop.")
+
+
+def _tier(name: str, after_minutes: int, severity: str = "high") -> dict:
+    return {"name": name, "severity": severity, "after_minutes": after_minutes}
+
+
+@pytest.mark.parametrize(
+    "tiers",
+    [
+        [_tier("a", 30), _tier("b", 15)],
+        [_tier("a", 15), _tier("a", 30)],
+        [_tier("a", 15), _tier("b", 8 * 24 * 60)],
+        [_tier(f"t{i}", i + 1) for i in range(11)],
+        [],
+    ],
+    ids=["order", "unique", "seven-days", "count", "empty"],
+)
+def test_fails_when_escalation_tiers_break_the_library_rules(context, tiers):
+    # Given the library's own message for the same tiers
+    from constructs_lib.alerting import validate_tiers
+    from stacks.config import EscalationTierConfig
+
+    key = "environments.prod.monitoring.escalation"
+    expected = _library_message(lambda: validate_tiers([EscalationTierConfig(**t) for t in tiers], prop=key))
+    context["environments"]["prod"]["monitoring"]["escalation"] = tiers
+    # then config reports it at the key path, naming the config's after_minutes
+    with pytest.raises(ConfigError) as raised:
+        load_config(context)
+    assert str(raised.value) == expected.replace(".escalate_after", ".after_minutes")
+    assert str(raised.value).startswith(key)
+
+
+def test_an_escalation_tier_may_come_after_a_day_within_the_library_week(context):
+    # config capped after_minutes at 1440; the library's rule (within 7 days) now decides
+    tiers = [_tier("on-call-email", 15), _tier("team-lead", 2 * 24 * 60, "critical")]
+    context["environments"]["prod"]["monitoring"]["escalation"] = tiers
+    prod = load_config(context).environments["prod"]
+    assert [t.after_minutes for t in prod.monitoring.escalation] == [15, 2880]

@@ -235,8 +235,8 @@ def _set(ctx: dict, dotted: str, value) -> None:
                 {"name": "a", "severity": "high", "after_minutes": 30},
                 {"name": "b", "severity": "critical", "after_minutes": 15},
             ],
-            r"environments\.prod\.monitoring\.escalation\[1\]\.after_minutes \(15\) must be later than the "
-            r"previous tier's \(30\)",
+            r"^environments\.prod\.monitoring\.escalation\[1\]\.after_minutes \(15 minutes\) must be later "
+            r"than the previous tier's \(30 minutes\): list tiers in escalation order\.$",
         ),
         (
             "environments.prod.monitoring.escalation",
