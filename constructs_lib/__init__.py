@@ -70,7 +70,7 @@ from constructs_lib.dr import (
     health_check_arn,
     region_switch_states,
 )
-from constructs_lib.healing import AutoHealing
+from constructs_lib.healing import AutoHealing, validate_healing_limits
 from constructs_lib.monitoring import (
     DEFAULT_THRESHOLDS,
     FAST_BURN,
@@ -192,5 +192,6 @@ __all__ = [
     "required_iam_actions",
     "thresholds_with_overrides",
     "validate_automation_document",
+    "validate_healing_limits",
     "validate_tiers",
 ]

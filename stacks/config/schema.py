@@ -129,9 +129,17 @@ class HealingConfig:
     dry_run: bool = False
     max_actions_per_resource_per_hour: int = 3
     incident_window_seconds: int = 900
-    #: Reserved concurrency of the healing function; ``None`` leaves it unreserved (accounts that
-    #: still have the default concurrency quota of 10 cannot reserve any).
+    #: Reserved concurrency of the healing function (1-100, the library's range); ``None`` leaves it
+    #: unreserved (accounts that still have the default concurrency quota of 10 cannot reserve any).
     reserved_concurrency: int | None = None
+
+    def limits(self) -> dict[str, Any]:
+        """The AutoHealing props these settings give: its rate limit, incident window and concurrency."""
+        return {
+            "max_actions_per_resource_per_hour": self.max_actions_per_resource_per_hour,
+            "incident_window": cdk.Duration.seconds(self.incident_window_seconds),
+            "reserved_concurrency": self.reserved_concurrency,
+        }
 
 
 @dataclass(frozen=True)

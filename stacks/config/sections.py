@@ -11,6 +11,7 @@ from typing import Any
 from constructs_lib._core import SEVERITIES, AppProbe, validate_severity
 from constructs_lib.alerting import SeverityEndpoints, validate_tiers
 from constructs_lib.data import BackupAccountCopy, DatabaseBackup, DatabaseMaintenance, VaultLock
+from constructs_lib.healing import validate_healing_limits
 from stacks.config.errors import ConfigError, library_errors
 from stacks.config.reader import Reader
 from stacks.config.schema import (
@@ -199,20 +200,26 @@ def parse_healing(data: Any, path: str) -> HealingConfig:
     r = Reader(data, path, keys_of(HealingConfig))
     d = HealingConfig()
     reserved = r.raw("reserved_concurrency", None)
-    if reserved is not None and (isinstance(reserved, bool) or not isinstance(reserved, int) or reserved < 1):
+    if reserved is not None and (isinstance(reserved, bool) or not isinstance(reserved, int)):
         raise ConfigError(
-            f"{r.key('reserved_concurrency')} is {reserved!r}: use a whole number >= 1, or null for none."
+            f"{r.key('reserved_concurrency')} is {reserved!r}: use a whole number, or null for none."
         )
     h = HealingConfig(
         dry_run=r.bool("dry_run", d.dry_run),
         max_actions_per_resource_per_hour=r.int(
-            "max_actions_per_resource_per_hour", d.max_actions_per_resource_per_hour, low=1, high=60
+            "max_actions_per_resource_per_hour", d.max_actions_per_resource_per_hour
         ),
-        incident_window_seconds=r.int(
-            "incident_window_seconds", d.incident_window_seconds, low=60, high=86400
-        ),
+        incident_window_seconds=r.int("incident_window_seconds", d.incident_window_seconds),
         reserved_concurrency=reserved,
     )
+    # Their ranges: the library's rules for AutoHealing's limits.
+    renames = {
+        "max_actions_per_resource_per_hour": r.key("max_actions_per_resource_per_hour"),
+        "incident_window": r.key("incident_window_seconds"),
+        "reserved_concurrency": r.key("reserved_concurrency"),
+    }
+    with library_errors(path, renames):
+        validate_healing_limits(**h.limits())
     return h
 
 

@@ -200,3 +200,40 @@ def test_an_escalation_tier_may_come_after_a_day_within_the_library_week(context
     context["environments"]["prod"]["monitoring"]["escalation"] = tiers
     prod = load_config(context).environments["prod"]
     assert [t.after_minutes for t in prod.monitoring.escalation] == [15, 2880]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "limit", "library_value"),
+    [
+        ("max_actions_per_resource_per_hour", 0, "max_actions_per_resource_per_hour", 0),
+        ("max_actions_per_resource_per_hour", 61, "max_actions_per_resource_per_hour", 61),
+        ("incident_window_seconds", 30, "incident_window", 30),
+        ("incident_window_seconds", 90_000, "incident_window", 90_000),
+        ("reserved_concurrency", 0, "reserved_concurrency", 0),
+        # config used to accept any reservation >= 1; the library's documented 1-100 decides now
+        ("reserved_concurrency", 101, "reserved_concurrency", 101),
+    ],
+)
+def test_fails_when_a_healing_limit_breaks_the_library_rule(context, key, value, limit, library_value):
+    import aws_cdk as cdk
+
+    from constructs_lib.healing import validate_healing_limits
+
+    if limit == "incident_window":
+        library_value = cdk.Duration.seconds(library_value)
+    # Given the library's own message for the same value
+    expected = _library_message(lambda: validate_healing_limits(**{limit: library_value}))
+    assert expected.startswith(f"{limit} (")
+    context["environments"]["prod"]["healing"][key] = value
+    # then config reports it at the key path, in the library's words
+    with pytest.raises(ConfigError) as raised:
+        load_config(context)
+    assert str(raised.value) == f"environments.prod.healing.{key}" + expected.removeprefix(limit)
+
+
+def test_the_shipped_reserved_concurrency_is_within_the_library_range(context):
+    from constructs_lib.healing import RESERVED_CONCURRENCY_RANGE
+
+    low, high = RESERVED_CONCURRENCY_RANGE
+    for env in load_config(context).environments.values():
+        assert env.healing.reserved_concurrency is None or low <= env.healing.reserved_concurrency <= high

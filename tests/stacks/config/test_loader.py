@@ -257,8 +257,7 @@ def _set(ctx: dict, dotted: str, value) -> None:
         (
             "environments.prod.healing.max_actions_per_resource_per_hour",
             0,
-            r"environments\.prod\.healing\.max_actions_per_resource_per_hour is 0: "
-            r"it must be between 1 and 60",
+            r"^environments\.prod\.healing\.max_actions_per_resource_per_hour \(0\) must be 1-60\.$",
         ),
     ],
     ids=lambda v: v if isinstance(v, str) and v.startswith("environments.") else None,
