@@ -13,7 +13,7 @@ import aws_cdk as cdk
 
 from constructs_lib._core import AppProbe, Naming
 from constructs_lib.alerting import SeverityEndpoints
-from constructs_lib.data import DEFAULT_VAULT_LOCK, BackupAccountCopy, VaultLock
+from constructs_lib.data import DEFAULT_VAULT_LOCK, BackupAccountCopy, DatabaseStorage, VaultLock
 from constructs_lib.dr import DrStrategy
 from constructs_lib.web import NightlyStop, TargetHealthCheck
 from stacks.config import naming
@@ -203,6 +203,10 @@ class DatabaseConfig:
     @property
     def memory_gib(self) -> float:
         return DB_INSTANCE_MEMORY_GIB[self.instance_class]
+
+    def storage(self) -> DatabaseStorage:
+        """The storage as the library's value object (it checks the size: 20-65,536 GiB gp3)."""
+        return DatabaseStorage(allocated_gib=self.allocated_storage_gib)
 
     def generation(self, region: str) -> int:
         return self.generations.get(region, 1)

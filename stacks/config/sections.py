@@ -265,22 +265,26 @@ def parse_database(data: Any, path: str, regions: tuple[str, ...]) -> DatabaseCo
         instance_class=check_db_instance_class(
             r.key("instance_class"), r.raw("instance_class", d.instance_class), DB_INSTANCE_MEMORY_GIB
         ),
-        allocated_storage_gib=r.int("allocated_storage_gib", d.allocated_storage_gib, low=20, high=65536),
-        backup_retention_days=r.int("backup_retention_days", d.backup_retention_days, low=1, high=35),
+        allocated_storage_gib=r.int("allocated_storage_gib", d.allocated_storage_gib),
+        backup_retention_days=r.int("backup_retention_days", d.backup_retention_days),
         multi_az=r.bool("multi_az", d.multi_az),
         deletion_protection=r.bool("deletion_protection", d.deletion_protection),
         generations=parse_generations(r, regions),
         backup_window_utc=r.str("backup_window_utc", None),
         maintenance_window_utc=r.str("maintenance_window_utc", None),
     )
-    # The library checks the windows' formats (DatabaseBackup, DatabaseMaintenance).
+    # Storage size, backup retention and the windows' formats: the library's DatabaseStorage,
+    # DatabaseBackup and DatabaseMaintenance check them.
     with library_errors(
         path,
         {
+            "storage.allocated_gib": r.key("allocated_storage_gib"),
+            "backup.retention_days": r.key("backup_retention_days"),
             "backup.preferred_window": r.key("backup_window_utc"),
             "maintenance.preferred_window": r.key("maintenance_window_utc"),
         },
     ):
+        db.storage()
         DatabaseBackup(retention_days=db.backup_retention_days, preferred_window=db.backup_window_utc)
         DatabaseMaintenance(preferred_window=db.maintenance_window_utc)
     return db
@@ -315,9 +319,7 @@ def parse_backup(data: Any, path: str) -> BackupConfig:
                 account=c.str("account"),
                 vault_name=c.str("vault_name"),
                 region=check_region(c.key("region"), c.raw("region")) if c.has("region") else None,
-                retention_days=c.int("retention_days", None, low=1, high=36500)
-                if c.has("retention_days")
-                else None,
+                retention_days=c.int("retention_days", None) if c.has("retention_days") else None,
             )
     b = BackupConfig(
         retention_days=retention_days,
@@ -340,9 +342,7 @@ def parse_vault_lock(data: Any, path: str) -> VaultLock:
         return BackupConfig().vault_lock
     r = Reader(data, path, VAULT_LOCK_KEYS)
     mode = r.str("mode", "governance")
-    changeable = (
-        r.int("changeable_for_days", None, low=0, high=36500) if r.has("changeable_for_days") else None
-    )
+    changeable = r.int("changeable_for_days", None) if r.has("changeable_for_days") else None
     if mode not in ("governance", "compliance"):
         raise ConfigError(
             f"{r.key('mode')} is {mode!r}: use governance (reversible) or compliance (irreversible)."
@@ -358,12 +358,11 @@ def parse_vault_lock(data: Any, path: str) -> VaultLock:
             f"{r.key('mode')} is compliance but {r.key('changeable_for_days')} is missing: give the days "
             "(at least 3) during which the lock can still be undone."
         )
+    # The days' ranges and their order: the library's VaultLock checks them.
     with library_errors(path, {"vault_lock": path}):
         return VaultLock(
-            min_retention_days=r.int("min_retention_days", 1, low=1, high=36500),
-            max_retention_days=r.int("max_retention_days", None, low=1, high=36500)
-            if r.has("max_retention_days")
-            else None,
+            min_retention_days=r.int("min_retention_days", 1),
+            max_retention_days=r.int("max_retention_days", None) if r.has("max_retention_days") else None,
             changeable_for_days=changeable,
         )
 

@@ -10,6 +10,7 @@ import pytest
 
 from constructs_lib._core import AppProbe
 from constructs_lib.alerting import SeverityEndpoints
+from constructs_lib.data import DatabaseBackup, DatabaseStorage
 from constructs_lib.dr import DrStrategy
 from constructs_lib.web import NightlyStop, TargetHealthCheck
 from stacks.application import ROOT, project_context
@@ -237,3 +238,59 @@ def test_the_shipped_reserved_concurrency_is_within_the_library_range(context):
     low, high = RESERVED_CONCURRENCY_RANGE
     for env in load_config(context).environments.values():
         assert env.healing.reserved_concurrency is None or low <= env.healing.reserved_concurrency <= high
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "build", "prop"),
+    [
+        ("allocated_storage_gib", 10, lambda v: DatabaseStorage(allocated_gib=v), "storage.allocated_gib"),
+        ("backup_retention_days", 0, lambda v: DatabaseBackup(retention_days=v), "backup.retention_days"),
+        ("backup_retention_days", 36, lambda v: DatabaseBackup(retention_days=v), "backup.retention_days"),
+    ],
+)
+def test_fails_when_a_database_size_breaks_the_library_rule(context, key, value, build, prop):
+    # Given the library's own message for the same value
+    expected = _library_message(lambda: build(value))
+    assert expected.startswith(f"{prop} (")
+    context["environments"]["prod"]["database"][key] = value
+    # then config reports it at the key path, in the library's words
+    with pytest.raises(ConfigError) as raised:
+        load_config(context)
+    assert str(raised.value) == f"environments.prod.database.{key}" + expected.removeprefix(prop)
+
+
+@pytest.mark.parametrize(
+    "lock",
+    [
+        {"min_retention_days": 0},
+        {"min_retention_days": 36501},
+        {"min_retention_days": 7, "max_retention_days": 5},
+        {"mode": "compliance", "changeable_for_days": 0},
+    ],
+    ids=["min-low", "min-high", "max-below-min", "changeable"],
+)
+def test_fails_when_a_vault_lock_breaks_the_library_rule(context, lock):
+    from constructs_lib.data import VaultLock
+
+    # Given the library's own message for the same lock
+    expected = _library_message(lambda: VaultLock(**{k: v for k, v in lock.items() if k != "mode"}))
+    assert expected.startswith("vault_lock.")
+    context["environments"]["prod"]["backup"] = {"retention_days": 14, "vault_lock": lock}
+    # then config reports it at the key path, in the library's words
+    with pytest.raises(ConfigError) as raised:
+        load_config(context)
+    assert str(raised.value) == expected.replace("vault_lock", "environments.prod.backup.vault_lock")
+
+
+def test_fails_when_an_account_copy_retention_breaks_the_library_rule(context):
+    from constructs_lib.data import BackupAccountCopy
+
+    expected = _library_message(
+        lambda: BackupAccountCopy(account="444444444444", vault_name="org-backup", retention_days=0)
+    )
+    context["environments"]["prod"]["backup"] = {
+        "account_copy": {"account": "444444444444", "vault_name": "org-backup", "retention_days": 0}
+    }
+    with pytest.raises(ConfigError) as raised:
+        load_config(context)
+    assert str(raised.value) == expected.replace("account_copy", "environments.prod.backup.account_copy")

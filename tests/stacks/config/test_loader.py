@@ -206,7 +206,8 @@ def _set(ctx: dict, dotted: str, value) -> None:
         (
             "environments.prod.database.backup_retention_days",
             40,
-            r"environments\.prod\.database\.backup_retention_days is 40: it must be between 1 and 35",
+            r"^environments\.prod\.database\.backup_retention_days \(40\) must be 1-35: 0 would turn off "
+            r"point-in-time recovery and read replicas, and RDS keeps at most 35 days\.$",
         ),
         (
             "environments.prod.database.backup_window_utc",
