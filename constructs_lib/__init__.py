@@ -39,6 +39,7 @@ from constructs_lib.alerting import (
     SeverityTopics,
     SlackChannel,
     default_tiers,
+    validate_severity_endpoints,
     validate_tiers,
 )
 from constructs_lib.data import (
@@ -193,5 +194,6 @@ __all__ = [
     "thresholds_with_overrides",
     "validate_automation_document",
     "validate_healing_limits",
+    "validate_severity_endpoints",
     "validate_tiers",
 ]

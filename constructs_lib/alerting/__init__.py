@@ -1,7 +1,8 @@
 """Alerting: who is told, when, and when not.
 
 * :class:`SeverityTopics` (``topics``) - one encrypted SNS topic per :class:`Severity`, subscribed
-  per a routing by channel (:class:`NotificationEndpoints`, :class:`SeverityEndpoints`).
+  per a routing by channel (:class:`NotificationEndpoints`, :class:`SeverityEndpoints`;
+  :func:`validate_severity_endpoints`, the rules of endpoints given per severity).
 * :class:`EscalationPolicy` (``escalation``) - staged paging for alarms that stay in ALARM;
   :func:`validate_tiers`, the rules its tiers follow.
 * :class:`PauseSwitch` (``pause_switch``) - the environment's pause switch (an SSM parameter), its
@@ -29,6 +30,7 @@ from constructs_lib.alerting.topics import (
     SeverityEndpoints,
     SeverityTopics,
     SlackChannel,
+    validate_severity_endpoints,
 )
 
 __all__ = [
@@ -47,5 +49,6 @@ __all__ = [
     "TopicTarget",
     "default_parameter_name",
     "default_tiers",
+    "validate_severity_endpoints",
     "validate_tiers",
 ]

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from constructs_lib._core import SEVERITIES, AppProbe, validate_severity
-from constructs_lib.alerting import SeverityEndpoints, validate_tiers
+from constructs_lib.alerting import SeverityEndpoints, validate_severity_endpoints, validate_tiers
 from constructs_lib.data import BackupAccountCopy, DatabaseBackup, DatabaseMaintenance, VaultLock
 from constructs_lib.healing import validate_healing_limits
 from stacks.config.errors import ConfigError, library_errors
@@ -164,20 +164,19 @@ def parse_notifications(data: Any, path: str) -> NotificationConfig:
             r.raw(severity, None)
             continue
         s = r.child(severity, tuple(_ENDPOINT_KEYS.values()))
-        route = SeverityEndpoints(
+        endpoints[severity] = SeverityEndpoints(
             **{prop: tuple(s.str_list(key, [])) for prop, key in _ENDPOINT_KEYS.items()}
         )
-        # Addresses, numbers, URLs and channel ids: the library's SeverityEndpoints validates them.
-        where = f"{s.path}."
-        renames = {f"{where}{prop}": s.key(key) for prop, key in _ENDPOINT_KEYS.items()}
-        with library_errors(s.path, renames):
-            route.validate(where=where)
-        if route.slack_channel_ids and not workspace:
-            raise ConfigError(
-                f"{s.key('slack_channel_ids')} is set but {r.key('slack_workspace_id')} is not: "
-                "add the Slack workspace id authorised in AWS Chatbot."
-            )
-        endpoints[severity] = route
+    # Addresses, numbers, URLs, channel ids and the workspace the channels need: the library's
+    # rules for SeverityTopics' severity_endpoints.
+    renames = {
+        f"severity_endpoints[{severity!r}].{prop}": f"{path}.{severity}.{key}"
+        for severity in endpoints
+        for prop, key in _ENDPOINT_KEYS.items()
+    }
+    renames["slack_workspace_id"] = r.key("slack_workspace_id")
+    with library_errors(path, renames):
+        validate_severity_endpoints(endpoints, slack_workspace_id=workspace)
     return NotificationConfig(endpoints=endpoints, slack_workspace_id=workspace)
 
 

@@ -294,3 +294,43 @@ def test_fails_when_an_account_copy_retention_breaks_the_library_rule(context):
     with pytest.raises(ConfigError) as raised:
         load_config(context)
     assert str(raised.value) == expected.replace("account_copy", "environments.prod.backup.account_copy")
+
+
+@pytest.mark.parametrize(
+    ("notifications", "endpoints", "workspace"),
+    [
+        (
+            {"medium": {"slack_channel_ids": ["C0OPSTEAM01"]}},
+            {"medium": SeverityEndpoints(slack_channel_ids=["C0OPSTEAM01"])},
+            None,
+        ),
+        (
+            {"slack_workspace_id": "my-team", "medium": {"slack_channel_ids": ["C0OPSTEAM01"]}},
+            {"medium": SeverityEndpoints(slack_channel_ids=["C0OPSTEAM01"])},
+            "my-team",
+        ),
+        (
+            {"critical": {"sms": ["+81 90"]}},
+            {"critical": SeverityEndpoints(sms_numbers=["+81 90"])},
+            None,
+        ),
+    ],
+    ids=["channels-without-workspace", "workspace-not-an-id", "sms"],
+)
+def test_fails_when_notifications_break_the_library_rules(context, notifications, endpoints, workspace):
+    from constructs_lib.alerting import validate_severity_endpoints
+
+    # Given the library's own message for the same endpoints
+    expected = _library_message(lambda: validate_severity_endpoints(endpoints, slack_workspace_id=workspace))
+    context["environments"]["stg"]["notifications"] = notifications
+    # then config reports it at the key paths, in the library's words
+    with pytest.raises(ConfigError) as raised:
+        load_config(context)
+    path = "environments.stg.notifications"
+    translated = (
+        expected.replace("severity_endpoints['medium'].slack_channel_ids", f"{path}.medium.slack_channel_ids")
+        .replace("severity_endpoints['critical'].sms_numbers", f"{path}.critical.sms")
+        .replace("slack_workspace_id", f"{path}.slack_workspace_id")
+    )
+    assert str(raised.value) == translated
+    assert str(raised.value).startswith(path)
