@@ -110,7 +110,7 @@ from constructs_lib.runbooks import (
     required_iam_actions,
     validate_automation_document,
 )
-from constructs_lib.web import AutoHealingWebService, NightlyStop, TargetHealthCheck
+from constructs_lib.web import AutoHealingWebService, NightlyStop, TargetHealthCheck, validate_capacity
 
 __all__ = [
     "DEFAULT_ENGINE_VERSION",
@@ -193,6 +193,7 @@ __all__ = [
     "required_iam_actions",
     "thresholds_with_overrides",
     "validate_automation_document",
+    "validate_capacity",
     "validate_healing_limits",
     "validate_severity_endpoints",
     "validate_tiers",

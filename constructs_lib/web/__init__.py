@@ -1,7 +1,8 @@
 """The web tier: an Auto Scaling group behind a load balancer that replaces what breaks.
 
-- :mod:`~constructs_lib.web.service`: :class:`AutoHealingWebService`.
-- :mod:`~constructs_lib.web.health`: :class:`TargetHealthCheck`, the load balancer's health check.
+- :mod:`~constructs_lib.web.service`: :class:`AutoHealingWebService`; :func:`validate_capacity`, its sizes.
+- :mod:`~constructs_lib.web.health`: :class:`TargetHealthCheck`, the load balancer's health check
+  (validated against Elastic Load Balancing's ranges).
 - :mod:`~constructs_lib.web.schedule`: :class:`NightlyStop`, scale to zero at night.
 - :mod:`~constructs_lib.web.zonal`: :class:`ZonalAutoshift`, losing a zone.
 - :mod:`~constructs_lib.web.lifecycle`: the warm pool's launch lifecycle hook.
@@ -10,7 +11,7 @@
 
 from constructs_lib.web.health import TargetHealthCheck
 from constructs_lib.web.schedule import NightlyStop
-from constructs_lib.web.service import AutoHealingWebService
+from constructs_lib.web.service import AutoHealingWebService, validate_capacity
 from constructs_lib.web.zonal import ZonalAutoshift, capacity_after_zone_loss
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "TargetHealthCheck",
     "ZonalAutoshift",
     "capacity_after_zone_loss",
+    "validate_capacity",
 ]

@@ -204,7 +204,7 @@ class AutoHealingWebService(Construct):
         if max_capacity is None:
             max_capacity = max(2, 2 * min_capacity)
         desired = min_capacity if desired_capacity is None else desired_capacity
-        _check_capacity(min_capacity, max_capacity, desired)
+        validate_capacity(min_capacity=min_capacity, max_capacity=max_capacity, desired_capacity=desired)
         if not 1 <= cpu_target_percent <= 100:
             raise ValueError(f"cpu_target_percent ({cpu_target_percent}) must be 1-100.")
         if requests_per_target < 1:
@@ -460,7 +460,13 @@ def _zones_of(vpc: ec2.IVpc, selection: ec2.SubnetSelection) -> list[str]:
     ).availability_zones
 
 
-def _check_capacity(min_capacity: int, max_capacity: int, desired: int) -> None:
+def validate_capacity(*, min_capacity: int, max_capacity: int, desired_capacity: int) -> None:
+    """Check an Auto Scaling group's sizes as :class:`AutoHealingWebService` takes them.
+
+    ``ValueError`` naming the first broken rule, the values and the fix: ``min_capacity`` >= 0,
+    ``max_capacity`` >= 1, ``min_capacity`` <= ``max_capacity``, and ``desired_capacity`` between them.
+    """
+    desired = desired_capacity
     if min_capacity < 0 or max_capacity < 1:
         raise ValueError(
             f"min_capacity ({min_capacity}) must be >= 0 and max_capacity ({max_capacity}) >= 1."

@@ -90,7 +90,10 @@ class Reader:
 
 def _check_range(key: str, value: float, low: float | None, high: float | None) -> None:
     if (low is not None and value < low) or (high is not None and value > high):
-        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        if low is not None and high is not None:
+            bounds = f"between {low} and {high}"
+        else:
+            bounds = f"at least {low}" if low is not None else f"at most {high}"
         raise ConfigError(f"{key} is {value!r}: it must be {bounds}.")
 
 

@@ -12,6 +12,7 @@ from constructs_lib._core import SEVERITIES, AppProbe, validate_severity
 from constructs_lib.alerting import SeverityEndpoints, validate_severity_endpoints, validate_tiers
 from constructs_lib.data import BackupAccountCopy, DatabaseBackup, DatabaseMaintenance, VaultLock
 from constructs_lib.healing import validate_healing_limits
+from constructs_lib.web import validate_capacity
 from stacks.config.errors import ConfigError, library_errors
 from stacks.config.reader import Reader
 from stacks.config.schema import (
@@ -31,9 +32,6 @@ from stacks.config.schema import (
 )
 from stacks.config.values import check_db_instance_class, check_region, check_region_label, region_label
 
-#: Elastic Load Balancing API reference, TargetGroup ``HealthCheckTimeoutSeconds``: 2-120 seconds
-#: (the library checks only that the timeout is shorter than the interval, which allows up to 299).
-ALB_MAX_HEALTH_CHECK_TIMEOUT_SECONDS = 120
 _CERT_ARN = re.compile(r"^arn:aws:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[A-Za-z0-9-]+$")
 
 
@@ -98,20 +96,21 @@ def parse_region(data: Any, path: str) -> RegionConfig:
 
 
 def parse_capacity(data: Any, path: str, *, min_low: int = 0) -> Capacity:
+    """``capacity``: the library's rules for a group's sizes, plus this app's: at most 100 instances,
+    and at least ``min_low`` (the active region's production capacity keeps one running)."""
     r = Reader(data, path, keys_of(Capacity))
     cap = Capacity(
         min=r.int("min", low=min_low, high=100),
-        max=r.int("max", low=0, high=100),
-        desired=r.int("desired", low=0, high=100),
+        max=r.int("max", high=100),
+        desired=r.int("desired", high=100),
     )
-    if cap.min > cap.max:
-        raise ConfigError(
-            f"{r.key('min')} ({cap.min}) must be <= {r.key('max')} ({cap.max}): lower min or raise max."
-        )
-    if not cap.min <= cap.desired <= cap.max:
-        raise ConfigError(
-            f"{r.key('desired')} ({cap.desired}) must be between min ({cap.min}) and max ({cap.max})."
-        )
+    renames = {
+        "min_capacity": r.key("min"),
+        "max_capacity": r.key("max"),
+        "desired_capacity": r.key("desired"),
+    }
+    with library_errors(path, renames):
+        validate_capacity(min_capacity=cap.min, max_capacity=cap.max, desired_capacity=cap.desired)
     return cap
 
 
@@ -120,24 +119,19 @@ def parse_health_check(data: Any, path: str) -> HealthCheckConfig:
     d = HealthCheckConfig()
     hc = HealthCheckConfig(
         path=r.str("path", d.path),
-        port=r.int("port", d.port, low=1, high=65535),
+        port=r.int("port", d.port),  # the app's port (app_port): the library's AppProbe checks it
         interval_seconds=r.int("interval_seconds", d.interval_seconds),
         timeout_seconds=r.int("timeout_seconds", d.timeout_seconds),
         healthy_threshold=r.int("healthy_threshold", d.healthy_threshold),
         unhealthy_threshold=r.int("unhealthy_threshold", d.unhealthy_threshold),
         grace_period_seconds=r.int("grace_period_seconds", d.grace_period_seconds, low=0, high=7200),
     )
-    # Interval, timeout and thresholds: the library's TargetHealthCheck validates them; the path,
-    # the library's AppProbe (it is the probe's health path).
+    # Interval, timeout and thresholds: the library's TargetHealthCheck validates them (the load
+    # balancer's ranges); the path, the library's AppProbe (it is the probe's health path).
     with library_errors(path, {"health_check.": f"{path}."}):
         hc.target().validate()
     with library_errors(path, {"app probe health_path": r.key("path")}):
         AppProbe(health_path=hc.path)
-    if hc.timeout_seconds > ALB_MAX_HEALTH_CHECK_TIMEOUT_SECONDS:
-        raise ConfigError(
-            f"{r.key('timeout_seconds')} is {hc.timeout_seconds}: the load balancer accepts at most "
-            f"{ALB_MAX_HEALTH_CHECK_TIMEOUT_SECONDS} seconds; lower it."
-        )
     return hc
 
 

@@ -348,3 +348,23 @@ def test_fails_when_props_are_bad(props, message):
 def test_fails_when_the_app_probe_could_reach_systemctl_as_an_option(probe, message):
     with pytest.raises(ValueError, match=message):
         AppProbe(**probe)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "message"),
+    [
+        ((0, 0, 0), "min_capacity (0) must be >= 0 and max_capacity (0) >= 1."),
+        ((-1, 2, 0), "min_capacity (-1) must be >= 0 and max_capacity (2) >= 1."),
+        ((3, 2, 2), "min_capacity (3) must be <= max_capacity (2): lower the minimum or raise the maximum."),
+        ((1, 2, 3), "desired_capacity (3) must be between min_capacity (1) and max_capacity (2)."),
+    ],
+)
+def test_validate_capacity_fails_naming_the_sizes_and_the_fix(sizes, message):
+    import re
+
+    from constructs_lib import validate_capacity
+
+    low, high, desired = sizes
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        validate_capacity(min_capacity=low, max_capacity=high, desired_capacity=desired)
+    validate_capacity(min_capacity=0, max_capacity=1, desired_capacity=0)

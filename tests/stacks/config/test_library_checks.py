@@ -79,13 +79,17 @@ def test_fails_when_an_app_probe_value_breaks_the_library_rule(context, key, val
 
 
 def test_fails_when_a_health_check_timeout_exceeds_what_the_load_balancer_accepts(context):
+    # The load balancer's 120 s limit is the library's rule now (TargetHealthCheck), not config's own
+    expected = _library_message(
+        lambda: TargetHealthCheck(interval_seconds=300, timeout_seconds=150).validate()
+    )
+    assert expected == (
+        "health_check.timeout_seconds (150) must be 2-120 and less than interval_seconds (300)."
+    )
     context["environments"]["prod"]["health_check"] = {"interval_seconds": 300, "timeout_seconds": 150}
-    with pytest.raises(
-        ConfigError,
-        match=r"^environments\.prod\.health_check\.timeout_seconds is 150: the load balancer accepts at most "
-        r"120 seconds; lower it\.$",
-    ):
+    with pytest.raises(ConfigError) as raised:
         load_config(context)
+    assert str(raised.value) == "environments.prod." + expected
 
 
 def test_fails_when_a_webhook_is_not_https_in_the_library_words(context):
@@ -334,3 +338,33 @@ def test_fails_when_notifications_break_the_library_rules(context, notifications
     )
     assert str(raised.value) == translated
     assert str(raised.value).startswith(path)
+
+
+@pytest.mark.parametrize(
+    ("key", "capacity"),
+    [
+        ("capacity", {"min": 3, "max": 2, "desired": 2}),
+        ("capacity", {"min": 1, "max": 2, "desired": 3}),
+        # config used to accept a maximum of 0; the web service refuses it (max_capacity >= 1)
+        ("dr_capacity", {"min": 0, "max": 0, "desired": 0}),
+    ],
+)
+def test_fails_when_a_capacity_breaks_the_library_rule(context, key, capacity):
+    from constructs_lib.web import validate_capacity
+
+    # Given the library's own message for the same sizes
+    expected = _library_message(
+        lambda: validate_capacity(
+            min_capacity=capacity["min"], max_capacity=capacity["max"], desired_capacity=capacity["desired"]
+        )
+    )
+    context["environments"]["stg"][key] = capacity
+    # then config reports it at the key paths, in the library's words
+    with pytest.raises(ConfigError) as raised:
+        load_config(context)
+    path = f"environments.stg.{key}"
+    assert str(raised.value) == (
+        expected.replace("min_capacity", f"{path}.min")
+        .replace("max_capacity", f"{path}.max")
+        .replace("desired_capacity", f"{path}.desired")
+    )

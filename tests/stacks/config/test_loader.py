@@ -79,13 +79,14 @@ def _set(ctx: dict, dotted: str, value) -> None:
         (
             "environments.prod.capacity.min",
             12,
-            r"environments\.prod\.capacity\.min \(12\) must be <= environments\.prod\.capacity\.max \(9\): "
-            r"lower min or raise max",
+            r"^environments\.prod\.capacity\.min \(12\) must be <= environments\.prod\.capacity\.max \(9\): "
+            r"lower the minimum or raise the maximum\.$",
         ),
         (
             "environments.dev.capacity.desired",
             5,
-            r"environments\.dev\.capacity\.desired \(5\) must be between min \(1\) and max \(2\)",
+            r"^environments\.dev\.capacity\.desired \(5\) must be between environments\.dev\.capacity\.min "
+            r"\(1\) and environments\.dev\.capacity\.max \(2\)\.$",
         ),
         (
             "environments.stg.primary.vpc_cidr",
@@ -145,7 +146,7 @@ def _set(ctx: dict, dotted: str, value) -> None:
         (
             "environments.dev.health_check.timeout_seconds",
             10,
-            r"^environments\.dev\.health_check\.timeout_seconds \(10\) must be >= 2 and less than "
+            r"^environments\.dev\.health_check\.timeout_seconds \(10\) must be 2-120 and less than "
             r"interval_seconds \(10\)\.$",
         ),
         (
