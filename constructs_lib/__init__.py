@@ -4,7 +4,7 @@
 
 One folder per concept; this module only re-exports the public API:
 
-- ``network``: :class:`ResilientVpc`
+- ``network``: :class:`ResilientVpc` (:func:`validate_zones`, its zones and NAT gateways)
 - ``web``: :class:`AutoHealingWebService` (owns the :class:`AppProbe`), :class:`NightlyStop`
 - ``data``: :class:`ResilientDatabase`, backups and their cross-region copies
 - ``alerting``: severity topics, escalation, the pause switch
@@ -28,6 +28,9 @@ from constructs_lib._core import (
     Naming,
     Severity,
     SeverityAlarm,
+    validate_name,
+    validate_region,
+    validate_severity,
 )
 from constructs_lib.alerting import (
     EscalationPolicy,
@@ -94,7 +97,7 @@ from constructs_lib.monitoring import (
     thresholds_with_overrides,
 )
 from constructs_lib.nag import acknowledge, apply_nag
-from constructs_lib.network import ResilientVpc
+from constructs_lib.network import ResilientVpc, validate_zones
 from constructs_lib.runbooks import (
     BackupRestoreDrillRunbook,
     DatabaseFailoverDrillRunbook,
@@ -195,6 +198,10 @@ __all__ = [
     "validate_automation_document",
     "validate_capacity",
     "validate_healing_limits",
+    "validate_name",
+    "validate_region",
+    "validate_severity",
     "validate_severity_endpoints",
     "validate_tiers",
+    "validate_zones",
 ]

@@ -9,7 +9,7 @@ from constructs_lib._core.app_probe import AppProbe
 from constructs_lib._core.naming import Naming
 from constructs_lib._core.pause import IPauseSwitch
 from constructs_lib._core.severity import SEVERITIES, Severity, validate_severity
-from constructs_lib._core.validation import validate_name
+from constructs_lib._core.validation import validate_name, validate_region
 
 __all__ = [
     "SEVERITIES",
@@ -22,5 +22,6 @@ __all__ = [
     "by_severity",
     "collect",
     "validate_name",
+    "validate_region",
     "validate_severity",
 ]

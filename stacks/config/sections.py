@@ -8,10 +8,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from constructs_lib._core import SEVERITIES, AppProbe, validate_severity
+from constructs_lib import SEVERITIES, AppProbe, validate_severity
 from constructs_lib.alerting import SeverityEndpoints, validate_severity_endpoints, validate_tiers
 from constructs_lib.data import BackupAccountCopy, DatabaseBackup, DatabaseMaintenance, VaultLock
 from constructs_lib.healing import validate_healing_limits
+from constructs_lib.network import validate_zones
 from constructs_lib.web import validate_capacity
 from stacks.config.errors import ConfigError, library_errors
 from stacks.config.reader import Reader
@@ -54,19 +55,9 @@ def parse_region(data: Any, path: str) -> RegionConfig:
     region = check_region(r.key("region"), r.str("region"))
     label = check_region_label(r.key("label"), r.str("label", region_label(region)))
     azs = r.str_list("availability_zones")
-    if not 2 <= len(azs) <= 3:
-        raise ConfigError(
-            f"{r.key('availability_zones')} has {len(azs)} zone(s) {list(azs)}: "
-            f"give 2 or 3 zones of {region}."
-        )
-    for az in azs:
-        if not re.fullmatch(re.escape(region) + r"[a-z]", az):
-            raise ConfigError(
-                f"{r.key('availability_zones')} contains {az!r}, which is not a zone of {region}: "
-                f"use names like {region}a, {region}c, {region}d."
-            )
-    if len(set(azs)) != len(azs):
-        raise ConfigError(f"{r.key('availability_zones')} lists a zone twice: {list(azs)}.")
+    # How many, each once, all of the region: the library's rules for ResilientVpc's zones.
+    with library_errors(r.key("availability_zones"), {"availability_zones": r.key("availability_zones")}):
+        validate_zones(azs, region=region)
     cidr = r.str("vpc_cidr")
     try:
         net = ipaddress.ip_network(cidr, strict=True)

@@ -368,3 +368,35 @@ def test_fails_when_a_capacity_breaks_the_library_rule(context, key, capacity):
         .replace("max_capacity", f"{path}.max")
         .replace("desired_capacity", f"{path}.desired")
     )
+
+
+def test_fails_when_a_region_breaks_the_library_rule(context):
+    from constructs_lib import validate_region
+
+    expected = _library_message(lambda: validate_region("ap-northeast", prop="environments.dev.dr.region"))
+    context["defaults"]["dr"]["region"] = "ap-northeast"
+    with pytest.raises(ConfigError) as raised:
+        load_config(context)
+    assert str(raised.value) == expected
+
+
+def test_fails_when_zones_break_the_library_rules(context):
+    from constructs_lib import validate_zones
+
+    zones = ["ap-northeast-1a", "ap-northeast-1a"]
+    expected = _library_message(lambda: validate_zones(zones, region="ap-northeast-1"))
+    context["environments"]["dev"]["primary"]["availability_zones"] = zones
+    with pytest.raises(ConfigError) as raised:
+        load_config(context)
+    assert str(raised.value) == "environments.dev.primary." + expected
+
+
+def test_fails_when_nat_gateways_exceed_the_dr_regions_zones(context):
+    # config compared nat_gateways with the primary zones only; both regions' VPCs get them
+    context["environments"]["prod"]["dr"]["availability_zones"] = ["ap-northeast-3a", "ap-northeast-3b"]
+    with pytest.raises(
+        ConfigError,
+        match=r"^environments\.prod\.nat_gateways \(3\) must be between 0 and the number of dr zones "
+        r"\(2\)\.$",
+    ):
+        load_config(context)

@@ -97,8 +97,8 @@ def _set(ctx: dict, dotted: str, value) -> None:
         (
             "environments.dev.primary.availability_zones",
             ["ap-northeast-1a", "ap-northeast-3b"],
-            r"environments\.dev\.primary\.availability_zones contains 'ap-northeast-3b', which is not a zone "
-            r"of ap-northeast-1",
+            r"^environments\.dev\.primary\.availability_zones \['ap-northeast-3b'\] are not in the stack's "
+            r"region ap-northeast-1: use zones such as ap-northeast-1a\.$",
         ),
         (
             "environments.prod.alarm_thresholds.cpu_percent",
@@ -152,7 +152,8 @@ def _set(ctx: dict, dotted: str, value) -> None:
         (
             "environments.dev.nat_gateways",
             3,
-            r"environments\.dev\.nat_gateways is 3 but only 2 zones are configured",
+            r"^environments\.dev\.nat_gateways \(3\) must be between 0 and the number of primary zones "
+            r"\(2\)\.$",
         ),
         (
             "environments.dev.active_region",
