@@ -95,6 +95,7 @@ from constructs_lib.monitoring import (
     SeverityCompositeAlarms,
     WebServiceMetricFactory,
     thresholds_with_overrides,
+    validate_slo,
 )
 from constructs_lib.nag import acknowledge, apply_nag
 from constructs_lib.network import ResilientVpc, validate_zones
@@ -202,6 +203,7 @@ __all__ = [
     "validate_region",
     "validate_severity",
     "validate_severity_endpoints",
+    "validate_slo",
     "validate_tiers",
     "validate_zones",
 ]

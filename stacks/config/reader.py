@@ -62,7 +62,9 @@ class Reader:
         _check_range(self.key(name), value, low, high)
         return value
 
-    def number(self, name: str, default: Any = ..., *, low: float, high: float) -> float:
+    def number(
+        self, name: str, default: Any = ..., *, low: float | None = None, high: float | None = None
+    ) -> float:
         value = self.raw(name, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{self.key(name)} must be a number, got {value!r}.")

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from constructs_lib import SEVERITIES, AppProbe, validate_severity
+from constructs_lib import SEVERITIES, AppProbe, validate_severity, validate_slo
 from constructs_lib.alerting import SeverityEndpoints, validate_severity_endpoints, validate_tiers
 from constructs_lib.data import BackupAccountCopy, DatabaseBackup, DatabaseMaintenance, VaultLock
 from constructs_lib.healing import validate_healing_limits
@@ -233,12 +233,14 @@ def parse_monitoring(data: Any, path: str) -> MonitoringConfig:
         with library_errors(r.key("escalation"), {".escalate_after": ".after_minutes"}):
             validate_tiers(tiers, prop=r.key("escalation"))
     m = MonitoringConfig(
-        slo_availability_percent=r.number(
-            "slo_availability_percent", d.slo_availability_percent, low=90, high=99.999
-        ),
+        slo_availability_percent=r.number("slo_availability_percent", d.slo_availability_percent),
         escalation=tiers,
         audit_rules=r.bool("audit_rules", d.audit_rules),
     )
+    # The objective against the default burn-rate windows: the library's rules.
+    slo = r.key("slo_availability_percent")
+    with library_errors(slo, {"slo_target_percent": slo}):
+        validate_slo(m.slo_availability_percent)
     return m
 
 

@@ -400,3 +400,24 @@ def test_fails_when_nat_gateways_exceed_the_dr_regions_zones(context):
         r"\(2\)\.$",
     ):
         load_config(context)
+
+
+@pytest.mark.parametrize("value", [92, 100, 93.0])
+def test_fails_when_the_slo_breaks_the_library_rule(context, value):
+    from constructs_lib import validate_slo
+
+    key = "environments.prod.monitoring.slo_availability_percent"
+    # Given the library's own message for the same objective (with the default burn-rate windows)
+    expected = _library_message(lambda: validate_slo(value))
+    context["environments"]["prod"]["monitoring"]["slo_availability_percent"] = value
+    # then config reports it naming the key, in the library's words
+    with pytest.raises(ConfigError) as raised:
+        load_config(context)
+    assert str(raised.value) == expected.replace("slo_target_percent", key)
+    assert key in str(raised.value)
+
+
+def test_an_slo_above_the_old_config_ceiling_follows_the_library(context):
+    # config capped the objective at 99.999; the library allows any value below 100
+    context["environments"]["prod"]["monitoring"]["slo_availability_percent"] = 99.9995
+    assert load_config(context).environments["prod"].monitoring.slo_availability_percent == 99.9995
