@@ -114,7 +114,13 @@ from constructs_lib.runbooks import (
     required_iam_actions,
     validate_automation_document,
 )
-from constructs_lib.web import AutoHealingWebService, NightlyStop, TargetHealthCheck, validate_capacity
+from constructs_lib.web import (
+    AutoHealingWebService,
+    NightlyStop,
+    TargetHealthCheck,
+    validate_capacity,
+    validate_certificate_arn,
+)
 
 __all__ = [
     "DEFAULT_ENGINE_VERSION",
@@ -198,6 +204,7 @@ __all__ = [
     "thresholds_with_overrides",
     "validate_automation_document",
     "validate_capacity",
+    "validate_certificate_arn",
     "validate_healing_limits",
     "validate_name",
     "validate_region",

@@ -1,6 +1,7 @@
 """The web tier: an Auto Scaling group behind a load balancer that replaces what breaks.
 
-- :mod:`~constructs_lib.web.service`: :class:`AutoHealingWebService`; :func:`validate_capacity`, its sizes.
+- :mod:`~constructs_lib.web.service`: :class:`AutoHealingWebService`; :func:`validate_capacity` and
+  :func:`validate_certificate_arn`, its sizes and its certificate.
 - :mod:`~constructs_lib.web.health`: :class:`TargetHealthCheck`, the load balancer's health check
   (validated against Elastic Load Balancing's ranges).
 - :mod:`~constructs_lib.web.schedule`: :class:`NightlyStop`, scale to zero at night.
@@ -11,7 +12,7 @@
 
 from constructs_lib.web.health import TargetHealthCheck
 from constructs_lib.web.schedule import NightlyStop
-from constructs_lib.web.service import AutoHealingWebService, validate_capacity
+from constructs_lib.web.service import AutoHealingWebService, validate_capacity, validate_certificate_arn
 from constructs_lib.web.zonal import ZonalAutoshift, capacity_after_zone_loss
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "ZonalAutoshift",
     "capacity_after_zone_loss",
     "validate_capacity",
+    "validate_certificate_arn",
 ]

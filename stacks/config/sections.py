@@ -13,7 +13,7 @@ from constructs_lib.alerting import SeverityEndpoints, validate_severity_endpoin
 from constructs_lib.data import BackupAccountCopy, DatabaseBackup, DatabaseMaintenance, VaultLock
 from constructs_lib.healing import validate_healing_limits
 from constructs_lib.network import validate_zones
-from constructs_lib.web import validate_capacity
+from constructs_lib.web import validate_capacity, validate_certificate_arn
 from stacks.config.errors import ConfigError, library_errors
 from stacks.config.reader import Reader
 from stacks.config.schema import (
@@ -32,9 +32,6 @@ from stacks.config.schema import (
     ScheduleConfig,
 )
 from stacks.config.values import check_db_instance_class, check_region, check_region_label, region_label
-
-_CERT_ARN = re.compile(r"^arn:aws:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[A-Za-z0-9-]+$")
-
 
 #: The library's SeverityEndpoints props and the keys this config writes them under.
 _ENDPOINT_KEYS = {
@@ -70,17 +67,9 @@ def parse_region(data: Any, path: str) -> RegionConfig:
         )
     cert = r.str("certificate_arn", None)
     if cert is not None:
-        m = _CERT_ARN.match(cert)
-        if not m:
-            raise ConfigError(
-                f"{r.key('certificate_arn')} is {cert!r}: expected an ACM certificate ARN "
-                "(arn:aws:acm:<region>:<account>:certificate/<id>) or remove the key for HTTP only."
-            )
-        if m.group("region") != region:
-            raise ConfigError(
-                f"{r.key('certificate_arn')} is in {m.group('region')} but the ALB is in {region}: "
-                f"an ALB needs a certificate from its own region; issue one in {region}."
-            )
+        # Its form and its region: the library's rule for the web service's certificate.
+        with library_errors(r.key("certificate_arn"), {"certificate_arn": r.key("certificate_arn")}):
+            validate_certificate_arn(cert, region=region)
     return RegionConfig(
         region=region, label=label, availability_zones=azs, vpc_cidr=cidr, certificate_arn=cert
     )

@@ -421,3 +421,22 @@ def test_an_slo_above_the_old_config_ceiling_follows_the_library(context):
     # config capped the objective at 99.999; the library allows any value below 100
     context["environments"]["prod"]["monitoring"]["slo_availability_percent"] = 99.9995
     assert load_config(context).environments["prod"].monitoring.slo_availability_percent == 99.9995
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:acm:ap-northeast-1:333333333333:cert/abc",
+        "arn:aws:acm:us-east-1:333333333333:certificate/abc-123",
+    ],
+    ids=["form", "region"],
+)
+def test_fails_when_a_certificate_breaks_the_library_rule(context, arn):
+    from constructs_lib import validate_certificate_arn
+
+    key = "environments.prod.primary.certificate_arn"
+    expected = _library_message(lambda: validate_certificate_arn(arn, region="ap-northeast-1"))
+    context["environments"]["prod"]["primary"]["certificate_arn"] = arn
+    with pytest.raises(ConfigError) as raised:
+        load_config(context)
+    assert str(raised.value) == expected.replace("certificate_arn", key)

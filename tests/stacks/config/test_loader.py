@@ -173,7 +173,9 @@ def _set(ctx: dict, dotted: str, value) -> None:
         (
             "environments.prod.primary.certificate_arn",
             "arn:aws:acm:us-east-1:333333333333:certificate/abc-123",
-            r"environments\.prod\.primary\.certificate_arn is in us-east-1 but the ALB is in ap-northeast-1",
+            r"^environments\.prod\.primary\.certificate_arn \(arn:aws:acm:us-east-1:333333333333:certificate/"
+            r"abc-123\) is in us-east-1, not in the stack's region \(ap-northeast-1\): an ALB can only use a "
+            r"certificate from its own region; issue one in ap-northeast-1\.$",
         ),
         (
             "environments.dev.schedule.stop_cron",
