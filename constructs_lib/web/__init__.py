@@ -13,7 +13,7 @@
 from constructs_lib.web.health import TargetHealthCheck
 from constructs_lib.web.schedule import NightlyStop
 from constructs_lib.web.service import AutoHealingWebService, validate_capacity, validate_certificate_arn
-from constructs_lib.web.zonal import ZonalAutoshift, capacity_after_zone_loss
+from constructs_lib.web.zonal import ZonalAutoshift, capacity_after_zone_loss, check_zone_loss_capacity
 
 __all__ = [
     "AutoHealingWebService",
@@ -21,6 +21,7 @@ __all__ = [
     "TargetHealthCheck",
     "ZonalAutoshift",
     "capacity_after_zone_loss",
+    "check_zone_loss_capacity",
     "validate_capacity",
     "validate_certificate_arn",
 ]

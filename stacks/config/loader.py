@@ -10,7 +10,7 @@ from typing import Any
 
 from constructs_lib.dr import DrStrategy
 from constructs_lib.network import validate_zones
-from constructs_lib.web.zonal import check_zone_loss_capacity
+from constructs_lib.web import check_zone_loss_capacity
 from stacks.config.errors import ConfigError, library_errors
 from stacks.config.reader import Reader, deep_merge
 from stacks.config.schema import (

@@ -11,7 +11,7 @@ from typing import Any
 
 import aws_cdk as cdk
 
-from constructs_lib._core import AppProbe, Naming
+from constructs_lib import AppProbe, Naming
 from constructs_lib.alerting import SeverityEndpoints
 from constructs_lib.data import DEFAULT_VAULT_LOCK, BackupAccountCopy, DatabaseStorage, VaultLock
 from constructs_lib.dr import DrStrategy
