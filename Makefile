@@ -101,7 +101,7 @@ gameday: setup
 	$(PY) -m tools.gameday --env $(or $(ENV),dev) $(if $(REPORT),--report $(REPORT))
 
 snapshot-update: setup
-	$(PY) -m pytest tests/stacks tests/constructs_lib/test_testing.py -q --snapshot-update
+	$(PY) -m pytest tests/stacks tests/constructs_lib/testing -q --snapshot-update
 
 clean:
 	rm -rf cdk.out .pytest_cache .ruff_cache .hypothesis .budget

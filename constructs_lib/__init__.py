@@ -4,7 +4,7 @@
 
 One folder per concept; this module only re-exports the public API:
 
-- ``network``: :class:`ResilientVpc`
+- ``network``: :class:`ResilientVpc` (:func:`validate_zones`, its zones and NAT gateways)
 - ``web``: :class:`AutoHealingWebService` (owns the :class:`AppProbe`), :class:`NightlyStop`,
   :class:`NightlyPause`
 - ``data``: :class:`ResilientDatabase`, backups and their cross-region copies
@@ -29,6 +29,9 @@ from constructs_lib._core import (
     Naming,
     Severity,
     SeverityAlarm,
+    validate_name,
+    validate_region,
+    validate_severity,
 )
 from constructs_lib.alerting import (
     EscalationPolicy,
@@ -40,6 +43,8 @@ from constructs_lib.alerting import (
     SeverityTopics,
     SlackChannel,
     default_tiers,
+    validate_severity_endpoints,
+    validate_tiers,
 )
 from constructs_lib.data import (
     DEFAULT_ENGINE_VERSION,
@@ -70,7 +75,7 @@ from constructs_lib.dr import (
     health_check_arn,
     region_switch_states,
 )
-from constructs_lib.healing import AutoHealing
+from constructs_lib.healing import AutoHealing, validate_healing_limits
 from constructs_lib.monitoring import (
     DEFAULT_THRESHOLDS,
     FAST_BURN,
@@ -91,9 +96,10 @@ from constructs_lib.monitoring import (
     SeverityCompositeAlarms,
     WebServiceMetricFactory,
     thresholds_with_overrides,
+    validate_slo,
 )
 from constructs_lib.nag import acknowledge, apply_nag
-from constructs_lib.network import ResilientVpc
+from constructs_lib.network import ResilientVpc, validate_zones
 from constructs_lib.runbooks import (
     BackupRestoreDrillRunbook,
     DatabaseFailoverDrillRunbook,
@@ -109,7 +115,14 @@ from constructs_lib.runbooks import (
     required_iam_actions,
     validate_automation_document,
 )
-from constructs_lib.web import AutoHealingWebService, NightlyPause, NightlyStop, TargetHealthCheck
+from constructs_lib.web import (
+    AutoHealingWebService,
+    NightlyPause,
+    NightlyStop,
+    TargetHealthCheck,
+    validate_capacity,
+    validate_certificate_arn,
+)
 
 __all__ = [
     "DEFAULT_ENGINE_VERSION",
@@ -193,4 +206,14 @@ __all__ = [
     "required_iam_actions",
     "thresholds_with_overrides",
     "validate_automation_document",
+    "validate_capacity",
+    "validate_certificate_arn",
+    "validate_healing_limits",
+    "validate_name",
+    "validate_region",
+    "validate_severity",
+    "validate_severity_endpoints",
+    "validate_slo",
+    "validate_tiers",
+    "validate_zones",
 ]

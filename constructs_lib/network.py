@@ -28,6 +28,35 @@ PUBLIC_SUBNET_GROUP = "Public"
 PRIVATE_SUBNET_GROUP = "Private"
 
 
+def validate_zones(
+    availability_zones: Sequence[str], *, nat_gateways: int = 0, region: str | None = None
+) -> list[str]:
+    """Check the zones and NAT gateways of a :class:`ResilientVpc`; return the zones as a list.
+
+    ``ValueError`` naming the first broken rule, the value and the fix: 2 or 3 zones, each named
+    once; with ``region``, every zone of that region (its name starts with the region code; the VPC
+    checks against its stack's region); 0 to one NAT gateway per zone.
+    """
+    zones = list(availability_zones)
+    if not 2 <= len(zones) <= 3:
+        raise ValueError(f"availability_zones has {len(zones)} zone(s) {zones}: give 2 or 3 zones.")
+    twice = sorted({z for z in zones if zones.count(z) > 1})
+    if twice:
+        raise ValueError(f"availability_zones lists {twice[0]!r} twice ({zones}): name each zone once.")
+    if region is not None:
+        foreign = [z for z in zones if not z.startswith(region)]
+        if foreign:
+            raise ValueError(
+                f"availability_zones {foreign} are not in the stack's region {region}: "
+                f"use zones such as {region}a."
+            )
+    if isinstance(nat_gateways, bool) or not 0 <= nat_gateways <= len(zones):
+        raise ValueError(
+            f"nat_gateways ({nat_gateways}) must be between 0 and the number of zones ({len(zones)})."
+        )
+    return zones
+
+
 class ResilientVpc(Construct):
     """A VPC with public subnets (load balancers) and private subnets (instances) in 2-3 zones.
 
@@ -39,8 +68,8 @@ class ResilientVpc(Construct):
     Logs.
 
     :param cidr: IPv4 range of the VPC, e.g. ``10.10.0.0/16``.
-    :param availability_zones: 2 or 3 zone names, all of the stack's region. Pinning them keeps the
-        synth free of AWS lookups.
+    :param availability_zones: 2 or 3 zone names, each once, all of the stack's region. Pinning them
+        keeps the synth free of AWS lookups. Checked with :func:`validate_zones`.
     :param nat_gateways: NAT gateways (0 to one per zone). Default: 0, endpoints only.
     :param interface_endpoints: Whether to add the instance interface endpoints.
         Default: only when there is no NAT gateway.
@@ -65,21 +94,12 @@ class ResilientVpc(Construct):
         restrict_default_security_group: bool = True,
     ) -> None:
         super().__init__(scope, id)
-        zones = list(availability_zones)
-        if not 2 <= len(zones) <= 3:
-            raise ValueError(f"availability_zones has {len(zones)} zone(s) {zones}: give 2 or 3 zones.")
         region = cdk.Stack.of(self).region
-        if not cdk.Token.is_unresolved(region):
-            foreign = [z for z in zones if not z.startswith(region)]
-            if foreign:
-                raise ValueError(
-                    f"availability_zones {foreign} are not in the stack's region {region}: "
-                    f"use zones such as {region}a."
-                )
-        if not 0 <= nat_gateways <= len(zones):
-            raise ValueError(
-                f"nat_gateways ({nat_gateways}) must be between 0 and the number of zones ({len(zones)})."
-            )
+        zones = validate_zones(
+            availability_zones,
+            nat_gateways=nat_gateways,
+            region=None if cdk.Token.is_unresolved(region) else region,
+        )
 
         private_type = (
             ec2.SubnetType.PRIVATE_WITH_EGRESS if nat_gateways > 0 else ec2.SubnetType.PRIVATE_ISOLATED

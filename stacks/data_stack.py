@@ -17,7 +17,6 @@ from constructs_lib.data import (
     DatabaseMaintenance,
     DatabaseMonitoring,
     DatabaseNetwork,
-    DatabaseStorage,
     DrBackupVault,
     ReplicaSource,
     ReplicationHeartbeat,
@@ -83,7 +82,7 @@ class DataStack(RegionalStack):
                 # A standby replica runs single-AZ; promotion makes it the primary with the configured HA.
                 multi_az=db.multi_az if active else False,
                 deletion_protection=db.deletion_protection,
-                storage=DatabaseStorage(allocated_gib=db.allocated_storage_gib),
+                storage=db.storage(),
                 backup=DatabaseBackup(
                     retention_days=db.backup_retention_days,
                     preferred_window=db.backup_window_utc,

@@ -79,9 +79,7 @@ class MonitoringStack(RegionalStack):
             auto_scaling_group_names=[web.auto_scaling_group_name],
             db_instance_identifiers=[database.instance_identifier] if database else None,
             dry_run=healing.dry_run,
-            max_actions_per_resource_per_hour=healing.max_actions_per_resource_per_hour,
-            incident_window=cdk.Duration.seconds(healing.incident_window_seconds),
-            reserved_concurrency=healing.reserved_concurrency,
+            **healing.limits(),
             removal_policy=self.removal_policy,
             log_retention=self.log_retention,
         )
@@ -143,7 +141,7 @@ class MonitoringStack(RegionalStack):
                 EscalationTier(
                     name=t.name,
                     topic=topics[t.severity],
-                    escalate_after=cdk.Duration.minutes(t.after_minutes),
+                    escalate_after=t.escalate_after,
                 )
                 for t in config.monitoring.escalation
             ],

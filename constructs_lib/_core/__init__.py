@@ -15,7 +15,7 @@ from constructs_lib._core.pause import (
     IPauseSwitch,
 )
 from constructs_lib._core.severity import SEVERITIES, Severity, validate_severity
-from constructs_lib._core.validation import validate_name
+from constructs_lib._core.validation import validate_name, validate_region
 
 __all__ = [
     "PAUSE_BY_OPERATOR",
@@ -32,5 +32,6 @@ __all__ = [
     "by_severity",
     "collect",
     "validate_name",
+    "validate_region",
     "validate_severity",
 ]

@@ -116,7 +116,7 @@ class EscalationPolicy(Construct):
         super().__init__(scope, id)
         naming = with_component(naming, "escalation")
         failure_severity = validate_severity(failure_severity, prop="failure_severity")
-        self._validate_tiers(tiers)
+        validate_tiers(tiers)
         if (alarm_names is None) == (alarm_name_prefix is None):
             raise ValueError(
                 "give exactly one of alarm_names (e.g. the high and critical composites) "
@@ -394,34 +394,6 @@ class EscalationPolicy(Construct):
         )
         self._failure_severity = failure_severity
 
-    # -- validation --------------------------------------------------------------------------------
-    @staticmethod
-    def _validate_tiers(tiers: Sequence[EscalationTier]) -> None:
-        if not tiers:
-            raise ValueError("tiers is empty: pass default_tiers(...) or at least one EscalationTier.")
-        if len(tiers) > 10:
-            raise ValueError(f"tiers has {len(tiers)} entries; at most 10 are supported.")
-        names: set[str] = set()
-        previous = -1.0
-        for index, tier in enumerate(tiers):
-            validate_name(tier.name, prop=f"tiers[{index}].name")
-            if tier.name in names:
-                raise ValueError(
-                    f"tiers[{index}].name ({tier.name!r}) is used twice: tier names must be unique."
-                )
-            names.add(tier.name)
-            seconds = tier.escalate_after.to_seconds()
-            if seconds <= previous:
-                raise ValueError(
-                    f"tiers[{index}].escalate_after ({tier.escalate_after.to_human_string()}) must be "
-                    "later than the previous tier's: list tiers in escalation order."
-                )
-            previous = seconds
-        if previous > 7 * 24 * 3600:
-            raise ValueError(
-                f"tiers: the last tier comes after {previous / 3600:g} h; keep escalation within 7 days."
-            )
-
     @staticmethod
     def _waits(tiers: Sequence[EscalationTier]) -> tuple[int, ...]:
         waits, previous = [], 0
@@ -455,3 +427,47 @@ class EscalationPolicy(Construct):
                 width=8,
             )
         ]
+
+
+#: At most this many tiers (each is a wait, a check and a notification in the state machine).
+MAX_TIERS = 10
+#: The last tier comes at most this long after the alarm entered ALARM.
+MAX_ESCALATION = cdk.Duration.days(7)
+
+
+def validate_tiers(tiers: Sequence[EscalationTier], *, prop: str = "tiers") -> None:
+    """Check an escalation's tiers; ``ValueError`` naming the first that breaks a rule, and the fix.
+
+    The rules (:class:`EscalationPolicy` applies them to its ``tiers``): 1 to :data:`MAX_TIERS`
+    tiers; each ``name`` a resource-name part (:func:`~constructs_lib._core.validate_name`) used once;
+    each ``escalate_after`` later than the previous tier's (the first may be 0); the last within
+    :data:`MAX_ESCALATION` (7 days).
+
+    Only ``name`` and ``escalate_after`` are read, so an app can check its tiers before it has their
+    topics: anything with those two attributes will do. ``prop`` names the tiers in messages.
+    """
+    if not tiers:
+        raise ValueError(f"{prop} is empty: give at least one tier (who is told, and after how long).")
+    if len(tiers) > MAX_TIERS:
+        raise ValueError(f"{prop} has {len(tiers)} tiers; at most {MAX_TIERS} are supported: merge some.")
+    names: set[str] = set()
+    previous: cdk.Duration | None = None
+    for index, tier in enumerate(tiers):
+        validate_name(tier.name, prop=f"{prop}[{index}].name")
+        if tier.name in names:
+            raise ValueError(
+                f"{prop}[{index}].name ({tier.name!r}) is used twice: tier names must be unique."
+            )
+        names.add(tier.name)
+        after = tier.escalate_after
+        if previous is not None and after.to_seconds() <= previous.to_seconds():
+            raise ValueError(
+                f"{prop}[{index}].escalate_after ({after.to_human_string()}) must be later than the "
+                f"previous tier's ({previous.to_human_string()}): list tiers in escalation order."
+            )
+        previous = after
+    if previous is not None and previous.to_seconds() > MAX_ESCALATION.to_seconds():
+        raise ValueError(
+            f"{prop}[{len(tiers) - 1}].escalate_after ({previous.to_human_string()}) is later than "
+            f"{MAX_ESCALATION.to_human_string()}: keep escalation within a week."
+        )

@@ -107,6 +107,38 @@ def _validate_slack_id(value: str, *, prop: str) -> None:
         )
 
 
+def validate_severity_endpoints(
+    severity_endpoints: Mapping[str, SeverityEndpoints],
+    *,
+    slack_workspace_id: str | None = None,
+    prop: str = "severity_endpoints",
+) -> dict[str, SeverityEndpoints]:
+    """Check endpoints given per severity, as :class:`SeverityTopics` takes them, and return the
+    routes of every severity (no endpoints where none are given).
+
+    ``ValueError`` naming the first problem, its value and the fix: a key that is not a severity; a
+    malformed address, number, URL or channel id (:meth:`SeverityEndpoints.validate`); a
+    ``slack_workspace_id`` that is not a Slack id; Slack channels without a ``slack_workspace_id``.
+    ``prop`` names the mapping in messages (``severity_endpoints['high'].sms_numbers: ...``).
+    """
+    routes: dict[str, SeverityEndpoints] = {severity: SeverityEndpoints() for severity in Severity}
+    for severity, route in severity_endpoints.items():
+        validate_severity(severity, prop=prop)
+        route.validate(where=f"{prop}[{severity!r}].")
+        routes[severity] = route
+    if slack_workspace_id is not None:
+        _validate_slack_id(slack_workspace_id, prop="slack_workspace_id")
+        return routes
+    for severity, route in routes.items():
+        if route.slack_channel_ids:
+            raise ValueError(
+                f"{prop}[{str(severity)!r}].slack_channel_ids lists Slack channels "
+                f"({', '.join(route.slack_channel_ids)}) but slack_workspace_id is not set: give the Slack "
+                "workspace id authorised in AWS Chatbot."
+            )
+    return routes
+
+
 @dataclass(frozen=True, kw_only=True)
 class NotificationEndpoints:
     """One set of endpoints, routed per channel with the library's routing as defaults.
@@ -347,19 +379,8 @@ class SeverityTopics(Construct):
                     "slack_workspace_id goes with severity_endpoints; with endpoints use slack=."
                 )
             return endpoints.by_severity(), endpoints.slack.workspace_id if endpoints.slack else None
-        routes = {severity: SeverityEndpoints() for severity in Severity}
-        for severity, route in (severity_endpoints or {}).items():
-            validate_severity(severity, prop="severity_endpoints")
-            route.validate(where=f"severity_endpoints[{severity!r}].")
-            routes[severity] = route
-        channels = sorted({c for route in routes.values() for c in route.slack_channel_ids})
-        if slack_workspace_id is not None:
-            _validate_slack_id(slack_workspace_id, prop="slack_workspace_id")
-        elif channels:
-            raise ValueError(
-                f"severity_endpoints lists Slack channels ({', '.join(channels)}) but slack_workspace_id is "
-                "not set: give the workspace authorised in AWS Chatbot."
-            )
+        routes = validate_severity_endpoints(severity_endpoints or {}, slack_workspace_id=slack_workspace_id)
+        channels = any(route.slack_channel_ids for route in routes.values())
         return routes, slack_workspace_id if channels else None
 
     def _subscribe(self) -> None:

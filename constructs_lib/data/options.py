@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 
+from constructs_lib._core import validate_region
+
 __all__ = [
     "BackupReplication",
     "DatabaseBackup",
@@ -24,7 +26,6 @@ __all__ = [
     "ReplicaSource",
 ]
 
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _DB_ARN = re.compile(
     r"^arn:aws[a-z-]*:rds:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):db:(?P<id>[a-z][a-z0-9-]*)$"
 )
@@ -45,12 +46,6 @@ ENHANCED_MONITORING_INTERVALS_SECONDS = (1, 5, 10, 15, 30, 60)
 BACKUP_RETENTION_DAYS_RANGE = (1, 35)
 #: gp3 storage of RDS for PostgreSQL: 20-65,536 GiB (RDS User Guide, "Amazon RDS DB instance storage").
 STORAGE_GIB_RANGE = (20, 65536)
-
-
-def validate_region(value: str, *, prop: str) -> str:
-    if not isinstance(value, str) or not _REGION.match(value):
-        raise ValueError(f"{prop} ({value!r}) must be a region code such as 'ap-northeast-3'.")
-    return value
 
 
 def _validate_retention_days(value: int, *, prop: str) -> int:

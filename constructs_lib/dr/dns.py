@@ -6,7 +6,6 @@ endpoint health checks, and the *region switches* the failover runbook flips (se
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -16,11 +15,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
-from constructs_lib._core import Naming
+from constructs_lib._core import Naming, validate_region
 
 __all__ = ["FailoverEndpoint", "RegionalFailover", "health_check_arn", "region_switch_states"]
 
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 
 #: Route 53 counts any status from 200 to 399 as healthy (Route 53 API Reference, HealthCheckConfig,
 #: Type: "waits for an HTTP status code of 200 or greater and less than 400"). A check on a port that
@@ -32,12 +30,6 @@ HEALTHY_STATUS_RANGE = (200, 399)
 #: the certificate (Route 53 Developer Guide, "Values that you specify when you create or update
 #: health checks", Enable SNI).
 SNI_FOR_HTTPS = True
-
-
-def _validate_region(value: str, *, prop: str) -> str:
-    if not _REGION.match(value):
-        raise ValueError(f"{prop} ({value!r}) must be a region code such as 'ap-northeast-3'.")
-    return value
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,7 +126,7 @@ class RegionalFailover(Construct):
     ) -> None:
         super().__init__(scope, id)
         for prop, endpoint in (("primary", primary), ("secondary", secondary)):
-            _validate_region(endpoint.region, prop=f"{prop}.region")
+            validate_region(endpoint.region, prop=f"{prop}.region")
         if primary.region == secondary.region:
             raise ValueError(
                 f"primary and secondary are both in {primary.region!r}: failover needs two regions."

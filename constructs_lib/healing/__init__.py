@@ -26,7 +26,8 @@ starting the recovery runbook is scoped to that document and passing its role to
 Modules, one concept each: :mod:`.construct` (``AutoHealing``), :mod:`.commands` (the Run Command
 document), :mod:`.patterns` (the events),
 :mod:`.permissions` (least privilege), :mod:`.detector` (the scheduled scan), :mod:`.validation`
-(prop checks), :mod:`.runtime` (handler code asset, its contract, the Powertools layer).
+(prop checks; :func:`validate_healing_limits`, the numeric limits an app can check first),
+:mod:`.runtime` (handler code asset, its contract, the Powertools layer).
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ from constructs_lib.healing.patterns import (
     rds_instance_event_pattern,
 )
 from constructs_lib.healing.runtime import POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION
+from constructs_lib.healing.validation import (
+    INCIDENT_WINDOW_SECONDS_RANGE,
+    MAX_ACTIONS_PER_RESOURCE_PER_HOUR_RANGE,
+    RESERVED_CONCURRENCY_RANGE,
+    validate_healing_limits,
+)
 
 __all__ = [
     "AUTO_SCALING_FAILURES",
@@ -59,9 +66,12 @@ __all__ = [
     "EC2_HEALTH_EVENT_TYPE_CODES",
     "EC2_STATES",
     "ENVIRONMENT_TAG_KEY",
+    "INCIDENT_WINDOW_SECONDS_RANGE",
+    "MAX_ACTIONS_PER_RESOURCE_PER_HOUR_RANGE",
     "POWERTOOLS_LAYER_PARAMETER",
     "POWERTOOLS_VERSION",
     "RDS_EVENT_CATEGORIES",
+    "RESERVED_CONCURRENCY_RANGE",
     "SUPPRESS_TAG_KEY",
     "AutoHealing",
     "DetectorRunbook",
@@ -72,4 +82,5 @@ __all__ = [
     "ec2_state_change_pattern",
     "instance_commands_document",
     "rds_instance_event_pattern",
+    "validate_healing_limits",
 ]

@@ -81,6 +81,10 @@ class AutoHealing(Construct):
     - ``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_METRICS_NAMESPACE``, ``POWERTOOLS_LOG_LEVEL``,
       ``POWERTOOLS_TRACE_DISABLED`` (``true`` unless ``tracing``).
 
+    Props are checked before anything is built (``ValueError`` naming the prop, the value and the
+    fix); the numeric limits' ranges are :func:`~constructs_lib.healing.validate_healing_limits`'s, which an
+    app can call on its own settings first.
+
     :param naming: The app and environment, e.g. ``Naming(app="webapp", environment="prod")``; the
         environment is also the ``Environment`` tag value every mutating permission requires. Its
         component, when set, must be ``autoheal``: this construct's own alarms are always named
@@ -96,12 +100,13 @@ class AutoHealing(Construct):
     :param alarm_name_prefix: Alarms of this environment. Default: ``<app>-<environment>-``.
     :param dry_run: Decide and notify without acting. Default: false.
     :param max_actions_per_resource_per_hour: Actions per resource and incident kind in any 60 minutes
-        (a sliding window); past it, escalate instead. Read-only diagnostics take no slot. Default: 3.
+        (a sliding window); past it, escalate instead. Read-only diagnostics take no slot. 1-60.
+        Default: 3.
     :param max_replacement_percent: At most this share of an Auto Scaling group's in-service instances
         (at least one) is replaced per ``replacement_window``, across all incidents; the rest is
         escalated. Default: 25.
-    :param replacement_window: Default: 15 minutes.
-    :param incident_window: Default: 15 minutes.
+    :param replacement_window: 1 minute - 1 day. Default: 15 minutes.
+    :param incident_window: 1 minute - 1 day. Default: 15 minutes.
     :param stale_event_age: Events older than this are dropped unprocessed (counted as
         ``EventRejected``/``stale``): the state they report may have been changed since, on purpose.
         AWS Health's scheduled changes are acted on until they are due. 1 minute - 6 hours.
@@ -132,13 +137,13 @@ class AutoHealing(Construct):
     :param tracing: Active X-Ray tracing. Default: false.
     :param reserved_concurrency: At most this many runs at once, a brake on mass events (excess
         asynchronous events wait and are retried by Lambda). ``None`` removes the limit, for
-        accounts whose concurrency quota is the default 10 (Lambda keeps 10 unreserved).
+        accounts whose concurrency quota is the default 10 (Lambda keeps 10 unreserved). 1-100.
         Default: 5.
     :param retry_attempts: Retries of a failed asynchronous run (0-2). Default: 2.
     :param max_event_age: Events older than this go to the dead-letter queue unprocessed
         (60 s - 6 h). Default: 1 hour.
-    :param timeout: Function timeout. Default: 2 minutes.
-    :param memory_size: MiB. Default: 256.
+    :param timeout: Function timeout (1 second - 15 minutes). Default: 2 minutes.
+    :param memory_size: MiB (128-10240). Default: 256.
     :param metrics_namespace: Namespace of the function's EMF metrics. Default: ``<app>/AutoHeal``.
     :param log_level: ``POWERTOOLS_LOG_LEVEL``. Default: ``INFO``.
     :param detector_interval: How often the incident detector (``detector.handler`` of the same

@@ -10,7 +10,8 @@ Pieces, each usable alone:
   alarm and the CPU early warning.
 * :class:`CompositeHealthAlarm` and :class:`SeverityCompositeAlarms` (``composites``) - the
   system health, and one paging composite per severity.
-* :class:`AvailabilityBurnRateAlarms` (``slo``) - SLO error-budget burn rate.
+* :class:`AvailabilityBurnRateAlarms` (``slo``) - SLO error-budget burn rate (:func:`validate_slo`,
+  the rules of its target and windows).
 * :class:`EndpointAvailabilityCheck` (``endpoint_check``) - Route 53 health check and its alarm.
 * :class:`OperationsDashboard` (``dashboard``) and :class:`AuditRules` (``audit``).
 
@@ -40,7 +41,13 @@ from constructs_lib.monitoring.metrics import (
     WebServiceMetricFactory,
 )
 from constructs_lib.monitoring.service_alarms import CpuEarlyWarning, LatencyAnomaly, ServiceAlarms
-from constructs_lib.monitoring.slo import FAST_BURN, SLOW_BURN, AvailabilityBurnRateAlarms, BurnRateWindow
+from constructs_lib.monitoring.slo import (
+    FAST_BURN,
+    SLOW_BURN,
+    AvailabilityBurnRateAlarms,
+    BurnRateWindow,
+    validate_slo,
+)
 from constructs_lib.monitoring.thresholds import DEFAULT_THRESHOLDS, AlarmThreshold, thresholds_with_overrides
 
 __all__ = [
@@ -74,4 +81,5 @@ __all__ = [
     "WebServiceMetricFactory",
     "WidgetSource",
     "thresholds_with_overrides",
+    "validate_slo",
 ]

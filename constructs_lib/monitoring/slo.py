@@ -44,6 +44,54 @@ SLOW_BURN = BurnRateWindow(
 """5 % of a 30-day budget in six hours (SRE workbook)."""
 
 
+def validate_slo(
+    slo_target_percent: float, windows: Sequence[BurnRateWindow] = (FAST_BURN, SLOW_BURN)
+) -> None:
+    """Check an availability objective and its burn-rate windows, as :class:`AvailabilityBurnRateAlarms`
+    takes them; ``ValueError`` naming the first broken rule, the value and the fix.
+
+    The rules: the target is between 0 and 100 % exclusive; there is at least one window; each
+    window has a severity and a resource-name part for a name, used once; its burn rate is above 0
+    and below 1 / error budget (with the defaults' fast burn of 14.4x, the target must be above
+    93.06 %); its short window is shorter than its long one; both are whole minutes, at most a day.
+    """
+    numeric = isinstance(slo_target_percent, int | float) and not isinstance(slo_target_percent, bool)
+    if not numeric or not 0 < slo_target_percent < 100:
+        shown = f"{slo_target_percent:g}" if numeric else repr(slo_target_percent)
+        raise ValueError(f"slo_target_percent ({shown}) must be between 0 and 100 exclusive, e.g. 99.9.")
+    if not windows:
+        raise ValueError("windows is empty: pass FAST_BURN, SLOW_BURN or your own BurnRateWindow.")
+    budget = 1 - slo_target_percent / 100
+    names = set()
+    for window in windows:
+        validate_severity(window.severity, prop=f"windows[{window.name!r}].severity")
+        validate_name(window.name, prop="windows[].name")
+        if window.name in names:
+            raise ValueError(f"windows has two entries named {window.name!r}: names must be unique.")
+        names.add(window.name)
+        if window.burn_rate <= 0 or window.burn_rate * budget >= 1:
+            fix = "use a burn rate above 0"
+            if window.burn_rate > 1:
+                lowest = 100 * (1 - 1 / window.burn_rate)
+                fix = f"raise slo_target_percent above {lowest:.4g} or lower the burn rate"
+            raise ValueError(
+                f"windows[{window.name!r}].burn_rate ({window.burn_rate}) must be > 0 and below "
+                f"1 / error budget ({1 / budget:g}) for SLO {slo_target_percent:g}: {fix}."
+            )
+        if window.short_window.to_seconds() >= window.long_window.to_seconds():
+            raise ValueError(
+                f"windows[{window.name!r}]: short_window ({window.short_window.to_human_string()}) must be "
+                f"shorter than long_window ({window.long_window.to_human_string()})."
+            )
+        for duration in (window.long_window, window.short_window):
+            seconds = int(duration.to_seconds())
+            if seconds % 60 or seconds > 86_400:
+                raise ValueError(
+                    f"windows[{window.name!r}]: window {duration.to_human_string()} must be whole "
+                    "minutes, at most one day."
+                )
+
+
 class AvailabilityBurnRateAlarms(Construct):
     """SLO error-budget burn-rate alarms for availability (SRE workbook, multi-window, multi-burn-rate).
 
@@ -56,7 +104,8 @@ class AvailabilityBurnRateAlarms(Construct):
 
     :param naming: app and environment of the alarm names. Default component: ``web``.
     :param load_balancer: the ALB whose responses define availability.
-    :param slo_target_percent: availability objective. Default: 99.9.
+    :param slo_target_percent: availability objective, checked with its windows by :func:`validate_slo`.
+        Default: 99.9.
     :param windows: burn-rate conditions. Default: :data:`FAST_BURN` (critical) and :data:`SLOW_BURN` (high).
     """
 
@@ -72,45 +121,18 @@ class AvailabilityBurnRateAlarms(Construct):
     ) -> None:
         super().__init__(scope, id)
         naming = with_component(naming, "web")
-        if not 0 < slo_target_percent < 100:
-            raise ValueError(
-                f"slo_target_percent ({slo_target_percent}) must be between 0 and 100 exclusive, e.g. 99.9."
-            )
-        if not windows:
-            raise ValueError("windows is empty: pass FAST_BURN, SLOW_BURN or your own BurnRateWindow.")
+        validate_slo(slo_target_percent, windows)
         self.slo_target_percent = slo_target_percent
         budget = 1 - slo_target_percent / 100
         factory = WebServiceMetricFactory(load_balancer=load_balancer)
         self.metrics = factory
         self._composites: dict[str, cloudwatch.CompositeAlarm] = {}
         self.window_alarms: list[cloudwatch.Alarm] = []
-        names = set()
         for window in windows:
-            validate_severity(window.severity, prop=f"windows[{window.name!r}].severity")
-            validate_name(window.name, prop="windows[].name")
-            if window.name in names:
-                raise ValueError(f"windows has two entries named {window.name!r}: names must be unique.")
-            names.add(window.name)
-            if window.burn_rate <= 0 or window.burn_rate * budget >= 1:
-                raise ValueError(
-                    f"windows[{window.name!r}].burn_rate ({window.burn_rate}) must be > 0 and below "
-                    f"1 / error budget ({1 / budget:g}) for SLO {slo_target_percent}."
-                )
-            if window.short_window.to_seconds() >= window.long_window.to_seconds():
-                raise ValueError(
-                    f"windows[{window.name!r}]: short_window "
-                    f"({window.short_window.to_human_string()}) must be "
-                    f"shorter than long_window ({window.long_window.to_human_string()})."
-                )
             threshold = window.burn_rate * budget
             children = []
             for duration in (window.long_window, window.short_window):
                 seconds = int(duration.to_seconds())
-                if seconds % 60 or seconds > 86_400:
-                    raise ValueError(
-                        f"windows[{window.name!r}]: window {duration.to_human_string()} must be whole "
-                        "minutes, at most one day."
-                    )
                 label = _window_label(seconds)
                 child = cloudwatch.Alarm(
                     self,

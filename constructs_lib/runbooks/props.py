@@ -13,14 +13,13 @@ A runbook that needs a dozen facts takes a few of these instead of a dozen loose
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
 
-from constructs_lib._core import IPauseSwitch
+from constructs_lib._core import IPauseSwitch, validate_region
 from constructs_lib.runbooks._base import _validate_identifier
 
 __all__ = [
@@ -33,7 +32,6 @@ __all__ = [
     "WebCapacity",
 ]
 
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 # Automated-backup retention: 1-35 days for an instance that keeps backups (RDS API,
 # CreateDBInstance / PromoteReadReplica, BackupRetentionPeriod).
 _RETENTION_DAYS = range(1, 36)
@@ -136,10 +134,7 @@ class ServingRegion:
     pause_switch: IPauseSwitch
 
     def __post_init__(self) -> None:
-        if not _REGION.match(self.region):
-            raise ValueError(
-                f"serving.region ({self.region!r}) must be a region code such as 'ap-northeast-3'."
-            )
+        validate_region(self.region, prop="serving.region")
         if cdk.Token.is_unresolved(self.auto_scaling_group_name):
             raise ValueError(
                 "serving.auto_scaling_group_name must be a plain name (it is in another region, so a "

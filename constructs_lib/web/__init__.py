@@ -1,7 +1,9 @@
 """The web tier: an Auto Scaling group behind a load balancer that replaces what breaks.
 
-- :mod:`~constructs_lib.web.service`: :class:`AutoHealingWebService`.
-- :mod:`~constructs_lib.web.health`: :class:`TargetHealthCheck`, the load balancer's health check.
+- :mod:`~constructs_lib.web.service`: :class:`AutoHealingWebService`; :func:`validate_capacity` and
+  :func:`validate_certificate_arn`, its sizes and its certificate.
+- :mod:`~constructs_lib.web.health`: :class:`TargetHealthCheck`, the load balancer's health check
+  (validated against Elastic Load Balancing's ranges).
 - :mod:`~constructs_lib.web.schedule`: :class:`NightlyStop`, scale to zero at night.
 - :mod:`~constructs_lib.web.nightly_pause`: :class:`NightlyPause`, the pause around it (sets
   ``"scheduled"``, clears only that).
@@ -13,8 +15,8 @@
 from constructs_lib.web.health import TargetHealthCheck
 from constructs_lib.web.nightly_pause import NightlyPause
 from constructs_lib.web.schedule import NightlyStop
-from constructs_lib.web.service import AutoHealingWebService
-from constructs_lib.web.zonal import ZonalAutoshift, capacity_after_zone_loss
+from constructs_lib.web.service import AutoHealingWebService, validate_capacity, validate_certificate_arn
+from constructs_lib.web.zonal import ZonalAutoshift, capacity_after_zone_loss, check_zone_loss_capacity
 
 __all__ = [
     "AutoHealingWebService",
@@ -23,4 +25,7 @@ __all__ = [
     "TargetHealthCheck",
     "ZonalAutoshift",
     "capacity_after_zone_loss",
+    "check_zone_loss_capacity",
+    "validate_capacity",
+    "validate_certificate_arn",
 ]

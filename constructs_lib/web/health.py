@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: Seconds between two checks of one target (ELBv2 ``HealthCheckIntervalSeconds``).
+INTERVAL_SECONDS_RANGE = (5, 300)
+#: Seconds a check may wait for its answer (ELBv2 ``HealthCheckTimeoutSeconds``); also below the interval.
+TIMEOUT_SECONDS_RANGE = (2, 120)
+
 
 @dataclass(frozen=True)
 class TargetHealthCheck:
@@ -20,11 +25,18 @@ class TargetHealthCheck:
     unhealthy_threshold: int = 2
 
     def validate(self) -> None:
-        if not 5 <= self.interval_seconds <= 300:
-            raise ValueError(f"health_check.interval_seconds ({self.interval_seconds}) must be 5-300.")
-        if not 2 <= self.timeout_seconds < self.interval_seconds:
+        """Raise ``ValueError`` naming the first value the load balancer would refuse, and its range.
+
+        Elastic Load Balancing's ranges (API reference, ``CreateTargetGroup``): interval 5-300 s,
+        timeout 2-120 s and shorter than the interval, each threshold 2-10.
+        """
+        low, high = INTERVAL_SECONDS_RANGE
+        if not low <= self.interval_seconds <= high:
+            raise ValueError(f"health_check.interval_seconds ({self.interval_seconds}) must be {low}-{high}.")
+        low, high = TIMEOUT_SECONDS_RANGE
+        if not low <= self.timeout_seconds <= high or self.timeout_seconds >= self.interval_seconds:
             raise ValueError(
-                f"health_check.timeout_seconds ({self.timeout_seconds}) must be >= 2 and less than "
+                f"health_check.timeout_seconds ({self.timeout_seconds}) must be {low}-{high} and less than "
                 f"interval_seconds ({self.interval_seconds})."
             )
         for name in ("healthy_threshold", "unhealthy_threshold"):

@@ -26,7 +26,15 @@ _TIMEZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+/-]{1,63}")
 class NightlyStop:
     """Scale to zero at night and back in the morning, pausing healing and paging meanwhile.
 
-    Cron expressions have five fields (minute hour day-of-month month day-of-week) in ``timezone``.
+    Cron expressions have five fields (minute hour day-of-month month day-of-week) in ``timezone``,
+    as Auto Scaling's scheduled actions read them. Validated when built (``ValueError`` naming the
+    field, the value and the fix), so a bad schedule fails where it is written:
+
+    - the minute (0-59) and the hour (0-23) are fixed numbers: the pause switch is set
+      ``pause_lead_minutes`` before the stop and cleared ``resume_delay_minutes`` after the start, on
+      the same day (neither may cross midnight);
+    - the day of the month holds digits and ``* , - /``; the month also ``JAN``-``DEC``; the day of
+      the week also ``SUN``-``SAT``.
 
     :param timezone: IANA time zone of both cron expressions, e.g. ``Europe/Berlin`` or ``UTC``.
         Required: "22:00" means nothing without one, and the library has no home zone.
@@ -56,28 +64,61 @@ class NightlyStop:
                 f"nightly_stop.timezone ({self.timezone!r}) must be an IANA time zone name such as "
                 "'UTC' or 'Europe/Berlin'."
             )
+        for prop in ("pause_lead_minutes", "resume_delay_minutes"):
+            value = getattr(self, prop)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"nightly_stop.{prop} ({value!r}) must be a whole number of minutes, >= 0.")
+        # The same checks add_nightly_stop makes when it schedules the actions and the pause switch.
+        for prop, minutes in (
+            ("stop_cron", -self.pause_lead_minutes),
+            ("start_cron", self.resume_delay_minutes),
+        ):
+            name = f"nightly_stop.{prop}"
+            _shift(_cron_fields(getattr(self, prop), name=name), minutes, name=name)
 
 
 _CRON = re.compile(r"^(?P<minute>\S+) (?P<hour>\S+) (?P<day>\S+) (?P<month>\S+) (?P<week_day>\S+)$")
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_WEEK_DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+#: The day, month and week-day fields: numbers, ``*``, lists, ranges and steps (and names, see
+#: ``_FIELD_NAMES``); the minute and hour are checked as fixed numbers by :func:`_shift`.
+_FIELD = re.compile(r"^[0-9A-Za-z*,/-]+$")
+_FIELD_NAMES: dict[str, tuple[str, ...]] = {"day": (), "month": _MONTHS, "week_day": _WEEK_DAYS}
 
 
 def _cron_fields(expr: str, *, name: str) -> dict[str, str]:
-    m = _CRON.match(expr.strip())
+    m = _CRON.match(expr.strip()) if isinstance(expr, str) else None
     if not m:
-        raise ValueError(f"{name} ({expr!r}) must have 5 fields: 'minute hour day month weekday'.")
-    return m.groupdict()
+        raise ValueError(
+            f"{name} ({expr!r}) must have 5 fields 'minute hour day month weekday', e.g. '0 22 * * MON-FRI'."
+        )
+    fields = m.groupdict()
+    for field, names in _FIELD_NAMES.items():
+        value = fields[field]
+        words = re.findall(r"[A-Za-z]+", value)
+        if not _FIELD.match(value) or any(word.upper() not in names for word in words):
+            allowed = f" or {names[0]}-{names[-1]}" if names else ""
+            raise ValueError(
+                f"{name} ({expr!r}): the {field.replace('_', ' ')} field {value!r} must use digits{allowed}, "
+                "'*', ',', '-' and '/', e.g. '0 22 * * MON-FRI'."
+            )
+    return fields
 
 
 def _shift(fields: dict[str, str], minutes: int, *, name: str) -> dict[str, str]:
     """Move a cron with a fixed minute and hour by ``minutes`` within the same day."""
-    if not (fields["minute"].isdigit() and fields["hour"].isdigit()):
+    minute, hour = fields["minute"], fields["hour"]
+    if not (minute.isdigit() and hour.isdigit() and int(minute) < 60 and int(hour) < 24):
         raise ValueError(
-            f"{name}: the pause switch needs a fixed minute and hour to schedule around, "
-            f"got minute={fields['minute']!r} hour={fields['hour']!r}."
+            f"{name}: the pause switch needs a fixed minute (0-59) and hour (0-23) to schedule around, "
+            f"got minute={minute!r} hour={hour!r}: write e.g. '0 22 * * MON-FRI'."
         )
-    total = int(fields["hour"]) * 60 + int(fields["minute"]) + minutes
+    total = int(hour) * 60 + int(minute) + minutes
     if not 0 <= total < 24 * 60:
-        raise ValueError(f"{name}: shifting by {minutes} min crosses midnight; move the schedule.")
+        raise ValueError(
+            f"{name}: shifting {hour}:{int(minute):02d} by {minutes} min for the pause switch crosses "
+            "midnight; move the schedule (or shorten pause_lead_minutes / resume_delay_minutes)."
+        )
     return {**fields, "hour": str(total // 60), "minute": str(total % 60)}
 
 

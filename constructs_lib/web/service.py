@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import cast
 
@@ -55,6 +56,8 @@ from constructs_lib.web.zonal import (
 DEFAULT_COMPONENT = "web"
 #: Instances kept at least: one per zone of a two-zone VPC, so losing an instance or a zone leaves one.
 DEFAULT_MIN_CAPACITY = 2
+#: An ACM certificate's ARN (any partition); the region is the one its load balancer must be in.
+_CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[A-Za-z0-9-]+$")
 
 
 class AutoHealingWebService(Construct):
@@ -117,8 +120,9 @@ class AutoHealingWebService(Construct):
         Default: see :class:`TargetHealthCheck`.
     :param health_check_grace: Time after launch before health checks count. Default: 180 s (boot
         plus passing the ALB check; a shorter grace kills replacements before they are ready).
-    :param certificate_arn: ACM certificate (same region) for HTTPS: port 443 forwards with AWS's
-        recommended TLS policy, port 80 only redirects. Default: plain HTTP on port 80, with a warning.
+    :param certificate_arn: ACM certificate (same region, see :func:`validate_certificate_arn`) for
+        HTTPS: port 443 forwards with AWS's recommended TLS policy, port 80 only redirects.
+        Default: plain HTTP on port 80, with a warning.
     :param allow_plain_http: Why plain HTTP is acceptable here (no ``certificate_arn``); the warning
         quotes it so reviewers see the decision. Default: none (the warning says how to add HTTPS).
     :param cpu_target_percent: Target-tracking CPU utilisation. Default: 70.
@@ -206,7 +210,7 @@ class AutoHealingWebService(Construct):
         if max_capacity is None:
             max_capacity = max(2, 2 * min_capacity)
         desired = min_capacity if desired_capacity is None else desired_capacity
-        _check_capacity(min_capacity, max_capacity, desired)
+        validate_capacity(min_capacity=min_capacity, max_capacity=max_capacity, desired_capacity=desired)
         if not 1 <= cpu_target_percent <= 100:
             raise ValueError(f"cpu_target_percent ({cpu_target_percent}) must be 1-100.")
         if requests_per_target < 1:
@@ -238,11 +242,9 @@ class AutoHealingWebService(Construct):
                 )
         if certificate_arn and not cdk.Token.is_unresolved(certificate_arn):
             region = cdk.Stack.of(self).region
-            if not cdk.Token.is_unresolved(region) and f":acm:{region}:" not in certificate_arn:
-                raise ValueError(
-                    f"certificate_arn ({certificate_arn}) is not in the stack's region ({region}): "
-                    "an ALB can only use a certificate from its own region."
-                )
+            validate_certificate_arn(
+                certificate_arn, region=None if cdk.Token.is_unresolved(region) else region
+            )
 
         self.app_probe = app_probe
         self.health_check = health_check
@@ -466,7 +468,34 @@ def _zones_of(vpc: ec2.IVpc, selection: ec2.SubnetSelection) -> list[str]:
     ).availability_zones
 
 
-def _check_capacity(min_capacity: int, max_capacity: int, desired: int) -> None:
+def validate_certificate_arn(certificate_arn: str, *, region: str | None = None) -> str:
+    """Check an ACM certificate ARN as :class:`AutoHealingWebService` takes it; return it.
+
+    ``ValueError`` naming the value and the fix: it must read
+    ``arn:<partition>:acm:<region>:<account>:certificate/<id>`` and, with ``region`` (the web service
+    passes its stack's), be a certificate of that region: an ALB can only use its own region's.
+    """
+    match = _CERTIFICATE_ARN.match(certificate_arn) if isinstance(certificate_arn, str) else None
+    if not match:
+        raise ValueError(
+            f"certificate_arn ({certificate_arn!r}) must be an ACM certificate ARN "
+            "(arn:aws:acm:<region>:<account>:certificate/<id>)."
+        )
+    if region is not None and match["region"] != region:
+        raise ValueError(
+            f"certificate_arn ({certificate_arn}) is in {match['region']}, not in the stack's region "
+            f"({region}): an ALB can only use a certificate from its own region; issue one in {region}."
+        )
+    return certificate_arn
+
+
+def validate_capacity(*, min_capacity: int, max_capacity: int, desired_capacity: int) -> None:
+    """Check an Auto Scaling group's sizes as :class:`AutoHealingWebService` takes them.
+
+    ``ValueError`` naming the first broken rule, the values and the fix: ``min_capacity`` >= 0,
+    ``max_capacity`` >= 1, ``min_capacity`` <= ``max_capacity``, and ``desired_capacity`` between them.
+    """
+    desired = desired_capacity
     if min_capacity < 0 or max_capacity < 1:
         raise ValueError(
             f"min_capacity ({min_capacity}) must be >= 0 and max_capacity ({max_capacity}) >= 1."

@@ -12,7 +12,7 @@ Modules: :mod:`.schema` (the frozen dataclasses), :mod:`.loader` (context -> con
 :mod:`.errors`.
 """
 
-from constructs_lib._core import SEVERITIES
+from constructs_lib import SEVERITIES
 from stacks.config.errors import ConfigError
 from stacks.config.loader import load_config, parse_environment
 from stacks.config.schema import (

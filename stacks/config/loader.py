@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from constructs_lib.dr import DrStrategy
-from constructs_lib.web.zonal import check_zone_loss_capacity
+from constructs_lib.network import validate_zones
+from constructs_lib.web import check_zone_loss_capacity
 from stacks.config.errors import ConfigError, library_errors
 from stacks.config.reader import Reader, deep_merge
 from stacks.config.schema import (
@@ -89,12 +90,12 @@ def parse_environment(name: str, raw: Mapping[str, Any], *, app_name: str) -> En
             f"{r.key('dr_capacity')}.min is {dr_capacity.min}: with {strategy} the DR region runs no "
             "instances; set min to 0 or choose warm_standby."
         )
-    nat = r.int("nat_gateways", low=0, high=3)
-    if nat > len(primary.availability_zones):
-        raise ConfigError(
-            f"{r.key('nat_gateways')} is {nat} but only {len(primary.availability_zones)} zones are "
-            "configured: use at most one NAT gateway per zone."
-        )
+    nat = r.int("nat_gateways")
+    # Both regions' VPCs get nat_gateways: at most one per zone of each (the library's rule).
+    for role, rc in (("primary", primary), ("dr", dr)):
+        renames = {"nat_gateways": r.key("nat_gateways"), "number of zones": f"number of {role} zones"}
+        with library_errors(r.key("nat_gateways"), renames):
+            validate_zones(rc.availability_zones, nat_gateways=nat, region=rc.region)
     warm_pool = r.int("warm_pool_size", 0, low=0, high=20)
     schedule = (
         parse_schedule(r.raw("schedule"), r.key("schedule")) if r.raw("schedule", None) is not None else None

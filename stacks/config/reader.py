@@ -62,7 +62,9 @@ class Reader:
         _check_range(self.key(name), value, low, high)
         return value
 
-    def number(self, name: str, default: Any = ..., *, low: float, high: float) -> float:
+    def number(
+        self, name: str, default: Any = ..., *, low: float | None = None, high: float | None = None
+    ) -> float:
         value = self.raw(name, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{self.key(name)} must be a number, got {value!r}.")
@@ -90,7 +92,10 @@ class Reader:
 
 def _check_range(key: str, value: float, low: float | None, high: float | None) -> None:
     if (low is not None and value < low) or (high is not None and value > high):
-        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        if low is not None and high is not None:
+            bounds = f"between {low} and {high}"
+        else:
+            bounds = f"at least {low}" if low is not None else f"at most {high}"
         raise ConfigError(f"{key} is {value!r}: it must be {bounds}.")
 
 

@@ -12,9 +12,9 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 
-from constructs_lib._core import AppProbe, Naming
+from constructs_lib import AppProbe, Naming
 from constructs_lib.alerting import SeverityEndpoints
-from constructs_lib.data import DEFAULT_VAULT_LOCK, BackupAccountCopy, VaultLock
+from constructs_lib.data import DEFAULT_VAULT_LOCK, BackupAccountCopy, DatabaseStorage, VaultLock
 from constructs_lib.dr import DrStrategy
 from constructs_lib.web import NightlyStop, TargetHealthCheck
 from stacks.config import naming
@@ -142,9 +142,17 @@ class HealingConfig:
     dry_run: bool = False
     max_actions_per_resource_per_hour: int = 3
     incident_window_seconds: int = 900
-    #: Reserved concurrency of the healing function; ``None`` leaves it unreserved (accounts that
-    #: still have the default concurrency quota of 10 cannot reserve any).
+    #: Reserved concurrency of the healing function (1-100, the library's range); ``None`` leaves it
+    #: unreserved (accounts that still have the default concurrency quota of 10 cannot reserve any).
     reserved_concurrency: int | None = None
+
+    def limits(self) -> dict[str, Any]:
+        """The AutoHealing props these settings give: its rate limit, incident window and concurrency."""
+        return {
+            "max_actions_per_resource_per_hour": self.max_actions_per_resource_per_hour,
+            "incident_window": cdk.Duration.seconds(self.incident_window_seconds),
+            "reserved_concurrency": self.reserved_concurrency,
+        }
 
 
 @dataclass(frozen=True)
@@ -154,6 +162,11 @@ class EscalationTierConfig:
     name: str
     severity: str
     after_minutes: int
+
+    @property
+    def escalate_after(self) -> cdk.Duration:
+        """``after_minutes`` as the library's tiers count it (``constructs_lib.alerting.validate_tiers``)."""
+        return cdk.Duration.minutes(self.after_minutes)
 
 
 #: The app's escalation policy: 15 min -> email on-call, 30 min -> SMS, 60 min -> team lead.
@@ -203,6 +216,10 @@ class DatabaseConfig:
     @property
     def memory_gib(self) -> float:
         return DB_INSTANCE_MEMORY_GIB[self.instance_class]
+
+    def storage(self) -> DatabaseStorage:
+        """The storage as the library's value object (it checks the size: 20-65,536 GiB gp3)."""
+        return DatabaseStorage(allocated_gib=self.allocated_storage_gib)
 
     def generation(self, region: str) -> int:
         return self.generations.get(region, 1)

@@ -8,9 +8,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from constructs_lib._core import SEVERITIES, AppProbe, validate_name, validate_severity
-from constructs_lib.alerting import SeverityEndpoints
+from constructs_lib import SEVERITIES, AppProbe, validate_severity, validate_slo
+from constructs_lib.alerting import SeverityEndpoints, validate_severity_endpoints, validate_tiers
 from constructs_lib.data import BackupAccountCopy, DatabaseBackup, DatabaseMaintenance, VaultLock
+from constructs_lib.healing import validate_healing_limits
+from constructs_lib.network import validate_zones
+from constructs_lib.web import validate_capacity, validate_certificate_arn
 from stacks.config.errors import ConfigError, library_errors
 from stacks.config.reader import Reader
 from stacks.config.schema import (
@@ -29,13 +32,6 @@ from stacks.config.schema import (
     ScheduleConfig,
 )
 from stacks.config.values import check_db_instance_class, check_region, check_region_label, region_label
-
-#: Elastic Load Balancing API reference, TargetGroup ``HealthCheckTimeoutSeconds``: 2-120 seconds
-#: (the library checks only that the timeout is shorter than the interval, which allows up to 299).
-ALB_MAX_HEALTH_CHECK_TIMEOUT_SECONDS = 120
-_CERT_ARN = re.compile(r"^arn:aws:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[A-Za-z0-9-]+$")
-_CRON_FIELD = re.compile(r"^[0-9*,/-]+$")
-
 
 #: The library's SeverityEndpoints props and the keys this config writes them under.
 _ENDPOINT_KEYS = {
@@ -56,19 +52,9 @@ def parse_region(data: Any, path: str) -> RegionConfig:
     region = check_region(r.key("region"), r.str("region"))
     label = check_region_label(r.key("label"), r.str("label", region_label(region)))
     azs = r.str_list("availability_zones")
-    if not 2 <= len(azs) <= 3:
-        raise ConfigError(
-            f"{r.key('availability_zones')} has {len(azs)} zone(s) {list(azs)}: "
-            f"give 2 or 3 zones of {region}."
-        )
-    for az in azs:
-        if not re.fullmatch(re.escape(region) + r"[a-z]", az):
-            raise ConfigError(
-                f"{r.key('availability_zones')} contains {az!r}, which is not a zone of {region}: "
-                f"use names like {region}a, {region}c, {region}d."
-            )
-    if len(set(azs)) != len(azs):
-        raise ConfigError(f"{r.key('availability_zones')} lists a zone twice: {list(azs)}.")
+    # How many, each once, all of the region: the library's rules for ResilientVpc's zones.
+    with library_errors(r.key("availability_zones"), {"availability_zones": r.key("availability_zones")}):
+        validate_zones(azs, region=region)
     cidr = r.str("vpc_cidr")
     try:
         net = ipaddress.ip_network(cidr, strict=True)
@@ -81,37 +67,30 @@ def parse_region(data: Any, path: str) -> RegionConfig:
         )
     cert = r.str("certificate_arn", None)
     if cert is not None:
-        m = _CERT_ARN.match(cert)
-        if not m:
-            raise ConfigError(
-                f"{r.key('certificate_arn')} is {cert!r}: expected an ACM certificate ARN "
-                "(arn:aws:acm:<region>:<account>:certificate/<id>) or remove the key for HTTP only."
-            )
-        if m.group("region") != region:
-            raise ConfigError(
-                f"{r.key('certificate_arn')} is in {m.group('region')} but the ALB is in {region}: "
-                f"an ALB needs a certificate from its own region; issue one in {region}."
-            )
+        # Its form and its region: the library's rule for the web service's certificate.
+        with library_errors(r.key("certificate_arn"), {"certificate_arn": r.key("certificate_arn")}):
+            validate_certificate_arn(cert, region=region)
     return RegionConfig(
         region=region, label=label, availability_zones=azs, vpc_cidr=cidr, certificate_arn=cert
     )
 
 
 def parse_capacity(data: Any, path: str, *, min_low: int = 0) -> Capacity:
+    """``capacity``: the library's rules for a group's sizes, plus this app's: at most 100 instances,
+    and at least ``min_low`` (the active region's production capacity keeps one running)."""
     r = Reader(data, path, keys_of(Capacity))
     cap = Capacity(
         min=r.int("min", low=min_low, high=100),
-        max=r.int("max", low=0, high=100),
-        desired=r.int("desired", low=0, high=100),
+        max=r.int("max", high=100),
+        desired=r.int("desired", high=100),
     )
-    if cap.min > cap.max:
-        raise ConfigError(
-            f"{r.key('min')} ({cap.min}) must be <= {r.key('max')} ({cap.max}): lower min or raise max."
-        )
-    if not cap.min <= cap.desired <= cap.max:
-        raise ConfigError(
-            f"{r.key('desired')} ({cap.desired}) must be between min ({cap.min}) and max ({cap.max})."
-        )
+    renames = {
+        "min_capacity": r.key("min"),
+        "max_capacity": r.key("max"),
+        "desired_capacity": r.key("desired"),
+    }
+    with library_errors(path, renames):
+        validate_capacity(min_capacity=cap.min, max_capacity=cap.max, desired_capacity=cap.desired)
     return cap
 
 
@@ -120,24 +99,19 @@ def parse_health_check(data: Any, path: str) -> HealthCheckConfig:
     d = HealthCheckConfig()
     hc = HealthCheckConfig(
         path=r.str("path", d.path),
-        port=r.int("port", d.port, low=1, high=65535),
+        port=r.int("port", d.port),  # the app's port (app_port): the library's AppProbe checks it
         interval_seconds=r.int("interval_seconds", d.interval_seconds),
         timeout_seconds=r.int("timeout_seconds", d.timeout_seconds),
         healthy_threshold=r.int("healthy_threshold", d.healthy_threshold),
         unhealthy_threshold=r.int("unhealthy_threshold", d.unhealthy_threshold),
         grace_period_seconds=r.int("grace_period_seconds", d.grace_period_seconds, low=0, high=7200),
     )
-    # Interval, timeout and thresholds: the library's TargetHealthCheck validates them; the path,
-    # the library's AppProbe (it is the probe's health path).
+    # Interval, timeout and thresholds: the library's TargetHealthCheck validates them (the load
+    # balancer's ranges); the path, the library's AppProbe (it is the probe's health path).
     with library_errors(path, {"health_check.": f"{path}."}):
         hc.target().validate()
     with library_errors(path, {"app probe health_path": r.key("path")}):
         AppProbe(health_path=hc.path)
-    if hc.timeout_seconds > ALB_MAX_HEALTH_CHECK_TIMEOUT_SECONDS:
-        raise ConfigError(
-            f"{r.key('timeout_seconds')} is {hc.timeout_seconds}: the load balancer accepts at most "
-            f"{ALB_MAX_HEALTH_CHECK_TIMEOUT_SECONDS} seconds; lower it."
-        )
     return hc
 
 
@@ -164,20 +138,19 @@ def parse_notifications(data: Any, path: str) -> NotificationConfig:
             r.raw(severity, None)
             continue
         s = r.child(severity, tuple(_ENDPOINT_KEYS.values()))
-        route = SeverityEndpoints(
+        endpoints[severity] = SeverityEndpoints(
             **{prop: tuple(s.str_list(key, [])) for prop, key in _ENDPOINT_KEYS.items()}
         )
-        # Addresses, numbers, URLs and channel ids: the library's SeverityEndpoints validates them.
-        where = f"{s.path}."
-        renames = {f"{where}{prop}": s.key(key) for prop, key in _ENDPOINT_KEYS.items()}
-        with library_errors(s.path, renames):
-            route.validate(where=where)
-        if route.slack_channel_ids and not workspace:
-            raise ConfigError(
-                f"{s.key('slack_channel_ids')} is set but {r.key('slack_workspace_id')} is not: "
-                "add the Slack workspace id authorised in AWS Chatbot."
-            )
-        endpoints[severity] = route
+    # Addresses, numbers, URLs, channel ids and the workspace the channels need: the library's
+    # rules for SeverityTopics' severity_endpoints.
+    renames = {
+        f"severity_endpoints[{severity!r}].{prop}": f"{path}.{severity}.{key}"
+        for severity in endpoints
+        for prop, key in _ENDPOINT_KEYS.items()
+    }
+    renames["slack_workspace_id"] = r.key("slack_workspace_id")
+    with library_errors(path, renames):
+        validate_severity_endpoints(endpoints, slack_workspace_id=workspace)
     return NotificationConfig(endpoints=endpoints, slack_workspace_id=workspace)
 
 
@@ -190,13 +163,9 @@ def parse_schedule(data: Any, path: str) -> ScheduleConfig:
         stop_cron=r.str("stop_cron", d.stop_cron),
         start_cron=r.str("start_cron", d.start_cron),
     )
-    for key, expr in (("stop_cron", sc.stop_cron), ("start_cron", sc.start_cron)):
-        fields = expr.split()
-        if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields[:4]):
-            raise ConfigError(
-                f"{r.key(key)} is {expr!r}: use 5 cron fields 'minute hour day month weekday', "
-                "e.g. '0 22 * * MON-FRI'."
-            )
+    # Time zone and cron fields: the library's NightlyStop validates them.
+    with library_errors(path, {"nightly_stop.": f"{path}."}):
+        sc.nightly_stop()
     return sc
 
 
@@ -204,20 +173,26 @@ def parse_healing(data: Any, path: str) -> HealingConfig:
     r = Reader(data, path, keys_of(HealingConfig))
     d = HealingConfig()
     reserved = r.raw("reserved_concurrency", None)
-    if reserved is not None and (isinstance(reserved, bool) or not isinstance(reserved, int) or reserved < 1):
+    if reserved is not None and (isinstance(reserved, bool) or not isinstance(reserved, int)):
         raise ConfigError(
-            f"{r.key('reserved_concurrency')} is {reserved!r}: use a whole number >= 1, or null for none."
+            f"{r.key('reserved_concurrency')} is {reserved!r}: use a whole number, or null for none."
         )
     h = HealingConfig(
         dry_run=r.bool("dry_run", d.dry_run),
         max_actions_per_resource_per_hour=r.int(
-            "max_actions_per_resource_per_hour", d.max_actions_per_resource_per_hour, low=1, high=60
+            "max_actions_per_resource_per_hour", d.max_actions_per_resource_per_hour
         ),
-        incident_window_seconds=r.int(
-            "incident_window_seconds", d.incident_window_seconds, low=60, high=86400
-        ),
+        incident_window_seconds=r.int("incident_window_seconds", d.incident_window_seconds),
         reserved_concurrency=reserved,
     )
+    # Their ranges: the library's rules for AutoHealing's limits.
+    renames = {
+        "max_actions_per_resource_per_hour": r.key("max_actions_per_resource_per_hour"),
+        "incident_window": r.key("incident_window_seconds"),
+        "reserved_concurrency": r.key("reserved_concurrency"),
+    }
+    with library_errors(path, renames):
+        validate_healing_limits(**h.limits())
     return h
 
 
@@ -227,34 +202,34 @@ def parse_monitoring(data: Any, path: str) -> MonitoringConfig:
     tiers = d.escalation
     raw_tiers = r.raw("escalation", None)
     if raw_tiers is not None:
-        if not isinstance(raw_tiers, list) or not raw_tiers:
-            raise ConfigError(f"{r.key('escalation')} must be a non-empty list of tiers, got {raw_tiers!r}.")
+        if not isinstance(raw_tiers, list):
+            raise ConfigError(f"{r.key('escalation')} must be a list of tiers, got {raw_tiers!r}.")
         parsed = []
         for i, raw in enumerate(raw_tiers):
             t = Reader(raw, f"{r.key('escalation')}[{i}]", keys_of(EscalationTierConfig))
             tier = EscalationTierConfig(
                 name=t.str("name"),
                 severity=t.str("severity"),
-                after_minutes=t.int("after_minutes", low=1, high=1440),
+                # minutes cannot be negative; how late a tier may come is the library's rule
+                after_minutes=t.int("after_minutes", low=0),
             )
-            # Name and severity: the library's own checks (EscalationPolicy applies the same).
+            # The severity picks the tier's topic: the library's own check of a severity.
             with library_errors(t.path):
-                validate_name(tier.name, prop=t.key("name"))
                 validate_severity(tier.severity, prop=t.key("severity"))
-            if parsed and tier.after_minutes <= parsed[-1].after_minutes:
-                raise ConfigError(
-                    f"{t.key('after_minutes')} ({tier.after_minutes}) must be later than the previous tier's "
-                    f"({parsed[-1].after_minutes}): list tiers in escalation order."
-                )
             parsed.append(tier)
         tiers = tuple(parsed)
+        # Count, names, order and the 7-day cap: the library's rules for EscalationPolicy's tiers.
+        with library_errors(r.key("escalation"), {".escalate_after": ".after_minutes"}):
+            validate_tiers(tiers, prop=r.key("escalation"))
     m = MonitoringConfig(
-        slo_availability_percent=r.number(
-            "slo_availability_percent", d.slo_availability_percent, low=90, high=99.999
-        ),
+        slo_availability_percent=r.number("slo_availability_percent", d.slo_availability_percent),
         escalation=tiers,
         audit_rules=r.bool("audit_rules", d.audit_rules),
     )
+    # The objective against the default burn-rate windows: the library's rules.
+    slo = r.key("slo_availability_percent")
+    with library_errors(slo, {"slo_target_percent": slo}):
+        validate_slo(m.slo_availability_percent)
     return m
 
 
@@ -265,22 +240,26 @@ def parse_database(data: Any, path: str, regions: tuple[str, ...]) -> DatabaseCo
         instance_class=check_db_instance_class(
             r.key("instance_class"), r.raw("instance_class", d.instance_class), DB_INSTANCE_MEMORY_GIB
         ),
-        allocated_storage_gib=r.int("allocated_storage_gib", d.allocated_storage_gib, low=20, high=65536),
-        backup_retention_days=r.int("backup_retention_days", d.backup_retention_days, low=1, high=35),
+        allocated_storage_gib=r.int("allocated_storage_gib", d.allocated_storage_gib),
+        backup_retention_days=r.int("backup_retention_days", d.backup_retention_days),
         multi_az=r.bool("multi_az", d.multi_az),
         deletion_protection=r.bool("deletion_protection", d.deletion_protection),
         generations=parse_generations(r, regions),
         backup_window_utc=r.str("backup_window_utc", None),
         maintenance_window_utc=r.str("maintenance_window_utc", None),
     )
-    # The library checks the windows' formats (DatabaseBackup, DatabaseMaintenance).
+    # Storage size, backup retention and the windows' formats: the library's DatabaseStorage,
+    # DatabaseBackup and DatabaseMaintenance check them.
     with library_errors(
         path,
         {
+            "storage.allocated_gib": r.key("allocated_storage_gib"),
+            "backup.retention_days": r.key("backup_retention_days"),
             "backup.preferred_window": r.key("backup_window_utc"),
             "maintenance.preferred_window": r.key("maintenance_window_utc"),
         },
     ):
+        db.storage()
         DatabaseBackup(retention_days=db.backup_retention_days, preferred_window=db.backup_window_utc)
         DatabaseMaintenance(preferred_window=db.maintenance_window_utc)
     return db
@@ -315,9 +294,7 @@ def parse_backup(data: Any, path: str) -> BackupConfig:
                 account=c.str("account"),
                 vault_name=c.str("vault_name"),
                 region=check_region(c.key("region"), c.raw("region")) if c.has("region") else None,
-                retention_days=c.int("retention_days", None, low=1, high=36500)
-                if c.has("retention_days")
-                else None,
+                retention_days=c.int("retention_days", None) if c.has("retention_days") else None,
             )
     b = BackupConfig(
         retention_days=retention_days,
@@ -340,9 +317,7 @@ def parse_vault_lock(data: Any, path: str) -> VaultLock:
         return BackupConfig().vault_lock
     r = Reader(data, path, VAULT_LOCK_KEYS)
     mode = r.str("mode", "governance")
-    changeable = (
-        r.int("changeable_for_days", None, low=0, high=36500) if r.has("changeable_for_days") else None
-    )
+    changeable = r.int("changeable_for_days", None) if r.has("changeable_for_days") else None
     if mode not in ("governance", "compliance"):
         raise ConfigError(
             f"{r.key('mode')} is {mode!r}: use governance (reversible) or compliance (irreversible)."
@@ -358,12 +333,11 @@ def parse_vault_lock(data: Any, path: str) -> VaultLock:
             f"{r.key('mode')} is compliance but {r.key('changeable_for_days')} is missing: give the days "
             "(at least 3) during which the lock can still be undone."
         )
+    # The days' ranges and their order: the library's VaultLock checks them.
     with library_errors(path, {"vault_lock": path}):
         return VaultLock(
-            min_retention_days=r.int("min_retention_days", 1, low=1, high=36500),
-            max_retention_days=r.int("max_retention_days", None, low=1, high=36500)
-            if r.has("max_retention_days")
-            else None,
+            min_retention_days=r.int("min_retention_days", 1),
+            max_retention_days=r.int("max_retention_days", None) if r.has("max_retention_days") else None,
             changeable_for_days=changeable,
         )
 

@@ -1,7 +1,7 @@
 """Single values checked against a pattern: names, regions, labels, instance types, flags.
 
 Each ``check_*`` returns the value or raises :class:`ConfigError` naming the key path, the value and
-the fix.
+the fix. Region codes follow the library's rule (:func:`constructs_lib.validate_region`).
 """
 
 from __future__ import annotations
@@ -10,13 +10,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from stacks.config.errors import ConfigError, did_you_mean, nearest
+from constructs_lib import validate_region
+from stacks.config.errors import ConfigError, did_you_mean, library_errors, nearest
 
 #: Environment names become stage names (``qa`` -> ``Qa``) and part of resource names
 #: (``webapp-qa-web``, ``/webapp/qa/pause``): lowercase letters and digits, starting with a letter.
 ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9]{0,11}$")
-#: A region code of the ``aws`` partition, e.g. ``ap-northeast-1``, ``eu-central-2``, ``us-east-1``.
-REGION = re.compile(r"^[a-z]{2}-[a-z]+-\d{1,2}$")
 #: A region's label in stack names (``Tokyo-Network``) and database identifiers (``-db-tokyo``).
 REGION_LABEL = re.compile(r"^[A-Z][A-Za-z0-9]{0,15}$")
 
@@ -31,11 +30,9 @@ def check_environment_name(key: str, name: Any) -> str:
 
 
 def check_region(key: str, region: Any) -> str:
-    if not isinstance(region, str) or not REGION.match(region):
-        raise ConfigError(
-            f"{key} is {region!r}: not an AWS region code. Write it like ap-northeast-1 or eu-west-1."
-        )
-    return region
+    """A region code, as the library's :func:`~constructs_lib.validate_region` accepts it."""
+    with library_errors(key):
+        return validate_region(region, prop=key)
 
 
 def region_label(region: str) -> str:

@@ -103,3 +103,46 @@ def test_fails_when_props_are_bad(props, message):
     stack = cdk.Stack(cdk.App(), "Bad", env=ENV)
     with pytest.raises(ValueError, match=message):
         ResilientVpc(stack, "Vpc", cidr="10.40.0.0/16", **{"availability_zones": ZONES, **props})
+
+
+@pytest.mark.parametrize(
+    ("zones", "props", "message"),
+    [
+        (["ap-northeast-1a"], {}, "availability_zones has 1 zone(s) ['ap-northeast-1a']: give 2 or 3 zones."),
+        (
+            ["ap-northeast-1a", "ap-northeast-1a"],
+            {},
+            "availability_zones lists 'ap-northeast-1a' twice (['ap-northeast-1a', 'ap-northeast-1a']): "
+            "name each zone once.",
+        ),
+        (
+            ["ap-northeast-1a", "ap-northeast-3a"],
+            {"region": "ap-northeast-1"},
+            "availability_zones ['ap-northeast-3a'] are not in the stack's region ap-northeast-1: use zones "
+            "such as ap-northeast-1a.",
+        ),
+        (
+            ["ap-northeast-1a", "ap-northeast-1c"],
+            {"nat_gateways": 3},
+            "nat_gateways (3) must be between 0 and the number of zones (2).",
+        ),
+        (
+            ["ap-northeast-1a", "ap-northeast-1c"],
+            {"nat_gateways": -1},
+            "nat_gateways (-1) must be between 0 and the number of zones (2).",
+        ),
+    ],
+)
+def test_validate_zones_fails_naming_the_zones_and_the_fix(zones, props, message):
+    import re
+
+    from constructs_lib import validate_zones
+
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        validate_zones(zones, **props)
+
+
+def test_validate_zones_returns_the_zones_and_ignores_an_unknown_region():
+    from constructs_lib import validate_zones
+
+    assert validate_zones(("us-east-1a", "us-east-1b"), nat_gateways=2) == ["us-east-1a", "us-east-1b"]

@@ -131,6 +131,11 @@ def test_wheel_ships_the_constructs_py_typed_and_the_handlers_inside_the_library
         "constructs_lib/runbooks/region_switch.py",
         "constructs_lib/_core/naming.py",
     } <= names
+    # the testing kit is a package of one module per concept (found by find_packages)
+    assert {
+        f"constructs_lib/testing/{module}.py"
+        for module in ("__init__", "masking", "side_files", "snapshots", "nag_report", "cfn_lint")
+    } <= names
     assert not any(n.startswith(("lambda_src/", "tests/", "stacks/", "examples/", "tools/")) for n in names)
     top_level = next(n for n in names if n.endswith(".dist-info/top_level.txt"))
     assert archive.read(top_level).decode().split() == ["constructs_lib"]

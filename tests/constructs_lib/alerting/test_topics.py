@@ -363,3 +363,58 @@ def test_fails_when_naming_is_not_a_naming():
     stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
     with pytest.raises(TypeError, match=r"naming must be a constructs_lib\.Naming, got str"):
         SeverityTopics(stack, "Alerts", naming="webapp-prod")
+
+
+def test_validate_severity_endpoints_returns_a_route_for_every_severity():
+    from constructs_lib import validate_severity_endpoints
+
+    routes = validate_severity_endpoints(
+        {"medium": SeverityEndpoints(slack_channel_ids=["C0OPSTEAM01"])}, slack_workspace_id="T07EA123LEP"
+    )
+    assert list(routes) == ["low", "medium", "high", "critical"]
+    assert routes["medium"].slack_channel_ids == ["C0OPSTEAM01"]
+    assert not routes["high"].has_subscribers
+
+
+@pytest.mark.parametrize(
+    ("endpoints", "workspace", "message"),
+    [
+        ({"urgent": SeverityEndpoints()}, None, "severity_endpoints ('urgent') is not a severity"),
+        (
+            {"high": SeverityEndpoints(email_addresses=["oncall"])},
+            None,
+            "severity_endpoints['high'].email_addresses: 'oncall' is not an email address",
+        ),
+        (
+            {"medium": SeverityEndpoints(slack_channel_ids=["general"])},
+            "T07EA123LEP",
+            "severity_endpoints['medium'].slack_channel_ids ('general') must be a Slack id",
+        ),
+        (
+            {"medium": SeverityEndpoints(slack_channel_ids=["C0OPSTEAM01"])},
+            "my-team",
+            "slack_workspace_id ('my-team') must be a Slack id: 9-21 upper-case letters and digits",
+        ),
+        (
+            {"high": SeverityEndpoints(slack_channel_ids=["C0OPSTEAM01", "C0OPSTEAM02"])},
+            None,
+            "severity_endpoints['high'].slack_channel_ids lists Slack channels (C0OPSTEAM01, C0OPSTEAM02) "
+            "but slack_workspace_id is not set: give the Slack workspace id authorised in AWS Chatbot.",
+        ),
+    ],
+)
+def test_validate_severity_endpoints_fails_naming_the_entry_and_the_fix(endpoints, workspace, message):
+    from constructs_lib.alerting import validate_severity_endpoints
+
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        validate_severity_endpoints(endpoints, slack_workspace_id=workspace)
+    # SeverityTopics refuses the same endpoints with the same words
+    stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "S", env=ENV)
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        SeverityTopics(
+            stack,
+            "Alerts",
+            naming=Naming(app="webapp", environment="prod"),
+            severity_endpoints=endpoints,
+            slack_workspace_id=workspace,
+        )

@@ -67,3 +67,45 @@ def test_a_unit_that_could_be_read_as_an_option_never_reaches_the_construct():
     # AppProbe refuses a leading '-' itself; the handler's contract pattern refuses it too.
     with pytest.raises(ValueError, match=r"service_unit \('--force'\)"):
         AppProbe(service_unit="--force")
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        ({"max_actions_per_resource_per_hour": 61}, "max_actions_per_resource_per_hour (61) must be 1-60."),
+        (
+            {"max_actions_per_resource_per_hour": True},
+            "max_actions_per_resource_per_hour (True) must be 1-60.",
+        ),
+        (
+            {"incident_window": cdk.Duration.hours(25)},
+            "incident_window (1 day 1 hour) must be between 1 minute and 1 day.",
+        ),
+        ({"reserved_concurrency": 0}, "reserved_concurrency (0) must be 1-100, or None for no limit."),
+        ({"reserved_concurrency": 101}, "reserved_concurrency (101) must be 1-100, or None for no limit."),
+        ({"reserved_concurrency": True}, "reserved_concurrency (True) must be 1-100, or None for no limit."),
+        ({"retry_attempts": -1}, "retry_attempts (-1) must be 0-2"),
+        ({"memory_size": 20000}, "memory_size (20000) must be 128-10240 MiB."),
+    ],
+    ids=lambda value: next(iter(value)) if isinstance(value, dict) else None,
+)
+def test_validate_healing_limits_fails_naming_the_limit_its_value_and_range(limits, message):
+    import re
+
+    from constructs_lib import validate_healing_limits
+
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        validate_healing_limits(**limits)
+    # and AutoHealing refuses the same value with the same words
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        build(**limits)
+
+
+def test_validate_healing_limits_checks_only_what_is_given():
+    from constructs_lib.healing import RESERVED_CONCURRENCY_RANGE, validate_healing_limits
+
+    validate_healing_limits()
+    validate_healing_limits(reserved_concurrency=None)
+    validate_healing_limits(
+        reserved_concurrency=RESERVED_CONCURRENCY_RANGE[1], incident_window=cdk.Duration.days(1)
+    )

@@ -320,12 +320,8 @@ def test_access_logs_bucket_is_encrypted_and_torn_down_with_destroy(https_servic
         ({"health_check": TargetHealthCheck(timeout_seconds=10)}, r"health_check\.timeout_seconds \(10\)"),
         ({"nightly_stop": NightlyStop(timezone="UTC")}, r"nightly_stop needs pause_switch"),
         (
-            {"nightly_stop": NightlyStop(timezone="UTC", stop_cron="*/5 * * * *"), "pause_switch": "switch"},
-            r"nightly_stop\.stop_cron: the pause switch needs a fixed minute and hour",
-        ),
-        (
             {"certificate_arn": "arn:aws:acm:us-east-1:111111111111:certificate/x"},
-            r"certificate_arn .* is not in the stack's region \(ap-northeast-1\)",
+            r"certificate_arn .* is in us-east-1, not in the stack's region \(ap-northeast-1\)",
         ),
         ({"cpu_target_percent": 0}, r"cpu_target_percent \(0\) must be 1-100"),
         (
@@ -353,3 +349,52 @@ def test_fails_when_props_are_bad(props, message):
 def test_fails_when_the_app_probe_could_reach_systemctl_as_an_option(probe, message):
     with pytest.raises(ValueError, match=message):
         AppProbe(**probe)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "message"),
+    [
+        ((0, 0, 0), "min_capacity (0) must be >= 0 and max_capacity (0) >= 1."),
+        ((-1, 2, 0), "min_capacity (-1) must be >= 0 and max_capacity (2) >= 1."),
+        ((3, 2, 2), "min_capacity (3) must be <= max_capacity (2): lower the minimum or raise the maximum."),
+        ((1, 2, 3), "desired_capacity (3) must be between min_capacity (1) and max_capacity (2)."),
+    ],
+)
+def test_validate_capacity_fails_naming_the_sizes_and_the_fix(sizes, message):
+    import re
+
+    from constructs_lib import validate_capacity
+
+    low, high, desired = sizes
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        validate_capacity(min_capacity=low, max_capacity=high, desired_capacity=desired)
+    validate_capacity(min_capacity=0, max_capacity=1, desired_capacity=0)
+
+
+@pytest.mark.parametrize(
+    ("arn", "region", "message"),
+    [
+        (
+            "arn:aws:acm:ap-northeast-1:111111111111:cert/x",
+            None,
+            "certificate_arn ('arn:aws:acm:ap-northeast-1:111111111111:cert/x') must be an ACM certificate "
+            "ARN (arn:aws:acm:<region>:<account>:certificate/<id>).",
+        ),
+        (
+            "arn:aws:acm:us-east-1:111111111111:certificate/x",
+            "ap-northeast-1",
+            "certificate_arn (arn:aws:acm:us-east-1:111111111111:certificate/x) is in us-east-1, not in the "
+            "stack's region (ap-northeast-1): an ALB can only use a certificate from its own region; issue "
+            "one in ap-northeast-1.",
+        ),
+    ],
+)
+def test_validate_certificate_arn_fails_naming_the_value_and_the_fix(arn, region, message):
+    import re
+
+    from constructs_lib import validate_certificate_arn
+
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        validate_certificate_arn(arn, region=region)
+    arn = "arn:aws-us-gov:acm:us-gov-west-1:111111111111:certificate/ab-12"
+    assert validate_certificate_arn(arn, region="us-gov-west-1") == arn

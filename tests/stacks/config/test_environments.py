@@ -100,8 +100,7 @@ def test_fails_when_a_region_is_not_a_region_code(context):
     context["defaults"]["dr"]["region"] = "Osaka"
     with pytest.raises(
         ConfigError,
-        match=r"environments\.dev\.dr\.region is 'Osaka': not an AWS region code\. "
-        r"Write it like ap-northeast-1",
+        match=r"^environments\.dev\.dr\.region \('Osaka'\) must be a region code such as 'ap-northeast-3'\.$",
     ):
         load_config(context)
 

@@ -79,13 +79,14 @@ def _set(ctx: dict, dotted: str, value) -> None:
         (
             "environments.prod.capacity.min",
             12,
-            r"environments\.prod\.capacity\.min \(12\) must be <= environments\.prod\.capacity\.max \(9\): "
-            r"lower min or raise max",
+            r"^environments\.prod\.capacity\.min \(12\) must be <= environments\.prod\.capacity\.max \(9\): "
+            r"lower the minimum or raise the maximum\.$",
         ),
         (
             "environments.dev.capacity.desired",
             5,
-            r"environments\.dev\.capacity\.desired \(5\) must be between min \(1\) and max \(2\)",
+            r"^environments\.dev\.capacity\.desired \(5\) must be between environments\.dev\.capacity\.min "
+            r"\(1\) and environments\.dev\.capacity\.max \(2\)\.$",
         ),
         (
             "environments.stg.primary.vpc_cidr",
@@ -96,8 +97,8 @@ def _set(ctx: dict, dotted: str, value) -> None:
         (
             "environments.dev.primary.availability_zones",
             ["ap-northeast-1a", "ap-northeast-3b"],
-            r"environments\.dev\.primary\.availability_zones contains 'ap-northeast-3b', which is not a zone "
-            r"of ap-northeast-1",
+            r"^environments\.dev\.primary\.availability_zones \['ap-northeast-3b'\] are not in the stack's "
+            r"region ap-northeast-1: use zones such as ap-northeast-1a\.$",
         ),
         (
             "environments.prod.alarm_thresholds.cpu_percent",
@@ -145,13 +146,14 @@ def _set(ctx: dict, dotted: str, value) -> None:
         (
             "environments.dev.health_check.timeout_seconds",
             10,
-            r"^environments\.dev\.health_check\.timeout_seconds \(10\) must be >= 2 and less than "
+            r"^environments\.dev\.health_check\.timeout_seconds \(10\) must be 2-120 and less than "
             r"interval_seconds \(10\)\.$",
         ),
         (
             "environments.dev.nat_gateways",
             3,
-            r"environments\.dev\.nat_gateways is 3 but only 2 zones are configured",
+            r"^environments\.dev\.nat_gateways \(3\) must be between 0 and the number of primary zones "
+            r"\(2\)\.$",
         ),
         (
             "environments.dev.active_region",
@@ -171,12 +173,15 @@ def _set(ctx: dict, dotted: str, value) -> None:
         (
             "environments.prod.primary.certificate_arn",
             "arn:aws:acm:us-east-1:333333333333:certificate/abc-123",
-            r"environments\.prod\.primary\.certificate_arn is in us-east-1 but the ALB is in ap-northeast-1",
+            r"^environments\.prod\.primary\.certificate_arn \(arn:aws:acm:us-east-1:333333333333:certificate/"
+            r"abc-123\) is in us-east-1, not in the stack's region \(ap-northeast-1\): an ALB can only use a "
+            r"certificate from its own region; issue one in ap-northeast-1\.$",
         ),
         (
             "environments.dev.schedule.stop_cron",
             "at ten",
-            r"environments\.dev\.schedule\.stop_cron is 'at ten': use 5 cron fields",
+            r"^environments\.dev\.schedule\.stop_cron \('at ten'\) must have 5 fields 'minute hour day month "
+            r"weekday', e\.g\. '0 22 \* \* MON-FRI'\.$",
         ),
         (
             "environments.dev.instance_type",
@@ -205,7 +210,8 @@ def _set(ctx: dict, dotted: str, value) -> None:
         (
             "environments.prod.database.backup_retention_days",
             40,
-            r"environments\.prod\.database\.backup_retention_days is 40: it must be between 1 and 35",
+            r"^environments\.prod\.database\.backup_retention_days \(40\) must be 1-35: 0 would turn off "
+            r"point-in-time recovery and read replicas, and RDS keeps at most 35 days\.$",
         ),
         (
             "environments.prod.database.backup_window_utc",
@@ -234,8 +240,8 @@ def _set(ctx: dict, dotted: str, value) -> None:
                 {"name": "a", "severity": "high", "after_minutes": 30},
                 {"name": "b", "severity": "critical", "after_minutes": 15},
             ],
-            r"environments\.prod\.monitoring\.escalation\[1\]\.after_minutes \(15\) must be later than the "
-            r"previous tier's \(30\)",
+            r"^environments\.prod\.monitoring\.escalation\[1\]\.after_minutes \(15 minutes\) must be later "
+            r"than the previous tier's \(30 minutes\): list tiers in escalation order\.$",
         ),
         (
             "environments.prod.monitoring.escalation",
@@ -256,8 +262,7 @@ def _set(ctx: dict, dotted: str, value) -> None:
         (
             "environments.prod.healing.max_actions_per_resource_per_hour",
             0,
-            r"environments\.prod\.healing\.max_actions_per_resource_per_hour is 0: "
-            r"it must be between 1 and 60",
+            r"^environments\.prod\.healing\.max_actions_per_resource_per_hour \(0\) must be 1-60\.$",
         ),
     ],
     ids=lambda v: v if isinstance(v, str) and v.startswith("environments.") else None,
