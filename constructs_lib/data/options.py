@@ -102,10 +102,10 @@ class DatabaseStorage:
         low, high = STORAGE_GIB_RANGE
         if not low <= self.allocated_gib <= high:
             raise ValueError(f"storage.allocated_gib ({self.allocated_gib}) must be {low}-{high} GiB.")
-        if self.max_allocated_gib < self.allocated_gib:
+        if not self.allocated_gib <= self.max_allocated_gib <= high:
             raise ValueError(
-                f"storage.max_allocated_gib ({self.max_allocated_gib}) must be >= storage.allocated_gib "
-                f"({self.allocated_gib})."
+                f"storage.max_allocated_gib ({self.max_allocated_gib}) must be between storage.allocated_gib "
+                f"({self.allocated_gib}) and {high} GiB: raise it with the allocated size."
             )
 
 

@@ -204,6 +204,8 @@ class DatabaseConfig:
 
     instance_class: str = "t4g.micro"
     allocated_storage_gib: int = 20
+    #: Storage autoscaling ceiling (``MaxAllocatedStorage``); at least ``allocated_storage_gib``.
+    max_allocated_storage_gib: int = 100
     backup_retention_days: int = 7
     multi_az: bool = False
     deletion_protection: bool = False
@@ -218,8 +220,10 @@ class DatabaseConfig:
         return DB_INSTANCE_MEMORY_GIB[self.instance_class]
 
     def storage(self) -> DatabaseStorage:
-        """The storage as the library's value object (it checks the size: 20-65,536 GiB gp3)."""
-        return DatabaseStorage(allocated_gib=self.allocated_storage_gib)
+        """The storage as the library's value object (it checks the sizes: 20-65,536 GiB gp3)."""
+        return DatabaseStorage(
+            allocated_gib=self.allocated_storage_gib, max_allocated_gib=self.max_allocated_storage_gib
+        )
 
     def generation(self, region: str) -> int:
         return self.generations.get(region, 1)

@@ -241,6 +241,7 @@ def parse_database(data: Any, path: str, regions: tuple[str, ...]) -> DatabaseCo
             r.key("instance_class"), r.raw("instance_class", d.instance_class), DB_INSTANCE_MEMORY_GIB
         ),
         allocated_storage_gib=r.int("allocated_storage_gib", d.allocated_storage_gib),
+        max_allocated_storage_gib=r.int("max_allocated_storage_gib", d.max_allocated_storage_gib),
         backup_retention_days=r.int("backup_retention_days", d.backup_retention_days),
         multi_az=r.bool("multi_az", d.multi_az),
         deletion_protection=r.bool("deletion_protection", d.deletion_protection),
@@ -254,6 +255,7 @@ def parse_database(data: Any, path: str, regions: tuple[str, ...]) -> DatabaseCo
         path,
         {
             "storage.allocated_gib": r.key("allocated_storage_gib"),
+            "storage.max_allocated_gib": r.key("max_allocated_storage_gib"),
             "backup.retention_days": r.key("backup_retention_days"),
             "backup.preferred_window": r.key("backup_window_utc"),
             "maintenance.preferred_window": r.key("maintenance_window_utc"),

@@ -472,9 +472,15 @@ def test_fails_when_the_maintenance_window_is_not_ddd_hh24_mi_in_utc(window):
         DatabaseMaintenance(preferred_window=window)
 
 
-def test_fails_when_storage_autoscaling_is_below_the_allocation():
-    with pytest.raises(ValueError, match=r"storage.max_allocated_gib \(50\) must be >= "):
+def test_fails_when_storage_autoscaling_is_below_the_allocation_or_above_gp3s_limit():
+    with pytest.raises(
+        ValueError, match=r"storage.max_allocated_gib \(50\) must be between storage.allocated_gib"
+    ):
         DatabaseStorage(allocated_gib=100, max_allocated_gib=50)
+    with pytest.raises(
+        ValueError, match=r"storage.max_allocated_gib \(70000\) must be between .* and 65536 GiB"
+    ):
+        DatabaseStorage(allocated_gib=100, max_allocated_gib=70_000)
 
 
 def test_fails_when_enhanced_monitoring_interval_is_not_one_rds_accepts():

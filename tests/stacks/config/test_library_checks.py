@@ -440,3 +440,19 @@ def test_fails_when_a_certificate_breaks_the_library_rule(context, arn):
     with pytest.raises(ConfigError) as raised:
         load_config(context)
     assert str(raised.value) == expected.replace("certificate_arn", key)
+
+
+def test_the_storage_ceiling_is_configurable_and_checked_by_the_library(context):
+    database = context["environments"]["prod"]["database"]
+    # A database over the library's default 100 GiB ceiling needs its own ceiling, and gets it
+    database.update(allocated_storage_gib=200, max_allocated_storage_gib=400)
+    storage = load_config(context).environments["prod"].database.storage()
+    assert (storage.allocated_gib, storage.max_allocated_gib) == (200, 400)
+    # A ceiling below the allocation fails at its key, in the library's words
+    database.update(max_allocated_storage_gib=150)
+    expected = _library_message(lambda: DatabaseStorage(allocated_gib=200, max_allocated_gib=150))
+    with pytest.raises(ConfigError) as raised:
+        load_config(context)
+    assert str(raised.value) == expected.replace(
+        "storage.max_allocated_gib", "environments.prod.database.max_allocated_storage_gib"
+    ).replace("storage.allocated_gib", "environments.prod.database.allocated_storage_gib")
