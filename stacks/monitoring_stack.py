@@ -130,6 +130,16 @@ class MonitoringStack(RegionalStack):
                 database_identifier=database.instance_identifier,
             )
 
+        # A failed nightly-pause run can leave the switch at "scheduled", which silences the composites
+        # below: its alarm pages the high topic itself and is no composite's child.
+        self.nightly_pause_failed = (
+            web.nightly_pause.failure_alarm(
+                self, "NightlyPauseFailed", naming=component, topic=topics[Severity.HIGH]
+            )
+            if web.nightly_pause is not None
+            else None
+        )
+
         # Staged escalation of the composites that page people. Their names are known in advance, so
         # the escalation (whose own failure alarm feeds the composites) is built first.
         paging_severities = (Severity.HIGH, Severity.CRITICAL)

@@ -10,9 +10,12 @@ EventBridge Scheduler schedules.
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as scheduler_targets
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
@@ -224,6 +227,55 @@ class NightlyPause(Construct):
             "Step Functions log delivery (logs:*LogDelivery*) and X-Ray (PutTraceSegments) have no "
             "resource-level permissions. The switch itself is read and written by its ARN only.",
         )
+
+    def failure_alarm(
+        self, scope: Construct, id: str, *, naming: Naming, topic: sns.ITopic
+    ) -> cloudwatch.Alarm:
+        """An alarm in ``scope`` that pages ``topic`` directly when a run fails or times out.
+
+        A failed morning run leaves the switch at ``"scheduled"``: healing stays paused all day, and
+        so do the paging composites, whose actions suppressor is the switch. This alarm must therefore
+        not be a composite's child: it has its own action (the one alarm that pages while the switch
+        is on) and pages once, as every run is a single execution. It watches Step Functions'
+        ``ExecutionsFailed`` and ``ExecutionsTimedOut`` (``AWS/States``, dimension
+        ``StateMachineArn``; Step Functions Developer Guide, "Step Functions metrics for CloudWatch"),
+        summed per 5 minutes; no data (no run) is not breaching. Those metrics are delivered on a
+        best-effort basis (same page), and a run the scheduler never starts is not an execution: the
+        schedules' own dead ends are the Scheduler's ``TargetErrorCount`` metrics, not watched here.
+
+        :param naming: names the alarm ``{app}-{env}-{component}-nightly-pause-failed-high``
+            (component default: ``web``).
+        :param topic: the topic to page (the high severity's in this app).
+        """
+        period = cdk.Duration.minutes(5)
+        failed = cloudwatch.MathExpression(
+            expression="FILL(failed, 0) + FILL(timed_out, 0)",
+            using_metrics={
+                "failed": self.state_machine.metric_failed(period=period, statistic="Sum"),
+                "timed_out": self.state_machine.metric_timed_out(period=period, statistic="Sum"),
+            },
+            label="Nightly pause runs failed or timed out",
+            period=period,
+        )
+        named = naming if naming.component else naming.for_component("web")
+        alarm = cloudwatch.Alarm(
+            scope,
+            id,
+            alarm_name=named.alarm_name("nightly-pause-failed", "high"),
+            alarm_description=(
+                f"A nightly pause run failed: {self.pause_switch.parameter_name} may still read "
+                f"'{PAUSE_BY_SCHEDULE}' (healing and paging paused) or was never set for the stop. "
+                f"Read the switch; set '{PAUSE_OFF}' if the service is up. The execution log is "
+                f"{self.log_group.log_group_name}."
+            ),
+            metric=failed,
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
+        return alarm
 
     def schedule_target(
         self,

@@ -49,6 +49,10 @@ def synthesized(tmp_path_factory):
         naming=Naming(app="webapp", environment="dev"),
         log_retention=cdk.aws_logs.RetentionDays.TWO_WEEKS,
     )
+    high = cdk.aws_sns.Topic.from_topic_arn(stack, "High", f"arn:aws:sns:{REGION}:{ACCOUNT}:high")
+    pause.failure_alarm(
+        stack, "NightlyPauseFailed", naming=Naming(app="webapp", environment="dev"), topic=high
+    )
     templates, violations = synth_with_nag(app, outdir)
     return {
         "pause": pause,
@@ -237,6 +241,29 @@ def test_schedule_targets_start_it_with_the_transition_and_give_up_after_ten_min
     template.has_resource_properties(
         "AWS::Logs::LogGroup", {"LogGroupName": Match.string_like_regexp(r"^/aws/vendedlogs/states/S-")}
     )
+
+
+def test_a_failed_or_timed_out_run_pages_the_topic_directly_not_through_a_composite(synthesized):
+    # A failed morning leaves "scheduled", which silences the composites: this alarm pages by itself.
+    (alarm,) = synthesized["template"].find_resources("AWS::CloudWatch::Alarm").values()
+    props = alarm["Properties"]
+    assert props["AlarmName"] == "webapp-dev-web-nightly-pause-failed-high"
+    assert props["AlarmActions"] == [f"arn:aws:sns:{REGION}:{ACCOUNT}:high"]
+    assert (props["Threshold"], props["EvaluationPeriods"], props["TreatMissingData"]) == (
+        1,
+        1,
+        "notBreaching",
+    )
+    watched = {
+        q["MetricStat"]["Metric"]["MetricName"]: q["MetricStat"]
+        for q in props["Metrics"]
+        if "MetricStat" in q
+    }
+    assert set(watched) == {"ExecutionsFailed", "ExecutionsTimedOut"}
+    machine = next(iter(synthesized["template"].find_resources("AWS::StepFunctions::StateMachine")))
+    for stat in watched.values():
+        assert stat["Metric"]["Namespace"] == "AWS/States" and stat["Stat"] == "Sum"
+        assert stat["Metric"]["Dimensions"] == [{"Name": "StateMachineArn", "Value": {"Ref": machine}}]
 
 
 def test_cdk_nag_has_no_unacknowledged_findings(synthesized):
