@@ -7,6 +7,7 @@ from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from constructs_lib.alerting import PauseSwitch
+from constructs_lib.data import endpoint_parameter_name
 from constructs_lib.web import AutoHealingWebService, ZonalAutoshift
 from stacks.base import RegionalStack
 from stacks.config import EnvironmentConfig
@@ -65,6 +66,11 @@ class ComputeStack(RegionalStack):
                 if nightly
                 else None
             ),
+            # The database host the app reads when it starts (the data stack writes the parameter;
+            # the point-in-time restore runbook switches it and restarts the app).
+            database_endpoint_parameter=endpoint_parameter_name(config.naming)
+            if config.has_database(region)
+            else None,
             removal_policy=self.removal_policy,
         )
 

@@ -21,6 +21,7 @@ from constructs_lib.runbooks import (
     BackupRestoreDrillRunbook,
     DatabaseFailoverDrillRunbook,
     DatabasePlacement,
+    EndpointSwitch,
     PitrDrillRunbook,
     PitrRestoreRunbook,
     RegionFailbackRunbook,
@@ -49,6 +50,7 @@ class DrStack(RegionalStack):
         data: DataStack,
         notification_topics: Mapping[str, sns.ITopic],
         failover: RegionalFailover | None,
+        command_document_name: str | None = None,
     ) -> None:
         super().__init__(scope, id, config=config, region=region, description="disaster-recovery runbooks")
         strategy = DrStrategy.parse(config.dr_strategy)
@@ -72,13 +74,23 @@ class DrStack(RegionalStack):
         if active and data.database is not None:
             source = config.database_identifier(region)
             key = data.database.encryption_key
+            # The restore ends with the app pointed at the restored instance (the parameter's contract:
+            # the app reads it when it starts, so the switch restarts the app through the healing
+            # package's Command document, verifying each instance).
+            switch = (
+                EndpointSwitch(
+                    endpoint_parameter_name=data.endpoint_parameter.parameter_name,
+                    auto_scaling_group_name=config.web_group_name,
+                    command_document_name=command_document_name,
+                    health_path=config.app_probe.health_path,
+                )
+                if data.endpoint_parameter is not None and command_document_name is not None
+                else None
+            )
             self.runbooks["pitr_restore"] = PitrRestoreRunbook(
                 self, "PitrRestore", **common, source_identifier=source, placement=placement,
-                encryption_key=key, instance_class=db_class,
+                encryption_key=key, instance_class=db_class, endpoint_switch=switch,
             )  # fmt: skip
-            if data.endpoint_parameter is not None:
-                # The restore ends with the app pointed at the restored instance (the parameter's contract).
-                data.endpoint_parameter.grant_switch(self.runbooks["pitr_restore"].role)
             self.runbooks["pitr_drill"] = PitrDrillRunbook(
                 self, "PitrDrill", **common, source_identifier=source, placement=placement,
                 encryption_key=key, instance_class=db_class,

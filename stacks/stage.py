@@ -70,6 +70,7 @@ class EnvironmentStage(cdk.Stage):
                 data=self.data[rc.region],
                 notification_topics=self.monitoring[rc.region].topics.topics,
                 failover=self.global_.failover,
+                command_document_name=self.monitoring[rc.region].instance_commands.document_name,
             )
 
         cdk.Tags.of(self).add("Application", config.app_name)

@@ -64,6 +64,7 @@ from constructs_lib.runbooks.instance_recovery import (
 from constructs_lib.runbooks.pitr import PitrRestoreRunbook, pitr_restore_document
 from constructs_lib.runbooks.props import (
     DatabasePlacement,
+    EndpointSwitch,
     RegionSwitches,
     RestoreSource,
     RestoreTarget,
@@ -94,6 +95,7 @@ __all__ = [
     "BackupRestoreDrillRunbook",
     "DatabaseFailoverDrillRunbook",
     "DatabasePlacement",
+    "EndpointSwitch",
     "InstanceRecoveryRunbook",
     "PitrDrillRunbook",
     "PitrRestoreRunbook",

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from constructs_lib._core.app_probe import _UNIT as _APP_PROBE_UNIT
+from constructs_lib.healing.runtime import contract
 from constructs_lib.runbooks.scripts import find_auto_scaling_group
 from constructs_lib.runbooks.steps import _command, _ec2_state_wait, _notify_run_topic, _script, _shell
 
@@ -21,7 +22,7 @@ __all__ = [
 # The unit is pasted into systemctl/journalctl commands: the app probe's own pattern, which never
 # starts with "-" (so no value is read as an option, e.g. "-H host") and holds no shell metacharacter.
 _SERVICE_UNIT = _APP_PROBE_UNIT.pattern
-_HEALTH_PATH = r"^/[A-Za-z0-9_./~-]{0,200}$"
+_HEALTH_PATH = f"^{contract.HEALTH_PATH_PATTERN}$"  # the handler's own pattern, anchored
 _INSTANCE_ID = r"^i-[a-f0-9]{8,17}$"
 _TOPIC_ARN = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$"
 _MAX_RETRIES = 5  # the health probe loop is capped so the step's timeout always holds

@@ -13,6 +13,7 @@ A runbook that needs a dozen facts takes a few of these instead of a dozen loose
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -20,10 +21,12 @@ import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
 
 from constructs_lib._core import IPauseSwitch, validate_region
+from constructs_lib.healing.runtime import contract
 from constructs_lib.runbooks._base import _validate_identifier
 
 __all__ = [
     "DatabasePlacement",
+    "EndpointSwitch",
     "RegionSwitches",
     "RestoreSource",
     "RestoreTarget",
@@ -32,6 +35,10 @@ __all__ = [
     "WebCapacity",
 ]
 
+# SSM parameter names: letters, digits and "_.-/", hierarchical with "/" (SSM API, PutParameter, Name).
+_PARAMETER_NAME = re.compile(r"^/[a-zA-Z0-9_.\-/]{1,200}$")
+# Health paths the Command document accepts (its HealthCheckPath pattern: no shell metacharacters).
+_HEALTH_PATH = re.compile(contract.HEALTH_PATH_PATTERN)
 # Automated-backup retention: 1-35 days for an instance that keeps backups (RDS API,
 # CreateDBInstance / PromoteReadReplica, BackupRetentionPeriod).
 _RETENTION_DAYS = range(1, 36)
@@ -208,3 +215,46 @@ class RestoreTarget:
     def __post_init__(self) -> None:
         _validate_identifier(self.identifier, prop="target.identifier")
         _validate_retention(self.backup_retention_days, prop="target.backup_retention_days")
+
+
+@dataclass(frozen=True)
+class EndpointSwitch:
+    """How a restore points the running application at the restored database.
+
+    The application reads its database host from an SSM parameter when it starts
+    (:class:`~constructs_lib.data.DatabaseEndpointParameter`'s contract): the runbook writes the
+    restored instance's endpoint address there (``ssm:PutParameter``), then restarts the application
+    on the group's ``InService`` instances with the library's Command document (``InstanceCommands``,
+    ``Action=RestartService``), which verifies ``health_path`` on each instance before it succeeds.
+
+    :param endpoint_parameter_name: the parameter the application reads, e.g. ``/shop/prod/db/endpoint``
+        (``DatabaseEndpointParameter.parameter_name``).
+    :param auto_scaling_group_name: the web service group whose instances are restarted.
+    :param command_document_name: the ``InstanceCommands`` document of this account and region
+        (``InstanceCommands.document_name``); the role may send this document only, and only to
+        instances carrying the environment tag.
+    :param health_path: what the restart verifies on each instance. Default: ``/health``; give the
+        app's deep path (``AppProbe.deep_health_path``) so the restart succeeds only once every
+        instance reaches the restored database.
+    """
+
+    endpoint_parameter_name: str
+    auto_scaling_group_name: str
+    command_document_name: str
+    health_path: str = "/health"
+
+    def __post_init__(self) -> None:
+        name = self.endpoint_parameter_name
+        if not cdk.Token.is_unresolved(name) and not _PARAMETER_NAME.match(name):
+            raise ValueError(
+                f"endpoint_switch.endpoint_parameter_name ({name!r}) must be an SSM parameter name: '/' "
+                "then letters, digits and '_.-/', e.g. '/shop/prod/db/endpoint'."
+            )
+        for prop in ("auto_scaling_group_name", "command_document_name"):
+            if not getattr(self, prop):
+                raise ValueError(f"endpoint_switch.{prop} is empty.")
+        if not _HEALTH_PATH.fullmatch(self.health_path):
+            raise ValueError(
+                f"endpoint_switch.health_path ({self.health_path!r}) must start with '/' and use only "
+                "letters, digits and '_./~-' (the Command document's HealthCheckPath pattern)."
+            )

@@ -106,6 +106,8 @@ def create_launch_template(
     role: iam.IRole,
     security_group: ec2.ISecurityGroup,
     ready_commands: list[str] | None = None,
+    database_endpoint_parameter: str | None = None,
+    database_port: int = DEFAULT_DATABASE_PORT,
 ) -> ec2.LaunchTemplate:
     """Amazon Linux 2023 (or ``machine_image``), IMDSv2, encrypted gp3, detailed monitoring.
 
@@ -121,7 +123,13 @@ def create_launch_template(
         app_commands = None  # the demo server
     script = ec2.UserData.for_linux()
     script.add_commands(
-        *boot_script(app_probe=app_probe, app_commands=app_commands, ready_commands=ready_commands)
+        *boot_script(
+            app_probe=app_probe,
+            app_commands=app_commands,
+            ready_commands=ready_commands,
+            database_endpoint_parameter=database_endpoint_parameter,
+            database_port=database_port,
+        )
     )
     return ec2.LaunchTemplate(
         scope,

@@ -42,7 +42,7 @@ from constructs_lib.web.load_balancer import (
 )
 from constructs_lib.web.nightly_pause import NightlyPause
 from constructs_lib.web.schedule import NightlyStop, add_nightly_stop
-from constructs_lib.web.user_data import check_shell_safe_probe
+from constructs_lib.web.user_data import check_parameter_name, check_shell_safe_probe
 from constructs_lib.web.zonal import (
     DEFAULT_IMPAIRED_ZONE_BEHAVIOR,
     ZonalAutoshift,
@@ -161,6 +161,15 @@ class AutoHealingWebService(Construct):
         ``instance_subnets`` (where ``ResilientVpc`` puts the database too). Pass the database's own
         security group as a peer when it is in the same stack.
     :param database_port: Default: 5432 (PostgreSQL).
+    :param database_endpoint_parameter: Name of the SSM String parameter holding the database host
+        (:class:`~constructs_lib.data.DatabaseEndpointParameter`): the demo server reads it every time
+        it starts, so a restart of its unit follows a switch (the point-in-time restore runbook's).
+        Your own app should read it the same way. The instances can read it through the
+        ``AmazonSSMManagedInstanceCore`` policy of their role, which allows ``ssm:GetParameter``
+        (AWS managed policy reference, "AmazonSSMManagedInstanceCore":
+        https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonSSMManagedInstanceCore.html).
+        Default: none
+        (the demo server has no database).
     :param instance_subnets: Default: the ``Private`` subnet group.
     :param load_balancer_subnets: Default: the ``Public`` subnet group.
     """
@@ -200,11 +209,13 @@ class AutoHealingWebService(Construct):
         https_egress: Sequence[ec2.IPeer] | None = None,
         database_egress: Sequence[ec2.IPeer] | None = None,
         database_port: int = DEFAULT_DATABASE_PORT,
+        database_endpoint_parameter: str | None = None,
         instance_subnets: ec2.SubnetSelection | None = None,
         load_balancer_subnets: ec2.SubnetSelection | None = None,
     ) -> None:
         super().__init__(scope, id)
         app_probe = check_shell_safe_probe(app_probe or AppProbe())
+        check_parameter_name(database_endpoint_parameter)
         health_check = health_check or TargetHealthCheck()
         health_check.validate()
         if max_capacity is None:
@@ -293,6 +304,8 @@ class AutoHealingWebService(Construct):
                 role=self.instance_role,
                 security_group=self.instance_security_group,
                 ready_commands=ready_commands,
+                database_endpoint_parameter=database_endpoint_parameter,
+                database_port=database_port,
             )
         else:
             self.launch_template = existing_launch_template

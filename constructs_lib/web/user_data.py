@@ -16,13 +16,55 @@ from constructs_lib._core import AppProbe
 
 # A minimal web application whose own process answers /health: if the process hangs or dies, the
 # ALB sees it (a static file served by another daemon would stay green while the app is down).
+# It reads its database host once, when it starts, from the SSM parameter named by
+# DB_ENDPOINT_PARAMETER (DatabaseEndpointParameter's contract): `systemctl restart` makes it read the
+# parameter again, which is how the point-in-time restore runbook switches it to a restored instance.
 _APP = r"""
-import json, os, socket, time
+import json, os, socket, subprocess, time, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 STARTED = time.time()
 PORT = int(os.environ.get("PORT", "8080"))
 HEALTH_PATH = os.environ.get("HEALTH_PATH", "/health")
+DB_PARAMETER = os.environ.get("DB_ENDPOINT_PARAMETER", "")
+DB_PORT = int(os.environ.get("DB_PORT", "5432"))
+IMDS = "http://169.254.169.254/latest"
+
+
+def region():
+    if os.environ.get("AWS_REGION"):
+        return os.environ["AWS_REGION"]
+    token = urllib.request.urlopen(urllib.request.Request(
+        IMDS + "/api/token", method="PUT", headers={"X-aws-ec2-metadata-token-ttl-seconds": "60"}), timeout=2
+    ).read().decode()
+    return urllib.request.urlopen(urllib.request.Request(
+        IMDS + "/meta-data/placement/region", headers={"X-aws-ec2-metadata-token": token}), timeout=2
+    ).read().decode()
+
+
+def read_database_host():
+    # (host, problem): read at every start, never cached across restarts.
+    if not DB_PARAMETER:
+        return None, "no database configured"
+    problem = "not read"
+    for attempt in range(3):
+        try:
+            done = subprocess.run(
+                ["aws", "ssm", "get-parameter", "--region", region(), "--name", DB_PARAMETER,
+                 "--query", "Parameter.Value", "--output", "text"],
+                capture_output=True, text=True, timeout=20)
+            if done.returncode == 0 and done.stdout.strip():
+                return done.stdout.strip(), None
+            problem = (done.stderr or done.stdout).strip()[-300:] or "empty value"
+        except Exception as error:
+            problem = str(error)
+        if attempt < 2:
+            time.sleep(2 * (attempt + 1))
+    return None, "cannot read %s: %s" % (DB_PARAMETER, problem)
+
+
+DB_HOST, DB_PROBLEM = read_database_host()
+print("database: %s" % (DB_HOST or DB_PROBLEM), flush=True)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -48,6 +90,10 @@ class Handler(BaseHTTPRequestHandler):
 
 ThreadingHTTPServer(("0.0.0.0", PORT), Handler).serve_forever()
 """
+
+#: SSM parameter names the boot script may write into the app's unit: ``/`` then letters, digits and
+#: ``_.-/`` (SSM API, PutParameter, Name), no space or quote a systemd ``Environment=`` line would split.
+SHELL_SAFE_PARAMETER_NAME = re.compile(r"^/[A-Za-z0-9_.\-/]{1,200}$")
 
 #: Health paths the boot script may put on a command line: an absolute path of URL-safe characters
 #: without shell metacharacters (``$`` ``;`` ``&`` ``'`` ``(`` ...), never starting with ``-``.
@@ -90,13 +136,32 @@ def cloudwatch_agent_config(namespace: str = "CWAgent") -> dict:
     }
 
 
-def demo_app_commands(app_probe: AppProbe) -> list[str]:
+def check_parameter_name(name: str | None, *, prop: str = "database_endpoint_parameter") -> str | None:
+    """``name`` if it may be written into the app's unit, else a ValueError naming the fix."""
+    if name is not None and not SHELL_SAFE_PARAMETER_NAME.fullmatch(name):
+        raise ValueError(
+            f"{prop} ({name!r}) must be an SSM parameter name: '/' then letters, digits and '_.-/', "
+            "e.g. '/shop/prod/db/endpoint'."
+        )
+    return name
+
+
+def demo_app_commands(
+    app_probe: AppProbe, *, database_endpoint_parameter: str | None = None, database_port: int = 5432
+) -> list[str]:
     """Install and start the built-in demo server as the systemd unit ``app_probe.service_unit``.
 
     The unit is enabled, so it starts again on every boot (an instance leaving a stopped warm pool
-    does not run user data again).
+    does not run user data again). With ``database_endpoint_parameter`` the server reads its database
+    host from that SSM parameter each time it starts (``systemctl restart`` reads it again).
     """
+    check_parameter_name(database_endpoint_parameter)
     unit_name = app_probe.service_unit
+    database = (
+        f"Environment=DB_ENDPOINT_PARAMETER={database_endpoint_parameter}\nEnvironment=DB_PORT={database_port}\n"
+        if database_endpoint_parameter
+        else ""
+    )
     unit = f"""[Unit]
 Description=Web application ({unit_name})
 After=network-online.target
@@ -105,7 +170,7 @@ Wants=network-online.target
 [Service]
 Environment=PORT={app_probe.port}
 Environment=HEALTH_PATH={app_probe.health_path}
-ExecStart=/usr/bin/python3 /opt/{unit_name}/app.py
+{database}ExecStart=/usr/bin/python3 /opt/{unit_name}/app.py
 DynamicUser=yes
 Restart=always
 RestartSec=2
@@ -149,20 +214,30 @@ def user_script_commands(user_data: ec2.UserData) -> list[str]:
 
 
 def boot_script(
-    *, app_probe: AppProbe, app_commands: list[str] | None = None, ready_commands: list[str] | None = None
+    *,
+    app_probe: AppProbe,
+    app_commands: list[str] | None = None,
+    ready_commands: list[str] | None = None,
+    database_endpoint_parameter: str | None = None,
+    database_port: int = 5432,
 ) -> list[str]:
     """The launch template's script: CloudWatch agent, the app, agent configuration, SSM agent.
 
-    ``app_commands``: how the app gets onto the instance. Default: :func:`demo_app_commands`.
+    ``app_commands``: how the app gets onto the instance. Default: :func:`demo_app_commands` (with
+    ``database_endpoint_parameter`` and ``database_port``).
     ``ready_commands``: run last, once everything is up (the launch lifecycle hook). Default: none.
     """
     check_shell_safe_probe(app_probe)
+    if app_commands is None:
+        app_commands = demo_app_commands(
+            app_probe, database_endpoint_parameter=database_endpoint_parameter, database_port=database_port
+        )
     agent_config = json.dumps(cloudwatch_agent_config(), indent=2)
     return [
         "set -euxo pipefail",
         # SSM agent ships with Amazon Linux 2023; the CloudWatch agent comes from the AL repos (S3).
         "dnf install -y amazon-cloudwatch-agent",
-        *(demo_app_commands(app_probe) if app_commands is None else app_commands),
+        *app_commands,
         "cat > /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json <<'CWA'\n"
         f"{agent_config}\nCWA",
         "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 "

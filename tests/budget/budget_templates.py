@@ -245,6 +245,73 @@ def runbook(logical_id: str, action: str) -> Resources:
     }
 
 
+def pitr_runbook(
+    logical_id: str = "PitrRestore", *, parameter: str | None = None, restart: bool = True
+) -> Resources:
+    """A restore runbook; with ``parameter`` it then writes the endpoint there (``PutParameter``) and,
+    with ``restart``, restarts the app through Run Command afterwards."""
+    steps: list[dict[str, Any]] = [
+        {
+            "name": "Act",
+            "action": "aws:executeAwsApi",
+            "inputs": {
+                "Service": "rds",
+                "Api": "RestoreDBInstanceToPointInTime",
+                "TargetDBInstanceIdentifier": "db-1",
+            },
+        },
+        {
+            "name": "Wait",
+            "action": "aws:waitForAwsResourceProperty",
+            "inputs": {
+                "Service": "rds",
+                "Api": "DescribeDBInstances",
+                "DBInstanceIdentifier": "db-1",
+                "PropertySelector": "$.DBInstances[0].DBInstanceStatus",
+                "DesiredValues": ["available"],
+            },
+        },
+    ]
+    if parameter is not None:
+        steps.append(
+            {
+                "name": "SwitchDatabaseEndpoint",
+                "action": "aws:executeAwsApi",
+                "inputs": {
+                    "Service": "ssm",
+                    "Api": "PutParameter",
+                    "Name": parameter,
+                    "Value": "x",
+                    "Overwrite": True,
+                },
+            }
+        )
+        if restart:
+            steps.append(
+                {
+                    "name": "RestartApp",
+                    "action": "aws:runCommand",
+                    "inputs": {"DocumentName": "restart", "InstanceIds": ["i-1"]},
+                }
+            )
+    content = {"schemaVersion": "0.3", "mainSteps": steps}
+    return {
+        logical_id: {
+            "Type": "AWS::SSM::Document",
+            "Properties": {"DocumentType": "Automation", "Content": content, "Name": f"webapp-{logical_id}"},
+        }
+    }
+
+
+def ssm_parameter(name: str, logical_id: str = "EndpointParameter") -> Resources:
+    return {
+        logical_id: {
+            "Type": "AWS::SSM::Parameter",
+            "Properties": {"Name": name, "Type": "String", "Value": "db"},
+        }
+    }
+
+
 def backup_plan(schedule: str, copy_to: str | None = None, continuous: bool = False) -> Resources:
     rule_: dict[str, Any] = {
         "RuleName": "Daily",

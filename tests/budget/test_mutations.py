@@ -146,6 +146,11 @@ def _remove_scale_out(template: Template) -> None:
     index = next(
         i for i, s in enumerate(steps) if (s.get("inputs") or {}).get("Api") == "UpdateAutoScalingGroup"
     )
+    _remove_step(steps, index)
+
+
+def _remove_step(steps: list[dict[str, Any]], index: int) -> None:
+    """Delete ``steps[index]``; whatever pointed at it now points at the step after it."""
     removed, following = steps[index]["name"], steps[index + 1]["name"]
     del steps[index]
     for step in steps:  # who pointed at the removed step now points at the one after it
@@ -171,6 +176,47 @@ def test_removing_the_scale_out_step_leaves_the_region_without_production_capaci
         "instance(s) serve in ap-northeast-3" in result.reason
         or "WaitForInServiceInstances fails" in result.reason
     )
+
+
+# --- the point-in-time restore's switch of the app --------------------------------------------------
+
+
+def _pitr_steps(template: Template) -> list[dict[str, Any]]:
+    """The restore runbook's steps (it restores to a point in time and deletes nothing: not the drill)."""
+    for body in _of_type(template, "AWS::SSM::Document").values():
+        steps = (body["Properties"].get("Content") or {}).get("mainSteps") or []
+        apis = {(s.get("inputs") or {}).get("Api") for s in steps}
+        if "RestoreDBInstanceToPointInTime" in apis and "DeleteDBInstance" not in apis:
+            return steps
+    raise AssertionError("no runbook restores to a point in time")
+
+
+def _without(matches: Callable[[dict[str, Any]], bool]) -> Callable[[Template], None]:
+    def change(template: Template) -> None:
+        steps = _pitr_steps(template)
+        _remove_step(steps, next(i for i, s in enumerate(steps) if matches(s)))
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("removed", "reason"),
+    [
+        (lambda s: (s.get("inputs") or {}).get("Api") == "PutParameter", "no step points the app at it"),
+        (lambda s: s.get("action") == "aws:runCommand", "restarts nothing after it"),
+    ],
+    ids=["put-parameter", "restart"],
+)
+def test_removing_the_pitr_switch_of_the_app_leaves_data_deletion_not_covered(prod_copy, removed, reason):
+    base = _prod(prod_copy)["data_deletion"]
+    assert base.status == "met"
+    assert "runbook step SwitchDatabaseEndpoint" in " ".join(s.label for s in base.recovery.steps)
+
+    edit(prod_copy, "Prod/Tokyo-DR", _without(removed))
+    mutated = _prod(prod_copy)["data_deletion"]
+    assert mutated.status == NOT_COVERED
+    assert reason in mutated.reason
+    assert "/webapp/prod/db/endpoint" in mutated.reason or reason == "restarts nothing after it"
 
 
 # --- the warm pool's launch hook -------------------------------------------------------------------

@@ -21,8 +21,10 @@ from budget_templates import (
     launch_hook,
     launch_template,
     merge,
+    pitr_runbook,
     rule,
     runbook,
+    ssm_parameter,
     stage,
     target_group,
     topic,
@@ -347,15 +349,61 @@ def test_no_database_is_not_covered_and_not_a_miss():
 # --- accidental deletion ---------------------------------------------------------------------------
 
 
-def test_data_deletion_with_a_pitr_runbook_meets_one_hour():
-    result = _budget(
-        {"Tokyo-Data": (TOKYO, merge(database(), runbook("PitrRestore", "RestoreDBInstanceToPointInTime")))}
-    )["data_deletion"]
-    # runbook 60 + restore 1800 + DNS 60; loss = log upload interval
+ENDPOINT = "/webapp/prod/db/endpoint"
+
+
+def _pitr_stage(runbook_resources, *, app_reads: str | None = ENDPOINT):
+    user_data = (
+        f"#!/bin/bash\nEnvironment=DB_ENDPOINT_PARAMETER={app_reads}\n" if app_reads else "#!/bin/bash\n"
+    )
+    return {
+        "Tokyo-Compute": (TOKYO, merge(target_group(), launch_template(user_data=user_data), group())),
+        "Tokyo-Data": (TOKYO, merge(database(), ssm_parameter(ENDPOINT))),
+        "Tokyo-DR": (TOKYO, runbook_resources),
+    }
+
+
+def test_data_deletion_with_a_pitr_runbook_that_switches_the_app_meets_one_hour():
+    result = _budget(_pitr_stage(pitr_runbook(parameter=ENDPOINT)))["data_deletion"]
+    by_hand = _budget(_pitr_stage(pitr_runbook()))["data_deletion"]
+    # the switch adds PutParameter 5 + Run Command 30; the app then opens connections to a name it
+    # never resolved, so the person's change and its DNS cache (60) are gone. Loss = log uploads.
     assert result.detection_seconds == 0
-    assert result.recovery_seconds == 1920
+    assert result.recovery_seconds == by_hand.recovery_seconds - 60 + 5 + 30
+    assert result.recovery_seconds < 3600
     assert result.data_loss_seconds == 300
     assert result.status == MET
+    assert "runbook step RestartApp" in result.recovery.steps[-1].label
+
+
+def test_data_deletion_is_not_covered_when_the_runbook_does_not_point_the_app_at_the_restore():
+    result = _budget(_pitr_stage(pitr_runbook()))["data_deletion"]
+    assert result.status == NOT_COVERED
+    assert "no step points the app at it" in result.reason
+    assert ENDPOINT in result.reason  # the parameter the app reads, named for the fix
+    # the figures still say what it costs with a person's change (clients' DNS cache last)
+    assert result.recovery.steps[-1].label == "clients switch to the restored instance"
+
+
+def test_data_deletion_is_not_covered_when_the_switch_does_not_wait_for_the_restore():
+    early = pitr_runbook(parameter=ENDPOINT)
+    steps = early["PitrRestore"]["Properties"]["Content"]["mainSteps"]
+    steps.insert(1, steps.pop(2))  # PutParameter before the wait
+    result = _budget(_pitr_stage(early))["data_deletion"]
+    assert result.status == NOT_COVERED
+    assert "before the restored instance is available" in result.reason
+
+
+def test_data_deletion_is_not_covered_when_the_parameter_written_is_not_the_one_the_app_reads():
+    result = _budget(_pitr_stage(pitr_runbook(parameter=ENDPOINT), app_reads=None))["data_deletion"]
+    assert result.status == NOT_COVERED
+    assert "none named in their user data" in result.reason
+
+
+def test_data_deletion_is_not_covered_when_nothing_restarts_the_app_after_the_switch():
+    result = _budget(_pitr_stage(pitr_runbook(parameter=ENDPOINT, restart=False)))["data_deletion"]
+    assert result.status == NOT_COVERED
+    assert "restarts nothing after it" in result.reason
 
 
 def test_data_deletion_by_hand_misses_one_hour():

@@ -126,6 +126,13 @@ class Sim:
         self.milestones[name] = None
         self._conditions[name] = condition
 
+    def mark(self, name: str, at: float) -> None:
+        """A watched milestone reached at a known moment (a runbook step's end), once."""
+        if self.milestones.get(name, 0.0) is None:
+            self.milestones[name] = at
+            if not name.startswith("_"):
+                self.timeline.simulated(f"milestone reached: {name}", at=at)
+
     def all_reached(self) -> bool:
         return all(at is not None for at in self.milestones.values())
 

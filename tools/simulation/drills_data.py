@@ -174,14 +174,14 @@ def _after(sim: Sim, condition: Callable[[], bool], then: Callable[[float], None
 
 
 def _restore(sim: Sim, identifier: str, *, situation: str, restore_at: float, paged_at: float) -> Execution:
-    """The on-call's PITR restore: decision, runbook, clients moved once the new instance is up."""
+    """The on-call's PITR restore: decision, runbook, and the app pointed at the new instance by the
+    runbook's own switch (see :func:`_check_app_switch`)."""
     _decide(sim, situation, paged_at)
     target = f"{identifier}-pitr{int(sim.clock.now) % 100000}"
     restore_time = sim.clock.datetime(restore_at).strftime("%Y-%m-%dT%H:%M:%SZ")
     sim.watch(f"{target} available", _available(sim, PRIMARY, target))
-    _after(
-        sim, _available(sim, PRIMARY, target), lambda at: _clients_follow(sim, f"clients use {target}", at)
-    )
+    app_uses = f"the app uses {target}"
+    sim.watch(app_uses, lambda: False)  # reached only through the runbook's switch, at its restart's end
     execution = _run(
         sim,
         "Tokyo",
@@ -190,7 +190,48 @@ def _restore(sim: Sim, identifier: str, *, situation: str, restore_at: float, pa
         "the on-call",
     )
     sim.timeline.check("PITR runbook succeeded", execution.status == "Success", " -> ".join(execution.path()))
+    _check_app_switch(sim, execution, target, app_uses)
     return execution
+
+
+def _check_app_switch(sim: Sim, execution: Execution, target: str, milestone: str) -> None:
+    """The runbook's switch against the emulator: the parameter the app reads names the restored
+    instance (``ssm:GetParameter``) and the restart command went, with ``Action=RestartService``, to the
+    group's InService instances (``ssm:ListCommands``). moto runs no command, so the restart's own
+    verification on the instances is the command's labelled answer; the milestone is its step's end."""
+    _, _, document = sim.world.runbook("Tokyo", ON_CALL_DECISIONS["data_deleted"].runbook)
+    steps = {step["name"]: step for step in document["mainSteps"]}
+    switch, restart = steps.get("SwitchDatabaseEndpoint"), execution.step("RestartApp")
+    if switch is None:
+        sim.timeline.check(
+            "the runbook points the app at the restored instance",
+            False,
+            "no SwitchDatabaseEndpoint step: a person must change the app's database host "
+            "(the recovery budget reports the scenario not covered)",
+        )
+        return
+    name = switch["inputs"]["Name"]
+    address = _describe(sim, PRIMARY, target)["Endpoint"]["Address"]
+    value = sim.world.client("ssm", PRIMARY).get_parameter(Name=name)["Parameter"]["Value"]
+    sim.timeline.check(
+        f"{name} names the restored instance", value == address, f"{value!r} (wanted {address!r})"
+    )
+    listed = execution.step("ListAppInstances")
+    wanted = sorted((listed.outputs if listed else {}).get("InstanceIds") or [])
+    commands = sim.world.client("ssm", PRIMARY).list_commands()["Commands"]
+    sent = [
+        c
+        for c in commands
+        if c["DocumentName"] == steps["RestartApp"]["inputs"]["DocumentName"]
+        and c.get("Parameters", {}).get("Action") == ["RestartService"]
+    ]
+    sim.timeline.check(
+        "the app was restarted on every InService instance (Run Command, Action=RestartService)",
+        bool(sent) and sorted(sent[-1]["InstanceIds"]) == wanted and bool(wanted),
+        f"sent to {sorted(sent[-1]['InstanceIds']) if sent else []}; InService {wanted}",
+    )
+    if restart is not None and restart.status == "Success" and value == address:
+        sim.mark(milestone, restart.ended)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from constructs_lib.runbooks.drills import (
 from constructs_lib.runbooks.pitr import PitrRestoreRunbook
 from constructs_lib.runbooks.props import (
     DatabasePlacement,
+    EndpointSwitch,
     RegionSwitches,
     RestoreSource,
     RestoreTarget,
@@ -46,6 +47,12 @@ def _topics(stack: cdk.Stack) -> dict[str, sns.ITopic]:
 
 
 NAMING = Naming(app="webapp", environment="prod")
+SWITCH = EndpointSwitch(
+    endpoint_parameter_name="/webapp/prod/db/endpoint",
+    auto_scaling_group_name="webapp-prod-web",
+    command_document_name="webapp-prod-instance-commands",
+    health_path="/health/deep",
+)
 
 
 @pytest.fixture(scope="session")
@@ -171,6 +178,19 @@ def dr_synthesized(tmp_path_factory):
             placement=placement,
             encryption_key=db_key,
             notification_topics=tokyo_topics,
+        ),
+    )
+    runbooks["pitr_restore_switch"] = (
+        "Tokyo",
+        PitrRestoreRunbook(
+            tokyo,
+            "PitrRestoreSwitch",
+            naming=NAMING,
+            source_identifier=DB,
+            placement=placement,
+            encryption_key=db_key,
+            notification_topics=tokyo_topics,
+            endpoint_switch=SWITCH,
         ),
     )
     runbooks["pitr_drill"] = (

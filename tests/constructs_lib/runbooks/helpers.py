@@ -13,6 +13,7 @@ from constructs_lib.runbooks.drills import (
     pitr_drill_document,
 )
 from constructs_lib.runbooks.pitr import pitr_restore_document
+from constructs_lib.runbooks.props import EndpointSwitch
 from constructs_lib.runbooks.region_restore import region_restore_document
 from constructs_lib.runbooks.region_switch import region_switch_document
 from constructs_lib.runbooks.scripts import SCRIPT_IAM_ACTIONS
@@ -102,6 +103,20 @@ DOCUMENTS = {
         source_identifier=DB,
         parameter_group_name=None,
         environment_tag=("Environment", "prod"),
+        **_PLACEMENT,
+        **_COMMON,
+    ),
+    "pitr_restore_switch": pitr_restore_document(
+        automation_role_arn=ROLE,
+        source_identifier=DB,
+        parameter_group_name=None,
+        environment_tag=("Environment", "prod"),
+        endpoint_switch=EndpointSwitch(
+            endpoint_parameter_name="/webapp/prod/db/endpoint",
+            auto_scaling_group_name="webapp-prod-web",
+            command_document_name="webapp-prod-instance-commands",
+            health_path="/health/deep",
+        ),
         **_PLACEMENT,
         **_COMMON,
     ),

@@ -406,3 +406,35 @@ def test_group_membership_reads_the_auto_scaling_tag(aws):
     }
     with pytest.raises(Exception, match="i-0123456789abcdef0"):
         scripts.find_auto_scaling_group({"InstanceId": "i-0123456789abcdef0"}, None)
+
+
+def test_in_service_listing_names_the_members_to_restart_and_leaves_the_others_to_their_own_start(aws):
+    region = "ap-northeast-1"
+    ec2 = boto3.client("ec2", region_name=region)
+    autoscaling = boto3.client("autoscaling", region_name=region)
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    ec2.create_launch_template(LaunchTemplateName="web", LaunchTemplateData={"ImageId": image})
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="webapp-prod-web",
+        LaunchTemplate={"LaunchTemplateName": "web"},
+        MinSize=0,
+        MaxSize=4,
+        DesiredCapacity=0,
+        AvailabilityZones=[f"{region}a"],
+    )
+    event = {"AutoScalingGroupName": "webapp-prod-web"}
+    assert scripts.list_in_service_instances(event, None) == {"InstanceIds": [], "Count": 0, "Others": "none"}
+    autoscaling.update_auto_scaling_group(AutoScalingGroupName="webapp-prod-web", DesiredCapacity=3)
+    listed = scripts.list_in_service_instances(event, None)
+    (group,) = autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"]
+    assert listed["InstanceIds"] == sorted(i["InstanceId"] for i in group["Instances"])
+    assert listed["Count"] == 3
+    standby = listed["InstanceIds"][0]
+    autoscaling.enter_standby(
+        AutoScalingGroupName="webapp-prod-web", InstanceIds=[standby], ShouldDecrementDesiredCapacity=False
+    )
+    listed = scripts.list_in_service_instances(event, None)
+    assert standby not in listed["InstanceIds"]
+    assert f"{standby}:Standby" in listed["Others"]
+    with pytest.raises(RuntimeError, match="does not exist"):
+        scripts.list_in_service_instances({"AutoScalingGroupName": "missing"}, None)

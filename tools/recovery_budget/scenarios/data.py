@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import re
 
-from ..facts import Database
+from ..facts import Database, Runbook
 from ..model import DataLoss, Path, ScenarioResult, Step, fmt_duration
-from ..timeline import Span, run_runbook
+from ..runbook import RunbookGraph
+from ..timeline import Execution, Span, run_runbook
 from ..timing import (
     asg_poll,
     const,
@@ -108,10 +110,9 @@ def restore_path(ctx: Context, result: ScenarioResult, db: Database, label: str)
     if run.failed:
         result.gap_reason = f"runbook {runbook.resource.id} does not complete: {run.failed}"
     result.warnings.extend(note for note in run.notes if note not in result.warnings)
-    result.warnings.append(
-        f"{runbook.resource.id} restores to a new instance; no step of it points the app at that instance "
-        f"('{_CLIENTS_SWITCH}' is a person's change of the app's database endpoint)"
-    )
+    missing = _app_switch_missing(ctx, runbook, run, db.resource.region)
+    if missing is not None and not run.failed:
+        result.add_gap(missing)
     steps = [start, *run_steps(run)]
     # a runbook that starts the restore without waiting for it ends before the instance is available
     restored = list(run.db_done.values())
@@ -124,7 +125,81 @@ def restore_path(ctx: Context, result: ScenarioResult, db: Database, label: str)
         steps += [rest] if rest else []
     elif not run.failed:
         result.add_gap(f"runbook {runbook.resource.id} starts no restore the budget can see")
-    return Path(f"{label} with runbook {runbook.name or runbook.resource.id}", (*steps, switch))
+    # Switched by the runbook, the app opens its connections to a name it never resolved before: no
+    # cached answer to wait for. Without the switch, the person's change is counted as before.
+    tail = () if missing is None else (switch,)
+    return Path(f"{label} with runbook {runbook.name or runbook.resource.id}", (*steps, *tail))
+
+
+def _parameters_the_app_reads(ctx: Context, region: str) -> set[str]:
+    """Names of the region's SSM parameters (``AWS::SSM::Parameter``) that the web instances' user
+    data names: what the app reads when it starts."""
+    user_data = []
+    for group in ctx.groups(region):
+        template = ctx.template(group)
+        if template is not None and template.user_data:
+            user_data.append(template.user_data)
+    names = {
+        ctx.inv.stage.resolve(res.properties.get("Name"), res.id.stack)
+        for res in ctx.inv.stage.resources("AWS::SSM::Parameter", region=region)
+    }
+    return {
+        name
+        for name in names
+        if isinstance(name, str)
+        and any(re.search(rf"(?<![\w/.-]){re.escape(name)}(?![\w/.-])", text) for text in user_data)
+    }
+
+
+def _app_switch_missing(ctx: Context, runbook: Runbook, run: Execution, region: str) -> str | None:
+    """Why the run does not point the app at the restored instance, or ``None`` when it does.
+
+    Pointing it there takes two steps on the path the run takes (the worst one): ``ssm:PutParameter``
+    of a parameter the web instances' user data names (the app reads its database host from it when
+    it starts), then a restart of the app after it (an ``aws:runCommand`` on the instances, or an
+    Auto Scaling instance refresh, which replaces them).
+    """
+    graph = RunbookGraph.from_document(runbook.document)
+    read = _parameters_the_app_reads(ctx, region)
+    taken = [graph.step(timed.name) for timed in run.log]
+    writes = [
+        index
+        for index, step in enumerate(taken)
+        if step is not None
+        and step.action == "aws:executeAwsApi"
+        and step.service == "ssm"
+        and step.api == "PutParameter"
+        and graph.resolve(step.value("Name")) in read
+    ]
+    where = f"runbook {runbook.resource.id}"
+    if not writes:
+        known = ", ".join(sorted(read)) or "none named in their user data"
+        return (
+            f"{where} restores to a new instance but no step points the app at it (PutParameter of "
+            f"the parameter the web instances read their database host from: {known})"
+        )
+    restored = list(run.db_done.values())
+    written = run.log[writes[0]].start
+    if restored and (written.worst < restored[-1].worst or written.typical < restored[-1].typical):
+        return (
+            f"{where} writes the endpoint before the restored instance is available (step "
+            f"{run.log[writes[0]].name} does not wait for the restore)"
+        )
+    restarts = [
+        step
+        for step in taken[writes[0] + 1 :]
+        if step is not None
+        and (
+            step.action == "aws:runCommand"
+            or (step.service == "autoscaling" and step.api == "StartInstanceRefresh")
+        )
+    ]
+    if not restarts:
+        return (
+            f"{where} writes the restored endpoint but restarts nothing after it: the app reads its "
+            "database host only when it starts"
+        )
+    return None
 
 
 def _database_page(ctx: Context, db: Database) -> list[Step]:

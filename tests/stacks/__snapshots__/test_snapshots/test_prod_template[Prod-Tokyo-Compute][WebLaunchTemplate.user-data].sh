@@ -3,12 +3,51 @@ set -euxo pipefail
 dnf install -y amazon-cloudwatch-agent
 mkdir -p /opt/webapp
 cat > /opt/webapp/app.py <<'APP'
-import json, os, socket, time
+import json, os, socket, subprocess, time, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 STARTED = time.time()
 PORT = int(os.environ.get("PORT", "8080"))
 HEALTH_PATH = os.environ.get("HEALTH_PATH", "/health")
+DB_PARAMETER = os.environ.get("DB_ENDPOINT_PARAMETER", "")
+DB_PORT = int(os.environ.get("DB_PORT", "5432"))
+IMDS = "http://169.254.169.254/latest"
+
+
+def region():
+    if os.environ.get("AWS_REGION"):
+        return os.environ["AWS_REGION"]
+    token = urllib.request.urlopen(urllib.request.Request(
+        IMDS + "/api/token", method="PUT", headers={"X-aws-ec2-metadata-token-ttl-seconds": "60"}), timeout=2
+    ).read().decode()
+    return urllib.request.urlopen(urllib.request.Request(
+        IMDS + "/meta-data/placement/region", headers={"X-aws-ec2-metadata-token": token}), timeout=2
+    ).read().decode()
+
+
+def read_database_host():
+    # (host, problem): read at every start, never cached across restarts.
+    if not DB_PARAMETER:
+        return None, "no database configured"
+    problem = "not read"
+    for attempt in range(3):
+        try:
+            done = subprocess.run(
+                ["aws", "ssm", "get-parameter", "--region", region(), "--name", DB_PARAMETER,
+                 "--query", "Parameter.Value", "--output", "text"],
+                capture_output=True, text=True, timeout=20)
+            if done.returncode == 0 and done.stdout.strip():
+                return done.stdout.strip(), None
+            problem = (done.stderr or done.stdout).strip()[-300:] or "empty value"
+        except Exception as error:
+            problem = str(error)
+        if attempt < 2:
+            time.sleep(2 * (attempt + 1))
+    return None, "cannot read %s: %s" % (DB_PARAMETER, problem)
+
+
+DB_HOST, DB_PROBLEM = read_database_host()
+print("database: %s" % (DB_HOST or DB_PROBLEM), flush=True)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -43,6 +82,8 @@ Wants=network-online.target
 [Service]
 Environment=PORT=8080
 Environment=HEALTH_PATH=/health
+Environment=DB_ENDPOINT_PARAMETER=/webapp/prod/db/endpoint
+Environment=DB_PORT=5432
 ExecStart=/usr/bin/python3 /opt/webapp/app.py
 DynamicUser=yes
 Restart=always
