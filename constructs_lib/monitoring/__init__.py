@@ -11,7 +11,8 @@ Pieces, each usable alone:
 * :class:`CompositeHealthAlarm` and :class:`SeverityCompositeAlarms` (``composites``) - the
   system health, and one paging composite per severity.
 * :class:`AvailabilityBurnRateAlarms` (``slo``) - SLO error-budget burn rate.
-* :class:`EndpointAvailabilityCheck` (``endpoint_check``) - Route 53 health check and its alarm.
+* :class:`EndpointAvailabilityCheck` (``endpoint_check``) - Route 53 health check and its alarm;
+  ``outage_tolerance``: how many unhealthy minutes its alarm needs to ride out a short outage.
 * :class:`OperationsDashboard` (``dashboard``) and :class:`AuditRules` (``audit``).
 
 Every alarm is named ``{app}-{env}-{component}-{signal}-{severity}`` (:meth:`Naming.alarm_name`), and
@@ -39,6 +40,11 @@ from constructs_lib.monitoring.metrics import (
     MetricSpec,
     WebServiceMetricFactory,
 )
+from constructs_lib.monitoring.outage_tolerance import (
+    MULTI_AZ_FAILOVER,
+    datapoints_to_ride_out,
+    longest_breaching_run,
+)
 from constructs_lib.monitoring.service_alarms import CpuEarlyWarning, LatencyAnomaly, ServiceAlarms
 from constructs_lib.monitoring.slo import FAST_BURN, SLOW_BURN, AvailabilityBurnRateAlarms, BurnRateWindow
 from constructs_lib.monitoring.thresholds import DEFAULT_THRESHOLDS, AlarmThreshold, thresholds_with_overrides
@@ -52,6 +58,7 @@ __all__ = [
     "HEALING_LOG_FIELDS",
     "METRIC_CATALOG",
     "METRIC_HEALING_ACTION",
+    "MULTI_AZ_FAILOVER",
     "OUTCOME_FAILED",
     "SLOW_BURN",
     "AlarmSource",
@@ -73,5 +80,7 @@ __all__ = [
     "SeverityCompositeAlarms",
     "WebServiceMetricFactory",
     "WidgetSource",
+    "datapoints_to_ride_out",
+    "longest_breaching_run",
     "thresholds_with_overrides",
 ]
