@@ -82,7 +82,8 @@ class DrStack(RegionalStack):
                     endpoint_parameter_name=data.endpoint_parameter.parameter_name,
                     auto_scaling_group_name=config.web_group_name,
                     command_document_name=command_document_name,
-                    health_path=config.app_probe.health_path,
+                    # the deep path: the restart succeeds only once every instance reaches the restore
+                    health_path=config.app_probe.deep_health_path or config.app_probe.health_path,
                 )
                 if data.endpoint_parameter is not None and command_document_name is not None
                 else None

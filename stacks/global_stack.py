@@ -12,7 +12,7 @@ from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
 from constructs_lib.dr import FailoverEndpoint, RegionalFailover
-from constructs_lib.monitoring import EndpointAvailabilityCheck, EndpointProbe
+from constructs_lib.monitoring import MULTI_AZ_FAILOVER, EndpointAvailabilityCheck, EndpointProbe
 from stacks.base import RegionalStack
 from stacks.config import EnvironmentConfig
 
@@ -40,6 +40,20 @@ class GlobalStack(RegionalStack):
         # a certificate (the config requires them with dns unless allow_plain_http says why not).
         https = all(rc.certificate_arn for rc in config.regions)
         protocol = "HTTPS" if https else "HTTP"
+        # Each region's own checks ask the app's deep path where the region has a database: a region
+        # whose web tier answers while its database does not is down for its users. The load
+        # balancer's target group keeps the shallow /health (a database blip must not make it fail
+        # every target and the Auto Scaling group replace every instance), and so does the public
+        # name's check (it pages on the user-facing endpoint alone). Their alarms ride out a Multi-AZ
+        # failover (MULTI_AZ_FAILOVER): the database is then unreachable for up to two minutes, and
+        # that must never page as a region loss.
+        shallow = config.health_check.path
+        regional_path = {
+            rc.region: (config.app_probe.deep_health_path or shallow)
+            if config.has_database(rc.region)
+            else shallow
+            for rc in config.regions
+        }
         self.failover: RegionalFailover | None = None
         self.availability: dict[str, EndpointAvailabilityCheck] = {}
         if config.dns is not None:
@@ -50,6 +64,7 @@ class GlobalStack(RegionalStack):
                     load_balancer_hosted_zone_id=load_balancers[
                         rc.region
                     ].load_balancer_canonical_hosted_zone_id,
+                    health_check_path=regional_path[rc.region],
                 )
                 for rc in config.regions
             ]
@@ -62,7 +77,7 @@ class GlobalStack(RegionalStack):
                 primary=endpoints[0],
                 secondary=endpoints[1],
                 active_region=config.active_region,
-                health_check_path=config.health_check.path,
+                health_check_path=shallow,
                 health_check_protocol=protocol,
                 naming=config.naming,
             )
@@ -71,9 +86,7 @@ class GlobalStack(RegionalStack):
                 self,
                 "PublicEndpoint",
                 naming=config.naming.for_component("public"),
-                probe=EndpointProbe(
-                    fqdn=config.dns.record_name, protocol=protocol, path=config.health_check.path
-                ),
+                probe=EndpointProbe(fqdn=config.dns.record_name, protocol=protocol, path=shallow),
                 notification_topic=self.topics.topic("critical"),
             )
         # Each region's load balancer on its own, so a dead standby is noticed before it is needed.
@@ -91,6 +104,15 @@ class GlobalStack(RegionalStack):
                 if self.failover
                 else None
             )
+            path = regional_path[rc.region]
+            timing = (
+                {
+                    "request_interval_seconds": self.failover.request_interval_seconds,
+                    "failure_threshold": self.failover.failure_threshold,
+                }
+                if self.failover
+                else {}
+            )
             check = EndpointAvailabilityCheck(
                 self,
                 f"{rc.label}Endpoint",
@@ -101,8 +123,10 @@ class GlobalStack(RegionalStack):
                     # counts a redirect as healthy, so an HTTP check there would stay green with the app
                     # dead.
                     protocol="HTTPS" if rc.certificate_arn else "HTTP",
-                    path=config.health_check.path,
+                    path=path,
+                    **timing,  # the failover check's own, when it is reused
                 ),
+                ride_out=MULTI_AZ_FAILOVER if path != shallow else None,
                 severity="critical" if rc.region == config.active_region else "high",
                 notification_topic=self.topics.topic(
                     "critical" if rc.region == config.active_region else "high"

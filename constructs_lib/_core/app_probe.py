@@ -16,6 +16,15 @@ _UNIT = re.compile(r"^[A-Za-z0-9_.@:][A-Za-z0-9_.@:-]{0,99}$")
 # 1024 characters (ELBv2 CreateTargetGroup, HealthCheckPath) and must start with "/".
 _PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,1023}$")
 
+#: The built-in demo server's deep path (``AppProbe.deep_health_path`` unless given).
+DEFAULT_DEEP_HEALTH_PATH = "/health/deep"
+#: How long the demo server's deep path waits for a TCP connection to the database: under the 2
+#: seconds Route 53 allows an endpoint to answer once connected (Route 53 Developer Guide, "How
+#: Amazon Route 53 determines whether a health check is healthy":
+#: https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html),
+#: so an unreachable database is a clean 503, not a timeout; a reachable one connects in milliseconds.
+DEEP_CHECK_CONNECT_TIMEOUT_SECONDS = 1.5
+
 
 @dataclass(frozen=True)
 class AppProbe:
@@ -24,12 +33,19 @@ class AppProbe:
     :param port: TCP port the application listens on (the target group's port). Default: 8080.
     :param service_unit: systemd unit of the application (``systemctl restart <unit>``). Default: ``webapp``.
     :param health_path: path the load balancer's health check requests; it must answer 200 from the
-        application's own process. Default: ``/health``.
+        application's own process, whatever its dependencies do (a database blip must not make the
+        target group fail, and the Auto Scaling group replace, every instance). Default: ``/health``.
+    :param deep_health_path: path that answers 200 only when the application's dependencies answer
+        too (the built-in demo server: a TCP connection to its database within
+        :data:`DEEP_CHECK_CONNECT_TIMEOUT_SECONDS`). Route 53's regional health checks use it, never
+        the load balancer; ``None`` when your app has none (the regional checks then use
+        ``health_path``). Default: ``/health/deep`` (the demo server's).
     """
 
     port: int = 8080
     service_unit: str = "webapp"
     health_path: str = "/health"
+    deep_health_path: str | None = DEFAULT_DEEP_HEALTH_PATH
 
     def __post_init__(self) -> None:
         if isinstance(self.port, bool) or not isinstance(self.port, int) or not 1 <= self.port <= 65535:
@@ -43,4 +59,16 @@ class AppProbe:
             raise ValueError(
                 f"app probe health_path ({self.health_path!r}) must be an absolute URL path of at most "
                 "1024 characters, e.g. '/health'."
+            )
+        deep = self.deep_health_path
+        if deep is not None and (not isinstance(deep, str) or not _PATH.fullmatch(deep)):
+            raise ValueError(
+                f"app probe deep_health_path ({deep!r}) must be an absolute URL path of at most 1024 "
+                "characters, e.g. '/health/deep', or None when the app has no deep check."
+            )
+        if deep is not None and deep == self.health_path:
+            raise ValueError(
+                f"app probe deep_health_path ({deep!r}) must differ from health_path: the load balancer "
+                "uses health_path, and a path that fails with the database would make it replace every "
+                "instance on a database blip. Give the deep check its own path, or None."
             )

@@ -44,6 +44,9 @@ class FailoverEndpoint:
     """Canonical hosted zone id of that load balancer (``load_balancer_canonical_hosted_zone_id``)."""
     health_check_fqdn: str | None = None
     """Name the endpoint health check requests. Default: ``load_balancer_dns_name``."""
+    health_check_path: str | None = None
+    """Path this endpoint's health check requests, e.g. the app's deep path (``AppProbe.deep_health_path``)
+    where the region has a database to check. Default: ``RegionalFailover``'s ``health_check_path``."""
 
 
 def region_switch_states(*, regions: Sequence[str], active_region: str) -> dict[str, bool]:
@@ -88,7 +91,9 @@ class RegionalFailover(Construct):
     (their ``HealthCheckStatus`` metric exists in us-east-1 only) and the runbooks' verification
     step, never the routing. They use HTTPS with SNI by default: Route 53 counts a redirect as
     healthy (:data:`HEALTHY_STATUS_RANGE`), so an HTTP check on a port that only redirects would
-    stay green with the app dead.
+    stay green with the app dead. Give each endpoint the app's deep path (``health_check_path`` of
+    :class:`FailoverEndpoint`) so that a region whose web tier answers but whose database does not
+    is seen as down; the load balancer keeps the shallow path.
 
     :param zone_id: Hosted zone id (``from_hosted_zone_attributes``, no lookup).
     :param zone_name: Hosted zone name, e.g. ``example.com``.
@@ -96,7 +101,8 @@ class RegionalFailover(Construct):
     :param primary: Home-region endpoint (``PRIMARY`` record).
     :param secondary: DR-region endpoint (``SECONDARY`` record).
     :param active_region: The region whose switch is open. Default: the primary's.
-    :param health_check_path: Path the endpoint checks request. Default: ``/health``.
+    :param health_check_path: Path the endpoint checks request unless an endpoint gives its own.
+        Default: ``/health``.
     :param health_check_protocol: ``HTTPS`` (with SNI) or ``HTTP``; HTTP only where the load balancer
         serves the app on port 80 itself (no certificate). Default: ``HTTPS``.
     :param health_check_port: Port. Default: 443 for HTTPS, 80 for HTTP.
@@ -141,8 +147,13 @@ class RegionalFailover(Construct):
             raise ValueError(f"request_interval_seconds ({request_interval_seconds}) must be 10 or 30.")
         if not 1 <= failure_threshold <= 10:
             raise ValueError(f"failure_threshold ({failure_threshold}) must be 1-10.")
-        if not health_check_path.startswith("/"):
-            raise ValueError(f"health_check_path ({health_check_path!r}) must start with '/'.")
+        for prop, path in (
+            ("health_check_path", health_check_path),
+            ("primary.health_check_path", primary.health_check_path),
+            ("secondary.health_check_path", secondary.health_check_path),
+        ):
+            if path is not None and not path.startswith("/"):
+                raise ValueError(f"{prop} ({path!r}) must start with '/'.")
         port = health_check_port or (443 if health_check_protocol == "HTTPS" else 80)
         prefix = naming.prefix if naming is not None else record_name
 
@@ -172,7 +183,7 @@ class RegionalFailover(Construct):
                     type=health_check_protocol,
                     fully_qualified_domain_name=endpoint.health_check_fqdn or endpoint.load_balancer_dns_name,
                     port=port,
-                    resource_path=health_check_path,
+                    resource_path=endpoint.health_check_path or health_check_path,
                     request_interval=request_interval_seconds,
                     failure_threshold=failure_threshold,
                     enable_sni=SNI_FOR_HTTPS and health_check_protocol == "HTTPS",

@@ -12,7 +12,8 @@ Pieces, each usable alone:
   system health, and one paging composite per severity.
 * :class:`AvailabilityBurnRateAlarms` (``slo``) - SLO error-budget burn rate (:func:`validate_slo`,
   the rules of its target and windows).
-* :class:`EndpointAvailabilityCheck` (``endpoint_check``) - Route 53 health check and its alarm.
+* :class:`EndpointAvailabilityCheck` (``endpoint_check``) - Route 53 health check and its alarm;
+  ``outage_tolerance``: how many unhealthy minutes its alarm needs to ride out a short outage.
 * :class:`OperationsDashboard` (``dashboard``) and :class:`AuditRules` (``audit``).
 
 Every alarm is named ``{app}-{env}-{component}-{signal}-{severity}`` (:meth:`Naming.alarm_name`), and
@@ -40,6 +41,11 @@ from constructs_lib.monitoring.metrics import (
     MetricSpec,
     WebServiceMetricFactory,
 )
+from constructs_lib.monitoring.outage_tolerance import (
+    MULTI_AZ_FAILOVER,
+    datapoints_to_ride_out,
+    longest_breaching_run,
+)
 from constructs_lib.monitoring.service_alarms import CpuEarlyWarning, LatencyAnomaly, ServiceAlarms
 from constructs_lib.monitoring.slo import (
     FAST_BURN,
@@ -59,6 +65,7 @@ __all__ = [
     "HEALING_LOG_FIELDS",
     "METRIC_CATALOG",
     "METRIC_HEALING_ACTION",
+    "MULTI_AZ_FAILOVER",
     "OUTCOME_FAILED",
     "SLOW_BURN",
     "AlarmSource",
@@ -80,6 +87,8 @@ __all__ = [
     "SeverityCompositeAlarms",
     "WebServiceMetricFactory",
     "WidgetSource",
+    "datapoints_to_ride_out",
+    "longest_breaching_run",
     "thresholds_with_overrides",
     "validate_slo",
 ]

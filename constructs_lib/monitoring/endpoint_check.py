@@ -18,6 +18,7 @@ from constructs import Construct
 from constructs_lib._core import Naming, Severity, SeverityAlarm, validate_severity
 from constructs_lib.monitoring.metrics import ONE_MINUTE
 from constructs_lib.monitoring.naming import with_component
+from constructs_lib.monitoring.outage_tolerance import datapoints_to_ride_out
 
 _FQDN = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}\.?$")
 _TYPES = {
@@ -89,6 +90,11 @@ class EndpointAvailabilityCheck(Construct):
         creating one. Default: a new health check from ``probe``.
     :param evaluation_periods: minutes unhealthy before the alarm fires. Default: 1; fires within
         ~2 min of the endpoint going down (30 s checks + 1-minute metric).
+    :param ride_out: an outage this long never fires the alarm (a deep check riding out a Multi-AZ
+        failover: :data:`~constructs_lib.monitoring.outage_tolerance.MULTI_AZ_FAILOVER`): the alarm
+        then needs :func:`~constructs_lib.monitoring.outage_tolerance.datapoints_to_ride_out`
+        consecutive unhealthy minutes (at least ``evaluation_periods``), computed from ``probe``'s
+        interval and threshold, which must be the check's. Default: none.
     :param severity: severity in the alarm name. Default: ``critical`` (the service is unreachable).
     :param notification_topic: topic (in us-east-1) for ALARM and OK. Default: no actions (feed
         :attr:`alarms` to a composite in the same stack).
@@ -103,6 +109,7 @@ class EndpointAvailabilityCheck(Construct):
         probe: EndpointProbe | None = None,
         existing_health_check: route53.IHealthCheck | None = None,
         evaluation_periods: int = 1,
+        ride_out: cdk.Duration | None = None,
         severity: Severity | str = Severity.CRITICAL,
         notification_topic: sns.ITopic | None = None,
     ) -> None:
@@ -138,6 +145,24 @@ class EndpointAvailabilityCheck(Construct):
             cdk.Tags.of(health_check).add("Name", f"{naming.prefix}-{naming.component}")
         if evaluation_periods < 1:
             raise ValueError(f"evaluation_periods ({evaluation_periods}) must be at least 1.")
+        #: The outage (seconds) the alarm rides out by design (0: none).
+        self.ride_out_seconds = 0.0
+        if ride_out is not None:
+            if probe is None:
+                raise ValueError(
+                    "ride_out needs probe (the check's request_interval_seconds and failure_threshold): "
+                    "with existing_health_check, describe that check in probe."
+                )
+            self.ride_out_seconds = ride_out.to_seconds()
+            evaluation_periods = max(
+                evaluation_periods,
+                datapoints_to_ride_out(
+                    self.ride_out_seconds,
+                    request_interval_seconds=probe.request_interval_seconds,
+                    failure_threshold=probe.failure_threshold,
+                    period_seconds=int(ONE_MINUTE.to_seconds()),
+                ),
+            )
         self.probe = probe
         self.health_check = health_check
         self.health_check_id = health_check.health_check_id
@@ -149,11 +174,19 @@ class EndpointAvailabilityCheck(Construct):
             alarm_description=(
                 f"Route 53 health checkers cannot reach {target}. "
                 "Missing data is breaching: no data means no checker got an answer."
+                + (
+                    f" Fires after {evaluation_periods} unhealthy minutes in a row, so that a "
+                    f"{self.ride_out_seconds:g} s outage (a Multi-AZ database failover) never does."
+                    if self.ride_out_seconds
+                    else ""
+                )
             ),
             metric=self.metric_health_check_status(),
             threshold=1,
             comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
             evaluation_periods=evaluation_periods,
+            # consecutive, as the ride-out arithmetic assumes (DatapointsToAlarm = EvaluationPeriods)
+            datapoints_to_alarm=evaluation_periods if self.ride_out_seconds else None,
             treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
         )
         if notification_topic is not None:

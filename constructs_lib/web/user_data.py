@@ -13,6 +13,7 @@ import re
 from aws_cdk import aws_ec2 as ec2
 
 from constructs_lib._core import AppProbe
+from constructs_lib._core.app_probe import DEEP_CHECK_CONNECT_TIMEOUT_SECONDS
 
 # A minimal web application whose own process answers /health: if the process hangs or dies, the
 # ALB sees it (a static file served by another daemon would stay green while the app is down).
@@ -26,6 +27,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 STARTED = time.time()
 PORT = int(os.environ.get("PORT", "8080"))
 HEALTH_PATH = os.environ.get("HEALTH_PATH", "/health")
+DEEP_HEALTH_PATH = os.environ.get("DEEP_HEALTH_PATH", "")
+DB_CONNECT_TIMEOUT = float(os.environ.get("DB_CONNECT_TIMEOUT_SECONDS", "1.5"))
 DB_PARAMETER = os.environ.get("DB_ENDPOINT_PARAMETER", "")
 DB_PORT = int(os.environ.get("DB_PORT", "5432"))
 IMDS = "http://169.254.169.254/latest"
@@ -67,6 +70,22 @@ DB_HOST, DB_PROBLEM = read_database_host()
 print("database: %s" % (DB_HOST or DB_PROBLEM), flush=True)
 
 
+def deep_health():
+    # 200 only when the database accepts a TCP connection (no credentials); the answer names no host.
+    if not DB_PARAMETER:
+        return 200, {"status": "ok", "database": "not configured"}
+    if not DB_HOST:
+        return 503, {"status": "fail", "database": "endpoint unknown"}
+    started = time.monotonic()
+    try:
+        socket.create_connection((DB_HOST, DB_PORT), timeout=DB_CONNECT_TIMEOUT).close()
+    except OSError as error:
+        print("deep check: %s:%s unreachable: %s" % (DB_HOST, DB_PORT, error), flush=True)
+        return 503, {"status": "fail", "database": "unreachable"}
+    elapsed_ms = int((time.monotonic() - started) * 1000)
+    return 200, {"status": "ok", "database": "reachable", "connect_ms": elapsed_ms}
+
+
 class Handler(BaseHTTPRequestHandler):
     server_version = "webapp/1"
 
@@ -81,6 +100,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == HEALTH_PATH:
             self._send(200, json.dumps({"status": "ok", "uptime_s": int(time.time() - STARTED)}))
+        elif DEEP_HEALTH_PATH and self.path == DEEP_HEALTH_PATH:
+            code, body = deep_health()
+            self._send(code, json.dumps(body))
         else:
             self._send(200, "<h1>%s</h1>" % socket.gethostname(), "text/html")
 
@@ -109,11 +131,15 @@ def check_shell_safe_probe(app_probe: AppProbe) -> AppProbe:
 
     The unit name is already plain (AppProbe refuses anything else, and a leading ``-``).
     """
-    if not SHELL_SAFE_HEALTH_PATH.fullmatch(app_probe.health_path):
-        raise ValueError(
-            f"app_probe.health_path ({app_probe.health_path!r}) reaches the instances' boot script: use "
-            "letters, digits and '._~/-' only, starting with '/', e.g. '/health'."
-        )
+    for prop, path in (
+        ("health_path", app_probe.health_path),
+        ("deep_health_path", app_probe.deep_health_path),
+    ):
+        if path is not None and not SHELL_SAFE_HEALTH_PATH.fullmatch(path):
+            raise ValueError(
+                f"app_probe.{prop} ({path!r}) reaches the instances' boot script: use letters, digits and "
+                "'._~/-' only, starting with '/', e.g. '/health'."
+            )
     return app_probe
 
 
@@ -154,12 +180,21 @@ def demo_app_commands(
     The unit is enabled, so it starts again on every boot (an instance leaving a stopped warm pool
     does not run user data again). With ``database_endpoint_parameter`` the server reads its database
     host from that SSM parameter each time it starts (``systemctl restart`` reads it again).
+    ``app_probe.deep_health_path`` answers 200 only while a TCP connection to that host and
+    ``database_port`` opens within :data:`DEEP_CHECK_CONNECT_TIMEOUT_SECONDS` (200 without a
+    database); ``app_probe.health_path`` answers from the process alone.
     """
     check_parameter_name(database_endpoint_parameter)
     unit_name = app_probe.service_unit
     database = (
         f"Environment=DB_ENDPOINT_PARAMETER={database_endpoint_parameter}\nEnvironment=DB_PORT={database_port}\n"
         if database_endpoint_parameter
+        else ""
+    )
+    deep = (
+        f"Environment=DEEP_HEALTH_PATH={app_probe.deep_health_path}\n"
+        f"Environment=DB_CONNECT_TIMEOUT_SECONDS={DEEP_CHECK_CONNECT_TIMEOUT_SECONDS:g}\n"
+        if app_probe.deep_health_path
         else ""
     )
     unit = f"""[Unit]
@@ -170,7 +205,7 @@ Wants=network-online.target
 [Service]
 Environment=PORT={app_probe.port}
 Environment=HEALTH_PATH={app_probe.health_path}
-{database}ExecStart=/usr/bin/python3 /opt/{unit_name}/app.py
+{deep}{database}ExecStart=/usr/bin/python3 /opt/{unit_name}/app.py
 DynamicUser=yes
 Restart=always
 RestartSec=2

@@ -54,3 +54,14 @@ def test_every_environment_meets_its_recovery_targets(synthesized_app, tmp_path,
     budget = json.loads((tmp_path / "budget.json").read_text())
     assert budget["status"] == "met"
     assert {e.lower() for e in budget["environments"]} == {"dev", "stg", "prod"}
+
+
+def test_prod_region_loss_sees_a_lost_database_through_the_deep_regional_check(synthesized_app):
+    from tools.recovery_budget.scenarios.region_detection import DATABASE_LOST
+
+    region = compute_budget(synthesized_app.outdir, env="prod")["prod"]["region_loss"]
+    lost = region.modes[DATABASE_LOST]
+    assert lost.name.startswith(f"{DATABASE_LOST}: deep check Prod/Global/FailoverPrimaryEndpointHealthCheck")
+    assert not any("no deep Route 53 check" in w for w in region.warnings)
+    # the deep check's alarm waits five minutes in a row (it rides out a Multi-AZ failover)
+    assert any("5 breaching datapoint(s)" in step.label for step in lost.steps)

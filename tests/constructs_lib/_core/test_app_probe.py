@@ -34,3 +34,20 @@ def test_fails_when_the_port_is_not_a_tcp_port(port):
 def test_fails_when_the_health_path_is_not_an_absolute_path(path):
     with pytest.raises(ValueError, match=r"health_path .* must be an absolute URL path"):
         AppProbe(health_path=path)
+
+
+def test_the_deep_path_defaults_to_the_demo_server_s_and_may_be_none():
+    assert AppProbe().deep_health_path == "/health/deep"
+    assert AppProbe(deep_health_path=None).deep_health_path is None
+    assert AppProbe(deep_health_path="/ready/db").deep_health_path == "/ready/db"
+
+
+def test_fails_when_the_deep_path_is_the_load_balancer_s_own():
+    with pytest.raises(ValueError, match=r"deep_health_path \('/health'\) must differ from health_path"):
+        AppProbe(deep_health_path="/health")
+
+
+@pytest.mark.parametrize("path", ["deep", "/deep check", ""])
+def test_fails_when_the_deep_path_is_not_an_absolute_path(path):
+    with pytest.raises(ValueError, match=r"deep_health_path .* must be an absolute URL path"):
+        AppProbe(deep_health_path=path)

@@ -199,3 +199,43 @@ def test_cdk_nag_finds_nothing_unacknowledged(synthesized):
 
 def test_cfn_lint_is_clean(synthesized):
     assert cfn_lint(synthesized["templates"]["Failover"], "ap-northeast-3") == []
+
+
+def test_each_endpoint_may_ask_its_own_path_the_deep_one_where_there_is_a_database():
+    from dataclasses import replace
+
+    from aws_cdk.assertions import Template
+
+    stack = cdk.Stack(cdk.App(builtin_cloud_formation_validation=False), "Deep", env=OSAKA)
+    RegionalFailover(
+        stack,
+        "Failover",
+        zone_id="Z0123456789ABCDEFGHIJ",
+        zone_name="example.com",
+        record_name="app",
+        primary=replace(TOKYO_ALB, health_check_path="/health/deep"),
+        secondary=OSAKA_ALB,
+    )
+    checks = Template.from_stack(stack).find_resources("AWS::Route53::HealthCheck")
+    paths = sorted(
+        c["Properties"]["HealthCheckConfig"]["ResourcePath"]
+        for c in checks.values()
+        if c["Properties"]["HealthCheckConfig"]["Type"] != "CALCULATED"
+    )
+    assert paths == ["/health", "/health/deep"]  # Osaka: the construct's default
+
+
+def test_fails_when_an_endpoint_path_is_not_absolute():
+    from dataclasses import replace
+
+    stack = cdk.Stack(cdk.App(), "Bad", env=OSAKA)
+    with pytest.raises(ValueError, match=r"primary.health_check_path \('health/deep'\) must start with '/'"):
+        RegionalFailover(
+            stack,
+            "F",
+            zone_id="Z1",
+            zone_name="example.com",
+            record_name="app",
+            primary=replace(TOKYO_ALB, health_check_path="health/deep"),
+            secondary=OSAKA_ALB,
+        )

@@ -110,3 +110,48 @@ def test_fails_without_a_probe_or_an_existing_health_check():
 def test_fails_when_the_probe_is_invalid(probe, message):
     with pytest.raises(ValueError, match=message):
         EndpointAvailabilityCheck(_global_stack(), "Endpoint", naming=NAMING, probe=probe)
+
+
+def _global_stack() -> cdk.Stack:
+    return cdk.Stack(
+        cdk.App(builtin_cloud_formation_validation=False),
+        "Global",
+        env=cdk.Environment(account=ACCOUNT, region="us-east-1"),
+    )
+
+
+def test_riding_out_an_outage_makes_the_alarm_wait_for_consecutive_unhealthy_minutes():
+    stack = _global_stack()
+    check = EndpointAvailabilityCheck(
+        stack,
+        "Regional",
+        naming=NAMING,
+        probe=EndpointProbe(fqdn="www.example.com", path="/health/deep", request_interval_seconds=30),
+        ride_out=cdk.Duration.seconds(120),
+    )
+    props = Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm")
+    ((_, alarm),) = props.items()
+    # 30 s x 3 checks, 120 s outage: up to 4 breaching minutes, so 5 in a row (outage_tolerance)
+    assert alarm["Properties"]["EvaluationPeriods"] == 5
+    assert alarm["Properties"]["DatapointsToAlarm"] == 5
+    assert (
+        "a 120 s outage (a Multi-AZ database failover) never does" in alarm["Properties"]["AlarmDescription"]
+    )
+    assert check.ride_out_seconds == 120
+
+
+def test_without_ride_out_the_alarm_keeps_its_evaluation_periods_alone():
+    stack = _global_stack()
+    EndpointAvailabilityCheck(stack, "Public", naming=NAMING, probe=EndpointProbe(fqdn="www.example.com"))
+    ((_, alarm),) = Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm").items()
+    assert alarm["Properties"]["EvaluationPeriods"] == 1
+    assert "DatapointsToAlarm" not in alarm["Properties"]
+
+
+def test_fails_when_riding_out_without_the_check_s_timing():
+    stack = _global_stack()
+    existing = route53.HealthCheck.from_health_check_id(stack, "Existing", "hc-1")
+    with pytest.raises(ValueError, match="ride_out needs probe"):
+        EndpointAvailabilityCheck(
+            stack, "Reused", naming=NAMING, existing_health_check=existing, ride_out=cdk.Duration.minutes(2)
+        )

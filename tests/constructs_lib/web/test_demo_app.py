@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from constructs_lib._core import AppProbe
+from constructs_lib._core.app_probe import DEEP_CHECK_CONNECT_TIMEOUT_SECONDS
 from constructs_lib.web.user_data import demo_app_commands
 
 PARAMETER = "/webapp/prod/db/endpoint"
@@ -136,3 +137,68 @@ def test_the_server_starts_and_answers_its_health_path_when_the_parameter_cannot
 def test_fails_when_the_parameter_name_could_split_the_unit_line():
     with pytest.raises(ValueError, match="must be an SSM parameter name"):
         demo_app_commands(AppProbe(), database_endpoint_parameter="/db endpoint")
+
+
+# --- the deep path (Route 53's regional checks) ----------------------------------------------------
+
+
+@pytest.fixture
+def database():
+    """A listening TCP socket standing in for the database (the deep check only connects)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    yield listener
+    listener.close()
+
+
+def test_the_deep_path_answers_200_while_the_database_accepts_connections_and_names_no_host(
+    tmp_path, database
+):
+    server = DemoServer(tmp_path, database_port=database.getsockname()[1])
+    server.start("127.0.0.1")
+    try:
+        code, body = server.get("/health/deep")
+        assert code == 200 and '"database": "reachable"' in body
+        assert "127.0.0.1" not in body  # the public answer never names the database
+        database.close()  # the database goes away (a failover, an outage)
+        started = time.monotonic()
+        code, body = server.get("/health/deep")
+        assert code == 503 and '"database": "unreachable"' in body
+        assert time.monotonic() - started < 2  # inside Route 53's two seconds
+        assert server.get("/health")[0] == 200  # the load balancer's path does not care
+    finally:
+        assert "unreachable" in server.stop()
+
+
+def test_the_deep_path_waits_for_the_database_less_than_route53_waits_for_it():
+    # Route 53 wants the status within 2 s of connecting; a database that never answers is a 503 first
+    unit = _written(demo_app_commands(AppProbe(), database_endpoint_parameter=PARAMETER), "UNIT")
+    assert f"Environment=DB_CONNECT_TIMEOUT_SECONDS={DEEP_CHECK_CONNECT_TIMEOUT_SECONDS:g}" in unit
+    assert DEEP_CHECK_CONNECT_TIMEOUT_SECONDS < 2
+    app = _written(demo_app_commands(AppProbe()), "APP")
+    assert "socket.create_connection((DB_HOST, DB_PORT), timeout=DB_CONNECT_TIMEOUT)" in app
+
+
+def test_the_deep_path_fails_when_the_endpoint_could_not_be_read(tmp_path):
+    server = DemoServer(tmp_path)
+    server.start("")
+    try:
+        assert server.get("/health/deep") == (503, '{"status": "fail", "database": "endpoint unknown"}')
+    finally:
+        server.stop()
+
+
+def test_without_a_database_the_deep_path_has_nothing_to_check(tmp_path):
+    server = DemoServer(tmp_path, parameter=None)
+    server.start("unused")
+    try:
+        assert server.get("/health/deep") == (200, '{"status": "ok", "database": "not configured"}')
+        assert not server.calls.exists()  # no parameter, no AWS call
+    finally:
+        server.stop()
+
+
+def test_an_app_without_a_deep_path_serves_none():
+    unit = _written(demo_app_commands(AppProbe(deep_health_path=None)), "UNIT")
+    assert "DEEP_HEALTH_PATH" not in unit

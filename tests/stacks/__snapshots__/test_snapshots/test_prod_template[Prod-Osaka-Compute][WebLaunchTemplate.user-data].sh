@@ -9,6 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 STARTED = time.time()
 PORT = int(os.environ.get("PORT", "8080"))
 HEALTH_PATH = os.environ.get("HEALTH_PATH", "/health")
+DEEP_HEALTH_PATH = os.environ.get("DEEP_HEALTH_PATH", "")
+DB_CONNECT_TIMEOUT = float(os.environ.get("DB_CONNECT_TIMEOUT_SECONDS", "1.5"))
 DB_PARAMETER = os.environ.get("DB_ENDPOINT_PARAMETER", "")
 DB_PORT = int(os.environ.get("DB_PORT", "5432"))
 IMDS = "http://169.254.169.254/latest"
@@ -50,6 +52,22 @@ DB_HOST, DB_PROBLEM = read_database_host()
 print("database: %s" % (DB_HOST or DB_PROBLEM), flush=True)
 
 
+def deep_health():
+    # 200 only when the database accepts a TCP connection (no credentials); the answer names no host.
+    if not DB_PARAMETER:
+        return 200, {"status": "ok", "database": "not configured"}
+    if not DB_HOST:
+        return 503, {"status": "fail", "database": "endpoint unknown"}
+    started = time.monotonic()
+    try:
+        socket.create_connection((DB_HOST, DB_PORT), timeout=DB_CONNECT_TIMEOUT).close()
+    except OSError as error:
+        print("deep check: %s:%s unreachable: %s" % (DB_HOST, DB_PORT, error), flush=True)
+        return 503, {"status": "fail", "database": "unreachable"}
+    elapsed_ms = int((time.monotonic() - started) * 1000)
+    return 200, {"status": "ok", "database": "reachable", "connect_ms": elapsed_ms}
+
+
 class Handler(BaseHTTPRequestHandler):
     server_version = "webapp/1"
 
@@ -64,6 +82,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == HEALTH_PATH:
             self._send(200, json.dumps({"status": "ok", "uptime_s": int(time.time() - STARTED)}))
+        elif DEEP_HEALTH_PATH and self.path == DEEP_HEALTH_PATH:
+            code, body = deep_health()
+            self._send(code, json.dumps(body))
         else:
             self._send(200, "<h1>%s</h1>" % socket.gethostname(), "text/html")
 
@@ -82,6 +103,8 @@ Wants=network-online.target
 [Service]
 Environment=PORT=8080
 Environment=HEALTH_PATH=/health
+Environment=DEEP_HEALTH_PATH=/health/deep
+Environment=DB_CONNECT_TIMEOUT_SECONDS=1.5
 Environment=DB_ENDPOINT_PARAMETER=/webapp/prod/db/endpoint
 Environment=DB_PORT=5432
 ExecStart=/usr/bin/python3 /opt/webapp/app.py
