@@ -6,7 +6,7 @@ One folder per concept; this module only re-exports the public API:
 
 - ``network``: :class:`ResilientVpc` (:func:`validate_zones`, its zones and NAT gateways)
 - ``web``: :class:`AutoHealingWebService` (owns the :class:`AppProbe`), :class:`NightlyStop`,
-  :class:`NightlyPause`
+  :class:`NightlyPause`, :class:`NightlyAlarmMute`
 - ``data``: :class:`ResilientDatabase`, backups and their cross-region copies
 - ``alerting``: severity topics, escalation, the pause switch
 - ``monitoring``: metrics, thresholds, service alarms, composites, SLO burn rates, endpoint checks,
@@ -117,6 +117,7 @@ from constructs_lib.runbooks import (
 )
 from constructs_lib.web import (
     AutoHealingWebService,
+    NightlyAlarmMute,
     NightlyPause,
     NightlyStop,
     TargetHealthCheck,
@@ -167,6 +168,7 @@ __all__ = [
     "InstanceRecoveryRunbook",
     "LatencyAnomaly",
     "Naming",
+    "NightlyAlarmMute",
     "NightlyPause",
     "NightlyStop",
     "NotificationEndpoints",

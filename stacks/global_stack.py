@@ -13,6 +13,7 @@ from constructs import Construct
 
 from constructs_lib.dr import FailoverEndpoint, RegionalFailover
 from constructs_lib.monitoring import MULTI_AZ_FAILOVER, EndpointAvailabilityCheck, EndpointProbe
+from constructs_lib.web import NightlyAlarmMute
 from stacks.base import RegionalStack
 from stacks.config import EnvironmentConfig
 
@@ -134,6 +135,18 @@ class GlobalStack(RegionalStack):
                 existing_health_check=reuse,
             )
             self.availability[rc.region] = check
+        # The nightly stop scales the active region to zero: its check and the public name's fail all
+        # night. The pause switch silences only the regional composites (a composite names alarms of
+        # its own region), so these are muted for the same window here, and re-armed in the morning.
+        self.quiet_hours: NightlyAlarmMute | None = None
+        if config.schedule is not None:
+            nightly = [
+                c.alarm for key, c in self.availability.items() if key in ("public", config.active_region)
+            ]
+            if nightly:
+                self.quiet_hours = NightlyAlarmMute(
+                    self, "NightlyQuietHours", nightly_stop=config.schedule.nightly_stop(), alarms=nightly
+                )
         # The availability alarms page their topics directly (no composite in us-east-1): each of
         # their severities must reach someone, without Slack (not subscribed here).
         self.require_subscribers(self.topics, {c.severity for c in self.availability.values()}, chat=False)

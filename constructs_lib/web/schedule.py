@@ -127,6 +127,17 @@ def _explicit(fields: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in fields.items() if v != "*"}
 
 
+def pause_window(stop: NightlyStop) -> tuple[dict[str, str], dict[str, str]]:
+    """Cron fields (minute, hour, day, month, week_day; in ``stop.timezone``) of the pause switch's
+    set and clear: ``pause_lead_minutes`` before the stop and ``resume_delay_minutes`` after the start."""
+    stop_fields = _cron_fields(stop.stop_cron, name="nightly_stop.stop_cron")
+    start_fields = _cron_fields(stop.start_cron, name="nightly_stop.start_cron")
+    return (
+        _shift(stop_fields, -stop.pause_lead_minutes, name="nightly_stop.stop_cron"),
+        _shift(start_fields, stop.resume_delay_minutes, name="nightly_stop.start_cron"),
+    )
+
+
 def add_nightly_stop(
     scope: Construct,
     group: autoscaling.AutoScalingGroup,
@@ -166,8 +177,7 @@ def add_nightly_stop(
         max_capacity=max_capacity,
         desired_capacity=desired_capacity,
     )
-    pause_at = _shift(stop_fields, -stop.pause_lead_minutes, name="nightly_stop.stop_cron")
-    resume_at = _shift(start_fields, stop.resume_delay_minutes, name="nightly_stop.start_cron")
+    pause_at, resume_at = pause_window(stop)
     parameter_name = pause_switch.parameter_name
     pause = NightlyPause(
         scope,

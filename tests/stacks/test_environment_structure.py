@@ -66,7 +66,7 @@ BY_DESIGN: dict[str, dict[str, str]] = {
         "AWS::Config::ConfigRule": "monitoring.audit_rules",
         "AWS::Events::Rule": "monitoring.audit_rules (non-compliance notifications)",
         "AWS::SNS::Subscription": "notifications",
-        "AWS::CloudWatch::Alarm": "dr_strategy (the standby replica's alarms)",
+        "AWS::CloudWatch::Alarm": "dr_strategy (standby alarms); schedule (nightly pause failure alarm)",
     },
     "DR": {
         "Custom::CrossRegionExportReader": "dr_strategy (the failover runbook reads the primary's exports)",
@@ -80,7 +80,9 @@ BY_DESIGN: dict[str, dict[str, str]] = {
         "AWS::SNS::Subscription": "notifications",
         "Custom::CrossRegionExportWriter": "dns",
         "AWS::Lambda::Function": "dns (the export writer's provider)",
-        "AWS::IAM::Role": "dns (the export writer's provider)",
+        "AWS::IAM::Role": "dns (the export writer's provider); schedule (the quiet hours' schedule roles)",
+        "AWS::Scheduler::Schedule": "schedule (the quiet hours of the alarms the nightly stop would fire)",
+        "AWS::IAM::Policy": "schedule (the quiet hours' schedule roles)",
     },
 }
 

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 
 import pytest
@@ -175,3 +176,31 @@ def test_warns_when_another_environment_pages_a_severity_nobody_is_subscribed_to
     )
     assert "environments.dev.notifications.critical:" in str(global_warning.entry.data)
     assert "no Slack here" in str(global_warning.entry.data)
+
+
+def test_the_nightly_stop_mutes_the_us_east_1_alarms_it_would_fire_and_only_those(synthesized_app):
+    # The composites' pause switch cannot reach us-east-1: the checks of the active region (scaled to
+    # zero) and of the public name are muted for the pause window instead, and re-armed after it.
+    for env_name, env in synthesized_app.config.environments.items():
+        template = synthesized_app.template(f"{env.stage_name}/Global")
+        alarms = _alarms(template)
+        schedules = [
+            r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::Scheduler::Schedule"
+        ]
+        muted = {
+            alarms[ref]["AlarmName"]
+            for s in schedules
+            if "disableAlarmActions" in json.dumps(s["Target"]["Arn"])
+            for ref in re.findall(r'"Ref": "(\w+)"', json.dumps(s["Target"]["Input"]))
+            if ref in alarms
+        }
+        if env.schedule is None:
+            assert schedules == [], env_name
+            continue
+        active = env.region_config(env.active_region).label.lower()
+        expected = {
+            p["AlarmName"]
+            for p in alarms.values()
+            if re.search(rf"-(public|{active}-alb)-availability-[a-z]+$", p["AlarmName"])
+        }
+        assert muted == expected != set(), env_name
