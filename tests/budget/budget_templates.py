@@ -148,6 +148,8 @@ def alarm(
     threshold: float = 80,
     dimensions: dict[str, Any] | None = None,
     actions: list[Any] | None = None,
+    missing: str | None = None,
+    comparison: str = "GreaterThanThreshold",
 ) -> Resources:
     props: dict[str, Any] = {
         "MetricName": metric,
@@ -155,10 +157,12 @@ def alarm(
         "Period": period,
         "EvaluationPeriods": evaluation,
         "Threshold": threshold,
-        "ComparisonOperator": "GreaterThanThreshold",
+        "ComparisonOperator": comparison,
         "Statistic": "Average",
         "Dimensions": [{"Name": k, "Value": v} for k, v in (dimensions or {}).items()],
     }
+    if missing is not None:
+        props["TreatMissingData"] = missing
     if name is not None:
         props["AlarmName"] = name
     if datapoints is not None:

@@ -73,8 +73,17 @@ def _add_lag_route(template: Template) -> None:
     template["Resources"][lag]["Properties"]["AlarmActions"] = [{"Ref": topic}]
 
 
-def _remove_lag_route(template: Template) -> None:
-    lag = _lag_alarm_id(template)
+def _silence_alarm_id(template: Template) -> str | None:
+    for logical_id, body in _of_type(template, "AWS::CloudWatch::Alarm").items():
+        props = body["Properties"]
+        rds_cpu = props.get("Namespace") == "AWS/RDS" and props.get("MetricName") == "CPUUtilization"
+        if rds_cpu and props.get("TreatMissingData") == "breaching":
+            return logical_id
+    return None
+
+
+def _remove_lag_route(template: Template, find: Callable[[Template], str | None] = _lag_alarm_id) -> None:
+    lag = find(template)
     body = template["Resources"][lag]["Properties"]
     body.pop("AlarmActions", None)
     name = body.get("AlarmName")
@@ -98,6 +107,17 @@ def test_removing_the_replica_lag_route_drops_the_data_loss_bound(prod_copy):
     unrouted = _prod(prod_copy)["region_loss"]
     assert unrouted.data_loss_seconds == Latencies().s("RDS_REPLICA_LAG_SECONDS")
     assert any("pages nobody" in w for w in unrouted.warnings)
+
+
+def test_removing_the_silence_alarm_s_route_drops_the_bound_of_a_lag_alarm_quiet_on_missing_data(prod_copy):
+    base = _prod(prod_copy)["region_loss"]
+    assert base.data_loss_seconds == 60
+
+    edit(prod_copy, "Prod/Osaka-Monitoring", lambda t: _remove_lag_route(t, _silence_alarm_id))
+    unwatched = _prod(prod_copy)["region_loss"]
+    # the lag alarm still pages on lag, but a replica that stops reporting would page nobody
+    assert unwatched.data_loss_seconds == Latencies().s("RDS_REPLICA_LAG_SECONDS")
+    assert any("nothing pages when the replica stops reporting" in w for w in unwatched.warnings)
 
 
 # --- the region failover runbook -------------------------------------------------------------------

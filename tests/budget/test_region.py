@@ -201,15 +201,53 @@ def test_a_deep_check_watches_the_database_mode():
     assert mode.seconds == 96 + 240 + 900
 
 
-def _lag_alarm(**routing):
+REPLICA = {"DBInstanceIdentifier": "webapp-prod-db-osaka"}
+
+
+def _lag_alarm(missing: str = "breaching", **routing):
     return alarm(
         "Lag",
         name="webapp-prod-db-replica-lag-high",
         metric="ReplicaLag",
         namespace="AWS/RDS",
         threshold=60,
+        dimensions=REPLICA,
+        missing=missing,
         **routing,
     )
+
+
+def _silence_alarm(**routing):
+    return alarm(
+        "Silent",
+        name="webapp-prod-db-replica-silent-high",
+        metric="CPUUtilization",
+        namespace="AWS/RDS",
+        threshold=1,
+        comparison="LessThanThreshold",
+        dimensions=REPLICA,
+        missing="breaching",
+        **routing,
+    )
+
+
+def test_a_lag_alarm_quiet_on_missing_data_bounds_the_loss_only_with_a_paging_silence_alarm():
+    topic = {"HighTopic": {"Type": "AWS::SNS::Topic", "Properties": {}}}
+    page = {"actions": [{"Ref": "HighTopic"}]}
+    alone = _region(warm_standby(extra_osaka=merge(_lag_alarm("notBreaching", **page), topic)))
+    assert alone.data_loss_seconds == 300
+    assert any("nothing pages when the replica stops reporting" in w for w in alone.warnings)
+
+    unrouted_silence = _region(
+        warm_standby(extra_osaka=merge(_lag_alarm("notBreaching", **page), _silence_alarm(), topic))
+    )
+    assert unrouted_silence.data_loss_seconds == 300
+
+    both = _region(
+        warm_standby(extra_osaka=merge(_lag_alarm("notBreaching", **page), _silence_alarm(**page), topic))
+    )
+    assert both.data_loss_seconds == 60
+    assert "webapp-prod-db-replica-lag-high" not in " ".join(both.warnings)
 
 
 def test_the_replica_lag_bound_counts_only_when_the_alarm_pages_someone():

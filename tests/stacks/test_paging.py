@@ -102,6 +102,8 @@ def test_replica_lag_pages_through_the_incident_composite(synthesized_app):
     by_name = {p["AlarmName"]: k for k, p in alarms.items()}
     high = alarms[by_name["webapp-prod-web-incident-high"]]
     assert by_name["webapp-prod-db-replica-lag-high"] in _children(high["AlarmRule"])
+    # and a replica that stops reporting altogether pages the same way
+    assert by_name["webapp-prod-db-replica-silent-high"] in _children(high["AlarmRule"])
 
 
 def _published_topics(template: dict) -> set[str]:

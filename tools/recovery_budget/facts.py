@@ -126,6 +126,8 @@ class Alarm:
     signal: str
     math: bool
     actions_enabled: bool = True
+    # TreatMissingData (CloudWatch's default, "missing", when the template leaves it out)
+    treat_missing_data: str = "missing"
 
     @property
     def is_group_metric(self) -> bool:

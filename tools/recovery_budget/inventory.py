@@ -173,6 +173,7 @@ def _alarm(stage: Stage, res: Resource) -> Alarm:
         signal=_signal(namespace if isinstance(namespace, str) else None, names),
         math=math,
         actions_enabled=as_bool(props.get("ActionsEnabled")) is not False,
+        treat_missing_data=str(props.get("TreatMissingData") or "missing"),
     )
 
 

@@ -206,11 +206,16 @@ def run_region_loss(sim: Sim) -> DrillResult:
     sim.timeline.check(
         "Tokyo's database untouched (the lost region)", bool(_describe(sim, PRIMARY, primary_db)), primary_db
     )
-    return sim.result("region_loss", sim.recovered_at())
+    recovered = sim.recovered_at()
+    _check_lag_alarm_quiet(sim)
+    return sim.result("region_loss", recovered)
 
 
 REPLICATION_HEARTBEAT_LAG_SECONDS = 1.0
 """ReplicaLag while Tokyo writes (the stack's heartbeat keeps the replica busy; an assumption)."""
+REPLICA_CPU_PERCENT = 10.0
+"""CPUUtilization of the Osaka instance, replica or promoted: RDS publishes it every minute while the
+instance runs (the replica-lag alarm reads whether it publishes at all; the value is an assumption)."""
 
 
 def _replica_lag(sim: Sim, identifier: str) -> None:
@@ -237,6 +242,45 @@ def _replica_lag(sim: Sim, identifier: str) -> None:
         60,
         "1 s while Tokyo replicates; the seconds since Tokyo was lost after it; none once promoted",
     )
+    alive = MetricKey.of("AWS/RDS", "CPUUtilization", {"DBInstanceIdentifier": identifier})
+    MetricSource(
+        clock=sim.clock,
+        store=sim.store,
+        key=alive,
+        resolution=60,
+        value=lambda start, end: REPLICA_CPU_PERCENT,
+        ingestion_delay=sim.latencies.s("METRIC_INGESTION_DELAY_SECONDS"),
+    ).start(backfill_from=sim.clock.now)
+    announce(sim.timeline, alive, 60, f"{REPLICA_CPU_PERCENT:g} % every minute, replica or promoted")
+
+
+QUIET_AFTER_PROMOTION_SECONDS = 300.0
+"""How long the drill watches the Osaka alarms after recovering: the replica-lag alarm must be back
+to OK by then (one non-breaching minute, visible a minute later, evaluated within the next)."""
+
+
+def _check_lag_alarm_quiet(sim: Sim) -> None:
+    """After a successful failover the promoted instance publishes no ReplicaLag: its lag alarm must
+    return to OK (it must not hold the high composite in ALARM for ever), and its silence alarm stay
+    OK (the instance still publishes its own metrics)."""
+    monitor = sim.monitors.get(SECONDARY)
+    names = [
+        name
+        for name in (monitor.alarms if monitor else {})
+        if "replica-lag" in name or "replica-silent" in name
+    ]
+    if not names:
+        return
+    sim.clock.advance_to(sim.clock.now + QUIET_AFTER_PROMOTION_SECONDS)
+    for name in names:
+        alarm = monitor.alarms[name]
+        sim.timeline.check(
+            f"{name} OK after the promotion",
+            alarm.state == "OK",
+            f"{alarm.state} {QUIET_AFTER_PROMOTION_SECONDS:g} s after recovery; transitions "
+            + ", ".join(f"{t.previous}->{t.state} at {t.at:.0f} s" for t in alarm.transitions),
+            source="SIMULATED",
+        )
 
 
 def _promoted(sim: Sim, identifier: str) -> bool:

@@ -286,18 +286,30 @@ def test_replica_follows_the_tokyo_primary_encrypted_with_the_osaka_key(synthesi
     Template.from_json(raw).resource_count_is("AWS::SecretsManager::RotationSchedule", 0)
 
 
-def test_replica_alarms_on_its_lag_as_a_high_severity_alarm(synthesized):
+def test_replica_alarms_on_its_lag_and_on_its_silence_as_high_severity_alarms(synthesized):
     stacks, templates, _ = synthesized
-    (lag,) = stacks["Replica"].alarms
+    lag, silent = stacks["Replica"].alarms
     assert (lag.severity, lag.signal) == ("high", "replica-lag")
+    assert (silent.severity, silent.signal) == ("high", "replica-silent")
     assert stacks["Primary"].alarms == []
-    alarm = Template.from_json(templates["Replica"]).find_resources("AWS::CloudWatch::Alarm")
-    (props,) = [a["Properties"] for a in alarm.values()]
-    assert props["AlarmName"] == "webapp-prod-db-replica-lag-high"
+    alarms = Template.from_json(templates["Replica"]).find_resources("AWS::CloudWatch::Alarm")
+    by_name = {a["Properties"]["AlarmName"]: a["Properties"] for a in alarms.values()}
+    props = by_name["webapp-prod-db-replica-lag-high"]
     assert props["MetricName"] == "ReplicaLag" and props["Statistic"] == "Maximum"
     assert props["Dimensions"] == [{"Name": "DBInstanceIdentifier", "Value": IDENTIFIER}]
-    assert (props["Threshold"], props["EvaluationPeriods"], props["TreatMissingData"]) == (60, 3, "breaching")
-    assert "AlarmActions" not in props  # the severity composite pages
+    # no ReplicaLag: a promoted instance (it publishes none, for good); silence is the other alarm's
+    assert (props["Threshold"], props["EvaluationPeriods"], props["TreatMissingData"]) == (
+        60,
+        3,
+        "notBreaching",
+    )
+    silence = by_name["webapp-prod-db-replica-silent-high"]
+    assert (silence["MetricName"], silence["Statistic"]) == ("CPUUtilization", "SampleCount")
+    assert silence["Dimensions"] == [{"Name": "DBInstanceIdentifier", "Value": IDENTIFIER}]
+    assert (silence["Threshold"], silence["ComparisonOperator"]) == (1, "LessThanThreshold")
+    assert (silence["EvaluationPeriods"], silence["DatapointsToAlarm"]) == (3, 3)
+    assert silence["TreatMissingData"] == "breaching"
+    assert "AlarmActions" not in props and "AlarmActions" not in silence  # the severity composite pages
 
 
 def test_replica_reads_the_replicated_master_secret_by_name(synthesized):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from ..facts import SIGNAL_REPLICA_LAG, Database, RecordSet
+from ..facts import SIGNAL_REPLICA_LAG, Alarm, Database, RecordSet
 from ..latencies import cite as const
 from ..model import DataLoss, Milestone, Path, ScenarioResult, Step, fmt_duration
 from ..timeline import ZERO, Execution, Span, World, run_runbook
@@ -26,11 +26,39 @@ from .runs import find_runbook, gap, manual_step, run_steps, start_step, world_f
 _DB_APIS = ("PromoteReadReplica", "RestoreDBInstanceToPointInTime", "RestoreDBInstanceFromDBSnapshot")
 
 
+def _silence_pages(ctx: Context, alarm: Alarm) -> bool:
+    """Whether someone is paged when the replica stops reporting: the lag alarm itself (missing data
+    breaching), or a paging alarm on another metric of the same instance with missing data breaching
+    (a replica publishing nothing at all). Without either, a silent replica's lag is bounded by
+    nothing ("Configuring how CloudWatch alarms treat missing data", Amazon CloudWatch User Guide)."""
+    if alarm.treat_missing_data == "breaching":
+        return True
+    instance = alarm.dimensions.get("DBInstanceIdentifier")
+    return any(
+        other.resource.id != alarm.resource.id
+        and other.signal != SIGNAL_REPLICA_LAG
+        and other.namespace == "AWS/RDS"
+        and other.dimensions.get("DBInstanceIdentifier") == instance
+        and other.treat_missing_data == "breaching"
+        and ctx.pages(other)
+        for other in ctx.inv.in_region(ctx.inv.alarms, alarm.resource.region)
+    )
+
+
 def _replica_loss(ctx: Context, result: ScenarioResult, replica: Database) -> DataLoss:
-    """The lag bound of the tightest ReplicaLag alarm in the DR region that pages a person."""
+    """The lag bound of the tightest ReplicaLag alarm in the DR region that pages a person, both when
+    the lag grows and when the replica goes silent."""
     lat = ctx.latencies
     alarms = [a for a in ctx.inv.in_region(ctx.inv.alarms, ctx.dr or "") if a.signal == SIGNAL_REPLICA_LAG]
-    watched = [(a, pages) for a in alarms if a.threshold is not None and (pages := ctx.pages(a))]
+    paging = [(a, pages) for a in alarms if a.threshold is not None and (pages := ctx.pages(a))]
+    watched = [(a, pages) for a, pages in paging if _silence_pages(ctx, a)]
+    for alarm in [a for a, _ in paging if all(a is not w for w, _ in watched)]:
+        result.warnings.append(
+            f"alarm {alarm.name or alarm.resource.id} pages on replica lag, but nothing pages when the "
+            f"replica stops reporting (TreatMissingData {alarm.treat_missing_data} and no paging "
+            "alarm on the instance's own metrics with missing data breaching): its threshold bounds "
+            "nothing"
+        )
     if watched:
         alarm, pages = min(watched, key=lambda item: item[0].threshold or 0)
         threshold = float(alarm.threshold or 0)
@@ -40,7 +68,7 @@ def _replica_loss(ctx: Context, result: ScenarioResult, replica: Database) -> Da
             f"Threshold={threshold:g}s, which pages: {pages[0].route}",
             min(threshold, lat.typ("RDS_REPLICA_LAG_SECONDS")),
         )
-    for alarm in alarms:
+    for alarm in [a for a in alarms if all(a is not p for p, _ in paging)]:
         result.warnings.append(
             f"alarm {alarm.name or alarm.resource.id} watches replica lag but pages nobody (no actions, "
             "no paging "
