@@ -45,8 +45,15 @@ PORT_PATTERN = r"^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|
 ``aws:runShellScript`` takes strings only (Systems Manager User Guide, "Data elements and parameters":
 "To use a number as a parameter value, use String as the parameter type"; ``allowedPattern`` is RE2)."""
 
-_PROBES_PER_ROUND = 10
-_PROBE_PAUSE_SECONDS = 3
+PROBES_PER_ROUND = 10
+"""Health probes after each restart, at most."""
+PROBE_TIMEOUT_SECONDS = 3
+"""Each probe's own limit (``curl -m``)."""
+PROBE_PAUSE_SECONDS = 3
+"""Pause between two probes."""
+RESTART_ROUND_SECONDS = PROBES_PER_ROUND * (PROBE_TIMEOUT_SECONDS + PROBE_PAUSE_SECONDS)
+"""Longest a restart round probes before it gives up (or the next round restarts): 60 s. A
+``RestartService`` run succeeds within ``(RetryCount + 1)`` rounds, or fails."""
 
 
 def _anchored(pattern: str) -> str:
@@ -102,9 +109,9 @@ def instance_commands_document(*, app_probe: AppProbe, retry_count: int = 2) -> 
         '  for round in $(seq 1 "$rounds"); do',
         '    systemctl restart -- "$unit"',
         f'    echo "{restart_rc}=$?"',
-        f"    for probe in $(seq 1 {_PROBES_PER_ROUND}); do",
-        '      if curl -fsS -m 3 -o /dev/null "$url"; then state=ok; break 2; fi',
-        f"      sleep {_PROBE_PAUSE_SECONDS}",
+        f"    for probe in $(seq 1 {PROBES_PER_ROUND}); do",
+        f'      if curl -fsS -m {PROBE_TIMEOUT_SECONDS} -o /dev/null "$url"; then state=ok; break 2; fi',
+        f"      sleep {PROBE_PAUSE_SECONDS}",
         "    done",
         '    echo "round $round of $rounds: $url did not answer"',
         "  done",

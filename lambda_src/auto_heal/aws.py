@@ -488,7 +488,7 @@ class AwsGateway(ScanCalls, LedgerStorage):
                 contract.COMMAND_PARAMETER_UNIT: unit,
                 contract.COMMAND_PARAMETER_PORT: str(port),
                 contract.COMMAND_PARAMETER_PATH: path,
-                contract.COMMAND_PARAMETER_RETRIES: "0",  # one restart; another is a human's call
+                contract.COMMAND_PARAMETER_RETRIES: str(contract.COMMAND_RETRIES_BY_FUNCTION),
             },
             comment=comment,
         )

@@ -115,6 +115,8 @@ COMMAND_PARAMETER_PATH = "HealthCheckPath"
 COMMAND_PARAMETER_RETRIES = "RetryCount"
 """The document's parameters (all strings): what to do, the unit, the health endpoint's port and path,
 restarts after the first while unhealthy."""
+COMMAND_RETRIES_BY_FUNCTION = 0
+"""``RetryCount`` the healing function sends: one restart round; another is a person's call."""
 COMMAND_ACTION_DIAGNOSTICS = "Diagnostics"
 """``Action`` value: read-only diagnostics."""
 COMMAND_ACTION_RESTART = "RestartService"

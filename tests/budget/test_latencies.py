@@ -54,3 +54,14 @@ def test_overriding_the_worst_caps_the_typical_and_a_typical_override_stands_alo
 def test_fails_naming_a_bad_override(overrides, message):
     with pytest.raises(ValueError, match=message):
         Latencies(overrides)
+
+
+def test_the_restart_round_and_the_functions_rounds_are_the_library_s_own():
+    # A restart round is what the library's Command document probes before it restarts again; the
+    # healing function sends its own RetryCount. Change either and this budget constant must follow.
+    from constructs_lib.healing.commands import RESTART_ROUND_SECONDS
+    from lambda_src.auto_heal.contract import COMMAND_RETRIES_BY_FUNCTION
+    from tools.recovery_budget.latencies import FUNCTION_RESTART_ROUNDS
+
+    assert Latencies().s("COMMAND_RESTART_ROUND_SECONDS") == RESTART_ROUND_SECONDS
+    assert FUNCTION_RESTART_ROUNDS == COMMAND_RETRIES_BY_FUNCTION + 1

@@ -342,3 +342,20 @@ def test_removing_the_global_alarms_actions_reports_the_gap_instead_of_crashing(
     printed = capsys.readouterr().out
     assert code == EXIT_MISSED
     assert "not covered: nothing pages a person" in printed
+
+
+def test_the_pitr_restart_counts_every_round_its_retry_count_allows(prod_copy):
+    # The step passes no RetryCount: the Command document's own default (2, read from its template
+    # through the cross-stack import) gives 3 rounds of probes of 60 s each, on top of the delivery.
+    lat = Latencies()
+    base = _step_seconds(_prod(prod_copy)["data_deletion"], "RestartApp")
+    assert base == lat.s("SSM_RUN_COMMAND_SECONDS") + 3 * lat.s("COMMAND_RESTART_ROUND_SECONDS")
+
+    def no_retries(template: Template) -> None:
+        restart = next(s for s in _pitr_steps(template) if s.get("action") == "aws:runCommand")
+        restart["inputs"]["Parameters"]["RetryCount"] = "0"
+
+    edit(prod_copy, "Prod/Tokyo-DR", no_retries)
+    assert _step_seconds(_prod(prod_copy)["data_deletion"], "RestartApp") == base - 2 * lat.s(
+        "COMMAND_RESTART_ROUND_SECONDS"
+    )

@@ -128,6 +128,13 @@ LAMBDA_COLD_START_SECONDS, LAMBDA_COLD_START_SECONDS_TYPICAL = 10, 1
 HEALING_ACTION_SECONDS, HEALING_ACTION_SECONDS_TYPICAL = 5, 2
 # AWS Systems Manager Run Command: delivery to the agent + restart of the unit; assumed.
 SSM_RUN_COMMAND_SECONDS, SSM_RUN_COMMAND_SECONDS_TYPICAL = 30, 15
+# One restart round of the library's Command document (constructs_lib.healing.commands,
+# RESTART_ROUND_SECONDS: 10 probes, each up to 3 s, 3 s apart). The worst adds one per round a run may
+# take ((RetryCount + 1) rounds); typically the first probe passes (inside SSM_RUN_COMMAND_SECONDS).
+COMMAND_RESTART_ROUND_SECONDS, COMMAND_RESTART_ROUND_SECONDS_TYPICAL = 60, 0
+# The healing function's restart: RetryCount 0 (lambda_src/auto_heal/contract.py
+# COMMAND_RETRIES_BY_FUNCTION), so one round.
+FUNCTION_RESTART_ROUNDS = 1
 # Running an automation: start -> first step; assumed.
 RUNBOOK_START_SECONDS, RUNBOOK_START_SECONDS_TYPICAL = 60, 10
 # An Automation step that calls one API (aws:executeAwsApi, aws:assertAwsResourceProperty, aws:branch
@@ -244,6 +251,8 @@ _DEFAULTS: tuple[Latency, ...] = (
            "describe + SetInstanceHealth/publish from the handler", assumed=True),
     _entry("SSM_RUN_COMMAND_SECONDS", "s", "AWS Systems Manager Run Command", _RUN_COMMAND,
            "command delivery + restart of the web unit", assumed=True),
+    _entry("COMMAND_RESTART_ROUND_SECONDS", "s", "AWS Systems Manager Run Command", _RUN_COMMAND,
+           "one restart round of the library's Command document: 10 probes, each up to 3 s, 3 s apart"),
     _entry("RUNBOOK_START_SECONDS", "s", "Running an automation", _AUTOMATION,
            "start an Automation runbook and reach its first step", assumed=True),
     _entry("AUTOMATION_STEP_SECONDS", "s", "Running an automation", _AUTOMATION,

@@ -339,7 +339,16 @@ class _Runner:
         if action in ("aws:executeAwsApi", "aws:assertAwsResourceProperty"):
             return Span.named(self.lat, "AUTOMATION_STEP_SECONDS"), f"calls {step.api}", "", False
         if action == "aws:runCommand":
-            return Span.named(self.lat, "SSM_RUN_COMMAND_SECONDS"), "runs a command", "", False
+            rounds = self._restart_rounds(step)
+            if not rounds:
+                return Span.named(self.lat, "SSM_RUN_COMMAND_SECONDS"), "runs a command", "", False
+            probing = Span(0.0, rounds * self.lat.s("COMMAND_RESTART_ROUND_SECONDS"))
+            return (
+                Span.named(self.lat, "SSM_RUN_COMMAND_SECONDS") + probing,
+                f"restarts the app (up to {rounds} round(s) of probes)",
+                f"RetryCount={rounds - 1}",
+                False,
+            )
         window = step.window_seconds(WAIT_DEFAULT_TIMEOUT_SECONDS)
         run.notes.append(f"{step.name}: {action} is not modelled: its full window ({window:g}s) counts")
         return Span(self.lat.typ("AUTOMATION_STEP_SECONDS"), window), f"{action} (not modelled)", "", False
@@ -404,6 +413,31 @@ class _Runner:
                 name = self.graph.next_of(step)
         run.ended = True
         return run
+
+    def _restart_rounds(self, step: RunbookStep) -> int | None:
+        """Rounds of probes an ``aws:runCommand`` of the Command document's ``RestartService`` may take:
+        ``RetryCount + 1``, from the step's parameters or else the document's own default (its
+        template). ``None`` for any other command, or a count that cannot be read."""
+        params = step.inputs.get("Parameters") or {}
+        if not isinstance(params, dict) or params.get("Action") != "RestartService":
+            return None
+        retries = params.get("RetryCount")
+        if retries is None:
+            retries = self._document_default(step.inputs.get("DocumentName"), "RetryCount")
+        retries = self.graph.resolve(retries)
+        try:
+            return int(retries) + 1
+        except (TypeError, ValueError):
+            return None
+
+    def _document_default(self, name: Any, parameter: str) -> Any:
+        target = self.world.stage.resolve(name, self.world.stack)
+        if not isinstance(target, Attr):
+            return None
+        resource = self.world.stage.resource(target.resource)
+        content = (resource.properties.get("Content") if resource is not None else None) or {}
+        spec = (content.get("parameters") or {}).get(parameter) if isinstance(content, dict) else None
+        return spec.get("default") if isinstance(spec, dict) else None
 
 
 def _key(call: str) -> str:

@@ -10,6 +10,7 @@ from ..facts import (
     Alarm,
     AutoScalingGroup,
 )
+from ..latencies import FUNCTION_RESTART_ROUNDS
 from ..model import DataLoss, Path, ScenarioResult, Step
 from ..timing import (
     alarm_fires,
@@ -346,7 +347,14 @@ def _memory_pressure(ctx: Context, result: ScenarioResult, group: AutoScalingGro
             "memory pressure is only caught once /health fails (see process_hung)"
         )
         return
-    steps: list[Step] = [lat_step(lat, "SSM Run Command restarts the web unit", "SSM_RUN_COMMAND_SECONDS")]
+    steps: list[Step] = [
+        lat_step(lat, "SSM Run Command restarts the web unit", "SSM_RUN_COMMAND_SECONDS"),
+        # The function sends RetryCount 0: one round of probes, the longest a passing restart takes.
+        *(
+            lat_step(lat, "the restarted unit answers its health probe", "COMMAND_RESTART_ROUND_SECONDS")
+            for _ in range(FUNCTION_RESTART_ROUNDS)
+        ),
+    ]
     if tg is not None:
         steps.append(target_healthy(tg))
     result.recovery = Path("restart the web service", tuple(steps))
