@@ -11,9 +11,11 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -162,6 +164,7 @@ def test_the_deep_path_answers_200_while_the_database_accepts_connections_and_na
         assert code == 200 and '"database": "reachable"' in body
         assert "127.0.0.1" not in body  # the public answer never names the database
         database.close()  # the database goes away (a failover, an outage)
+        time.sleep(1.1)  # past the one-second cache of the last answer
         started = time.monotonic()
         code, body = server.get("/health/deep")
         assert code == 503 and '"database": "unreachable"' in body
@@ -169,6 +172,35 @@ def test_the_deep_path_answers_200_while_the_database_accepts_connections_and_na
         assert server.get("/health")[0] == 200  # the load balancer's path does not care
     finally:
         assert "unreachable" in server.stop()
+
+
+def test_the_deep_path_opens_at_most_one_connection_per_second_however_many_ask(tmp_path, database):
+    accepted: list[float] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                connection, _ = database.accept()
+            except OSError:
+                return
+            accepted.append(time.monotonic())
+            connection.close()
+
+    threading.Thread(target=accept, daemon=True).start()
+    server = DemoServer(tmp_path, database_port=database.getsockname()[1])
+    server.start("127.0.0.1")
+    try:
+        with ThreadPoolExecutor(8) as pool:  # a burst of checkers at once
+            codes = {code for code, _ in pool.map(lambda _: server.get("/health/deep"), range(16))}
+        assert codes == {200}
+        time.sleep(0.2)
+        assert len(accepted) == 1
+        time.sleep(1.0)  # the cached answer has expired: the next check connects again
+        assert server.get("/health/deep")[0] == 200
+        time.sleep(0.2)
+        assert len(accepted) == 2
+    finally:
+        server.stop()
 
 
 def test_the_deep_path_waits_for_the_database_less_than_route53_waits_for_it():
