@@ -3,7 +3,7 @@ set -euxo pipefail
 dnf install -y amazon-cloudwatch-agent
 mkdir -p /opt/webapp
 cat > /opt/webapp/app.py <<'APP'
-import json, os, socket, subprocess, time, urllib.request
+import json, os, socket, subprocess, threading, time, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 STARTED = time.time()
@@ -13,6 +13,7 @@ DEEP_HEALTH_PATH = os.environ.get("DEEP_HEALTH_PATH", "")
 DB_CONNECT_TIMEOUT = float(os.environ.get("DB_CONNECT_TIMEOUT_SECONDS", "1.5"))
 DB_PARAMETER = os.environ.get("DB_ENDPOINT_PARAMETER", "")
 DB_PORT = int(os.environ.get("DB_PORT", "5432"))
+DEEP_CACHE_SECONDS = 1.0  # at most one connection to the database per second, however many ask
 IMDS = "http://169.254.169.254/latest"
 
 
@@ -68,6 +69,20 @@ def deep_health():
     return 200, {"status": "ok", "database": "reachable", "connect_ms": elapsed_ms}
 
 
+_deep_lock = threading.Lock()
+_deep_last = [0.0, None]
+
+
+def cached_deep_health():
+    # The deep path is public and Route 53 asks from many places: one check per second answers all
+    # (concurrent requests wait for the one running, never open connections of their own).
+    with _deep_lock:
+        if _deep_last[1] is None or time.monotonic() - _deep_last[0] >= DEEP_CACHE_SECONDS:
+            _deep_last[1] = deep_health()
+            _deep_last[0] = time.monotonic()
+        return _deep_last[1]
+
+
 class Handler(BaseHTTPRequestHandler):
     server_version = "webapp/1"
 
@@ -83,7 +98,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == HEALTH_PATH:
             self._send(200, json.dumps({"status": "ok", "uptime_s": int(time.time() - STARTED)}))
         elif DEEP_HEALTH_PATH and self.path == DEEP_HEALTH_PATH:
-            code, body = deep_health()
+            code, body = cached_deep_health()
             self._send(code, json.dumps(body))
         else:
             self._send(200, "<h1>%s</h1>" % socket.gethostname(), "text/html")
