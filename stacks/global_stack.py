@@ -145,9 +145,16 @@ class GlobalStack(RegionalStack):
             ]
             if nightly:
                 self.quiet_hours = NightlyAlarmMute(
-                    self, "NightlyQuietHours", nightly_stop=config.schedule.nightly_stop(), alarms=nightly
+                    self,
+                    "NightlyQuietHours",
+                    nightly_stop=config.schedule.nightly_stop(),
+                    alarms=nightly,
+                    naming=config.naming,
+                    notification_topic=self.topics.topic("high"),
+                    removal_policy=self.removal_policy,
                 )
         # The availability alarms page their topics directly (no composite in us-east-1): each of
         # their severities must reach someone, without Slack (not subscribed here).
-        self.require_subscribers(self.topics, {c.severity for c in self.availability.values()}, chat=False)
+        in_use = {c.severity for c in self.availability.values()} | ({"high"} if self.quiet_hours else set())
+        self.require_subscribers(self.topics, in_use, chat=False)
         cdk.CfnOutput(self, "ActiveRegion", value=config.active_region)

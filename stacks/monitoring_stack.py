@@ -134,7 +134,11 @@ class MonitoringStack(RegionalStack):
         # below: its alarm pages the high topic itself and is no composite's child.
         self.nightly_pause_failed = (
             web.nightly_pause.failure_alarm(
-                self, "NightlyPauseFailed", naming=component, topic=topics[Severity.HIGH]
+                self,
+                "NightlyPauseFailed",
+                naming=component,
+                topic=topics[Severity.HIGH],
+                schedule_group=web.pause_schedules[0].schedule_group,
             )
             if web.nightly_pause is not None
             else None

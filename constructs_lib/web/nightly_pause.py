@@ -229,9 +229,16 @@ class NightlyPause(Construct):
         )
 
     def failure_alarm(
-        self, scope: Construct, id: str, *, naming: Naming, topic: sns.ITopic
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        naming: Naming,
+        topic: sns.ITopic,
+        schedule_group: scheduler.IScheduleGroup | None = None,
     ) -> cloudwatch.Alarm:
-        """An alarm in ``scope`` that pages ``topic`` directly when a run fails or times out.
+        """An alarm in ``scope`` that pages ``topic`` directly when a run fails or times out, or (with
+        ``schedule_group``, the group of the schedules that start it) is never started.
 
         A failed morning run leaves the switch at ``"scheduled"``: healing stays paused all day, and
         so do the paging composites, whose actions suppressor is the switch. This alarm must therefore
@@ -240,21 +247,27 @@ class NightlyPause(Construct):
         ``ExecutionsFailed`` and ``ExecutionsTimedOut`` (``AWS/States``, dimension
         ``StateMachineArn``; Step Functions Developer Guide, "Step Functions metrics for CloudWatch"),
         summed per 5 minutes; no data (no run) is not breaching. Those metrics are delivered on a
-        best-effort basis (same page), and a run the scheduler never starts is not an execution: the
-        schedules' own dead ends are the Scheduler's ``TargetErrorCount`` metrics, not watched here.
+        best-effort basis (same page). A run the scheduler never starts is not an execution: with
+        ``schedule_group`` the alarm also counts the group's ``InvocationDroppedCount`` (``AWS/Scheduler``:
+        invocations dropped once a schedule's retry policy is exhausted; EventBridge Scheduler User
+        Guide, "Monitoring EventBridge Scheduler with Amazon CloudWatch"), so keep the group to these
+        schedules.
 
         :param naming: names the alarm ``{app}-{env}-{component}-nightly-pause-failed-high``
             (component default: ``web``).
         :param topic: the topic to page (the high severity's in this app).
         """
         period = cdk.Duration.minutes(5)
+        inputs = {
+            "failed": self.state_machine.metric_failed(period=period, statistic="Sum"),
+            "timed_out": self.state_machine.metric_timed_out(period=period, statistic="Sum"),
+        }
+        if schedule_group is not None:
+            inputs["dropped"] = schedule_group.metric_dropped(period=period, statistic="Sum")
         failed = cloudwatch.MathExpression(
-            expression="FILL(failed, 0) + FILL(timed_out, 0)",
-            using_metrics={
-                "failed": self.state_machine.metric_failed(period=period, statistic="Sum"),
-                "timed_out": self.state_machine.metric_timed_out(period=period, statistic="Sum"),
-            },
-            label="Nightly pause runs failed or timed out",
+            expression=" + ".join(f"FILL({key}, 0)" for key in inputs),
+            using_metrics=inputs,
+            label="Nightly pause runs failed, timed out or never started",
             period=period,
         )
         named = naming if naming.component else naming.for_component("web")

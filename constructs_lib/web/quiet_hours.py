@@ -13,11 +13,14 @@ from collections.abc import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as scheduler_targets
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from constructs_lib._core import Naming
 from constructs_lib.web.schedule import NightlyStop, _explicit, _shift, pause_window
 
 __all__ = ["REARM_DELAY_MINUTES", "NightlyAlarmMute"]
@@ -52,9 +55,20 @@ class NightlyAlarmMute(Construct):
     (a person's maintenance outside the night still pages through these alarms). The morning enables
     the actions whatever disabled them.
 
+    The schedules have a schedule group of their own, so that its ``InvocationDroppedCount``
+    (``AWS/Scheduler``: invocations dropped once a schedule's retry policy is exhausted; EventBridge
+    Scheduler User Guide, "Monitoring EventBridge Scheduler with Amazon CloudWatch") is theirs alone.
+    A dropped unmute leaves the alarms silent for a day, a dropped re-arm leaves one in ALARM without
+    a page: with ``notification_topic`` an alarm on that count pages the topic directly.
+
     :param nightly_stop: the schedule (its time zone, crons, lead and delay).
     :param alarms: the alarms to mute, all in this construct's region (Scheduler calls CloudWatch in
         the schedule's region). Their names may be tokens.
+    :param naming: names the schedule group ``{app}-{env}-quiet-hours`` and the dropped-invocation
+        alarm ``{app}-{env}-{component}-quiet-hours-dropped-high`` (component default ``operations``).
+        Default: generated names.
+    :param notification_topic: the topic the dropped-invocation alarm pages. Default: no such alarm.
+    :param removal_policy: of the schedule group (removing it removes its schedules). Default: DESTROY.
     """
 
     def __init__(
@@ -64,6 +78,9 @@ class NightlyAlarmMute(Construct):
         *,
         nightly_stop: NightlyStop,
         alarms: Sequence[cloudwatch.IAlarm],
+        naming: Naming | None = None,
+        notification_topic: sns.ITopic | None = None,
+        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.DESTROY,
     ) -> None:
         super().__init__(scope, id)
         if not alarms:
@@ -73,6 +90,12 @@ class NightlyAlarmMute(Construct):
         tz = cdk.TimeZone.of(nightly_stop.timezone)
         names = [alarm.alarm_name for alarm in alarms]
         arns = [alarm.alarm_arn for alarm in alarms]
+        self.schedule_group = scheduler.ScheduleGroup(
+            self,
+            "Schedules",
+            schedule_group_name=naming.name("quiet-hours") if naming is not None else None,
+            removal_policy=removal_policy,
+        )
         self.schedules: list[scheduler.Schedule] = []
 
         def schedule(sid: str, fields: dict[str, str], action: str, body: dict, description: str) -> None:
@@ -90,14 +113,18 @@ class NightlyAlarmMute(Construct):
                 max_event_age=cdk.Duration.minutes(10),
             )
             self.schedules.append(
-                scheduler.Schedule(
+                created := scheduler.Schedule(
                     self,
                     sid,
                     description=description,
                     schedule=scheduler.ScheduleExpression.cron(**_explicit(fields), time_zone=tz),
                     target=target,
+                    schedule_group=self.schedule_group,
                 )
             )
+            # The L2 writes a named group's name as a literal: without this, CloudFormation may
+            # create the schedule before its group exists.
+            created.node.add_dependency(self.schedule_group)
 
         schedule(
             "MuteBeforeStop",
@@ -125,3 +152,22 @@ class NightlyAlarmMute(Construct):
                 },
                 "Re-arm an alarm after the nightly stop so that one still breaching pages.",
             )
+        self.dropped_alarm: cloudwatch.Alarm | None = None
+        if notification_topic is not None:
+            named = naming if naming is None or naming.component else naming.for_component("operations")
+            self.dropped_alarm = cloudwatch.Alarm(
+                self,
+                "Dropped",
+                alarm_name=named.alarm_name("quiet-hours-dropped", "high") if named is not None else None,
+                alarm_description=(
+                    "EventBridge Scheduler dropped a quiet-hours invocation after its retries: alarm "
+                    "actions may still be disabled, or an alarm may sit in ALARM without paging. Run "
+                    "EnableAlarmActions and SetAlarmState OK on the muted alarms."
+                ),
+                metric=self.schedule_group.metric_dropped(period=cdk.Duration.minutes(5), statistic="Sum"),
+                threshold=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                evaluation_periods=1,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            self.dropped_alarm.add_alarm_action(cloudwatch_actions.SnsAction(notification_topic))

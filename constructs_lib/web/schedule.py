@@ -152,9 +152,11 @@ def add_nightly_stop(
     """Scheduled actions on ``group``, and two schedules that start :class:`NightlyPause` to set the
     pause switch to ``"scheduled"`` before the stop and clear that value after the start.
 
-    Returns the schedules (children of ``scope``, ids ``PauseBeforeStop`` and ``ResumeAfterStart``);
-    the state machine is the child ``NightlyPause`` of ``scope``, the scheduled actions are children
-    of ``group``.
+    Returns the schedules (children of ``scope``, ids ``PauseBeforeStop`` and ``ResumeAfterStart``),
+    both in a schedule group of their own (child ``NightlySchedules``: ``{app}-{env}-nightly`` with
+    ``naming``), so that the group's ``InvocationDroppedCount`` is theirs alone (see
+    :meth:`NightlyPause.failure_alarm`); the state machine is the child ``NightlyPause`` of ``scope``,
+    the scheduled actions are children of ``group``.
 
     :param naming: names the state machine and its log group (see :class:`NightlyPause`).
         Default: generated names.
@@ -188,6 +190,12 @@ def add_nightly_stop(
         log_removal_policy=stop.log_removal_policy,
     )
     tz = cdk.TimeZone.of(stop.timezone)
+    schedule_group = scheduler.ScheduleGroup(
+        scope,
+        "NightlySchedules",
+        schedule_group_name=naming.name("nightly") if naming is not None else None,
+        removal_policy=stop.log_removal_policy,
+    )
     schedules: list[scheduler.Schedule] = []
     for sid, fields, transition, what in (
         (
@@ -208,13 +216,17 @@ def add_nightly_stop(
         # A pause set hours late would silence healing in daytime: retry briefly, then give up.
         target = pause.schedule_target(transition, retry_attempts=5, max_event_age=cdk.Duration.minutes(10))
         schedules.append(
-            scheduler.Schedule(
+            created := scheduler.Schedule(
                 scope,
                 sid,
                 description=f"Start the nightly pause ({transition}): {what}",
                 # The L2 fills in the '?' EventBridge Scheduler wants for the unused day field.
                 schedule=scheduler.ScheduleExpression.cron(**_explicit(fields), time_zone=tz),
                 target=target,
+                schedule_group=schedule_group,
             )
         )
+        # The L2 writes a named group's name as a literal: without this, CloudFormation may create
+        # the schedule before its group exists.
+        created.node.add_dependency(schedule_group)
     return schedules

@@ -251,3 +251,25 @@ def test_instances_reach_https_and_postgresql_in_the_database_subnets_only(synth
                 env,
                 region,
             )
+
+
+def test_the_nightly_schedules_have_a_group_of_their_own_created_before_them(synthesized_app):
+    # Their group's dropped-invocation count is theirs alone (the nightly pause's failure alarm reads
+    # it); the L2 writes the group's name as a literal, so each schedule depends on the group.
+    for env in synthesized_app.config.environments.values():
+        compute = synthesized_app.template(
+            f"{env.stage_name}/{env.region_config(env.active_region).label}-Compute"
+        )
+        groups = {
+            k: r for k, r in compute["Resources"].items() if r["Type"] == "AWS::Scheduler::ScheduleGroup"
+        }
+        schedules = [r for r in compute["Resources"].values() if r["Type"] == "AWS::Scheduler::Schedule"]
+        if env.schedule is None:
+            assert groups == {} and schedules == []
+            continue
+        ((group_id, group),) = groups.items()
+        assert group["Properties"]["Name"] == f"webapp-{env.name}-nightly"
+        assert len(schedules) == 2
+        for schedule in schedules:
+            assert schedule["Properties"]["GroupName"] == f"webapp-{env.name}-nightly"
+            assert group_id in schedule["DependsOn"]

@@ -36,6 +36,7 @@ BY_DESIGN: dict[str, dict[str, str]] = {
         "AWS::AutoScaling::WarmPool": "warm_pool_size",
         "AWS::AutoScaling::ScheduledAction": "schedule",
         "AWS::Scheduler::Schedule": "schedule (the pause switch)",
+        "AWS::Scheduler::ScheduleGroup": "schedule (the nightly schedules' own group)",
         "AWS::StepFunctions::StateMachine": "schedule (the nightly pause, which sets and clears the switch)",
         "AWS::Logs::LogGroup": "schedule (the nightly pause's execution log)",
         "AWS::IAM::Policy": "schedule (the schedules' and the nightly pause's role policies)",
@@ -76,12 +77,13 @@ BY_DESIGN: dict[str, dict[str, str]] = {
     "Global": {
         "AWS::Route53::RecordSet": "dns",
         "AWS::Route53::HealthCheck": "dns (failover checks) and dr_strategy",
-        "AWS::CloudWatch::Alarm": "dns and dr_strategy (an alarm per checked endpoint)",
+        "AWS::CloudWatch::Alarm": "dns, dr_strategy (one per checked endpoint); schedule (quiet hours)",
         "AWS::SNS::Subscription": "notifications",
         "Custom::CrossRegionExportWriter": "dns",
         "AWS::Lambda::Function": "dns (the export writer's provider)",
         "AWS::IAM::Role": "dns (the export writer's provider); schedule (the quiet hours' schedule roles)",
         "AWS::Scheduler::Schedule": "schedule (the quiet hours of the alarms the nightly stop would fire)",
+        "AWS::Scheduler::ScheduleGroup": "schedule (the quiet hours' own group)",
         "AWS::IAM::Policy": "schedule (the quiet hours' schedule roles)",
     },
 }

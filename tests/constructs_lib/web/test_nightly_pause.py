@@ -416,3 +416,28 @@ def test_story_an_operator_who_pauses_over_night_takes_the_pause_over__in_moto(m
     machine.set_switch("true")  # an operator starts maintenance during the night
     assert machine.run({"transition": RESUME})["status"] == "SUCCEEDED"
     assert machine.switch() == "true"
+
+
+def test_with_its_schedule_group_a_run_never_started_pages_too():
+    # A dropped invocation (the scheduler gave up) starts no execution: the group's count covers it.
+    app = cdk.App()
+    stack = cdk.Stack(app, "Compute", env=ENV)
+    pause = NightlyPause(
+        stack, "NightlyPause", pause_switch=PauseSwitch.from_parameter_name(stack, "Switch", SWITCH)
+    )
+    group = cdk.aws_scheduler.ScheduleGroup(stack, "Group", schedule_group_name="webapp-dev-nightly")
+    high = cdk.aws_sns.Topic.from_topic_arn(stack, "High", f"arn:aws:sns:{REGION}:{ACCOUNT}:high")
+    pause.failure_alarm(
+        stack, "Failed", naming=Naming(app="webapp", environment="dev"), topic=high, schedule_group=group
+    )
+    (alarm,) = Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm").values()
+    queries = alarm["Properties"]["Metrics"]
+    (expression,) = [q["Expression"] for q in queries if "Expression" in q]
+    assert expression.count("FILL(") == 3
+    (dropped,) = [
+        q["MetricStat"]
+        for q in queries
+        if q.get("MetricStat", {}).get("Metric", {}).get("MetricName") == "InvocationDroppedCount"
+    ]
+    assert dropped["Metric"]["Namespace"] == "AWS/Scheduler" and dropped["Stat"] == "Sum"
+    assert dropped["Metric"]["Dimensions"][0]["Name"] == "ScheduleGroup"

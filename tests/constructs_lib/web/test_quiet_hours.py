@@ -16,6 +16,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk.assertions import Template
 from moto import mock_aws
 
+from constructs_lib._core import Naming
 from constructs_lib.web import NightlyAlarmMute, NightlyStop
 from constructs_lib.web.quiet_hours import REARM_DELAY_MINUTES
 from tests.unit.quality import cfn_lint, synth_with_nag
@@ -131,3 +132,37 @@ def test_the_night_is_quiet_and_an_alarm_still_breaching_in_the_morning_pages_ag
         a["AlarmName"]: a["StateValue"] for a in cw.describe_alarms(AlarmNames=list(ALARMS))["MetricAlarms"]
     }
     assert states == dict.fromkeys(ALARMS, "OK")
+
+
+def test_its_schedules_have_a_group_of_their_own_whose_dropped_count_pages():
+    app = cdk.App()
+    stack = cdk.Stack(app, "Global", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    alarms = [cloudwatch.Alarm.from_alarm_name(stack, "Alarm", ALARMS[0])]
+    high = cdk.aws_sns.Topic.from_topic_arn(stack, "High", f"arn:aws:sns:{REGION}:{ACCOUNT}:high")
+    NightlyAlarmMute(
+        stack,
+        "QuietHours",
+        nightly_stop=STOP,
+        alarms=alarms,
+        naming=Naming(app="webapp", environment="stg"),
+        notification_topic=high,
+    )
+    template = Template.from_stack(stack)
+    ((group_id, group),) = template.find_resources("AWS::Scheduler::ScheduleGroup").items()
+    assert group["Properties"]["Name"] == "webapp-stg-quiet-hours"
+    assert group["DeletionPolicy"] == "Delete"
+    for schedule in template.find_resources("AWS::Scheduler::Schedule").values():
+        # a literal name (the L2 writes it so): the explicit dependency orders the creation
+        assert schedule["Properties"]["GroupName"] == "webapp-stg-quiet-hours"
+        assert group_id in schedule["DependsOn"]
+    (alarm,) = template.find_resources("AWS::CloudWatch::Alarm").values()
+    props = alarm["Properties"]
+    assert props["AlarmName"] == "webapp-stg-operations-quiet-hours-dropped-high"
+    assert (props["MetricName"], props["Namespace"], props["Statistic"]) == (
+        "InvocationDroppedCount",
+        "AWS/Scheduler",
+        "Sum",
+    )
+    assert props["Dimensions"] == [{"Name": "ScheduleGroup", "Value": "webapp-stg-quiet-hours"}]
+    assert props["AlarmActions"] == [f"arn:aws:sns:{REGION}:{ACCOUNT}:high"]
+    assert props["TreatMissingData"] == "notBreaching"
