@@ -6,6 +6,7 @@ each time it starts, so restarting its unit follows a switch of the parameter.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import socket
@@ -194,11 +195,15 @@ def test_the_deep_path_opens_at_most_one_connection_per_second_however_many_ask(
             codes = {code for code, _ in pool.map(lambda _: server.get("/health/deep"), range(16))}
         assert codes == {200}
         time.sleep(0.2)
-        assert len(accepted) == 1
-        time.sleep(1.0)  # the cached answer has expired: the next check connects again
+        # One connection per second at most, however slow the burst (a loaded machine may stretch
+        # it past a second): far fewer than the requests, and never two within a second.
+        assert 1 <= len(accepted) < 16
+        assert all(b - a >= 0.95 for a, b in itertools.pairwise(accepted))
+        before = len(accepted)
+        time.sleep(1.1)  # the cached answer has expired: the next check connects again
         assert server.get("/health/deep")[0] == 200
         time.sleep(0.2)
-        assert len(accepted) == 2
+        assert len(accepted) == before + 1
     finally:
         server.stop()
 
