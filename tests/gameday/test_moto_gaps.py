@@ -405,6 +405,28 @@ def test_client_errors_from_plain_moto_are_not_swallowed_by_the_fills(gaps):
         _client("cloudwatch").set_alarm_state(AlarmName="missing", StateValue="ALARM", StateReason="x")
 
 
+def test_cloudformation_creates_a_schedule_group_named_by_ref_with_its_arn(gaps):
+    outputs = _create_stack(
+        {
+            "Resources": {
+                "Group": {
+                    "Type": "AWS::Scheduler::ScheduleGroup",
+                    "Properties": {"Name": "webapp-dev-nightly"},
+                }
+            },
+            "Outputs": {
+                "Name": {"Value": {"Ref": "Group"}},
+                "Arn": {"Value": {"Fn::GetAtt": ["Group", "Arn"]}},
+            },
+        }
+    )
+
+    assert outputs["Name"] == "webapp-dev-nightly"
+    assert outputs["Arn"] == f"arn:aws:scheduler:{REGION}:123456789012:schedule-group/webapp-dev-nightly"
+    group = _client("scheduler").get_schedule_group(Name="webapp-dev-nightly")
+    assert group["Arn"] == outputs["Arn"]
+
+
 def test_the_readme_documents_every_fill_and_every_skipped_type():
     from pathlib import Path
 

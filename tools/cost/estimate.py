@@ -26,6 +26,7 @@ GLOBAL_REGION = "us-east-1"
 # the rule of the resource it belongs to prices it.
 FREE_TYPES: dict[str, str] = {
     "AWS::IAM::Role": "IAM is free",
+    "AWS::Scheduler::ScheduleGroup": "free (EventBridge Scheduler prices invocations, priced per schedule)",
     "AWS::IAM::Policy": "IAM is free",
     "AWS::IAM::ManagedPolicy": "IAM is free",
     "AWS::IAM::InstanceProfile": "IAM is free",

@@ -58,6 +58,14 @@ GAPS: tuple[Gap, ...] = (
         "AWS::AutoScaling::ScalingPolicy (CloudFormation User Guide)",
     ),
     Gap(
+        "cfn:AWS::Scheduler::ScheduleGroup",
+        "CloudFormation skips the type, then fails on the schedules' roles, whose trust policy names "
+        "the group's ARN (aws:SourceArn).",
+        "Creates the group through moto's EventBridge Scheduler backend; Ref is its name, GetAtt Arn "
+        "its ARN. The schedules in it stay skipped (no moto model).",
+        "AWS::Scheduler::ScheduleGroup (CloudFormation User Guide)",
+    ),
+    Gap(
         "cfn:AWS::SSM::Parameter Tags",
         "Crashes (HTTP 500) on the template's Tags, which AWS::SSM::Parameter takes as a JSON "
         "object (key -> value), unlike most types.",

@@ -324,6 +324,62 @@ def _scaling_policy_model() -> None:
     _MODELS.append(ScalingPolicyModel)
 
 
+# ----------------------------------------------------------------------------------------------
+# EventBridge Scheduler
+# ----------------------------------------------------------------------------------------------
+def _schedule_group_model() -> None:
+    from moto.scheduler.models import scheduler_backends
+
+    class ScheduleGroupModel(_model_base()):  # type: ignore[misc]
+        def __init__(self, name: str, arn: str) -> None:
+            self.name = name
+            self.arn = arn
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.name  # Ref of AWS::Scheduler::ScheduleGroup is its name
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "Name"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::Scheduler::ScheduleGroup"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Arn"
+
+        def get_cfn_attribute(self, attribute_name: str) -> Any:
+            from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+            if attribute_name == "Arn":
+                return self.arn
+            raise UnformattedGetAttTemplateException()
+
+        @classmethod
+        def create_from_cloudformation_json(  # type: ignore[misc]
+            cls,
+            resource_name: str,
+            cloudformation_json: Any,
+            account_id: str,
+            region_name: str,
+            **kwargs: Any,
+        ) -> ScheduleGroupModel:
+            name = cloudformation_json["Properties"].get("Name") or resource_name
+            group = scheduler_backends[account_id][region_name].create_schedule_group(name=name, tags=[])
+            return cls(group.name, group.arn)
+
+        @classmethod
+        def delete_from_cloudformation_json(  # type: ignore[misc]
+            cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+        ) -> None:
+            scheduler_backends[account_id][region_name].schedule_groups.pop(resource_name, None)
+
+    _MODELS.append(ScheduleGroupModel)
+
+
 def _int_or_none(value: Any) -> int | None:
     return None if value is None else int(value)
 
@@ -555,6 +611,7 @@ _FILLS: tuple[Callable[[], None], ...] = (
     _register_models,
     _cloudwatch_fills,
     _scaling_policy_model,
+    _schedule_group_model,
     _ssm_parameter_tags,
     _kms_key_properties,
     _elbv2_attributes,
