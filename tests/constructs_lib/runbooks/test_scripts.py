@@ -45,6 +45,21 @@ def _script_api_calls(function) -> set[str]:
     return calls
 
 
+def _web_group(ec2, autoscaling, region: str, *, min_size: int, max_size: int, desired: int) -> str:
+    """The group ``webapp-prod-web`` in moto, one zone, from a launch template; returns its image id."""
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    ec2.create_launch_template(LaunchTemplateName="web", LaunchTemplateData={"ImageId": image})
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="webapp-prod-web",
+        LaunchTemplate={"LaunchTemplateName": "web"},
+        MinSize=min_size,
+        MaxSize=max_size,
+        DesiredCapacity=desired,
+        AvailabilityZones=[f"{region}a"],
+    )
+    return image
+
+
 @pytest.mark.parametrize("name", sorted(SCRIPT_IAM_ACTIONS))
 def test_script_iam_declarations_match_the_calls_the_script_makes(name):
     assert _script_api_calls(getattr(scripts, name)) == SCRIPT_IAM_ACTIONS[name]
@@ -129,16 +144,7 @@ def test_freeze_region_pauses_and_empties_the_serving_region(aws):
     ec2 = boto3.client("ec2", region_name=region)
     autoscaling = boto3.client("autoscaling", region_name=region)
     ssm.put_parameter(Name=PAUSE, Value="false", Type="String")
-    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-    ec2.create_launch_template(LaunchTemplateName="web", LaunchTemplateData={"ImageId": image})
-    autoscaling.create_auto_scaling_group(
-        AutoScalingGroupName="webapp-prod-web",
-        LaunchTemplate={"LaunchTemplateName": "web"},
-        MinSize=1,
-        MaxSize=4,
-        DesiredCapacity=2,
-        AvailabilityZones=[f"{region}a"],
-    )
+    _web_group(ec2, autoscaling, region, min_size=1, max_size=4, desired=2)
     result = scripts.freeze_region(
         {"Region": region, "AutoScalingGroupName": "webapp-prod-web", "PauseParameterName": PAUSE}, None
     )
@@ -353,16 +359,7 @@ def test_in_service_wait_times_out_on_an_empty_group_and_passes_once_scaled(aws)
     region = "ap-northeast-1"  # the scripts use the default region (the runbook's, in AWS)
     ec2 = boto3.client("ec2", region_name=region)
     autoscaling = boto3.client("autoscaling", region_name=region)
-    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-    ec2.create_launch_template(LaunchTemplateName="web", LaunchTemplateData={"ImageId": image})
-    autoscaling.create_auto_scaling_group(
-        AutoScalingGroupName="webapp-prod-web",
-        LaunchTemplate={"LaunchTemplateName": "web"},
-        MinSize=0,
-        MaxSize=0,
-        DesiredCapacity=0,
-        AvailabilityZones=[f"{region}a"],
-    )
+    _web_group(ec2, autoscaling, region, min_size=0, max_size=0, desired=0)
     event = {"AutoScalingGroupName": "webapp-prod-web", "MinimumInService": 2, "TimeoutSeconds": 0}
     with pytest.raises(TimeoutError, match="has 0 InService healthy instances of the 2 required"):
         scripts.wait_for_in_service_instances(event, None)
@@ -378,16 +375,7 @@ def test_group_membership_reads_the_auto_scaling_tag(aws):
     region = "ap-northeast-1"
     ec2 = boto3.client("ec2", region_name=region)
     autoscaling = boto3.client("autoscaling", region_name=region)
-    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-    ec2.create_launch_template(LaunchTemplateName="web", LaunchTemplateData={"ImageId": image})
-    autoscaling.create_auto_scaling_group(
-        AutoScalingGroupName="webapp-prod-web",
-        LaunchTemplate={"LaunchTemplateName": "web"},
-        MinSize=1,
-        MaxSize=1,
-        DesiredCapacity=1,
-        AvailabilityZones=[f"{region}a"],
-    )
+    image = _web_group(ec2, autoscaling, region, min_size=1, max_size=1, desired=1)
     (group,) = autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"]
     member = group["Instances"][0]["InstanceId"]
     assert scripts.find_auto_scaling_group({"InstanceId": member}, None) == {
@@ -412,16 +400,7 @@ def test_in_service_listing_names_the_members_to_restart_and_leaves_the_others_t
     region = "ap-northeast-1"
     ec2 = boto3.client("ec2", region_name=region)
     autoscaling = boto3.client("autoscaling", region_name=region)
-    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-    ec2.create_launch_template(LaunchTemplateName="web", LaunchTemplateData={"ImageId": image})
-    autoscaling.create_auto_scaling_group(
-        AutoScalingGroupName="webapp-prod-web",
-        LaunchTemplate={"LaunchTemplateName": "web"},
-        MinSize=0,
-        MaxSize=4,
-        DesiredCapacity=0,
-        AvailabilityZones=[f"{region}a"],
-    )
+    _web_group(ec2, autoscaling, region, min_size=0, max_size=4, desired=0)
     event = {"AutoScalingGroupName": "webapp-prod-web"}
     assert scripts.list_in_service_instances(event, None) == {"InstanceIds": [], "Count": 0, "Others": "none"}
     autoscaling.update_auto_scaling_group(AutoScalingGroupName="webapp-prod-web", DesiredCapacity=3)
