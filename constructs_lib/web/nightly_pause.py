@@ -46,6 +46,14 @@ _TRANSIENT_ERRORS = (
 _TEN_MINUTES = cdk.Duration.minutes(10)
 
 
+def _with_retries(task: tasks.CallAwsService) -> tasks.CallAwsService:
+    """Retry throttling and SSM's transient errors: 3 attempts, 1 s then 2 s apart."""
+    task.add_retry(
+        errors=list(_TRANSIENT_ERRORS), interval=cdk.Duration.seconds(1), max_attempts=3, backoff_rate=2
+    )
+    return task
+
+
 class NightlyPause(Construct):
     """An Express state machine that pauses for the nightly stop and clears only that pause.
 
@@ -119,13 +127,7 @@ class NightlyPause(Construct):
                 result_selector={"value": sfn.JsonPath.string_at("$.Parameter.Value")},
                 result_path="$.switch",
             )
-            task.add_retry(
-                errors=list(_TRANSIENT_ERRORS),
-                interval=cdk.Duration.seconds(1),
-                max_attempts=3,
-                backoff_rate=2,
-            )
-            return task
+            return _with_retries(task)
 
         def write(state_id: str, state_name: str, value: str) -> tasks.CallAwsService:
             task = tasks.CallAwsService(
@@ -139,13 +141,7 @@ class NightlyPause(Construct):
                 parameters={"Name": name, "Value": value, "Type": "String", "Overwrite": True},
                 result_path=sfn.JsonPath.DISCARD,
             )
-            task.add_retry(
-                errors=list(_TRANSIENT_ERRORS),
-                interval=cdk.Duration.seconds(1),
-                max_attempts=3,
-                backoff_rate=2,
-            )
-            return task
+            return _with_retries(task)
 
         # evening: false (or no parameter) -> scheduled; anything else stays
         set_scheduled = write("SetScheduled", f"Pause: set {PAUSE_BY_SCHEDULE}", PAUSE_BY_SCHEDULE)
