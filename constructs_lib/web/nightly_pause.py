@@ -43,7 +43,10 @@ _TRANSIENT_ERRORS = (
     "Ssm.TooManyUpdatesException",
 )
 """Worth a retry: throttling, SSM's internal errors, concurrent updates of the parameter."""
-_TEN_MINUTES = cdk.Duration.minutes(10)
+SCHEDULE_RETRY_ATTEMPTS = 5
+"""How often EventBridge Scheduler retries a nightly invocation before it drops it."""
+SCHEDULE_MAX_EVENT_AGE = cdk.Duration.minutes(10)
+"""... and for how long: a pause or mute hours late would act in daytime, retry briefly, then give up."""
 
 
 def _with_retries(task: tasks.CallAwsService) -> tasks.CallAwsService:
@@ -290,8 +293,8 @@ class NightlyPause(Construct):
         self,
         transition: str,
         *,
-        retry_attempts: int = 5,
-        max_event_age: cdk.Duration = _TEN_MINUTES,
+        retry_attempts: int = SCHEDULE_RETRY_ATTEMPTS,
+        max_event_age: cdk.Duration = SCHEDULE_MAX_EVENT_AGE,
     ) -> scheduler_targets.StepFunctionsStartExecution:
         """An EventBridge Scheduler target that starts the machine with ``{"transition": transition}``.
 

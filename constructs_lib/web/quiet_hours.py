@@ -21,7 +21,8 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from constructs_lib._core import Naming
-from constructs_lib.web.schedule import NightlyStop, _explicit, _shift, pause_window
+from constructs_lib.web.nightly_pause import SCHEDULE_MAX_EVENT_AGE, SCHEDULE_RETRY_ATTEMPTS
+from constructs_lib.web.schedule import NightlyStop, _shift, cron_schedule_in_group, pause_window
 
 __all__ = ["REARM_DELAY_MINUTES", "NightlyAlarmMute"]
 
@@ -87,7 +88,6 @@ class NightlyAlarmMute(Construct):
             raise ValueError("alarms is empty: pass the alarms the nightly stop would otherwise fire.")
         pause_at, resume_at = pause_window(nightly_stop)
         rearm_at = _shift(resume_at, REARM_DELAY_MINUTES, name="nightly_stop.start_cron")
-        tz = cdk.TimeZone.of(nightly_stop.timezone)
         names = [alarm.alarm_name for alarm in alarms]
         arns = [alarm.alarm_arn for alarm in alarms]
         self.schedule_group = scheduler.ScheduleGroup(
@@ -103,28 +103,21 @@ class NightlyAlarmMute(Construct):
                 service="cloudwatch",
                 action=action,
                 input=scheduler.ScheduleTargetInput.from_object(body),
-                policy_statements=[
-                    iam.PolicyStatement(
-                        actions=[f"cloudwatch:{action[0].upper()}{action[1:]}"], resources=arns
-                    )
-                ],
-                # Late by hours would mute daytime or leave the night loud: retry briefly, then give up.
-                retry_attempts=5,
-                max_event_age=cdk.Duration.minutes(10),
+                policy_statements=[iam.PolicyStatement(actions=[_iam_action(action)], resources=arns)],
+                retry_attempts=SCHEDULE_RETRY_ATTEMPTS,
+                max_event_age=SCHEDULE_MAX_EVENT_AGE,
             )
             self.schedules.append(
-                created := scheduler.Schedule(
+                cron_schedule_in_group(
                     self,
                     sid,
-                    description=description,
-                    schedule=scheduler.ScheduleExpression.cron(**_explicit(fields), time_zone=tz),
+                    fields=fields,
+                    stop=nightly_stop,
                     target=target,
-                    schedule_group=self.schedule_group,
+                    group=self.schedule_group,
+                    description=description,
                 )
             )
-            # The L2 writes a named group's name as a literal: without this, CloudFormation may
-            # create the schedule before its group exists.
-            created.node.add_dependency(self.schedule_group)
 
         schedule(
             "MuteBeforeStop",

@@ -127,6 +127,34 @@ def _explicit(fields: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in fields.items() if v != "*"}
 
 
+def cron_schedule_in_group(
+    scope: Construct,
+    id: str,
+    *,
+    fields: dict[str, str],
+    stop: NightlyStop,
+    target: scheduler.IScheduleTarget,
+    group: scheduler.IScheduleGroup,
+    description: str,
+) -> scheduler.Schedule:
+    """An EventBridge Scheduler schedule at the cron ``fields`` (in ``stop.timezone``) in ``group``."""
+    schedule = scheduler.Schedule(
+        scope,
+        id,
+        description=description,
+        # The L2 fills in the '?' EventBridge Scheduler wants for the unused day field.
+        schedule=scheduler.ScheduleExpression.cron(
+            **_explicit(fields), time_zone=cdk.TimeZone.of(stop.timezone)
+        ),
+        target=target,
+        schedule_group=group,
+    )
+    # The L2 writes a named group's name as a literal: without this, CloudFormation may create the
+    # schedule before its group exists.
+    schedule.node.add_dependency(group)
+    return schedule
+
+
 def pause_window(stop: NightlyStop) -> tuple[dict[str, str], dict[str, str]]:
     """Cron fields (minute, hour, day, month, week_day; in ``stop.timezone``) of the pause switch's
     set and clear: ``pause_lead_minutes`` before the stop and ``resume_delay_minutes`` after the start."""
@@ -189,7 +217,6 @@ def add_nightly_stop(
         log_retention=stop.log_retention,
         log_removal_policy=stop.log_removal_policy,
     )
-    tz = cdk.TimeZone.of(stop.timezone)
     schedule_group = scheduler.ScheduleGroup(
         scope,
         "NightlySchedules",
@@ -213,20 +240,15 @@ def add_nightly_stop(
             f"{PAUSE_OFF} (a person's pause is left as it is)",
         ),
     ):
-        # A pause set hours late would silence healing in daytime: retry briefly, then give up.
-        target = pause.schedule_target(transition, retry_attempts=5, max_event_age=cdk.Duration.minutes(10))
         schedules.append(
-            created := scheduler.Schedule(
+            cron_schedule_in_group(
                 scope,
                 sid,
+                fields=fields,
+                stop=stop,
+                target=pause.schedule_target(transition),
+                group=schedule_group,
                 description=f"Start the nightly pause ({transition}): {what}",
-                # The L2 fills in the '?' EventBridge Scheduler wants for the unused day field.
-                schedule=scheduler.ScheduleExpression.cron(**_explicit(fields), time_zone=tz),
-                target=target,
-                schedule_group=schedule_group,
             )
         )
-        # The L2 writes a named group's name as a literal: without this, CloudFormation may create
-        # the schedule before its group exists.
-        created.node.add_dependency(schedule_group)
     return schedules
