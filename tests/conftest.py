@@ -52,31 +52,6 @@ class SynthesizedApp:
         return [m for m in self.messages if m.level == level and stack in (None, m.stack)]
 
 
-def assembly_messages(assembly_dir: Path) -> list[Message]:
-    """Annotations of every stack of the nested assembly in ``assembly_dir``, read from its manifest.
-
-    This is what the CLI reads for ``cdk synth --strict`` (a stack artifact's ``metadata``, or its
-    ``additionalMetadataFile``), without re-synthesizing the app as ``Annotations.from_stack`` does
-    (it calls ``synth(force=True)`` on the whole app for every stack it is given).
-    """
-    manifest = json.loads((assembly_dir / "manifest.json").read_text())
-    found: list[Message] = []
-    for artifact in manifest.get("artifacts", {}).values():
-        if artifact.get("type") != "aws:cloudformation:stack":
-            continue
-        metadata = dict(artifact.get("metadata") or {})
-        if extra := artifact.get("additionalMetadataFile"):
-            metadata.update(json.loads((assembly_dir / extra).read_text()))
-        for construct, entries in metadata.items():
-            for entry in entries:
-                kind = entry.get("type", "")
-                if kind.startswith("aws:cdk:") and kind.split(":")[-1] in ("info", "warning", "error"):
-                    found.append(
-                        Message(artifact["displayName"], construct, kind.split(":")[-1], str(entry["data"]))
-                    )
-    return found
-
-
 @pytest.fixture(scope="session")
 def synthesized_app(tmp_path_factory) -> SynthesizedApp:
     """Every environment synthesized once per session, with cdk-nag on (findings fail the synth).
@@ -85,15 +60,21 @@ def synthesized_app(tmp_path_factory) -> SynthesizedApp:
     template in tests/stacks/test_cfn_lint.py instead.
     """
     from stacks.application import build_app, project_context
+    from tools.cloud_assembly import read_assembly
 
     outdir = tmp_path_factory.mktemp("cdk.out")
     app, config, stages = build_app(project_context(ROOT), outdir=str(outdir), builtin_validation=False)
     app.synth()
     templates: dict[str, dict] = {}
     stacks: dict[str, object] = {}
-    messages: list[Message] = []
+    # What `cdk synth --strict` reads, from the assembly (tools/cloud_assembly), not a second synth.
+    messages = [
+        Message(stack.display_name, m.construct, m.level, m.text)
+        for stage in read_assembly(outdir).stages
+        for stack in stage.stacks
+        for m in stack.messages()
+    ]
     for stage in stages:
-        messages += assembly_messages(outdir / f"assembly-{stage.stage_name}")
         for child in stage.node.children:
             if hasattr(child, "stack_name"):
                 path = child.node.path

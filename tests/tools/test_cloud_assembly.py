@@ -21,6 +21,7 @@ from tests.tools.assembly_files import (
 from tools.cloud_assembly import (
     AssemblyError,
     Attr,
+    Message,
     MissingAssemblyError,
     ResourceId,
     StackArtifact,
@@ -346,3 +347,28 @@ def test_fails_when_stacks_depend_on_each_other():
 def test_fails_when_a_dependency_is_not_in_the_assembly():
     with pytest.raises(AssemblyError, match="depends on Data, which is not in the assembly"):
         deployment_order([_stack("Compute", "Data")], select=[_stack("Compute", "Data")])
+
+
+def test_a_stack_s_messages_come_from_its_manifest_inline_and_additional_metadata(tmp_path):
+    # CDK writes most metadata to <artifact>.metadata.json (additionalMetadataFile), some inline.
+    (tmp_path / "S.metadata.json").write_text(
+        json.dumps(
+            {
+                "/S/Web": [
+                    {"type": "aws:cdk:warning", "data": "plain HTTP"},
+                    {"type": "aws:cdk:logicalId", "data": "Web1234"},
+                ]
+            }
+        )
+    )
+    stack = StackArtifact(
+        display_name="Dev/S",
+        region="ap-northeast-1",
+        account="111111111111",
+        metadata={"/S": [{"type": "aws:cdk:info", "data": "placeholder certificate"}]},
+        metadata_path=tmp_path / "S.metadata.json",
+    )
+    assert stack.messages() == [
+        Message("/S", "info", "placeholder certificate"),
+        Message("/S/Web", "warning", "plain HTTP"),
+    ]

@@ -7,7 +7,8 @@
 
 - :mod:`.reader`: :func:`read_assembly` reads the top-level manifest and every nested (stage) manifest
   once into a :class:`CloudAssembly` of :class:`Stage` s (one per ``cdk.Stage``: an environment).
-- :mod:`.stack`: :class:`StackArtifact` (region, account, template, dependencies, file assets) and
+- :mod:`.stack`: :class:`StackArtifact` (region, account, template, dependencies, file assets, the
+  synth's :class:`Message` s) and
   :func:`deployment_order`.
 - :mod:`.stage`: a stage's resources by type and region, and references (``Ref``, ``Fn::GetAtt``,
   ``Fn::ImportValue``) resolved as CloudFormation would.
@@ -16,7 +17,7 @@
 
 from .errors import AssemblyError, MissingAssemblyError, UnknownStageError
 from .reader import NESTED_ASSEMBLY_TYPE, STACK_TYPE, CloudAssembly, read_assembly
-from .stack import FileAsset, StackArtifact, deployment_order
+from .stack import FileAsset, Message, StackArtifact, deployment_order
 from .stage import Attr, Resource, ResourceId, Stage
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Attr",
     "CloudAssembly",
     "FileAsset",
+    "Message",
     "MissingAssemblyError",
     "Resource",
     "ResourceId",

@@ -117,6 +117,8 @@ def _stack(
             d for d in artifact.get("dependencies", []) if (artifacts.get(d) or {}).get("type") == STACK_TYPE
         ),
         tags=dict(properties.get("tags") or {}),
+        metadata=dict(artifact.get("metadata") or {}),
+        metadata_path=directory / extra if (extra := artifact.get("additionalMetadataFile")) else None,
     )
 
 

@@ -16,7 +16,19 @@ from typing import Any
 
 from .errors import AssemblyError
 
-__all__ = ["FileAsset", "StackArtifact", "deployment_order"]
+__all__ = ["FileAsset", "Message", "StackArtifact", "deployment_order"]
+
+MESSAGE_LEVELS = ("info", "warning", "error")
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """An annotation of a stack (``aws:cdk:info|warning|error`` metadata): what ``cdk synth --strict``
+    reads, and where the synth recorded it."""
+
+    construct: str  # "/Prod/Tokyo-Compute/Web"
+    level: str  # "info" | "warning" | "error"
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +65,8 @@ class StackArtifact:
     assets_path: Path | None = None
     dependencies: tuple[str, ...] = ()  # artifact ids of the stacks of this assembly deployed first
     tags: Mapping[str, str] = field(default_factory=dict)
+    metadata: Mapping[str, Any] = field(default_factory=dict)  # the artifact's inline metadata
+    metadata_path: Path | None = None  # its additionalMetadataFile, where CDK writes most of it
 
     def __post_init__(self) -> None:
         if not self.artifact_id:
@@ -79,6 +93,23 @@ class StackArtifact:
             raise AssemblyError(
                 f"{where}: template {self.template_path} is not valid JSON: {error}"
             ) from None
+
+    def messages(self) -> list[Message]:
+        """Every info, warning and error the synth recorded on this stack's constructs.
+
+        Read from the manifest's metadata (inline, and the ``additionalMetadataFile``), as the CLI
+        does for ``cdk synth --strict``: no synth needed (``aws_cdk.assertions.Annotations.from_stack``
+        re-synthesizes the whole app for every stack it is given).
+        """
+        metadata = dict(self.metadata)
+        if self.metadata_path is not None:
+            metadata.update(json.loads(self.metadata_path.read_text(encoding="utf-8")))
+        return [
+            Message(construct, level, str(entry.get("data")))
+            for construct, entries in metadata.items()
+            for entry in entries
+            if (level := str(entry.get("type", "")).removeprefix("aws:cdk:")) in MESSAGE_LEVELS
+        ]
 
     @property
     def name(self) -> str:
